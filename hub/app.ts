@@ -1,0 +1,53 @@
+/**
+ * The hub's HTTP application, apart from the line that listens: tests call `app.request()`
+ * on it in-process. Every request body is validated by a schema from shared/; a request that
+ * fails validation gets `invalid-request` with the issues, and changes nothing.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { registerAuthRoutes } from './auth/routes.ts';
+import { registerCollectionRoutes } from './collections/routes.ts';
+import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
+import { errorBody, handleError } from './http/errors.ts';
+import type { AppEnv, HubDeps } from './http/context.ts';
+import { registerSyncRoutes } from './sync/routes.ts';
+
+export interface AppOptions {
+  /** A built client to serve at `/`; without it only the API is served. */
+  readonly staticDir?: string;
+}
+
+export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+        const first = issues[0];
+        const message = first ? `Invalid request: ${first.path || 'body'}: ${first.message}` : 'Invalid request.';
+        return c.json(errorBody('invalid-request', message, issues), 400);
+      }
+      return undefined;
+    },
+  });
+  app.onError(handleError);
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  registerHealthRoutes(app);
+  registerAuthRoutes(app);
+  registerSyncRoutes(app);
+  registerCollectionRoutes(app);
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Gridtally hub', version: HUB_VERSION, description: 'Offline-first electricity bill payments: sync hub API.' },
+  });
+  app.all('/api/*', (c) => c.json(errorBody('not-found', `No API route ${c.req.method} ${c.req.path}.`), 404));
+  if (options.staticDir) {
+    const root = options.staticDir;
+    app.use('/*', serveStatic({ root }));
+    // Any other path is a screen of the single-page app.
+    app.get('/*', serveStatic({ root, path: 'index.html' }));
+  }
+  return app;
+}

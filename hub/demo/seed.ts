@@ -1,0 +1,127 @@
+/**
+ * The demo deployment seeded into an empty store: one supervisor, two agents, two villages
+ * (routes), 200 customers with a year of monthly readings and bills, one tariff. The data is
+ * made from a fixed seed, so every demo and every test sees the same customers; dates are
+ * relative to the day the store is seeded.
+ */
+import { minor } from '../../shared/money.ts';
+import type { Store } from '../store/store.ts';
+import { nextCounter } from '../store/store.ts';
+import { hashSecret } from '../auth/secrets.ts';
+import { demoTariff, demoBillAmount } from './tariff.ts';
+
+export const demoSignIns = {
+  supervisor: { username: 'grace', password: 'gridtally-demo', displayName: 'Grace Wanjiru' },
+  agents: [
+    { username: 'amina', pin: '1234', displayName: 'Amina Otieno', routeId: 'route-nyando', routeName: 'Nyando' },
+    { username: 'baraka', pin: '5678', displayName: 'Baraka Mwangi', routeId: 'route-kabondo', routeName: 'Kabondo' },
+  ],
+} as const;
+
+const CUSTOMERS = 200;
+const MONTHS = 12;
+
+const firstNames = ['Achieng', 'Wanjiku', 'Otieno', 'Kamau', 'Njeri', 'Omondi', 'Atieno', 'Mutua', 'Akinyi', 'Kiprop', 'Chebet', 'Mwangi', 'Auma', 'Odhiambo', 'Nyambura', 'Kibet', 'Adhiambo', 'Wafula', 'Moraa', 'Onyango'];
+const lastNames = ['Ochieng', 'Kariuki', 'Owino', 'Mutiso', 'Wekesa', 'Nyaga', 'Okoth', 'Rotich', 'Ouma', 'Kiplagat', 'Were', 'Gitau', 'Oduor', 'Maina', 'Juma'];
+const places = { 'route-nyando': ['Ahero', 'Awasi', 'Kochogo', 'Onjiko'], 'route-kabondo': ['Kadel', 'Kodhoch', 'Oyugis Road', 'Rachar'] } as const;
+
+/** A small deterministic generator (mulberry32) so the demo is the same on every machine. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  const item = items[Math.floor(random() * items.length)];
+  if (item === undefined) throw new Error('pick from an empty list');
+  return item;
+}
+
+function isoDate(year: number, monthIndex: number, day: number): string {
+  return new Date(Date.UTC(year, monthIndex, day)).toISOString().slice(0, 10);
+}
+
+async function insertChunked<T>(rows: readonly T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 400) await insert(rows.slice(i, i + 400));
+}
+
+export async function isEmpty(store: Store): Promise<boolean> {
+  const row = await store.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  return row === undefined;
+}
+
+export async function seedDemo(store: Store, today: Date): Promise<void> {
+  const random = generator(20261126);
+  const supervisorHash = hashSecret(demoSignIns.supervisor.password);
+  const agentHashes = demoSignIns.agents.map((agent) => hashSecret(agent.pin));
+  await store.transaction(async (trx) => {
+    await trx.insertInto('routes').values(demoSignIns.agents.map((a) => ({ id: a.routeId, name: a.routeName }))).execute();
+    await trx
+      .insertInto('users')
+      .values([
+        { id: 'user-grace', username: demoSignIns.supervisor.username, display_name: demoSignIns.supervisor.displayName, role: 'supervisor', route_id: null, secret_hash: supervisorHash },
+        ...demoSignIns.agents.map((agent, i) => ({
+          id: `user-${agent.username}`,
+          username: agent.username,
+          display_name: agent.displayName,
+          role: 'agent' as const,
+          route_id: agent.routeId,
+          secret_hash: agentHashes[i] ?? '',
+        })),
+      ])
+      .execute();
+    await trx.insertInto('tariffs').values({ id: demoTariff.id, name: demoTariff.name, currency: demoTariff.currency, document: JSON.stringify(demoTariff) }).execute();
+    const accounts = [];
+    const readings = [];
+    const bills = [];
+    for (let n = 1; n <= CUSTOMERS; n++) {
+      const routeId = n % 2 === 1 ? 'route-nyando' : 'route-kabondo';
+      const id = `acc-${String(n).padStart(4, '0')}`;
+      let register = 1000 + Math.floor(random() * 9000);
+      const usual = 25 + Math.floor(random() * 180);
+      const unpaidMonths = Math.floor(random() * 4);
+      let balance = 0;
+      for (let m = MONTHS; m >= 1; m--) {
+        const readOn = isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 1);
+        const kwh = Math.max(0, usual + Math.floor((random() - 0.5) * usual * 0.4));
+        register += kwh;
+        readings.push({ id: `${id}-r${m}`, account_id: id, read_on: readOn, register_kwh: register });
+        const amount = demoBillAmount(kwh);
+        const paid = m > unpaidMonths ? amount : m === unpaidMonths && random() < 0.3 ? Math.floor(amount / 2) : 0;
+        balance += amount - paid;
+        bills.push({
+          id: `${id}-b${readOn.slice(0, 7)}`,
+          account_id: id,
+          period: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1).slice(0, 7),
+          issued_on: readOn,
+          due_on: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 15),
+          kwh,
+          amount_minor: minor(amount),
+          paid_minor: minor(paid),
+        });
+      }
+      accounts.push({
+        id,
+        account_number: `GT-${10000 + n}`,
+        name: `${pick(random, firstNames)} ${pick(random, lastNames)}`,
+        address: `${pick(random, places[routeId])}, plot ${1 + Math.floor(random() * 300)}`,
+        phone: `+2547${String(10000000 + Math.floor(random() * 89999999))}`,
+        meter_number: `54${String(100000000 + n * 7919).slice(0, 9)}`,
+        route_id: routeId,
+        tariff_id: demoTariff.id,
+        currency: demoTariff.currency,
+        balance_minor: minor(balance),
+        change_seq: await nextCounter(trx, 'change'),
+      });
+    }
+    await insertChunked(accounts, (chunk) => trx.insertInto('accounts').values(chunk).execute());
+    await insertChunked(readings, (chunk) => trx.insertInto('readings').values(chunk).execute());
+    await insertChunked(bills, (chunk) => trx.insertInto('bills').values(chunk).execute());
+  });
+}

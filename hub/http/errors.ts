@@ -1,0 +1,31 @@
+/**
+ * One error type and one error handler. Expected refusals are thrown as HubError with a
+ * kebab-case code and reach the client as `{ error, message }`; anything else is a bug, is
+ * logged, and reaches the client as `internal-error` without internals.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export class HubError extends Error {
+  override name = 'HubError';
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string, details?: unknown) {
+  return details === undefined ? { error: code, message } : { error: code, message, details };
+}
+
+export function handleError(error: Error, c: Context): Response {
+  if (error instanceof HubError) {
+    return c.json(errorBody(error.code, error.message, error.details), error.status);
+  }
+  console.error('[hub] unexpected error', error);
+  return c.json(errorBody('internal-error', 'The hub failed to handle this request.'), 500);
+}

@@ -1,0 +1,47 @@
+/**
+ * Starts the hub: validates the environment, opens the store (migrating it), seeds the demo
+ * into an empty store, and listens. Stops cleanly on SIGINT and SIGTERM, letting requests in
+ * flight finish so that no transaction is cut short by the hub itself.
+ */
+import { serve } from '@hono/node-server';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { createApp } from './app.ts';
+import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
+import { readEnv } from './env.ts';
+import { openSqliteStore } from './store/sqlite.ts';
+
+async function main(): Promise<void> {
+  const env = readEnv(process.env);
+  const file = join(env.HUB_DATA_DIR, 'gridtally.sqlite');
+  const store = await openSqliteStore(file);
+  if (env.HUB_DEMO === 'seed-when-empty' && (await isEmpty(store))) {
+    await seedDemo(store, new Date());
+    console.log('[hub] seeded the demo deployment into an empty store');
+  }
+  const staticDir = existsSync(env.HUB_STATIC_DIR) ? relative(process.cwd(), env.HUB_STATIC_DIR) || '.' : undefined;
+  if (!staticDir) console.warn(`[hub] no built client at ${env.HUB_STATIC_DIR}: serving the API only`);
+  const app = createApp({ store, now: () => new Date() }, staticDir ? { staticDir } : {});
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+    console.log(`[hub] Gridtally hub on http://localhost:${info.port} (store: SQLite at ${file})`);
+    printSignIns();
+  });
+  const stop = () => {
+    server.close(() => {
+      void store.close().then(() => process.exit(0));
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function printSignIns(): void {
+  console.log('[hub] demo sign-ins:');
+  console.log(`  supervisor  ${demoSignIns.supervisor.username} / ${demoSignIns.supervisor.password}`);
+  for (const agent of demoSignIns.agents) console.log(`  agent       ${agent.username} / PIN ${agent.pin}  (route ${agent.routeName})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

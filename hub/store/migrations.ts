@@ -1,0 +1,144 @@
+/**
+ * Forward-only schema migrations, written with Kysely's schema builder so that one set serves
+ * SQLite now and PostgreSQL later. A migration is never edited once it has shipped; a change
+ * is a new migration.
+ */
+import { sql, type Kysely, type Migration } from 'kysely';
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('routes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('username', 'text', (c) => c.notNull().unique())
+      .addColumn('display_name', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('agent', 'supervisor')`))
+      .addColumn('route_id', 'text', (c) => c.references('routes.id'))
+      .addColumn('secret_hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('sessions')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('device_id', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('devices')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('registered_at', 'text', (c) => c.notNull())
+      .addColumn('registered_by', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('head_seq', 'integer', (c) => c.notNull())
+      .addColumn('head_hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('tariffs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('accounts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_number', 'text', (c) => c.notNull().unique())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('address', 'text', (c) => c.notNull())
+      .addColumn('phone', 'text', (c) => c.notNull())
+      .addColumn('meter_number', 'text', (c) => c.notNull())
+      .addColumn('route_id', 'text', (c) => c.notNull().references('routes.id'))
+      .addColumn('tariff_id', 'text', (c) => c.notNull().references('tariffs.id'))
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('balance_minor', 'bigint', (c) => c.notNull())
+      .addColumn('change_seq', 'bigint', (c) => c.notNull())
+      .execute();
+    // Every change to an account takes its own change number, so a page of a pull can end
+    // after any account without splitting a change.
+    await db.schema.createIndex('accounts_change').on('accounts').column('change_seq').unique().execute();
+    await db.schema.createIndex('accounts_route_change').on('accounts').columns(['route_id', 'change_seq']).execute();
+    await db.schema
+      .createTable('bills')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('period', 'text', (c) => c.notNull())
+      .addColumn('issued_on', 'text', (c) => c.notNull())
+      .addColumn('due_on', 'text', (c) => c.notNull())
+      .addColumn('kwh', 'integer', (c) => c.notNull())
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addColumn('paid_minor', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('bills_account').on('bills').columns(['account_id', 'due_on']).execute();
+    await db.schema
+      .createTable('readings')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('read_on', 'text', (c) => c.notNull())
+      .addColumn('register_kwh', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('readings_account').on('readings').columns(['account_id', 'read_on']).execute();
+    await db.schema
+      .createTable('facts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('hlc', 'text', (c) => c.notNull())
+      .addColumn('agent_id', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('flag_reason', 'text')
+      .addColumn('change_seq', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('facts_device_seq', ['device_id', 'seq'])
+      .execute();
+    await db.schema.createIndex('facts_device_change').on('facts').columns(['device_id', 'change_seq']).execute();
+    await db.schema
+      .createTable('payments')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('agent_id', 'text', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('receipt_number', 'text', (c) => c.notNull())
+      .addColumn('taken_at', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('flag_reason', 'text')
+      .execute();
+    await db.schema.createIndex('payments_received').on('payments').columns(['received_at']).execute();
+    await db.schema
+      .createTable('allocations')
+      .addColumn('payment_fact_id', 'text', (c) => c.notNull().references('facts.id'))
+      .addColumn('bill_id', 'text', (c) => c.notNull().references('bills.id'))
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('allocations_pk', ['payment_fact_id', 'bill_id'])
+      .execute();
+    await db.schema
+      .createTable('counters')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('audit')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

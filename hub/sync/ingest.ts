@@ -1,0 +1,213 @@
+/**
+ * Ingest of a push: verify, store once, project, in one transaction.
+ *
+ * Guarantees: a fact is stored exactly once (its id and its (device, seq) are unique); a fact
+ * already stored is answered with the outcome it got the first time, so a repeated push
+ * changes nothing and returns the same answer; the same id or seq with other content is
+ * refused and audited, never overwritten; new facts must extend the device's hash chain, or
+ * the whole batch is refused and nothing is written. A fact that breaks a business rule is
+ * stored and flagged, never dropped: money that was taken was taken.
+ */
+import type { Transaction } from 'kysely';
+import { allocatePayment, type Bill } from '../../shared/billing.ts';
+import { checkChain, type Fact } from '../../shared/facts.ts';
+import type { Sha256Hex } from '../../shared/hash.ts';
+import { minor } from '../../shared/money.ts';
+import { cashPaymentFlag } from '../../shared/payments.ts';
+import { canonicalJson } from '../../shared/hash.ts';
+import type { FactOutcome, FlagReason, PushRequest, PushResponse } from '../../shared/protocol.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { HubError } from '../http/errors.ts';
+import type { Database } from '../store/schema.ts';
+import { nextCounter, type Store } from '../store/store.ts';
+
+type Trx = Transaction<Database>;
+
+export async function ingestPush(store: Store, request: PushRequest, receivedAt: Date): Promise<PushResponse> {
+  const facts = [...request.facts].sort((a, b) => a.seq - b.seq);
+  try {
+    return await store.transaction(async (trx) => {
+      const device = await trx.selectFrom('devices').selectAll().where('id', '=', request.deviceId).executeTakeFirst();
+      if (!device) throw new HubError(409, 'device-not-registered', 'This device is not registered; sign in online first.');
+      assertDistinct(facts);
+      const known = facts.filter((fact) => fact.seq <= device.head_seq);
+      const fresh = facts.filter((fact) => fact.seq > device.head_seq);
+      const results = new Map<string, FactOutcome>();
+      for (const outcome of await replayKnown(trx, request.deviceId, known)) results.set(outcome.id, outcome);
+      const chain = checkChain({ seq: device.head_seq, hash: device.head_hash as Sha256Hex }, request.deviceId, fresh);
+      if (!chain.ok) {
+        throw new HubError(409, chain.error, `Fact ${chain.seq} does not extend this device's chain (${chain.error}).`, {
+          seq: chain.seq,
+          expectedSeq: device.head_seq + 1,
+        });
+      }
+      await refuseReusedIds(trx, fresh);
+      for (const fact of fresh) results.set(fact.id, await applyFact(trx, fact, receivedAt));
+      if (fresh.length > 0) {
+        await trx
+          .updateTable('devices')
+          .set({ head_seq: chain.head.seq, head_hash: chain.head.hash })
+          .where('id', '=', request.deviceId)
+          .execute();
+      }
+      return {
+        formatVersion: PROTOCOL_VERSION,
+        deviceId: request.deviceId,
+        ackedSeq: Math.max(device.head_seq, chain.head.seq),
+        results: facts.map((fact) => results.get(fact.id)).filter((r): r is FactOutcome => r !== undefined),
+      };
+    });
+  } catch (error) {
+    if (error instanceof HubError && error.code === 'fact-conflict') await auditConflict(store, request, error, receivedAt);
+    throw error;
+  }
+}
+
+function assertDistinct(facts: readonly Fact[]): void {
+  const ids = new Set(facts.map((fact) => fact.id));
+  const seqs = new Set(facts.map((fact) => fact.seq));
+  if (ids.size !== facts.length || seqs.size !== facts.length) {
+    throw new HubError(400, 'fact-conflict', 'A batch names the same fact id or sequence number twice.');
+  }
+}
+
+/** Facts the hub already holds: the same content gets the same answer; other content is refused. */
+async function replayKnown(trx: Trx, deviceId: string, known: readonly Fact[]): Promise<FactOutcome[]> {
+  if (known.length === 0) return [];
+  const rows = await trx
+    .selectFrom('facts')
+    .select(['id', 'seq', 'hash', 'outcome', 'flag_reason', 'change_seq'])
+    .where('device_id', '=', deviceId)
+    .where('seq', 'in', known.map((fact) => fact.seq))
+    .execute();
+  const bySeq = new Map(rows.map((row) => [row.seq, row]));
+  return known.map((fact) => {
+    const row = bySeq.get(fact.seq);
+    if (!row || row.id !== fact.id || row.hash !== fact.hash) {
+      throw new HubError(409, 'fact-conflict', `Fact ${fact.seq} differs from the one the hub already holds.`, { seq: fact.seq });
+    }
+    return outcomeOf(row);
+  });
+}
+
+async function refuseReusedIds(trx: Trx, fresh: readonly Fact[]): Promise<void> {
+  if (fresh.length === 0) return;
+  const reused = await trx.selectFrom('facts').select('id').where('id', 'in', fresh.map((fact) => fact.id)).executeTakeFirst();
+  if (reused) throw new HubError(409, 'fact-conflict', `Fact id ${reused.id} is already used by another fact.`, { id: reused.id });
+}
+
+function outcomeOf(row: { id: string; seq: number; outcome: 'accepted' | 'flagged'; flag_reason: string | null; change_seq: number }): FactOutcome {
+  const outcome: FactOutcome = { id: row.id, seq: row.seq, outcome: row.outcome, changeSeq: Number(row.change_seq) };
+  if (row.flag_reason !== null) outcome.reason = row.flag_reason as FlagReason;
+  return outcome;
+}
+
+async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOutcome> {
+  const changeSeq = await nextCounter(trx, 'change');
+  const reason = await applyPayment(trx, fact, changeSeq, receivedAt);
+  const row = {
+    id: fact.id,
+    seq: fact.seq,
+    outcome: reason === undefined ? ('accepted' as const) : ('flagged' as const),
+    flag_reason: reason ?? null,
+    change_seq: changeSeq,
+  };
+  await trx
+    .insertInto('facts')
+    .values({
+      ...row,
+      device_id: fact.deviceId,
+      kind: fact.kind,
+      hash: fact.hash,
+      prev_hash: fact.prevHash,
+      hlc: fact.hlc,
+      agent_id: fact.agentId,
+      recorded_at: fact.recordedAt,
+      document: canonicalJson(fact),
+      received_at: receivedAt.toISOString(),
+    })
+    .execute();
+  return outcomeOf(row);
+}
+
+/**
+ * Projects a cash payment: it pays the account's oldest open bills and lowers the balance. A
+ * payment that breaks a rule is recorded for the supervisor with its reason; it still counts
+ * against the balance when the money plainly reached a known account in its currency.
+ */
+async function applyPayment(trx: Trx, fact: Fact, changeSeq: number, receivedAt: Date): Promise<FlagReason | undefined> {
+  const body = fact.body;
+  const account = await trx.selectFrom('accounts').selectAll().where('id', '=', body.accountId).executeTakeFirst();
+  let reason: FlagReason | undefined = cashPaymentFlag(body);
+  if (!account) reason = 'account-not-found';
+  else if (account.currency !== body.currency) reason = 'currency-mismatch';
+  const countsAgainstBalance = account !== undefined && account.currency === body.currency && body.amountMinor > 0;
+  await trx
+    .insertInto('payments')
+    .values({
+      fact_id: fact.id,
+      account_id: body.accountId,
+      agent_id: fact.agentId,
+      currency: body.currency,
+      amount_minor: body.amountMinor,
+      method: body.method,
+      receipt_number: body.receiptNumber,
+      taken_at: fact.recordedAt,
+      received_at: receivedAt.toISOString(),
+      status: reason === undefined ? 'accepted' : 'flagged',
+      flag_reason: reason ?? null,
+    })
+    .execute();
+  if (!account || !countsAgainstBalance) return reason;
+  const bills = await openBillsOf(trx, account.id);
+  const allocation = allocatePayment(bills, body.amountMinor);
+  for (const part of allocation.allocations) {
+    await trx
+      .updateTable('bills')
+      .set((eb) => ({ paid_minor: eb('paid_minor', '+', part.amountMinor) }))
+      .where('id', '=', part.billId)
+      .execute();
+    await trx.insertInto('allocations').values({ payment_fact_id: fact.id, bill_id: part.billId, amount_minor: part.amountMinor }).execute();
+  }
+  await trx
+    .updateTable('accounts')
+    .set({ balance_minor: minor(Number(account.balance_minor) - body.amountMinor), change_seq: changeSeq })
+    .where('id', '=', account.id)
+    .execute();
+  return reason;
+}
+
+export async function openBillsOf(trx: Pick<Trx, 'selectFrom'>, accountId: string): Promise<Bill[]> {
+  const rows = await trx
+    .selectFrom('bills')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .whereRef('paid_minor', '<', 'amount_minor')
+    .orderBy('due_on')
+    .orderBy('issued_on')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    period: row.period,
+    issuedOn: row.issued_on,
+    dueOn: row.due_on,
+    kwh: row.kwh,
+    amountMinor: minor(Number(row.amount_minor)),
+    paidMinor: minor(Number(row.paid_minor)),
+  }));
+}
+
+async function auditConflict(store: Store, request: PushRequest, error: HubError, at: Date): Promise<void> {
+  await store.transaction((trx) =>
+    trx
+      .insertInto('audit')
+      .values({
+        at: at.toISOString(),
+        actor: `device:${request.deviceId}`,
+        action: 'push-refused-fact-conflict',
+        detail: JSON.stringify({ message: error.message, details: error.details, facts: request.facts }),
+      })
+      .execute(),
+  );
+}

@@ -1,0 +1,64 @@
+/**
+ * Pull: the accounts in the device's route that changed after the cursor, oldest change
+ * first, with their open bills, and the acknowledgements of this device's facts in the same
+ * range. Read in one transaction, so the cursor returned matches what was read.
+ *
+ * On this store every change takes the next number of one counter inside the writing
+ * transaction, and transactions commit one at a time, so change numbers are in commit order
+ * and a cursor can never pass a change that commits later.
+ */
+import { minor } from '../../shared/money.ts';
+import type { AccountSnapshot, PullRequest, PullResponse } from '../../shared/protocol.ts';
+import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import type { CurrencyCode } from '../../shared/money.ts';
+import { currentCounter, type Store } from '../store/store.ts';
+import { openBillsOf } from './ingest.ts';
+
+export async function pullChanges(store: Store, request: PullRequest, routeId: string): Promise<PullResponse> {
+  const limit = request.limit ?? MAX_ACCOUNTS_PER_PULL;
+  return store.transaction(async (trx) => {
+    const rows = await trx
+      .selectFrom('accounts')
+      .selectAll()
+      .where('route_id', '=', routeId)
+      .where('change_seq', '>', request.cursor)
+      .orderBy('change_seq')
+      .limit(limit + 1)
+      .execute();
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const cursor = hasMore && last ? Number(last.change_seq) : await currentCounter(trx, 'change');
+    const accounts: AccountSnapshot[] = [];
+    for (const row of page) {
+      accounts.push({
+        id: row.id,
+        accountNumber: row.account_number,
+        name: row.name,
+        address: row.address,
+        phone: row.phone,
+        meterNumber: row.meter_number,
+        routeId: row.route_id,
+        currency: row.currency as CurrencyCode,
+        balanceMinor: minor(Number(row.balance_minor)),
+        openBills: await openBillsOf(trx, row.id),
+        changeSeq: Number(row.change_seq),
+      });
+    }
+    const acks = await trx
+      .selectFrom('facts')
+      .select(['id', 'seq', 'change_seq'])
+      .where('device_id', '=', request.deviceId)
+      .where('change_seq', '>', request.cursor)
+      .where('change_seq', '<=', cursor)
+      .orderBy('change_seq')
+      .execute();
+    return {
+      formatVersion: PROTOCOL_VERSION,
+      accounts,
+      acks: acks.map((ack) => ({ id: ack.id, seq: ack.seq, changeSeq: Number(ack.change_seq) })),
+      cursor: Math.max(cursor, request.cursor),
+      hasMore,
+    };
+  });
+}

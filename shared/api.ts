@@ -1,0 +1,76 @@
+/**
+ * Request and response schemas of the hub's HTTP API other than sync: sign-in and the
+ * supervisor's views. The hub validates with them and the client reads with them.
+ */
+import { z } from 'zod';
+import { uuidSchema } from './facts.ts';
+import { currencySchema, minorUnitsSchema } from './money.ts';
+
+export const errorResponseSchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+
+export const agentSignInSchema = z.object({
+  username: z.string().min(1).max(64),
+  pin: z.string().regex(/^\d{4,8}$/, 'a PIN is 4 to 8 digits'),
+  deviceId: uuidSchema,
+});
+
+export const supervisorSignInSchema = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
+
+export const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.enum(['agent', 'supervisor']),
+  routeId: z.string().nullable(),
+  routeName: z.string().nullable(),
+});
+
+export type User = z.infer<typeof userSchema>;
+
+export const signInResponseSchema = z.object({
+  token: z.string(),
+  expiresAt: z.iso.datetime(),
+  user: userSchema,
+});
+
+export type SignInResponse = z.infer<typeof signInResponseSchema>;
+
+export const collectionSchema = z.object({
+  factId: uuidSchema,
+  receiptNumber: z.string(),
+  agentName: z.string(),
+  accountNumber: z.string(),
+  customerName: z.string(),
+  currency: currencySchema,
+  amountMinor: minorUnitsSchema,
+  method: z.enum(['cash']),
+  status: z.enum(['accepted', 'flagged']),
+  flagReason: z.string().nullable(),
+  takenAt: z.iso.datetime(),
+  receivedAt: z.iso.datetime(),
+});
+
+export type Collection = z.infer<typeof collectionSchema>;
+
+export const collectionsResponseSchema = z.object({
+  collections: z.array(collectionSchema),
+  totals: z.array(z.object({ currency: currencySchema, amountMinor: minorUnitsSchema, count: z.number().int() })),
+});
+
+export type CollectionsResponse = z.infer<typeof collectionsResponseSchema>;
+
+export const healthResponseSchema = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  store: z.string(),
+  time: z.iso.datetime(),
+});

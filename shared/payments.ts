@@ -1,0 +1,31 @@
+/**
+ * Rules of a cash payment at the door: the amount is positive, the customer handed over at
+ * least that much, and the change is exactly the difference. The same check runs on the
+ * device before a payment is stored and on the hub when it arrives.
+ */
+import { err, ok, type Result } from './result.ts';
+import { minor, subtract, type MinorUnits } from './money.ts';
+
+export type CashPaymentError = 'amount-must-be-positive' | 'tendered-less-than-amount';
+
+export interface CashTender {
+  readonly amountMinor: MinorUnits;
+  readonly tenderedMinor: MinorUnits;
+  readonly changeMinor: MinorUnits;
+}
+
+export function cashTender(amount: MinorUnits, tendered: MinorUnits): Result<CashTender, CashPaymentError> {
+  if (amount <= 0) return err('amount-must-be-positive');
+  if (tendered < amount) return err('tendered-less-than-amount');
+  return ok({ amountMinor: amount, tenderedMinor: tendered, changeMinor: subtract(tendered, amount) });
+}
+
+export type CashPaymentFlag = CashPaymentError | 'change-mismatch';
+
+/** What is wrong with a payment fact that arrived, if anything: flagged, never dropped. */
+export function cashPaymentFlag(payment: CashTender): CashPaymentFlag | undefined {
+  const checked = cashTender(payment.amountMinor, payment.tenderedMinor);
+  if (!checked.ok) return checked.error;
+  if (checked.value.changeMinor !== minor(payment.changeMinor)) return 'change-mismatch';
+  return undefined;
+}

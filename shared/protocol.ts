@@ -1,0 +1,137 @@
+/**
+ * The sync protocol, first cut (format version 1): the messages a device and the hub
+ * exchange, and the rule by which a device shows a balance. docs/sync-protocol.md describes
+ * it in words. Both sides import these schemas; neither defines its own.
+ *
+ * Push is idempotent: a fact the hub already stored is answered with the outcome it got the
+ * first time, so sending a batch twice changes nothing and returns the same answer. Pull
+ * returns account snapshots in the device's scope after a cursor, in the hub's change order.
+ */
+import { z } from 'zod';
+import { billSchema } from './billing.ts';
+import { factSchema, uuidSchema } from './facts.ts';
+import { currencySchema, minorUnitsSchema, subtract, type MinorUnits } from './money.ts';
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_FACTS_PER_PUSH = 500;
+export const MAX_ACCOUNTS_PER_PULL = 500;
+
+export const pushRequestSchema = z.object({
+  formatVersion: z.literal(PROTOCOL_VERSION),
+  deviceId: uuidSchema,
+  facts: z.array(factSchema).min(1).max(MAX_FACTS_PER_PUSH),
+});
+
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+/** Why a stored fact was flagged for a supervisor. The fact is kept either way. */
+export const flagReasons = [
+  'account-not-found',
+  'amount-must-be-positive',
+  'tendered-less-than-amount',
+  'change-mismatch',
+  'currency-mismatch',
+] as const;
+
+export type FlagReason = (typeof flagReasons)[number];
+
+export const factOutcomeSchema = z.object({
+  id: uuidSchema,
+  seq: z.number().int(),
+  outcome: z.enum(['accepted', 'flagged']),
+  reason: z.enum(flagReasons).optional(),
+  /** The hub's change number at which the fact's effect became visible to pulls. */
+  changeSeq: z.number().int(),
+});
+
+export type FactOutcome = z.infer<typeof factOutcomeSchema>;
+
+export const pushResponseSchema = z.object({
+  formatVersion: z.literal(PROTOCOL_VERSION),
+  deviceId: uuidSchema,
+  /** The highest sequence number the hub holds for this device. */
+  ackedSeq: z.number().int(),
+  results: z.array(factOutcomeSchema),
+});
+
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+/** Why a whole push is refused; the facts stay in the device's outbox. */
+export const pushRefusals = [
+  'unsupported-format-version',
+  'device-not-registered',
+  'device-mismatch',
+  'fact-hash-mismatch',
+  'chain-gap',
+  'chain-broken',
+  'fact-conflict',
+] as const;
+
+export type PushRefusal = (typeof pushRefusals)[number];
+
+export const accountSnapshotSchema = z.object({
+  id: z.string(),
+  accountNumber: z.string(),
+  name: z.string(),
+  address: z.string(),
+  phone: z.string(),
+  meterNumber: z.string(),
+  routeId: z.string(),
+  currency: currencySchema,
+  /** What the customer owes, as the hub knows it; negative is credit. */
+  balanceMinor: minorUnitsSchema,
+  openBills: z.array(billSchema),
+  /** The hub change that produced this snapshot. */
+  changeSeq: z.number().int(),
+});
+
+export type AccountSnapshot = z.infer<typeof accountSnapshotSchema>;
+
+export const pullRequestSchema = z.object({
+  formatVersion: z.literal(PROTOCOL_VERSION),
+  deviceId: uuidSchema,
+  cursor: z.number().int().min(0),
+  limit: z.number().int().min(1).max(MAX_ACCOUNTS_PER_PULL).optional(),
+});
+
+export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+export const factAckSchema = z.object({ id: uuidSchema, seq: z.number().int(), changeSeq: z.number().int() });
+
+export const pullResponseSchema = z.object({
+  formatVersion: z.literal(PROTOCOL_VERSION),
+  accounts: z.array(accountSnapshotSchema),
+  /** This device's facts whose effects landed after the cursor: acks a lost push reply missed. */
+  acks: z.array(factAckSchema),
+  cursor: z.number().int(),
+  hasMore: z.boolean(),
+});
+
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+export interface OwnPayment {
+  readonly accountId: string;
+  readonly amountMinor: MinorUnits;
+  /** Set once the hub acknowledged the fact: the change at which it took effect. */
+  readonly ackChangeSeq?: number | undefined;
+}
+
+/**
+ * What a device shows as owed: the hub's balance as of the snapshot, less the device's own
+ * payments the snapshot does not include yet (not acknowledged, or acknowledged at a later
+ * change). A device never invents a balance of its own.
+ */
+export function deviceBalance(snapshot: AccountSnapshot, own: readonly OwnPayment[]): MinorUnits {
+  return pendingPayments(snapshot, own).reduce(
+    (balance, payment) => subtract(balance, payment.amountMinor),
+    snapshot.balanceMinor,
+  );
+}
+
+export function pendingPayments(snapshot: AccountSnapshot, own: readonly OwnPayment[]): OwnPayment[] {
+  return own.filter(
+    (payment) =>
+      payment.accountId === snapshot.id &&
+      (payment.ackChangeSeq === undefined || payment.ackChangeSeq > snapshot.changeSeq),
+  );
+}
