@@ -8,7 +8,7 @@
  * the whole batch is refused and nothing is written. A fact that breaks a business rule is
  * stored and flagged, never dropped: money that was taken was taken.
  */
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { checkChain, type Fact } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
@@ -104,7 +104,8 @@ function outcomeOf(row: { id: string; seq: number; outcome: 'accepted' | 'flagge
 
 async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOutcome> {
   const changeSeq = await nextCounter(trx, 'change');
-  const reason = await applyPayment(trx, fact, changeSeq, receivedAt);
+  const account = await trx.selectFrom('accounts').selectAll().where('id', '=', fact.body.accountId).executeTakeFirst();
+  const reason = paymentFlag(fact, account);
   const row = {
     id: fact.id,
     seq: fact.seq,
@@ -127,7 +128,17 @@ async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOu
       received_at: receivedAt.toISOString(),
     })
     .execute();
+  await projectPayment(trx, fact, account, reason, changeSeq, receivedAt);
   return outcomeOf(row);
+}
+
+type AccountRow = Selectable<Database['accounts']>;
+
+/** What is wrong with a payment, if anything; the first rule broken names the flag. */
+function paymentFlag(fact: Fact, account: AccountRow | undefined): FlagReason | undefined {
+  if (!account) return 'account-not-found';
+  if (account.currency !== fact.body.currency) return 'currency-mismatch';
+  return cashPaymentFlag(fact.body);
 }
 
 /**
@@ -135,13 +146,15 @@ async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOu
  * payment that breaks a rule is recorded for the supervisor with its reason; it still counts
  * against the balance when the money plainly reached a known account in its currency.
  */
-async function applyPayment(trx: Trx, fact: Fact, changeSeq: number, receivedAt: Date): Promise<FlagReason | undefined> {
+async function projectPayment(
+  trx: Trx,
+  fact: Fact,
+  account: AccountRow | undefined,
+  reason: FlagReason | undefined,
+  changeSeq: number,
+  receivedAt: Date,
+): Promise<void> {
   const body = fact.body;
-  const account = await trx.selectFrom('accounts').selectAll().where('id', '=', body.accountId).executeTakeFirst();
-  let reason: FlagReason | undefined = cashPaymentFlag(body);
-  if (!account) reason = 'account-not-found';
-  else if (account.currency !== body.currency) reason = 'currency-mismatch';
-  const countsAgainstBalance = account !== undefined && account.currency === body.currency && body.amountMinor > 0;
   await trx
     .insertInto('payments')
     .values({
@@ -158,9 +171,9 @@ async function applyPayment(trx: Trx, fact: Fact, changeSeq: number, receivedAt:
       flag_reason: reason ?? null,
     })
     .execute();
-  if (!account || !countsAgainstBalance) return reason;
-  const bills = await openBillsOf(trx, account.id);
-  const allocation = allocatePayment(bills, body.amountMinor);
+  const countsAgainstBalance = account !== undefined && account.currency === body.currency && body.amountMinor > 0;
+  if (!account || !countsAgainstBalance) return;
+  const allocation = allocatePayment(await openBillsOf(trx, account.id), body.amountMinor);
   for (const part of allocation.allocations) {
     await trx
       .updateTable('bills')
@@ -174,7 +187,6 @@ async function applyPayment(trx: Trx, fact: Fact, changeSeq: number, receivedAt:
     .set({ balance_minor: minor(Number(account.balance_minor) - body.amountMinor), change_seq: changeSeq })
     .where('id', '=', account.id)
     .execute();
-  return reason;
 }
 
 export async function openBillsOf(trx: Pick<Trx, 'selectFrom'>, accountId: string): Promise<Bill[]> {

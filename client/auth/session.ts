@@ -1,0 +1,86 @@
+/**
+ * Signing in on the device. An agent signs in online when the hub answers, and the device
+ * keeps a PBKDF2 hash of the PIN so that the same agent can sign in again with no network.
+ * A hub that answers "wrong PIN" is believed: there is no offline fallback from a refusal,
+ * only from silence. Signing out is refused while facts wait to be synced.
+ *
+ * An offline PIN check protects against casual use of a found tablet, not against someone
+ * who copies the device's storage: a four-digit PIN cannot resist an offline search. The
+ * device's signing key (issue #4) is what makes facts trustworthy.
+ */
+import { signInResponseSchema, type User } from '../../shared/api.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
+import { callHub } from '../api.ts';
+import type { Credential, GridtallyDatabase, SessionRecord } from '../db/database.ts';
+import { ensureDevice, pendingCount, type DeviceDeps } from '../db/facts.ts';
+
+const PBKDF2_ITERATIONS = 210_000;
+
+export type SignInError = 'sign-in-failed' | 'offline-first-sign-in' | 'hub-unreachable' | 'hub-failed' | 'invalid-request';
+export type SignOutError = 'unsynced-facts';
+
+function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function pinHash(pin: string, saltHex: string): Promise<string> {
+  const salt = new Uint8Array(saltHex.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS }, key, 256);
+  return toHex(bits);
+}
+
+async function startSession(db: GridtallyDatabase, session: SessionRecord): Promise<void> {
+  await db.transaction('rw', db.settings, async () => {
+    await db.settings.put(session);
+  });
+}
+
+export async function signInAgent(
+  db: GridtallyDatabase,
+  baseUrl: string,
+  username: string,
+  pin: string,
+  deps: DeviceDeps,
+): Promise<Result<User, SignInError>> {
+  const device = await ensureDevice(db, deps);
+  const answer = await callHub(baseUrl, { method: 'POST', path: '/api/auth/agent', body: { username, pin, deviceId: device.deviceId }, timeoutMs: 8_000 }, signInResponseSchema);
+  if (answer.ok) {
+    const pinSalt = toHex(crypto.getRandomValues(new Uint8Array(16)));
+    const credential: Credential = { username, user: answer.value.user, pinSalt, pinHash: await pinHash(pin, pinSalt), token: answer.value.token, expiresAt: answer.value.expiresAt };
+    await db.credentials.put(credential);
+    await startSession(db, { key: 'session', user: answer.value.user, token: answer.value.token, expiresAt: answer.value.expiresAt, signedInOffline: false });
+    return ok(answer.value.user);
+  }
+  if (answer.error.code === 'sign-in-failed') return err('sign-in-failed');
+  if (answer.error.code === 'invalid-request') return err('invalid-request');
+  if (answer.error.code !== 'hub-unreachable') return err('hub-failed');
+  const credential = await db.credentials.get(username);
+  if (!credential) return err('offline-first-sign-in');
+  if ((await pinHash(pin, credential.pinSalt)) !== credential.pinHash) return err('sign-in-failed');
+  await startSession(db, { key: 'session', user: credential.user, token: credential.token, expiresAt: credential.expiresAt, signedInOffline: true });
+  return ok(credential.user);
+}
+
+export async function signInSupervisor(db: GridtallyDatabase, baseUrl: string, username: string, password: string): Promise<Result<User, SignInError>> {
+  const answer = await callHub(baseUrl, { method: 'POST', path: '/api/auth/supervisor', body: { username, password } }, signInResponseSchema);
+  if (!answer.ok) {
+    const code = answer.error.code;
+    return err(code === 'sign-in-failed' || code === 'hub-unreachable' || code === 'invalid-request' ? code : 'hub-failed');
+  }
+  await startSession(db, { key: 'session', user: answer.value.user, token: answer.value.token, expiresAt: answer.value.expiresAt, signedInOffline: false });
+  return ok(answer.value.user);
+}
+
+export async function currentSession(db: GridtallyDatabase): Promise<SessionRecord | undefined> {
+  const session = await db.settings.get('session');
+  return session?.key === 'session' ? session : undefined;
+}
+
+export async function signOut(db: GridtallyDatabase): Promise<Result<null, SignOutError>> {
+  return db.transaction('rw', db.settings, db.facts, async () => {
+    if ((await pendingCount(db)) > 0) return err('unsynced-facts');
+    await db.settings.delete('session');
+    return ok(null);
+  });
+}

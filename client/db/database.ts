@@ -1,0 +1,108 @@
+/**
+ * The device's database: one Dexie class with explicit versions.
+ *
+ * - `facts` is the outbox and the device's log at once: every fact the device recorded, in
+ *   sequence order, with its sync state. A fact is written here, together with the new chain
+ *   head in `device`, in one strict-durability transaction before any network call.
+ * - `accounts` holds the hub's snapshots of the agent's route, as last pulled.
+ * - `credentials` lets an agent who signed in online once sign in again offline.
+ * - `settings` holds single records: the device identity and chain head, the session, the
+ *   pull cursor.
+ *
+ * IndexedDB runs read-write transactions over the same tables one at a time, across tabs and
+ * workers too, so reading the chain head and appending the next fact in one transaction can
+ * never fork the chain.
+ */
+import Dexie, { type EntityTable, type Table } from 'dexie';
+import type { User } from '../../shared/api.ts';
+import type { Fact } from '../../shared/facts.ts';
+import type { Sha256Hex } from '../../shared/hash.ts';
+import type { MinorUnits } from '../../shared/money.ts';
+import type { AccountSnapshot, FlagReason } from '../../shared/protocol.ts';
+
+export interface StoredFact {
+  seq: number;
+  id: string;
+  accountId: string;
+  amountMinor: MinorUnits;
+  fact: Fact;
+  /** pending: not yet acknowledged by the hub; acked: stored by the hub. */
+  status: 'pending' | 'acked';
+  ackChangeSeq?: number;
+  outcome?: 'accepted' | 'flagged';
+  reason?: FlagReason;
+}
+
+export interface StoredAccount extends AccountSnapshot {
+  /** Lower-case words of the name, account number and phone, for look-up as you type. */
+  searchWords: string[];
+}
+
+export interface Credential {
+  username: string;
+  user: User;
+  pinSalt: string;
+  pinHash: string;
+  token: string;
+  expiresAt: string;
+}
+
+export interface DeviceRecord {
+  key: 'device';
+  deviceId: string;
+  headSeq: number;
+  headHash: Sha256Hex;
+  hlc: string;
+}
+
+export interface SessionRecord {
+  key: 'session';
+  user: User;
+  token: string;
+  expiresAt: string;
+  signedInOffline: boolean;
+}
+
+export interface CursorRecord {
+  key: 'cursor';
+  routeId: string;
+  cursor: number;
+  pulledAt: string;
+}
+
+export interface SyncStateRecord {
+  key: 'sync';
+  lastAttemptAt?: string;
+  lastSuccessAt?: string;
+  lastError?: string;
+}
+
+export type SettingRecord = DeviceRecord | SessionRecord | CursorRecord | SyncStateRecord;
+
+export class GridtallyDatabase extends Dexie {
+  facts!: EntityTable<StoredFact, 'seq'>;
+  accounts!: EntityTable<StoredAccount, 'id'>;
+  credentials!: EntityTable<Credential, 'username'>;
+  settings!: Table<SettingRecord, SettingRecord['key']>;
+
+  constructor(name = 'gridtally') {
+    super(name, { chromeTransactionDurability: 'strict' });
+    this.version(1).stores({
+      facts: 'seq, &id, status, accountId',
+      accounts: 'id, accountNumber, *searchWords, changeSeq',
+      credentials: 'username',
+      settings: 'key',
+    });
+  }
+}
+
+export function searchWordsOf(account: AccountSnapshot): string[] {
+  const words = [
+    ...account.name.toLowerCase().split(/\s+/),
+    account.accountNumber.toLowerCase(),
+    account.accountNumber.replace(/\D/g, ''),
+    account.phone.replace(/\D/g, ''),
+    account.meterNumber,
+  ];
+  return [...new Set(words.filter((word) => word.length > 0))];
+}

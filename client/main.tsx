@@ -1,0 +1,34 @@
+/**
+ * Entry point of the PWA: opens the device database, asks the browser to keep its storage,
+ * registers the service worker and renders the app.
+ */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { GridtallyDatabase } from './db/database.ts';
+import { registerServiceWorker } from './pwa.ts';
+import { SyncScheduler } from './sync/scheduler.ts';
+import { App } from './ui/App.tsx';
+import './styles.css';
+
+const db = new GridtallyDatabase();
+let announceUpdate: ((apply: () => void) => void) | undefined;
+let waitingUpdate: (() => void) | undefined;
+
+// Storage the browser may evict is no place for cash that has not synced yet.
+void navigator.storage?.persist?.().catch(() => false);
+
+registerServiceWorker((apply) => {
+  waitingUpdate = apply;
+  announceUpdate?.(apply);
+});
+
+function Root() {
+  const [update, setUpdate] = useState<(() => void) | undefined>(() => waitingUpdate);
+  useEffect(() => {
+    announceUpdate = (apply) => setUpdate(() => apply);
+  }, []);
+  return <App db={db} makeScheduler={(onReport) => new SyncScheduler(onReport)} updateReady={update} />;
+}
+
+const root = document.getElementById('app');
+if (root) render(<Root />, root);

@@ -1,0 +1,130 @@
+/**
+ * One customer: what is owed and which bills are open, as the device knows it, and the cash
+ * payment form. The payment is stored on the device before anything else happens; the
+ * receipt follows at once, online or not.
+ */
+import { useState } from 'preact/hooks';
+import { formatAmount, parseAmount, ZERO, type MinorUnits } from '../../shared/money.ts';
+import { cashTender } from '../../shared/payments.ts';
+import { outstanding } from '../../shared/billing.ts';
+import { accountView } from '../db/accounts.ts';
+import { browserDeps, recordCashPayment } from '../db/facts.ts';
+import { useApp, useText } from './context.ts';
+import { money } from './format.ts';
+import { useLiveQuery } from './live.ts';
+
+export function AccountScreen({ accountId }: { accountId: string }) {
+  const app = useApp();
+  const { t } = useText();
+  const view = useLiveQuery(() => accountView(app.db, accountId), [accountId]);
+  if (!view) return <main class="screen" />;
+  const { account, balanceMinor } = view;
+  return (
+    <main class="screen account">
+      <button type="button" class="link" onClick={() => app.go({ name: 'search' })}>
+        ← {t('back')}
+      </button>
+      <section class="card">
+        <h2 data-testid="customer-name">{account.name}</h2>
+        <dl class="facts">
+          <dt>{t('accountNumber')}</dt>
+          <dd>{account.accountNumber}</dd>
+          <dt>{t('meter')}</dt>
+          <dd>{account.meterNumber}</dd>
+          <dt>{t('phone')}</dt>
+          <dd>{account.phone}</dd>
+        </dl>
+        <p class="address">{account.address}</p>
+        <p class="balance">
+          <span>{balanceMinor >= 0 ? t('balanceOwed') : t('credit')}</span>
+          <strong data-testid="balance">{money(balanceMinor >= 0 ? balanceMinor : (-balanceMinor as MinorUnits), account.currency)}</strong>
+        </p>
+        {view.unsyncedPayments.length > 0 && (
+          <p class="pending-note">
+            {view.unsyncedPayments.length} {t('unsynced')}
+          </p>
+        )}
+      </section>
+      <section class="card">
+        <h3>{t('openBills')}</h3>
+        {view.openBills.length === 0 ? (
+          <p class="muted">{t('noOpenBills')}</p>
+        ) : (
+          <table class="bills">
+            <thead>
+              <tr>
+                <th>{t('period')}</th>
+                <th>{t('due')}</th>
+                <th class="num">{t('amount')}</th>
+                <th class="num">{t('left')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.openBills.map((bill) => (
+                <tr key={bill.id}>
+                  <td>{bill.period}</td>
+                  <td>{bill.dueOn}</td>
+                  <td class="num">{formatAmount(bill.amountMinor, account.currency)}</td>
+                  <td class="num">{formatAmount(outstanding(bill), account.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <CashPaymentForm accountId={account.id} currency={account.currency} suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO} />
+    </main>
+  );
+}
+
+function CashPaymentForm({ accountId, currency, suggestedMinor }: { accountId: string; currency: Parameters<typeof parseAmount>[1]; suggestedMinor: MinorUnits }) {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [amountText, setAmountText] = useState(suggestedMinor > 0 ? formatAmount(suggestedMinor, currency).replaceAll(',', '') : '');
+  const [tenderedText, setTenderedText] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const amount = parseAmount(amountText, currency);
+  const tendered = parseAmount(tenderedText === '' ? amountText : tenderedText, currency);
+  const tender = amount.ok && tendered.ok ? cashTender(amount.value, tendered.value) : undefined;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const session = app.session;
+    if (!amount.ok) return setError(errorOf(amount.error));
+    if (!tendered.ok) return setError(errorOf(tendered.error));
+    if (!session) return setError(errorOf('not-signed-in'));
+    setBusy(true);
+    const result = await recordCashPayment(app.db, { accountId, currency, amountMinor: amount.value, tenderedMinor: tendered.value, agent: session.user }, browserDeps);
+    setBusy(false);
+    if (!result.ok) return setError(errorOf(result.error));
+    app.requestSync();
+    app.go({ name: 'receipt', seq: result.value.seq });
+  }
+
+  return (
+    <form class="card pay" onSubmit={submit}>
+      <h3>{t('takeCash')}</h3>
+      <label>
+        {t('amountPaid')} ({currency})
+        <input name="amount" inputMode="decimal" value={amountText} onInput={(e) => setAmountText(e.currentTarget.value)} required />
+      </label>
+      <label>
+        {t('tendered')} ({currency})
+        <input name="tendered" inputMode="decimal" placeholder={amountText} value={tenderedText} onInput={(e) => setTenderedText(e.currentTarget.value)} />
+      </label>
+      <p class="change">
+        {t('change')}: <strong data-testid="change">{tender?.ok ? money(tender.value.changeMinor, currency) : '—'}</strong>
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={busy}>
+        {t('recordPayment')}
+      </button>
+    </form>
+  );
+}

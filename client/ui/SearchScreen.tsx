@@ -1,0 +1,49 @@
+/** Finding a customer in the route held on the device, as the agent types. */
+import { useState } from 'preact/hooks';
+import { searchAccounts } from '../db/accounts.ts';
+import { deviceBalance } from '../../shared/protocol.ts';
+import { useApp, useText } from './context.ts';
+import { money } from './format.ts';
+import { useLiveQuery } from './live.ts';
+
+export function SearchScreen() {
+  const app = useApp();
+  const { t } = useText();
+  const [query, setQuery] = useState('');
+  const total = useLiveQuery(() => app.db.accounts.count(), []);
+  const results = useLiveQuery(async () => {
+    const accounts = await searchAccounts(app.db, query);
+    const own = await app.db.facts.where('accountId').anyOf(accounts.map((a) => a.id)).toArray();
+    return accounts.map((account) => ({ account, balance: deviceBalance(account, own) }));
+  }, [query]);
+
+  return (
+    <main class="screen search">
+      <label class="search-box">
+        {t('searchLabel')}
+        <input
+          type="search"
+          name="search"
+          autofocus
+          placeholder={t('searchPlaceholder')}
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
+      </label>
+      {total === 0 && <p class="muted">{t('loadingRoute')}</p>}
+      {results && results.length === 0 && total !== 0 && <p class="muted">{t('noMatches')}</p>}
+      <ul class="results">
+        {results?.map(({ account, balance }) => (
+          <li key={account.id}>
+            <button type="button" class="result" data-testid="search-result" onClick={() => app.go({ name: 'account', accountId: account.id })}>
+              <span class="name">{account.name}</span>
+              <span class="number">{account.accountNumber}</span>
+              <span class="address">{account.address}</span>
+              <span class={balance > 0 ? 'owed' : 'clear'}>{money(balance, account.currency)}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}

@@ -1,0 +1,38 @@
+/** What every screen can reach: the database, the language and the app's actions. */
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { GridtallyDatabase, SessionRecord } from '../db/database.ts';
+import type { SyncReport } from '../sync/engine.ts';
+import { errorText, translate, type Language, type MessageKey } from './messages.ts';
+
+export type Screen =
+  | { name: 'search' }
+  | { name: 'account'; accountId: string }
+  | { name: 'receipt'; seq: number }
+  | { name: 'collections' };
+
+export interface AppContextValue {
+  readonly db: GridtallyDatabase;
+  readonly baseUrl: string;
+  readonly language: Language;
+  readonly session: SessionRecord | undefined;
+  readonly syncReport: SyncReport | undefined;
+  go(screen: Screen): void;
+  requestSync(): void;
+  setLanguage(language: Language): void;
+  signedIn(): void;
+  signedOut(): void;
+}
+
+export const AppContext = createContext<AppContextValue | undefined>(undefined);
+
+export function useApp(): AppContextValue {
+  const value = useContext(AppContext);
+  if (!value) throw new Error('useApp outside AppContext');
+  return value;
+}
+
+export function useText(): { t: (key: MessageKey) => string; errorOf: (code: string) => string } {
+  const { language } = useApp();
+  return { t: (key) => translate(language, key), errorOf: (code) => errorText(language, code) };
+}

@@ -1,0 +1,92 @@
+/**
+ * A real hub process for end-to-end tests: started with `tsx hub/main.ts` on a free port with
+ * its own data folder, stopped hard (SIGKILL, as a crash or power cut would) and started again
+ * on the same port and data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export class HubProcess {
+  private child: ChildProcess | undefined;
+  private output = '';
+
+  private constructor(
+    readonly port: number,
+    readonly dataDir: string,
+  ) {}
+
+  static async create(): Promise<HubProcess> {
+    return new HubProcess(await freePort(), mkdtempSync(join(tmpdir(), 'gridtally-e2e-')));
+  }
+
+  get url(): string {
+    return `http://localhost:${this.port}`;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn('npx', ['tsx', 'hub/main.ts'], {
+      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', HUB_DATA_DIR: this.dataDir, HUB_STATIC_DIR: 'dist/client' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`hub exited early:\n${this.output}`);
+      try {
+        const response = await fetch(`${this.url}/api/health`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`hub did not answer in time:\n${this.output}`);
+  }
+
+  /** Kills the hub's whole process group at once, with no chance to clean up. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGKILL');
+    await exited;
+    this.child = undefined;
+  }
+
+  /** Reads the hub's database directly, read-only, to check what the hub holds. */
+  query<T>(sql: string, ...params: unknown[]): T[] {
+    const db = new BetterSqlite3(join(this.dataDir, 'gridtally.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.kill();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

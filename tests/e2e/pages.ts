@@ -1,0 +1,66 @@
+/**
+ * Page models: what a person does on each screen, in the words of the screen, so that tests
+ * read as workflows and a change of markup is fixed in one place.
+ */
+import { expect, type Page } from '@playwright/test';
+
+export class SignInPage {
+  constructor(private readonly page: Page) {}
+
+  async signInAgent(username: string, pin: string): Promise<void> {
+    await this.page.getByTestId('role-agent').click();
+    await this.page.locator('input[name=username]').fill(username);
+    await this.page.locator('input[name=secret]').fill(pin);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async signInSupervisor(username: string, password: string): Promise<void> {
+    await this.page.getByTestId('role-supervisor').click();
+    await this.page.locator('input[name=username]').fill(username);
+    await this.page.locator('input[name=secret]').fill(password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+}
+
+export class AgentApp {
+  constructor(readonly page: Page) {}
+
+  async waitForRoute(): Promise<void> {
+    await expect(this.page.getByTestId('search-result').first()).toBeVisible({ timeout: 30_000 });
+  }
+
+  async search(text: string): Promise<void> {
+    await this.page.locator('input[name=search]').fill(text);
+  }
+
+  async openFirstResult(): Promise<void> {
+    await this.page.getByTestId('search-result').first().click();
+    await expect(this.page.getByTestId('customer-name')).toBeVisible();
+  }
+
+  async balanceText(): Promise<string> {
+    return (await this.page.getByTestId('balance').textContent()) ?? '';
+  }
+
+  async fillCashPayment(amount: string, tendered: string): Promise<void> {
+    await this.page.locator('input[name=amount]').fill(amount);
+    await this.page.locator('input[name=tendered]').fill(tendered);
+  }
+
+  async recordPayment(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Record payment' }).click();
+    await expect(this.page.getByTestId('receipt')).toBeVisible();
+  }
+
+  async signOut(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Sign out' }).click();
+  }
+
+  /** Waits until the service worker controls the page, so the app can start with no network. */
+  async waitForOfflineReady(): Promise<void> {
+    await this.page.waitForFunction(async () => {
+      await navigator.serviceWorker.ready;
+      return navigator.serviceWorker.controller !== null;
+    });
+  }
+}
