@@ -5,16 +5,38 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const ioModules = ['dexie', 'kysely', 'better-sqlite3', 'hono', 'hono/*', '@hono/*', 'node:*', 'preact', 'preact/*'];
+const ioModules = [
+  'dexie',
+  'kysely',
+  'better-sqlite3',
+  'hono',
+  'hono/*',
+  '@hono/*',
+  'node:*',
+  'preact',
+  'preact/*',
+];
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'data', 'test-results', 'playwright-report', 'tests/artifacts'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      'data',
+      'test-results',
+      'playwright-report',
+      'tests/artifacts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       eqeqeq: 'error',
     },
@@ -26,7 +48,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/client/**', '**/hub/**', '../client/*', '../hub/*'], message: 'shared/ must not import client/ or hub/.' },
+            {
+              group: ['**/client/**', '**/hub/**', '../client/*', '../hub/*'],
+              message: 'shared/ must not import client/ or hub/.',
+            },
             { group: ioModules, message: 'shared/ is pure: no IO libraries.' },
           ],
         },
@@ -49,7 +74,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/hub/**', '../hub/*'], message: 'client/ must not import hub/.' }] },
+        {
+          patterns: [
+            { group: ['**/hub/**', '../hub/*'], message: 'client/ must not import hub/.' },
+          ],
+        },
       ],
     },
   },
@@ -58,7 +87,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/client/**', '../client/*'], message: 'hub/ must not import client/.' }] },
+        {
+          patterns: [
+            { group: ['**/client/**', '../client/*'], message: 'hub/ must not import client/.' },
+          ],
+        },
       ],
     },
   },

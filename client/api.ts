@@ -49,14 +49,33 @@ export async function callHub<S extends z.ZodType>(
   try {
     json = JSON.parse(text);
   } catch {
-    return err({ code: response.status >= 500 ? 'hub-unreachable' : 'hub-bad-answer', message: `The hub answered ${response.status}.`, status: response.status });
+    return err({
+      code: response.status >= 500 ? 'hub-unreachable' : 'hub-bad-answer',
+      message: `The hub answered ${response.status}.`,
+      status: response.status,
+    });
   }
   if (!response.ok) {
     const parsed = errorResponseSchema.safeParse(json);
-    if (!parsed.success) return err({ code: 'hub-bad-answer', message: `The hub answered ${response.status}.`, status: response.status });
-    return err({ code: parsed.data.error, message: parsed.data.message, status: response.status, details: parsed.data.details });
+    if (!parsed.success)
+      return err({
+        code: 'hub-bad-answer',
+        message: `The hub answered ${response.status}.`,
+        status: response.status,
+      });
+    return err({
+      code: parsed.data.error,
+      message: parsed.data.message,
+      status: response.status,
+      details: parsed.data.details,
+    });
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) return err({ code: 'hub-bad-answer', message: 'The hub sent an answer this app cannot read.', status: response.status });
+  if (!parsed.success)
+    return err({
+      code: 'hub-bad-answer',
+      message: 'The hub sent an answer this app cannot read.',
+      status: response.status,
+    });
   return ok(parsed.data);
 }

@@ -27,7 +27,9 @@ function Root() {
   useEffect(() => {
     announceUpdate = (apply) => setUpdate(() => apply);
   }, []);
-  return <App db={db} makeScheduler={(onReport) => new SyncScheduler(onReport)} updateReady={update} />;
+  return (
+    <App db={db} makeScheduler={(onReport) => new SyncScheduler(onReport)} updateReady={update} />
+  );
 }
 
 const root = document.getElementById('app');

@@ -14,5 +14,7 @@ export function registerServiceWorker(onUpdateReady: (apply: () => void) => void
       workbox.messageSkipWaiting();
     });
   });
-  workbox.register().catch((error: unknown) => console.warn('[pwa] service worker not registered', error));
+  workbox
+    .register()
+    .catch((error: unknown) => console.warn('[pwa] service worker not registered', error));
 }

@@ -21,9 +21,14 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+        const issues = result.error.issues.map((issue) => ({
+          path: issue.path.join('.'),
+          message: issue.message,
+        }));
         const first = issues[0];
-        const message = first ? `Invalid request: ${first.path || 'body'}: ${first.message}` : 'Invalid request.';
+        const message = first
+          ? `Invalid request: ${first.path || 'body'}: ${first.message}`
+          : 'Invalid request.';
         return c.json(errorBody('invalid-request', message, issues), 400);
       }
       return undefined;
@@ -40,9 +45,15 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerCollectionRoutes(app);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Gridtally hub', version: HUB_VERSION, description: 'Offline-first electricity bill payments: sync hub API.' },
+    info: {
+      title: 'Gridtally hub',
+      version: HUB_VERSION,
+      description: 'Offline-first electricity bill payments: sync hub API.',
+    },
   });
-  app.all('/api/*', (c) => c.json(errorBody('not-found', `No API route ${c.req.method} ${c.req.path}.`), 404));
+  app.all('/api/*', (c) =>
+    c.json(errorBody('not-found', `No API route ${c.req.method} ${c.req.path}.`), 404),
+  );
   if (options.staticDir) {
     const root = options.staticDir;
     app.use('/*', serveStatic({ root }));

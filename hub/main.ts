@@ -19,8 +19,11 @@ async function main(): Promise<void> {
     await seedDemo(store, new Date());
     console.log('[hub] seeded the demo deployment into an empty store');
   }
-  const staticDir = existsSync(env.HUB_STATIC_DIR) ? relative(process.cwd(), env.HUB_STATIC_DIR) || '.' : undefined;
-  if (!staticDir) console.warn(`[hub] no built client at ${env.HUB_STATIC_DIR}: serving the API only`);
+  const staticDir = existsSync(env.HUB_STATIC_DIR)
+    ? relative(process.cwd(), env.HUB_STATIC_DIR) || '.'
+    : undefined;
+  if (!staticDir)
+    console.warn(`[hub] no built client at ${env.HUB_STATIC_DIR}: serving the API only`);
   const app = createApp({ store, now: () => new Date() }, staticDir ? { staticDir } : {});
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     console.log(`[hub] Gridtally hub on http://localhost:${info.port} (store: SQLite at ${file})`);
@@ -37,8 +40,11 @@ async function main(): Promise<void> {
 
 function printSignIns(): void {
   console.log('[hub] demo sign-ins:');
-  console.log(`  supervisor  ${demoSignIns.supervisor.username} / ${demoSignIns.supervisor.password}`);
-  for (const agent of demoSignIns.agents) console.log(`  agent       ${agent.username} / PIN ${agent.pin}  (route ${agent.routeName})`);
+  console.log(
+    `  supervisor  ${demoSignIns.supervisor.username} / ${demoSignIns.supervisor.password}`,
+  );
+  for (const agent of demoSignIns.agents)
+    console.log(`  agent       ${agent.username} / PIN ${agent.pin}  (route ${agent.routeName})`);
 }
 
 main().catch((error: unknown) => {

@@ -12,7 +12,10 @@ const sources = ['client', 'shared', 'vite.config.ts', 'package.json'];
 function newestMtimeMs(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtimeMs(join(path, entry))), stat.mtimeMs);
+  return readdirSync(path).reduce(
+    (newest, entry) => Math.max(newest, newestMtimeMs(join(path, entry))),
+    stat.mtimeMs,
+  );
 }
 
 function isStale(): boolean {

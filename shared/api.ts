@@ -63,7 +63,9 @@ export type Collection = z.infer<typeof collectionSchema>;
 
 export const collectionsResponseSchema = z.object({
   collections: z.array(collectionSchema),
-  totals: z.array(z.object({ currency: currencySchema, amountMinor: minorUnitsSchema, count: z.number().int() })),
+  totals: z.array(
+    z.object({ currency: currencySchema, amountMinor: minorUnitsSchema, count: z.number().int() }),
+  ),
 });
 
 export type CollectionsResponse = z.infer<typeof collectionsResponseSchema>;

@@ -31,11 +31,17 @@ export function hlcTick(previous: Hlc, wallMs: number): Hlc {
 export type ReceiveOutcome = { clock: Hlc; skewed: boolean };
 
 /** Merges a stamp received from elsewhere; `skewed` says it was too far ahead to adopt. */
-export function hlcReceive(local: Hlc, remote: Hlc, wallMs: number, maxDriftMs: number): ReceiveOutcome {
+export function hlcReceive(
+  local: Hlc,
+  remote: Hlc,
+  wallMs: number,
+  maxDriftMs: number,
+): ReceiveOutcome {
   if (remote.wallMs - wallMs > maxDriftMs) return { clock: hlcTick(local, wallMs), skewed: true };
   const wall = Math.max(local.wallMs, remote.wallMs, wallMs);
   let counter = 0;
-  if (wall === local.wallMs && wall === remote.wallMs) counter = Math.max(local.counter, remote.counter) + 1;
+  if (wall === local.wallMs && wall === remote.wallMs)
+    counter = Math.max(local.counter, remote.counter) + 1;
   else if (wall === local.wallMs) counter = local.counter + 1;
   else if (wall === remote.wallMs) counter = remote.counter + 1;
   assert(counter <= MAX_COUNTER, 'hybrid clock counter overflow');

@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
 import { currencySchema, minorUnitsSchema } from './money.ts';
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lower-case UUID');
+const uuid = z
+  .string()
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    'must be a lower-case UUID',
+  );
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest');
 
 export const uuidSchema = uuid;
@@ -39,7 +44,12 @@ export const unsignedFactSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const factSchema = z.discriminatedUnion('kind', [
-  z.object({ ...factHeader, kind: z.literal('payment'), body: cashPaymentBodySchema, hash: sha256 }),
+  z.object({
+    ...factHeader,
+    kind: z.literal('payment'),
+    body: cashPaymentBodySchema,
+    hash: sha256,
+  }),
 ]);
 
 export type UnsignedFact = z.infer<typeof unsignedFactSchema>;
@@ -82,7 +92,8 @@ export function checkChain(
   let current = head;
   for (const fact of facts) {
     if (fact.deviceId !== deviceId) return { ok: false, error: 'device-mismatch', seq: fact.seq };
-    if (factHash(withoutHash(fact)) !== fact.hash) return { ok: false, error: 'fact-hash-mismatch', seq: fact.seq };
+    if (factHash(withoutHash(fact)) !== fact.hash)
+      return { ok: false, error: 'fact-hash-mismatch', seq: fact.seq };
     if (fact.seq !== current.seq + 1) return { ok: false, error: 'chain-gap', seq: fact.seq };
     if (fact.prevHash !== current.hash) return { ok: false, error: 'chain-broken', seq: fact.seq };
     current = { seq: fact.seq, hash: fact.hash as Sha256Hex };

@@ -98,7 +98,10 @@ export type ParseAmountError = 'amount-not-a-number' | 'amount-too-precise' | 'a
  * one decimal point and thousands commas are allowed; a sign is not: the screen decides what a
  * negative amount would mean, and none of ours takes one.
  */
-export function parseAmount(text: string, currency: CurrencyCode): Result<MinorUnits, ParseAmountError> {
+export function parseAmount(
+  text: string,
+  currency: CurrencyCode,
+): Result<MinorUnits, ParseAmountError> {
   const { exponent } = currencies[currency];
   const cleaned = text.trim().replaceAll(',', '');
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);

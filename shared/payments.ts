@@ -14,10 +14,17 @@ export interface CashTender {
   readonly changeMinor: MinorUnits;
 }
 
-export function cashTender(amount: MinorUnits, tendered: MinorUnits): Result<CashTender, CashPaymentError> {
+export function cashTender(
+  amount: MinorUnits,
+  tendered: MinorUnits,
+): Result<CashTender, CashPaymentError> {
   if (amount <= 0) return err('amount-must-be-positive');
   if (tendered < amount) return err('tendered-less-than-amount');
-  return ok({ amountMinor: amount, tenderedMinor: tendered, changeMinor: subtract(tendered, amount) });
+  return ok({
+    amountMinor: amount,
+    tenderedMinor: tendered,
+    changeMinor: subtract(tendered, amount),
+  });
 }
 
 export type CashPaymentFlag = CashPaymentError | 'change-mismatch';

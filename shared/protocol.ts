@@ -96,7 +96,11 @@ export const pullRequestSchema = z.object({
 
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
-export const factAckSchema = z.object({ id: uuidSchema, seq: z.number().int(), changeSeq: z.number().int() });
+export const factAckSchema = z.object({
+  id: uuidSchema,
+  seq: z.number().int(),
+  changeSeq: z.number().int(),
+});
 
 export const pullResponseSchema = z.object({
   formatVersion: z.literal(PROTOCOL_VERSION),
@@ -128,7 +132,10 @@ export function deviceBalance(snapshot: AccountSnapshot, own: readonly OwnPaymen
   );
 }
 
-export function pendingPayments(snapshot: AccountSnapshot, own: readonly OwnPayment[]): OwnPayment[] {
+export function pendingPayments(
+  snapshot: AccountSnapshot,
+  own: readonly OwnPayment[],
+): OwnPayment[] {
   return own.filter(
     (payment) =>
       payment.accountId === snapshot.id &&

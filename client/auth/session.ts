@@ -16,7 +16,8 @@ import { ensureDevice, pendingCount, type DeviceDeps } from '../db/facts.ts';
 
 const PBKDF2_ITERATIONS = 210_000;
 
-export type SignInError = 'sign-in-failed' | 'offline-first-sign-in' | 'hub-unreachable' | 'hub-failed' | 'invalid-request';
+export type SignInError =
+  'sign-in-failed' | 'offline-first-sign-in' | 'hub-unreachable' | 'hub-failed' | 'invalid-request';
 export type SignOutError = 'unsynced-facts';
 
 function toHex(bytes: ArrayBuffer | Uint8Array): string {
@@ -25,8 +26,14 @@ function toHex(bytes: ArrayBuffer | Uint8Array): string {
 
 async function pinHash(pin: string, saltHex: string): Promise<string> {
   const salt = new Uint8Array(saltHex.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS }, key, 256);
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, [
+    'deriveBits',
+  ]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS },
+    key,
+    256,
+  );
   return toHex(bits);
 }
 
@@ -44,12 +51,34 @@ export async function signInAgent(
   deps: DeviceDeps,
 ): Promise<Result<User, SignInError>> {
   const device = await ensureDevice(db, deps);
-  const answer = await callHub(baseUrl, { method: 'POST', path: '/api/auth/agent', body: { username, pin, deviceId: device.deviceId }, timeoutMs: 8_000 }, signInResponseSchema);
+  const answer = await callHub(
+    baseUrl,
+    {
+      method: 'POST',
+      path: '/api/auth/agent',
+      body: { username, pin, deviceId: device.deviceId },
+      timeoutMs: 8_000,
+    },
+    signInResponseSchema,
+  );
   if (answer.ok) {
     const pinSalt = toHex(crypto.getRandomValues(new Uint8Array(16)));
-    const credential: Credential = { username, user: answer.value.user, pinSalt, pinHash: await pinHash(pin, pinSalt), token: answer.value.token, expiresAt: answer.value.expiresAt };
+    const credential: Credential = {
+      username,
+      user: answer.value.user,
+      pinSalt,
+      pinHash: await pinHash(pin, pinSalt),
+      token: answer.value.token,
+      expiresAt: answer.value.expiresAt,
+    };
     await db.credentials.put(credential);
-    await startSession(db, { key: 'session', user: answer.value.user, token: answer.value.token, expiresAt: answer.value.expiresAt, signedInOffline: false });
+    await startSession(db, {
+      key: 'session',
+      user: answer.value.user,
+      token: answer.value.token,
+      expiresAt: answer.value.expiresAt,
+      signedInOffline: false,
+    });
     return ok(answer.value.user);
   }
   if (answer.error.code === 'sign-in-failed') return err('sign-in-failed');
@@ -58,17 +87,42 @@ export async function signInAgent(
   const credential = await db.credentials.get(username);
   if (!credential) return err('offline-first-sign-in');
   if ((await pinHash(pin, credential.pinSalt)) !== credential.pinHash) return err('sign-in-failed');
-  await startSession(db, { key: 'session', user: credential.user, token: credential.token, expiresAt: credential.expiresAt, signedInOffline: true });
+  await startSession(db, {
+    key: 'session',
+    user: credential.user,
+    token: credential.token,
+    expiresAt: credential.expiresAt,
+    signedInOffline: true,
+  });
   return ok(credential.user);
 }
 
-export async function signInSupervisor(db: GridtallyDatabase, baseUrl: string, username: string, password: string): Promise<Result<User, SignInError>> {
-  const answer = await callHub(baseUrl, { method: 'POST', path: '/api/auth/supervisor', body: { username, password } }, signInResponseSchema);
+export async function signInSupervisor(
+  db: GridtallyDatabase,
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<Result<User, SignInError>> {
+  const answer = await callHub(
+    baseUrl,
+    { method: 'POST', path: '/api/auth/supervisor', body: { username, password } },
+    signInResponseSchema,
+  );
   if (!answer.ok) {
     const code = answer.error.code;
-    return err(code === 'sign-in-failed' || code === 'hub-unreachable' || code === 'invalid-request' ? code : 'hub-failed');
+    return err(
+      code === 'sign-in-failed' || code === 'hub-unreachable' || code === 'invalid-request'
+        ? code
+        : 'hub-failed',
+    );
   }
-  await startSession(db, { key: 'session', user: answer.value.user, token: answer.value.token, expiresAt: answer.value.expiresAt, signedInOffline: false });
+  await startSession(db, {
+    key: 'session',
+    user: answer.value.user,
+    token: answer.value.token,
+    expiresAt: answer.value.expiresAt,
+    signedInOffline: false,
+  });
   return ok(answer.value.user);
 }
 

@@ -15,7 +15,10 @@ export interface AccountView {
   readonly payments: readonly StoredFact[];
 }
 
-export async function accountView(db: GridtallyDatabase, accountId: string): Promise<AccountView | undefined> {
+export async function accountView(
+  db: GridtallyDatabase,
+  accountId: string,
+): Promise<AccountView | undefined> {
   const account = await db.accounts.get(accountId);
   if (!account) return undefined;
   const own = await db.facts.where('accountId').equals(accountId).sortBy('seq');
@@ -31,15 +34,24 @@ export async function accountView(db: GridtallyDatabase, accountId: string): Pro
   };
 }
 
-export async function searchAccounts(db: GridtallyDatabase, query: string, limit = 20): Promise<StoredAccount[]> {
-  const words = query.toLowerCase().split(/\s+/).filter((word) => word.length > 0);
+export async function searchAccounts(
+  db: GridtallyDatabase,
+  query: string,
+  limit = 20,
+): Promise<StoredAccount[]> {
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word.length > 0);
   const first = words[0];
   if (first === undefined) return db.accounts.orderBy('accountNumber').limit(limit).toArray();
   const found = await db.accounts
     .where('searchWords')
     .startsWith(first)
     .distinct()
-    .filter((account) => words.every((word) => account.searchWords.some((candidate) => candidate.startsWith(word))))
+    .filter((account) =>
+      words.every((word) => account.searchWords.some((candidate) => candidate.startsWith(word))),
+    )
     .limit(limit)
     .toArray();
   return found.sort((a, b) => a.accountNumber.localeCompare(b.accountNumber));

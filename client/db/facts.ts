@@ -94,7 +94,12 @@ export async function recordCashPayment(
       status: 'pending',
     };
     await db.facts.add(record);
-    const next: DeviceRecord = { ...head, headSeq: seq, headHash: fact.hash as Sha256Hex, hlc: formatHlc(clock) };
+    const next: DeviceRecord = {
+      ...head,
+      headSeq: seq,
+      headHash: fact.hash as Sha256Hex,
+      hlc: formatHlc(clock),
+    };
     await db.settings.put(next);
     return record;
   });

@@ -5,9 +5,22 @@
  * consistent and the next round carries on from there. A fact leaves `pending` only when the
  * hub acknowledged it, by a push answer or by an ack in a pull.
  */
-import { MAX_FACTS_PER_PUSH, PROTOCOL_VERSION, pullResponseSchema, pushResponseSchema, type PullResponse, type PushResponse } from '../../shared/protocol.ts';
+import {
+  MAX_FACTS_PER_PUSH,
+  PROTOCOL_VERSION,
+  pullResponseSchema,
+  pushResponseSchema,
+  type PullResponse,
+  type PushResponse,
+} from '../../shared/protocol.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
-import { searchWordsOf, type CursorRecord, type DeviceRecord, type GridtallyDatabase, type SessionRecord } from '../db/database.ts';
+import {
+  searchWordsOf,
+  type CursorRecord,
+  type DeviceRecord,
+  type GridtallyDatabase,
+  type SessionRecord,
+} from '../db/database.ts';
 
 export const PUSH_BATCH = Math.min(200, MAX_FACTS_PER_PUSH);
 const MAX_PULL_PAGES = 200;
@@ -32,20 +45,42 @@ export interface SyncDeps {
 export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<SyncReport> {
   const session = (await db.settings.get('session')) as SessionRecord | undefined;
   const device = (await db.settings.get('device')) as DeviceRecord | undefined;
-  if (!session || !device) return finish(db, deps, { state: 'signed-out', pushed: 0, pulledAccounts: 0 });
+  if (!session || !device)
+    return finish(db, deps, { state: 'signed-out', pushed: 0, pulledAccounts: 0 });
   const pushed = await pushPending(db, deps, session, device.deviceId);
-  if (!pushed.ok) return finish(db, deps, { ...failureReport(pushed.failure), pushed: pushed.count, pulledAccounts: 0 });
+  if (!pushed.ok)
+    return finish(db, deps, {
+      ...failureReport(pushed.failure),
+      pushed: pushed.count,
+      pulledAccounts: 0,
+    });
   const pulled = await pullAll(db, deps, session, device.deviceId);
-  if (!pulled.ok) return finish(db, deps, { ...failureReport(pulled.failure), pushed: pushed.count, pulledAccounts: pulled.count });
+  if (!pulled.ok)
+    return finish(db, deps, {
+      ...failureReport(pulled.failure),
+      pushed: pushed.count,
+      pulledAccounts: pulled.count,
+    });
   return finish(db, deps, { state: 'synced', pushed: pushed.count, pulledAccounts: pulled.count });
 }
 
 function failureReport(failure: HubFailure): { state: SyncState; error: string; message: string } {
-  const state: SyncState = failure.code === 'hub-unreachable' ? 'offline' : failure.status === 409 ? 'refused' : failure.code === 'not-signed-in' ? 'signed-out' : 'failed';
+  const state: SyncState =
+    failure.code === 'hub-unreachable'
+      ? 'offline'
+      : failure.status === 409
+        ? 'refused'
+        : failure.code === 'not-signed-in'
+          ? 'signed-out'
+          : 'failed';
   return { state, error: failure.code, message: failure.message };
 }
 
-async function finish(db: GridtallyDatabase, deps: SyncDeps, report: Omit<SyncReport, 'pending'>): Promise<SyncReport> {
+async function finish(
+  db: GridtallyDatabase,
+  deps: SyncDeps,
+  report: Omit<SyncReport, 'pending'>,
+): Promise<SyncReport> {
   const pending = await db.facts.where('status').equals('pending').count();
   const at = deps.now().toISOString();
   await db.transaction('rw', db.settings, async () => {
@@ -54,7 +89,9 @@ async function finish(db: GridtallyDatabase, deps: SyncDeps, report: Omit<SyncRe
     await db.settings.put({
       ...base,
       lastAttemptAt: at,
-      ...(report.state === 'synced' ? { lastSuccessAt: at, lastError: undefined } : { lastError: report.error }),
+      ...(report.state === 'synced'
+        ? { lastSuccessAt: at, lastError: undefined }
+        : { lastError: report.error }),
     });
   });
   return { ...report, pending };
@@ -62,14 +99,32 @@ async function finish(db: GridtallyDatabase, deps: SyncDeps, report: Omit<SyncRe
 
 type Step = { ok: true; count: number } | { ok: false; count: number; failure: HubFailure };
 
-async function pushPending(db: GridtallyDatabase, deps: SyncDeps, session: SessionRecord, deviceId: string): Promise<Step> {
+async function pushPending(
+  db: GridtallyDatabase,
+  deps: SyncDeps,
+  session: SessionRecord,
+  deviceId: string,
+): Promise<Step> {
   let count = 0;
   for (;;) {
-    const batch = await db.facts.where('status').equals('pending').sortBy('seq').then((all) => all.slice(0, PUSH_BATCH));
+    const batch = await db.facts
+      .where('status')
+      .equals('pending')
+      .sortBy('seq')
+      .then((all) => all.slice(0, PUSH_BATCH));
     if (batch.length === 0) return { ok: true, count };
     const answer = await callHub(
       deps.baseUrl,
-      { method: 'POST', path: '/api/sync/push', token: session.token, body: { formatVersion: PROTOCOL_VERSION, deviceId, facts: batch.map((stored) => stored.fact) } },
+      {
+        method: 'POST',
+        path: '/api/sync/push',
+        token: session.token,
+        body: {
+          formatVersion: PROTOCOL_VERSION,
+          deviceId,
+          facts: batch.map((stored) => stored.fact),
+        },
+      },
       pushResponseSchema,
       deps.fetch,
     );
@@ -95,7 +150,12 @@ export async function applyPushAnswer(db: GridtallyDatabase, answer: PushRespons
   });
 }
 
-async function pullAll(db: GridtallyDatabase, deps: SyncDeps, session: SessionRecord, deviceId: string): Promise<Step> {
+async function pullAll(
+  db: GridtallyDatabase,
+  deps: SyncDeps,
+  session: SessionRecord,
+  deviceId: string,
+): Promise<Step> {
   const routeId = session.user.routeId;
   if (routeId === null) return { ok: true, count: 0 };
   let count = 0;
@@ -104,7 +164,12 @@ async function pullAll(db: GridtallyDatabase, deps: SyncDeps, session: SessionRe
     const cursor = saved?.routeId === routeId ? saved.cursor : 0;
     const answer = await callHub(
       deps.baseUrl,
-      { method: 'POST', path: '/api/sync/pull', token: session.token, body: { formatVersion: PROTOCOL_VERSION, deviceId, cursor } },
+      {
+        method: 'POST',
+        path: '/api/sync/pull',
+        token: session.token,
+        body: { formatVersion: PROTOCOL_VERSION, deviceId, cursor },
+      },
       pullResponseSchema,
       deps.fetch,
     );
@@ -116,10 +181,18 @@ async function pullAll(db: GridtallyDatabase, deps: SyncDeps, session: SessionRe
   return { ok: true, count };
 }
 
-export async function applyPullPage(db: GridtallyDatabase, page: PullResponse, routeId: string, newRoute: boolean, now: Date): Promise<void> {
+export async function applyPullPage(
+  db: GridtallyDatabase,
+  page: PullResponse,
+  routeId: string,
+  newRoute: boolean,
+  now: Date,
+): Promise<void> {
   await db.transaction('rw', db.accounts, db.facts, db.settings, async () => {
     if (newRoute) await db.accounts.clear();
-    await db.accounts.bulkPut(page.accounts.map((account) => ({ ...account, searchWords: searchWordsOf(account) })));
+    await db.accounts.bulkPut(
+      page.accounts.map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
+    );
     for (const ack of page.acks) {
       await db.facts
         .where('id')
@@ -131,6 +204,11 @@ export async function applyPullPage(db: GridtallyDatabase, page: PullResponse, r
           }
         });
     }
-    await db.settings.put({ key: 'cursor', routeId, cursor: page.cursor, pulledAt: now.toISOString() });
+    await db.settings.put({
+      key: 'cursor',
+      routeId,
+      cursor: page.cursor,
+      pulledAt: now.toISOString(),
+    });
   });
 }

@@ -11,7 +11,9 @@ const BUSY_INTERVAL_MS = 3_000;
 const IDLE_INTERVAL_MS = 30_000;
 
 export class SyncScheduler {
-  private readonly worker = Comlink.wrap<SyncWorkerApi>(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
+  private readonly worker = Comlink.wrap<SyncWorkerApi>(
+    new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }),
+  );
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
@@ -28,7 +30,11 @@ export class SyncScheduler {
       this.onReport(report);
     } finally {
       const busy = !report || report.state !== 'synced' || report.pending > 0;
-      if (!this.stopped) this.timer = setTimeout(() => void this.syncNow(), busy ? BUSY_INTERVAL_MS : IDLE_INTERVAL_MS);
+      if (!this.stopped)
+        this.timer = setTimeout(
+          () => void this.syncNow(),
+          busy ? BUSY_INTERVAL_MS : IDLE_INTERVAL_MS,
+        );
     }
     return report;
   }

@@ -12,9 +12,11 @@ let running: Promise<SyncReport> | undefined;
 
 const api = {
   syncNow(): Promise<SyncReport> {
-    running ??= syncOnce(db, { baseUrl: self.location.origin, now: () => new Date() }).finally(() => {
-      running = undefined;
-    });
+    running ??= syncOnce(db, { baseUrl: self.location.origin, now: () => new Date() }).finally(
+      () => {
+        running = undefined;
+      },
+    );
     return running;
   },
 };

@@ -37,7 +37,12 @@ export function AccountScreen({ accountId }: { accountId: string }) {
         <p class="address">{account.address}</p>
         <p class="balance">
           <span>{balanceMinor >= 0 ? t('balanceOwed') : t('credit')}</span>
-          <strong data-testid="balance">{money(balanceMinor >= 0 ? balanceMinor : (-balanceMinor as MinorUnits), account.currency)}</strong>
+          <strong data-testid="balance">
+            {money(
+              balanceMinor >= 0 ? balanceMinor : (-balanceMinor as MinorUnits),
+              account.currency,
+            )}
+          </strong>
         </p>
         {view.unsyncedPayments.length > 0 && (
           <p class="pending-note">
@@ -72,15 +77,29 @@ export function AccountScreen({ accountId }: { accountId: string }) {
           </table>
         )}
       </section>
-      <CashPaymentForm accountId={account.id} currency={account.currency} suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO} />
+      <CashPaymentForm
+        accountId={account.id}
+        currency={account.currency}
+        suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
+      />
     </main>
   );
 }
 
-function CashPaymentForm({ accountId, currency, suggestedMinor }: { accountId: string; currency: Parameters<typeof parseAmount>[1]; suggestedMinor: MinorUnits }) {
+function CashPaymentForm({
+  accountId,
+  currency,
+  suggestedMinor,
+}: {
+  accountId: string;
+  currency: Parameters<typeof parseAmount>[1];
+  suggestedMinor: MinorUnits;
+}) {
   const app = useApp();
   const { t, errorOf } = useText();
-  const [amountText, setAmountText] = useState(suggestedMinor > 0 ? formatAmount(suggestedMinor, currency).replaceAll(',', '') : '');
+  const [amountText, setAmountText] = useState(
+    suggestedMinor > 0 ? formatAmount(suggestedMinor, currency).replaceAll(',', '') : '',
+  );
   const [tenderedText, setTenderedText] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -96,7 +115,17 @@ function CashPaymentForm({ accountId, currency, suggestedMinor }: { accountId: s
     if (!tendered.ok) return setError(errorOf(tendered.error));
     if (!session) return setError(errorOf('not-signed-in'));
     setBusy(true);
-    const result = await recordCashPayment(app.db, { accountId, currency, amountMinor: amount.value, tenderedMinor: tendered.value, agent: session.user }, browserDeps);
+    const result = await recordCashPayment(
+      app.db,
+      {
+        accountId,
+        currency,
+        amountMinor: amount.value,
+        tenderedMinor: tendered.value,
+        agent: session.user,
+      },
+      browserDeps,
+    );
     setBusy(false);
     if (!result.ok) return setError(errorOf(result.error));
     app.requestSync();
@@ -108,14 +137,29 @@ function CashPaymentForm({ accountId, currency, suggestedMinor }: { accountId: s
       <h3>{t('takeCash')}</h3>
       <label>
         {t('amountPaid')} ({currency})
-        <input name="amount" inputMode="decimal" value={amountText} onInput={(e) => setAmountText(e.currentTarget.value)} required />
+        <input
+          name="amount"
+          inputMode="decimal"
+          value={amountText}
+          onInput={(e) => setAmountText(e.currentTarget.value)}
+          required
+        />
       </label>
       <label>
         {t('tendered')} ({currency})
-        <input name="tendered" inputMode="decimal" placeholder={amountText} value={tenderedText} onInput={(e) => setTenderedText(e.currentTarget.value)} />
+        <input
+          name="tendered"
+          inputMode="decimal"
+          placeholder={amountText}
+          value={tenderedText}
+          onInput={(e) => setTenderedText(e.currentTarget.value)}
+        />
       </label>
       <p class="change">
-        {t('change')}: <strong data-testid="change">{tender?.ok ? money(tender.value.changeMinor, currency) : '—'}</strong>
+        {t('change')}:{' '}
+        <strong data-testid="change">
+          {tender?.ok ? money(tender.value.changeMinor, currency) : '—'}
+        </strong>
       </p>
       {error && (
         <p class="error" role="alert">

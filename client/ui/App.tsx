@@ -101,7 +101,11 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
             {session.signedInOffline && ` · ${t('offlineSession')}`}
           </span>
           {session.user.role === 'agent' && <SyncBadge />}
-          <button type="button" class="link" onClick={() => value.setLanguage(language === 'en' ? 'zh' : 'en')}>
+          <button
+            type="button"
+            class="link"
+            onClick={() => value.setLanguage(language === 'en' ? 'zh' : 'en')}
+          >
             {t('language')}
           </button>
           <button type="button" class="link" onClick={() => void doSignOut()}>

@@ -12,7 +12,11 @@ export function CollectionsScreen() {
   const [error, setError] = useState<string | undefined>();
 
   async function load() {
-    const answer = await callHub(app.baseUrl, { method: 'GET', path: '/api/collections', token: app.session?.token ?? '' }, collectionsResponseSchema);
+    const answer = await callHub(
+      app.baseUrl,
+      { method: 'GET', path: '/api/collections', token: app.session?.token ?? '' },
+      collectionsResponseSchema,
+    );
     if (answer.ok) {
       setData(answer.value);
       setError(undefined);
@@ -45,7 +49,8 @@ export function CollectionsScreen() {
         <p class="totals">
           {data.totals.map((total) => (
             <span key={total.currency}>
-              {t('total')}: <strong>{money(total.amountMinor, total.currency)}</strong> ({total.count})
+              {t('total')}: <strong>{money(total.amountMinor, total.currency)}</strong> (
+              {total.count})
             </span>
           ))}
         </p>
@@ -75,7 +80,11 @@ export function CollectionsScreen() {
                 <td>{t('cash')}</td>
                 <td>{dateTime(row.takenAt, app.language)}</td>
                 <td>{dateTime(row.receivedAt, app.language)}</td>
-                <td class={row.status}>{row.status === 'accepted' ? t('accepted') : `${t('flagged')}: ${row.flagReason ?? ''}`}</td>
+                <td class={row.status}>
+                  {row.status === 'accepted'
+                    ? t('accepted')
+                    : `${t('flagged')}: ${row.flagReason ?? ''}`}
+                </td>
               </tr>
             ))}
           </tbody>

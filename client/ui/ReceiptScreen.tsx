@@ -47,7 +47,10 @@ export function ReceiptScreen({ seq }: { seq: number }) {
           <dt>{t('takenAt')}</dt>
           <dd>{dateTime(stored.fact.recordedAt, app.language)}</dd>
         </dl>
-        <p class={stored.status === 'acked' ? 'sync-state synced' : 'sync-state pending'} data-testid="receipt-sync">
+        <p
+          class={stored.status === 'acked' ? 'sync-state synced' : 'sync-state pending'}
+          data-testid="receipt-sync"
+        >
           {stored.status === 'acked' ? t('syncSynced') : t('syncPending')}
         </p>
       </section>

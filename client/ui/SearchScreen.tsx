@@ -13,7 +13,10 @@ export function SearchScreen() {
   const total = useLiveQuery(() => app.db.accounts.count(), []);
   const results = useLiveQuery(async () => {
     const accounts = await searchAccounts(app.db, query);
-    const own = await app.db.facts.where('accountId').anyOf(accounts.map((a) => a.id)).toArray();
+    const own = await app.db.facts
+      .where('accountId')
+      .anyOf(accounts.map((a) => a.id))
+      .toArray();
     return accounts.map((account) => ({ account, balance: deviceBalance(account, own) }));
   }, [query]);
 
@@ -35,7 +38,12 @@ export function SearchScreen() {
       <ul class="results">
         {results?.map(({ account, balance }) => (
           <li key={account.id}>
-            <button type="button" class="result" data-testid="search-result" onClick={() => app.go({ name: 'account', accountId: account.id })}>
+            <button
+              type="button"
+              class="result"
+              data-testid="search-result"
+              onClick={() => app.go({ name: 'account', accountId: account.id })}
+            >
               <span class="name">{account.name}</span>
               <span class="number">{account.accountNumber}</span>
               <span class="address">{account.address}</span>

@@ -36,7 +36,14 @@ export function SignInScreen() {
       <h1>{t('appName')}</h1>
       <div class="tabs" role="tablist">
         {(['agent', 'supervisor'] as const).map((r) => (
-          <button type="button" role="tab" aria-selected={role === r} class={role === r ? 'tab active' : 'tab'} onClick={() => setRole(r)} data-testid={`role-${r}`}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={role === r}
+            class={role === r ? 'tab active' : 'tab'}
+            onClick={() => setRole(r)}
+            data-testid={`role-${r}`}
+          >
             {t(r)}
           </button>
         ))}
@@ -44,7 +51,13 @@ export function SignInScreen() {
       <form onSubmit={submit} class="card">
         <label>
           {t('username')}
-          <input name="username" autocomplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
+          <input
+            name="username"
+            autocomplete="username"
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+            required
+          />
         </label>
         <label>
           {role === 'agent' ? t('pin') : t('password')}
@@ -67,7 +80,11 @@ export function SignInScreen() {
           {busy ? t('signingIn') : t('signIn')}
         </button>
       </form>
-      <button type="button" class="link" onClick={() => app.setLanguage(app.language === 'en' ? 'zh' : 'en')}>
+      <button
+        type="button"
+        class="link"
+        onClick={() => app.setLanguage(app.language === 'en' ? 'zh' : 'en')}
+      >
         {t('language')}
       </button>
     </main>

@@ -7,7 +7,8 @@ import type { MessageKey } from './messages.ts';
 export function SyncBadge() {
   const app = useApp();
   const { t, errorOf } = useText();
-  const pending = useLiveQuery(() => app.db.facts.where('status').equals('pending').count(), []) ?? 0;
+  const pending =
+    useLiveQuery(() => app.db.facts.where('status').equals('pending').count(), []) ?? 0;
   const state = useLiveQuery(() => app.db.settings.get('sync'), []);
   const lastSuccess = state?.key === 'sync' ? state.lastSuccessAt : undefined;
   const report = app.syncReport;
@@ -24,7 +25,13 @@ export function SyncBadge() {
               ? 'syncSignedOut'
               : 'syncSynced';
   return (
-    <button type="button" class={`sync-badge ${pending > 0 ? 'has-pending' : ''} ${label}`} onClick={() => app.requestSync()} title={t('syncNow')} data-testid="sync-badge">
+    <button
+      type="button"
+      class={`sync-badge ${pending > 0 ? 'has-pending' : ''} ${label}`}
+      onClick={() => app.requestSync()}
+      title={t('syncNow')}
+      data-testid="sync-badge"
+    >
       <span class="state">{t(label)}</span>
       {pending > 0 && (
         <span class="count" data-testid="pending-count">
@@ -34,7 +41,9 @@ export function SyncBadge() {
       <span class="last">
         {t('lastSync')}: {lastSuccess ? dateTime(lastSuccess, app.language) : t('never')}
       </span>
-      {report?.state === 'refused' && report.error && <span class="why">{errorOf(report.error)}</span>}
+      {report?.state === 'refused' && report.error && (
+        <span class="why">{errorOf(report.error)}</span>
+      )}
     </button>
   );
 }

@@ -7,5 +7,8 @@ export function money(amount: MinorUnits, currency: CurrencyCode): string {
 }
 
 export function dateTime(iso: string, language: Language): string {
-  return new Date(iso).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(iso).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
 }

@@ -13,8 +13,14 @@ export function requireRole(role: 'agent' | 'supervisor') {
     const token = /^Bearer (.+)$/.exec(header)?.[1];
     const { store, now } = c.get('deps');
     const user = token ? await findSession(store, token, now()) : undefined;
-    if (!user) throw new HubError(401, 'not-signed-in', 'Sign in first; the session is missing or has expired.');
-    if (user.role !== role) throw new HubError(403, 'not-allowed', `This needs a signed-in ${role}.`);
+    if (!user)
+      throw new HubError(
+        401,
+        'not-signed-in',
+        'Sign in first; the session is missing or has expired.',
+      );
+    if (user.role !== role)
+      throw new HubError(403, 'not-allowed', `This needs a signed-in ${role}.`);
     c.set('user', user);
     await next();
   });

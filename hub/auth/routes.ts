@@ -3,7 +3,13 @@
  * supervisors with username and password. A failed sign-in does not say which part was wrong.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { agentSignInSchema, errorResponseSchema, signInResponseSchema, supervisorSignInSchema, type User } from '../../shared/api.ts';
+import {
+  agentSignInSchema,
+  errorResponseSchema,
+  signInResponseSchema,
+  supervisorSignInSchema,
+  type User,
+} from '../../shared/api.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { verifySecret } from './secrets.ts';
@@ -12,16 +18,27 @@ import { createSession, findUser } from './sessions.ts';
 const failed = () => new HubError(401, 'sign-in-failed', 'The username or the secret is wrong.');
 
 const responses = {
-  200: { description: 'Signed in', content: { 'application/json': { schema: signInResponseSchema } } },
-  400: { description: 'Malformed request', content: { 'application/json': { schema: errorResponseSchema } } },
-  401: { description: 'Wrong username or secret', content: { 'application/json': { schema: errorResponseSchema } } },
+  200: {
+    description: 'Signed in',
+    content: { 'application/json': { schema: signInResponseSchema } },
+  },
+  400: {
+    description: 'Malformed request',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
+  401: {
+    description: 'Wrong username or secret',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
 };
 
 const agentRoute = createRoute({
   method: 'post',
   path: '/api/auth/agent',
   summary: 'An agent signs in with a PIN from a device',
-  request: { body: { content: { 'application/json': { schema: agentSignInSchema } }, required: true } },
+  request: {
+    body: { content: { 'application/json': { schema: agentSignInSchema } }, required: true },
+  },
   responses,
 });
 
@@ -29,11 +46,19 @@ const supervisorRoute = createRoute({
   method: 'post',
   path: '/api/auth/supervisor',
   summary: 'A supervisor signs in with a password',
-  request: { body: { content: { 'application/json': { schema: supervisorSignInSchema } }, required: true } },
+  request: {
+    body: { content: { 'application/json': { schema: supervisorSignInSchema } }, required: true },
+  },
   responses,
 });
 
-async function signIn(deps: AppEnv['Variables']['deps'], username: string, secret: string, role: User['role'], deviceId: string | null) {
+async function signIn(
+  deps: AppEnv['Variables']['deps'],
+  username: string,
+  secret: string,
+  role: User['role'],
+  deviceId: string | null,
+) {
   const row = await findUser(deps.store, username);
   if (!row || row.role !== role || !verifySecret(secret, row.secret_hash)) throw failed();
   const user: User = {
@@ -51,10 +76,16 @@ async function signIn(deps: AppEnv['Variables']['deps'], username: string, secre
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(agentRoute, async (c) => {
     const body = c.req.valid('json');
-    return c.json(await signIn(c.get('deps'), body.username, body.pin, 'agent', body.deviceId), 200);
+    return c.json(
+      await signIn(c.get('deps'), body.username, body.pin, 'agent', body.deviceId),
+      200,
+    );
   });
   app.openapi(supervisorRoute, async (c) => {
     const body = c.req.valid('json');
-    return c.json(await signIn(c.get('deps'), body.username, body.password, 'supervisor', null), 200);
+    return c.json(
+      await signIn(c.get('deps'), body.username, body.password, 'supervisor', null),
+      200,
+    );
   });
 }

@@ -18,7 +18,9 @@ export function verifySecret(secret: string, stored: string): boolean {
   const [scheme, cost, salt, key] = stored.split('$');
   if (scheme !== 'scrypt' || !cost || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64url');
-  const actual = scryptSync(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(cost) });
+  const actual = scryptSync(secret, Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(cost),
+  });
   return timingSafeEqual(expected, actual);
 }
 

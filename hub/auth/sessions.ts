@@ -25,23 +25,45 @@ export async function createSession(
     if (deviceId !== null) {
       await trx
         .insertInto('devices')
-        .values({ id: deviceId, registered_at: now.toISOString(), registered_by: user.id, head_seq: 0, head_hash: GENESIS_HASH })
+        .values({
+          id: deviceId,
+          registered_at: now.toISOString(),
+          registered_by: user.id,
+          head_seq: 0,
+          head_hash: GENESIS_HASH,
+        })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     }
     await trx
       .insertInto('sessions')
-      .values({ token_hash: tokenHash(token), user_id: user.id, device_id: deviceId, created_at: now.toISOString(), expires_at: expiresAt })
+      .values({
+        token_hash: tokenHash(token),
+        user_id: user.id,
+        device_id: deviceId,
+        created_at: now.toISOString(),
+        expires_at: expiresAt,
+      })
       .execute();
   });
   return { token, expiresAt };
 }
 
-export async function findSession(store: Store, token: string, now: Date): Promise<SessionUser | undefined> {
+export async function findSession(
+  store: Store,
+  token: string,
+  now: Date,
+): Promise<SessionUser | undefined> {
   const row = await store.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id as userId', 'users.role', 'users.route_id', 'sessions.device_id', 'sessions.expires_at'])
+    .select([
+      'users.id as userId',
+      'users.role',
+      'users.route_id',
+      'sessions.device_id',
+      'sessions.expires_at',
+    ])
     .where('sessions.token_hash', '=', tokenHash(token))
     .executeTakeFirst();
   if (!row || row.expires_at <= now.toISOString()) return undefined;

@@ -4,7 +4,11 @@
  * currency.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { collectionsResponseSchema, errorResponseSchema, type Collection } from '../../shared/api.ts';
+import {
+  collectionsResponseSchema,
+  errorResponseSchema,
+  type Collection,
+} from '../../shared/api.ts';
 import { minor, type CurrencyCode } from '../../shared/money.ts';
 import { requireRole } from '../auth/middleware.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -16,9 +20,18 @@ const listRoute = createRoute({
   middleware: [requireRole('supervisor')] as const,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }) },
   responses: {
-    200: { description: 'Collections', content: { 'application/json': { schema: collectionsResponseSchema } } },
-    401: { description: 'Not signed in', content: { 'application/json': { schema: errorResponseSchema } } },
-    403: { description: 'Not a supervisor', content: { 'application/json': { schema: errorResponseSchema } } },
+    200: {
+      description: 'Collections',
+      content: { 'application/json': { schema: collectionsResponseSchema } },
+    },
+    401: {
+      description: 'Not signed in',
+      content: { 'application/json': { schema: errorResponseSchema } },
+    },
+    403: {
+      description: 'Not a supervisor',
+      content: { 'application/json': { schema: errorResponseSchema } },
+    },
   },
 });
 
@@ -65,7 +78,11 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
     }));
     const totals = await db
       .selectFrom('payments')
-      .select((eb) => ['currency', eb.fn.sum<number>('amount_minor').as('amount'), eb.fn.countAll<number>().as('count')])
+      .select((eb) => [
+        'currency',
+        eb.fn.sum<number>('amount_minor').as('amount'),
+        eb.fn.countAll<number>().as('count'),
+      ])
       .where('status', '=', 'accepted')
       .groupBy('currency')
       .orderBy('currency')
@@ -73,7 +90,11 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json(
       {
         collections,
-        totals: totals.map((t) => ({ currency: t.currency as CurrencyCode, amountMinor: minor(Number(t.amount)), count: Number(t.count) })),
+        totals: totals.map((t) => ({
+          currency: t.currency as CurrencyCode,
+          amountMinor: minor(Number(t.amount)),
+          count: Number(t.count),
+        })),
       },
       200,
     );

@@ -13,17 +13,69 @@ import { demoTariff, demoBillAmount } from './tariff.ts';
 export const demoSignIns = {
   supervisor: { username: 'grace', password: 'gridtally-demo', displayName: 'Grace Wanjiru' },
   agents: [
-    { username: 'amina', pin: '1234', displayName: 'Amina Otieno', routeId: 'route-nyando', routeName: 'Nyando' },
-    { username: 'baraka', pin: '5678', displayName: 'Baraka Mwangi', routeId: 'route-kabondo', routeName: 'Kabondo' },
+    {
+      username: 'amina',
+      pin: '1234',
+      displayName: 'Amina Otieno',
+      routeId: 'route-nyando',
+      routeName: 'Nyando',
+    },
+    {
+      username: 'baraka',
+      pin: '5678',
+      displayName: 'Baraka Mwangi',
+      routeId: 'route-kabondo',
+      routeName: 'Kabondo',
+    },
   ],
 } as const;
 
 const CUSTOMERS = 200;
 const MONTHS = 12;
 
-const firstNames = ['Achieng', 'Wanjiku', 'Otieno', 'Kamau', 'Njeri', 'Omondi', 'Atieno', 'Mutua', 'Akinyi', 'Kiprop', 'Chebet', 'Mwangi', 'Auma', 'Odhiambo', 'Nyambura', 'Kibet', 'Adhiambo', 'Wafula', 'Moraa', 'Onyango'];
-const lastNames = ['Ochieng', 'Kariuki', 'Owino', 'Mutiso', 'Wekesa', 'Nyaga', 'Okoth', 'Rotich', 'Ouma', 'Kiplagat', 'Were', 'Gitau', 'Oduor', 'Maina', 'Juma'];
-const places = { 'route-nyando': ['Ahero', 'Awasi', 'Kochogo', 'Onjiko'], 'route-kabondo': ['Kadel', 'Kodhoch', 'Oyugis Road', 'Rachar'] } as const;
+const firstNames = [
+  'Achieng',
+  'Wanjiku',
+  'Otieno',
+  'Kamau',
+  'Njeri',
+  'Omondi',
+  'Atieno',
+  'Mutua',
+  'Akinyi',
+  'Kiprop',
+  'Chebet',
+  'Mwangi',
+  'Auma',
+  'Odhiambo',
+  'Nyambura',
+  'Kibet',
+  'Adhiambo',
+  'Wafula',
+  'Moraa',
+  'Onyango',
+];
+const lastNames = [
+  'Ochieng',
+  'Kariuki',
+  'Owino',
+  'Mutiso',
+  'Wekesa',
+  'Nyaga',
+  'Okoth',
+  'Rotich',
+  'Ouma',
+  'Kiplagat',
+  'Were',
+  'Gitau',
+  'Oduor',
+  'Maina',
+  'Juma',
+];
+const places = {
+  'route-nyando': ['Ahero', 'Awasi', 'Kochogo', 'Onjiko'],
+  'route-kabondo': ['Kadel', 'Kodhoch', 'Oyugis Road', 'Rachar'],
+} as const;
 
 /** A small deterministic generator (mulberry32) so the demo is the same on every machine. */
 function generator(seed: number): () => number {
@@ -47,7 +99,10 @@ function isoDate(year: number, monthIndex: number, day: number): string {
   return new Date(Date.UTC(year, monthIndex, day)).toISOString().slice(0, 10);
 }
 
-async function insertChunked<T>(rows: readonly T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+async function insertChunked<T>(
+  rows: readonly T[],
+  insert: (chunk: T[]) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += 400) await insert(rows.slice(i, i + 400));
 }
 
@@ -61,11 +116,21 @@ export async function seedDemo(store: Store, today: Date): Promise<void> {
   const supervisorHash = hashSecret(demoSignIns.supervisor.password);
   const agentHashes = demoSignIns.agents.map((agent) => hashSecret(agent.pin));
   await store.transaction(async (trx) => {
-    await trx.insertInto('routes').values(demoSignIns.agents.map((a) => ({ id: a.routeId, name: a.routeName }))).execute();
+    await trx
+      .insertInto('routes')
+      .values(demoSignIns.agents.map((a) => ({ id: a.routeId, name: a.routeName })))
+      .execute();
     await trx
       .insertInto('users')
       .values([
-        { id: 'user-grace', username: demoSignIns.supervisor.username, display_name: demoSignIns.supervisor.displayName, role: 'supervisor', route_id: null, secret_hash: supervisorHash },
+        {
+          id: 'user-grace',
+          username: demoSignIns.supervisor.username,
+          display_name: demoSignIns.supervisor.displayName,
+          role: 'supervisor',
+          route_id: null,
+          secret_hash: supervisorHash,
+        },
         ...demoSignIns.agents.map((agent, i) => ({
           id: `user-${agent.username}`,
           username: agent.username,
@@ -76,7 +141,15 @@ export async function seedDemo(store: Store, today: Date): Promise<void> {
         })),
       ])
       .execute();
-    await trx.insertInto('tariffs').values({ id: demoTariff.id, name: demoTariff.name, currency: demoTariff.currency, document: JSON.stringify(demoTariff) }).execute();
+    await trx
+      .insertInto('tariffs')
+      .values({
+        id: demoTariff.id,
+        name: demoTariff.name,
+        currency: demoTariff.currency,
+        document: JSON.stringify(demoTariff),
+      })
+      .execute();
     const accounts = [];
     const readings = [];
     const bills = [];
@@ -91,9 +164,19 @@ export async function seedDemo(store: Store, today: Date): Promise<void> {
         const readOn = isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 1);
         const kwh = Math.max(0, usual + Math.floor((random() - 0.5) * usual * 0.4));
         register += kwh;
-        readings.push({ id: `${id}-r${m}`, account_id: id, read_on: readOn, register_kwh: register });
+        readings.push({
+          id: `${id}-r${m}`,
+          account_id: id,
+          read_on: readOn,
+          register_kwh: register,
+        });
         const amount = demoBillAmount(kwh);
-        const paid = m > unpaidMonths ? amount : m === unpaidMonths && random() < 0.3 ? Math.floor(amount / 2) : 0;
+        const paid =
+          m > unpaidMonths
+            ? amount
+            : m === unpaidMonths && random() < 0.3
+              ? Math.floor(amount / 2)
+              : 0;
         balance += amount - paid;
         bills.push({
           id: `${id}-b${readOn.slice(0, 7)}`,

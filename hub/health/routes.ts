@@ -10,13 +10,23 @@ const healthRoute = createRoute({
   method: 'get',
   path: '/api/health',
   summary: 'The hub and its store are up',
-  responses: { 200: { description: 'Up', content: { 'application/json': { schema: healthResponseSchema } } } },
+  responses: {
+    200: { description: 'Up', content: { 'application/json': { schema: healthResponseSchema } } },
+  },
 });
 
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, async (c) => {
     const { store, now } = c.get('deps');
     await sql`select 1`.execute(store.db);
-    return c.json({ status: 'ok' as const, version: HUB_VERSION, store: store.engine, time: now().toISOString() }, 200);
+    return c.json(
+      {
+        status: 'ok' as const,
+        version: HUB_VERSION,
+        store: store.engine,
+        time: now().toISOString(),
+      },
+      200,
+    );
   });
 }

@@ -60,8 +60,17 @@ const initial: Migration = {
       .execute();
     // Every change to an account takes its own change number, so a page of a pull can end
     // after any account without splitting a change.
-    await db.schema.createIndex('accounts_change').on('accounts').column('change_seq').unique().execute();
-    await db.schema.createIndex('accounts_route_change').on('accounts').columns(['route_id', 'change_seq']).execute();
+    await db.schema
+      .createIndex('accounts_change')
+      .on('accounts')
+      .column('change_seq')
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('accounts_route_change')
+      .on('accounts')
+      .columns(['route_id', 'change_seq'])
+      .execute();
     await db.schema
       .createTable('bills')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -73,7 +82,11 @@ const initial: Migration = {
       .addColumn('amount_minor', 'bigint', (c) => c.notNull())
       .addColumn('paid_minor', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('bills_account').on('bills').columns(['account_id', 'due_on']).execute();
+    await db.schema
+      .createIndex('bills_account')
+      .on('bills')
+      .columns(['account_id', 'due_on'])
+      .execute();
     await db.schema
       .createTable('readings')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -81,7 +94,11 @@ const initial: Migration = {
       .addColumn('read_on', 'text', (c) => c.notNull())
       .addColumn('register_kwh', 'integer', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('readings_account').on('readings').columns(['account_id', 'read_on']).execute();
+    await db.schema
+      .createIndex('readings_account')
+      .on('readings')
+      .columns(['account_id', 'read_on'])
+      .execute();
     await db.schema
       .createTable('facts')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -100,7 +117,11 @@ const initial: Migration = {
       .addColumn('change_seq', 'bigint', (c) => c.notNull())
       .addUniqueConstraint('facts_device_seq', ['device_id', 'seq'])
       .execute();
-    await db.schema.createIndex('facts_device_change').on('facts').columns(['device_id', 'change_seq']).execute();
+    await db.schema
+      .createIndex('facts_device_change')
+      .on('facts')
+      .columns(['device_id', 'change_seq'])
+      .execute();
     await db.schema
       .createTable('payments')
       .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
@@ -115,7 +136,11 @@ const initial: Migration = {
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('flag_reason', 'text')
       .execute();
-    await db.schema.createIndex('payments_received').on('payments').columns(['received_at']).execute();
+    await db.schema
+      .createIndex('payments_received')
+      .on('payments')
+      .columns(['received_at'])
+      .execute();
     await db.schema
       .createTable('allocations')
       .addColumn('payment_fact_id', 'text', (c) => c.notNull().references('facts.id'))

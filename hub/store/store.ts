@@ -34,7 +34,9 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   const applied = await migrator.getMigrations();
   const unknown = applied.filter((m) => m.executedAt !== undefined && !known.has(m.name));
   if (unknown.length > 0) {
-    throw new SchemaTooNewError(`the database has migrations this hub does not know: ${unknown.map((m) => m.name).join(', ')}`);
+    throw new SchemaTooNewError(
+      `the database has migrations this hub does not know: ${unknown.map((m) => m.name).join(', ')}`,
+    );
   }
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
@@ -54,6 +56,10 @@ export async function nextCounter(trx: Transaction<Database>, name: string): Pro
 }
 
 export async function currentCounter(db: Kysely<Database>, name: string): Promise<number> {
-  const row = await db.selectFrom('counters').select('value').where('name', '=', name).executeTakeFirst();
+  const row = await db
+    .selectFrom('counters')
+    .select('value')
+    .where('name', '=', name)
+    .executeTakeFirst();
   return row ? Number(row.value) : 0;
 }

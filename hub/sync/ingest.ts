@@ -23,23 +23,46 @@ import { nextCounter, type Store } from '../store/store.ts';
 
 type Trx = Transaction<Database>;
 
-export async function ingestPush(store: Store, request: PushRequest, receivedAt: Date): Promise<PushResponse> {
+export async function ingestPush(
+  store: Store,
+  request: PushRequest,
+  receivedAt: Date,
+): Promise<PushResponse> {
   const facts = [...request.facts].sort((a, b) => a.seq - b.seq);
   try {
     return await store.transaction(async (trx) => {
-      const device = await trx.selectFrom('devices').selectAll().where('id', '=', request.deviceId).executeTakeFirst();
-      if (!device) throw new HubError(409, 'device-not-registered', 'This device is not registered; sign in online first.');
+      const device = await trx
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', request.deviceId)
+        .executeTakeFirst();
+      if (!device)
+        throw new HubError(
+          409,
+          'device-not-registered',
+          'This device is not registered; sign in online first.',
+        );
       assertDistinct(facts);
       const known = facts.filter((fact) => fact.seq <= device.head_seq);
       const fresh = facts.filter((fact) => fact.seq > device.head_seq);
       const results = new Map<string, FactOutcome>();
-      for (const outcome of await replayKnown(trx, request.deviceId, known)) results.set(outcome.id, outcome);
-      const chain = checkChain({ seq: device.head_seq, hash: device.head_hash as Sha256Hex }, request.deviceId, fresh);
+      for (const outcome of await replayKnown(trx, request.deviceId, known))
+        results.set(outcome.id, outcome);
+      const chain = checkChain(
+        { seq: device.head_seq, hash: device.head_hash as Sha256Hex },
+        request.deviceId,
+        fresh,
+      );
       if (!chain.ok) {
-        throw new HubError(409, chain.error, `Fact ${chain.seq} does not extend this device's chain (${chain.error}).`, {
-          seq: chain.seq,
-          expectedSeq: device.head_seq + 1,
-        });
+        throw new HubError(
+          409,
+          chain.error,
+          `Fact ${chain.seq} does not extend this device's chain (${chain.error}).`,
+          {
+            seq: chain.seq,
+            expectedSeq: device.head_seq + 1,
+          },
+        );
       }
       await refuseReusedIds(trx, fresh);
       for (const fact of fresh) results.set(fact.id, await applyFact(trx, fact, receivedAt));
@@ -54,11 +77,14 @@ export async function ingestPush(store: Store, request: PushRequest, receivedAt:
         formatVersion: PROTOCOL_VERSION,
         deviceId: request.deviceId,
         ackedSeq: Math.max(device.head_seq, chain.head.seq),
-        results: facts.map((fact) => results.get(fact.id)).filter((r): r is FactOutcome => r !== undefined),
+        results: facts
+          .map((fact) => results.get(fact.id))
+          .filter((r): r is FactOutcome => r !== undefined),
       };
     });
   } catch (error) {
-    if (error instanceof HubError && error.code === 'fact-conflict') await auditConflict(store, request, error, receivedAt);
+    if (error instanceof HubError && error.code === 'fact-conflict')
+      await auditConflict(store, request, error, receivedAt);
     throw error;
   }
 }
@@ -67,24 +93,41 @@ function assertDistinct(facts: readonly Fact[]): void {
   const ids = new Set(facts.map((fact) => fact.id));
   const seqs = new Set(facts.map((fact) => fact.seq));
   if (ids.size !== facts.length || seqs.size !== facts.length) {
-    throw new HubError(400, 'fact-conflict', 'A batch names the same fact id or sequence number twice.');
+    throw new HubError(
+      400,
+      'fact-conflict',
+      'A batch names the same fact id or sequence number twice.',
+    );
   }
 }
 
 /** Facts the hub already holds: the same content gets the same answer; other content is refused. */
-async function replayKnown(trx: Trx, deviceId: string, known: readonly Fact[]): Promise<FactOutcome[]> {
+async function replayKnown(
+  trx: Trx,
+  deviceId: string,
+  known: readonly Fact[],
+): Promise<FactOutcome[]> {
   if (known.length === 0) return [];
   const rows = await trx
     .selectFrom('facts')
     .select(['id', 'seq', 'hash', 'outcome', 'flag_reason', 'change_seq'])
     .where('device_id', '=', deviceId)
-    .where('seq', 'in', known.map((fact) => fact.seq))
+    .where(
+      'seq',
+      'in',
+      known.map((fact) => fact.seq),
+    )
     .execute();
   const bySeq = new Map(rows.map((row) => [row.seq, row]));
   return known.map((fact) => {
     const row = bySeq.get(fact.seq);
     if (!row || row.id !== fact.id || row.hash !== fact.hash) {
-      throw new HubError(409, 'fact-conflict', `Fact ${fact.seq} differs from the one the hub already holds.`, { seq: fact.seq });
+      throw new HubError(
+        409,
+        'fact-conflict',
+        `Fact ${fact.seq} differs from the one the hub already holds.`,
+        { seq: fact.seq },
+      );
     }
     return outcomeOf(row);
   });
@@ -92,19 +135,48 @@ async function replayKnown(trx: Trx, deviceId: string, known: readonly Fact[]): 
 
 async function refuseReusedIds(trx: Trx, fresh: readonly Fact[]): Promise<void> {
   if (fresh.length === 0) return;
-  const reused = await trx.selectFrom('facts').select('id').where('id', 'in', fresh.map((fact) => fact.id)).executeTakeFirst();
-  if (reused) throw new HubError(409, 'fact-conflict', `Fact id ${reused.id} is already used by another fact.`, { id: reused.id });
+  const reused = await trx
+    .selectFrom('facts')
+    .select('id')
+    .where(
+      'id',
+      'in',
+      fresh.map((fact) => fact.id),
+    )
+    .executeTakeFirst();
+  if (reused)
+    throw new HubError(
+      409,
+      'fact-conflict',
+      `Fact id ${reused.id} is already used by another fact.`,
+      { id: reused.id },
+    );
 }
 
-function outcomeOf(row: { id: string; seq: number; outcome: 'accepted' | 'flagged'; flag_reason: string | null; change_seq: number }): FactOutcome {
-  const outcome: FactOutcome = { id: row.id, seq: row.seq, outcome: row.outcome, changeSeq: Number(row.change_seq) };
+function outcomeOf(row: {
+  id: string;
+  seq: number;
+  outcome: 'accepted' | 'flagged';
+  flag_reason: string | null;
+  change_seq: number;
+}): FactOutcome {
+  const outcome: FactOutcome = {
+    id: row.id,
+    seq: row.seq,
+    outcome: row.outcome,
+    changeSeq: Number(row.change_seq),
+  };
   if (row.flag_reason !== null) outcome.reason = row.flag_reason as FlagReason;
   return outcome;
 }
 
 async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOutcome> {
   const changeSeq = await nextCounter(trx, 'change');
-  const account = await trx.selectFrom('accounts').selectAll().where('id', '=', fact.body.accountId).executeTakeFirst();
+  const account = await trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', '=', fact.body.accountId)
+    .executeTakeFirst();
   const reason = paymentFlag(fact, account);
   const row = {
     id: fact.id,
@@ -171,7 +243,8 @@ async function projectPayment(
       flag_reason: reason ?? null,
     })
     .execute();
-  const countsAgainstBalance = account !== undefined && account.currency === body.currency && body.amountMinor > 0;
+  const countsAgainstBalance =
+    account !== undefined && account.currency === body.currency && body.amountMinor > 0;
   if (!account || !countsAgainstBalance) return;
   const allocation = allocatePayment(await openBillsOf(trx, account.id), body.amountMinor);
   for (const part of allocation.allocations) {
@@ -180,16 +253,25 @@ async function projectPayment(
       .set((eb) => ({ paid_minor: eb('paid_minor', '+', part.amountMinor) }))
       .where('id', '=', part.billId)
       .execute();
-    await trx.insertInto('allocations').values({ payment_fact_id: fact.id, bill_id: part.billId, amount_minor: part.amountMinor }).execute();
+    await trx
+      .insertInto('allocations')
+      .values({ payment_fact_id: fact.id, bill_id: part.billId, amount_minor: part.amountMinor })
+      .execute();
   }
   await trx
     .updateTable('accounts')
-    .set({ balance_minor: minor(Number(account.balance_minor) - body.amountMinor), change_seq: changeSeq })
+    .set({
+      balance_minor: minor(Number(account.balance_minor) - body.amountMinor),
+      change_seq: changeSeq,
+    })
     .where('id', '=', account.id)
     .execute();
 }
 
-export async function openBillsOf(trx: Pick<Trx, 'selectFrom'>, accountId: string): Promise<Bill[]> {
+export async function openBillsOf(
+  trx: Pick<Trx, 'selectFrom'>,
+  accountId: string,
+): Promise<Bill[]> {
   const rows = await trx
     .selectFrom('bills')
     .selectAll()
@@ -210,7 +292,12 @@ export async function openBillsOf(trx: Pick<Trx, 'selectFrom'>, accountId: strin
   }));
 }
 
-async function auditConflict(store: Store, request: PushRequest, error: HubError, at: Date): Promise<void> {
+async function auditConflict(
+  store: Store,
+  request: PushRequest,
+  error: HubError,
+  at: Date,
+): Promise<void> {
   await store.transaction((trx) =>
     trx
       .insertInto('audit')
@@ -218,7 +305,11 @@ async function auditConflict(store: Store, request: PushRequest, error: HubError
         at: at.toISOString(),
         actor: `device:${request.deviceId}`,
         action: 'push-refused-fact-conflict',
-        detail: JSON.stringify({ message: error.message, details: error.details, facts: request.facts }),
+        detail: JSON.stringify({
+          message: error.message,
+          details: error.details,
+          facts: request.facts,
+        }),
       })
       .execute(),
   );

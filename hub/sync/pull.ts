@@ -14,7 +14,11 @@ import type { CurrencyCode } from '../../shared/money.ts';
 import { currentCounter, type Store } from '../store/store.ts';
 import { openBillsOf } from './ingest.ts';
 
-export async function pullChanges(store: Store, request: PullRequest, routeId: string): Promise<PullResponse> {
+export async function pullChanges(
+  store: Store,
+  request: PullRequest,
+  routeId: string,
+): Promise<PullResponse> {
   const limit = request.limit ?? MAX_ACCOUNTS_PER_PULL;
   return store.transaction(async (trx) => {
     const rows = await trx

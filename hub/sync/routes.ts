@@ -4,7 +4,12 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponseSchema } from '../../shared/api.ts';
-import { pullRequestSchema, pullResponseSchema, pushRequestSchema, pushResponseSchema } from '../../shared/protocol.ts';
+import {
+  pullRequestSchema,
+  pullResponseSchema,
+  pushRequestSchema,
+  pushResponseSchema,
+} from '../../shared/protocol.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
@@ -12,10 +17,22 @@ import { ingestPush } from './ingest.ts';
 import { pullChanges } from './pull.ts';
 
 const errors = {
-  400: { description: 'Malformed request', content: { 'application/json': { schema: errorResponseSchema } } },
-  401: { description: 'Not signed in', content: { 'application/json': { schema: errorResponseSchema } } },
-  403: { description: 'Not this device or role', content: { 'application/json': { schema: errorResponseSchema } } },
-  409: { description: 'Refused whole: the batch stays in the outbox', content: { 'application/json': { schema: errorResponseSchema } } },
+  400: {
+    description: 'Malformed request',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
+  401: {
+    description: 'Not signed in',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
+  403: {
+    description: 'Not this device or role',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
+  409: {
+    description: 'Refused whole: the batch stays in the outbox',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
 };
 
 const pushRoute = createRoute({
@@ -23,8 +40,16 @@ const pushRoute = createRoute({
   path: '/api/sync/push',
   summary: 'A device pushes facts; idempotent',
   middleware: [requireRole('agent')] as const,
-  request: { body: { content: { 'application/json': { schema: pushRequestSchema } }, required: true } },
-  responses: { 200: { description: 'Outcome of every fact', content: { 'application/json': { schema: pushResponseSchema } } }, ...errors },
+  request: {
+    body: { content: { 'application/json': { schema: pushRequestSchema } }, required: true },
+  },
+  responses: {
+    200: {
+      description: 'Outcome of every fact',
+      content: { 'application/json': { schema: pushResponseSchema } },
+    },
+    ...errors,
+  },
 });
 
 const pullRoute = createRoute({
@@ -32,8 +57,16 @@ const pullRoute = createRoute({
   path: '/api/sync/pull',
   summary: 'A device pulls changes in its route after a cursor',
   middleware: [requireRole('agent')] as const,
-  request: { body: { content: { 'application/json': { schema: pullRequestSchema } }, required: true } },
-  responses: { 200: { description: 'A page of changes', content: { 'application/json': { schema: pullResponseSchema } } }, ...errors },
+  request: {
+    body: { content: { 'application/json': { schema: pullRequestSchema } }, required: true },
+  },
+  responses: {
+    200: {
+      description: 'A page of changes',
+      content: { 'application/json': { schema: pullResponseSchema } },
+    },
+    ...errors,
+  },
 });
 
 function checkDevice(user: SessionUser, deviceId: string): void {
@@ -53,7 +86,8 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
     const request = c.req.valid('json');
     const user = c.get('user');
     checkDevice(user, request.deviceId);
-    if (user.routeId === null) throw new HubError(403, 'no-route-assigned', 'This agent has no route assigned.');
+    if (user.routeId === null)
+      throw new HubError(403, 'no-route-assigned', 'This agent has no route assigned.');
     return c.json(await pullChanges(c.get('deps').store, request, user.routeId), 200);
   });
 }

@@ -16,7 +16,11 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -44,7 +48,13 @@ export class HubProcess {
 
   async start(): Promise<void> {
     const child = spawn('npx', ['tsx', 'hub/main.ts'], {
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', HUB_DATA_DIR: this.dataDir, HUB_STATIC_DIR: 'dist/client' },
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        HUB_DATA_DIR: this.dataDir,
+        HUB_STATIC_DIR: 'dist/client',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -77,7 +87,10 @@ export class HubProcess {
 
   /** Reads the hub's database directly, read-only, to check what the hub holds. */
   query<T>(sql: string, ...params: unknown[]): T[] {
-    const db = new BetterSqlite3(join(this.dataDir, 'gridtally.sqlite'), { readonly: true, fileMustExist: true });
+    const db = new BetterSqlite3(join(this.dataDir, 'gridtally.sqlite'), {
+      readonly: true,
+      fileMustExist: true,
+    });
     try {
       return db.prepare(sql).all(...params) as T[];
     } finally {

@@ -31,7 +31,10 @@ interface AccountRow {
   balance_minor: number;
 }
 
-test('a cash payment taken while the hub is down reaches the supervisor once the hub is back', async ({ page, browser }) => {
+test('a cash payment taken while the hub is down reaches the supervisor once the hub is back', async ({
+  page,
+  browser,
+}) => {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
   await new SignInPage(page).signInAgent('amina', '1234');
@@ -47,7 +50,9 @@ test('a cash payment taken while the hub is down reaches the supervisor once the
 
   await agent.search('GT-10003');
   await agent.openFirstResult();
-  const [before] = hub.query<AccountRow>("select id, balance_minor from accounts where account_number = 'GT-10003'");
+  const [before] = hub.query<AccountRow>(
+    "select id, balance_minor from accounts where account_number = 'GT-10003'",
+  );
   expect(before).toBeDefined();
   await agent.fillCashPayment('350.50', '500');
   await expect(page.getByTestId('change')).toHaveText('KES 149.50');
@@ -63,9 +68,15 @@ test('a cash payment taken while the hub is down reaches the supervisor once the
   await expect(page.getByTestId('receipt-sync')).toHaveText('Synced', { timeout: 30_000 });
   await page.screenshot({ path: `${shots}/agent-receipt-synced.png`, fullPage: true });
 
-  const [after] = hub.query<AccountRow>('select id, balance_minor from accounts where id = ?', before?.id);
+  const [after] = hub.query<AccountRow>(
+    'select id, balance_minor from accounts where id = ?',
+    before?.id,
+  );
   expect((before?.balance_minor ?? 0) - (after?.balance_minor ?? 0)).toBe(35050);
-  const stored = hub.query<{ n: number }>('select count(*) as n from payments where receipt_number = ?', receiptNumber);
+  const stored = hub.query<{ n: number }>(
+    'select count(*) as n from payments where receipt_number = ?',
+    receiptNumber,
+  );
   expect(stored[0]?.n).toBe(1);
 
   const supervisorContext = await browser.newContext();
