@@ -10,7 +10,7 @@
  */
 import { signInResponseSchema, type User } from '../../shared/api.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import { callHub } from '../api.ts';
+import { callHub, type FetchLike } from '../api.ts';
 import type { Credential, GridtallyDatabase, SessionRecord } from '../db/database.ts';
 import { ensureDevice, pendingCount, type DeviceDeps } from '../db/facts.ts';
 
@@ -49,6 +49,7 @@ export async function signInAgent(
   username: string,
   pin: string,
   deps: DeviceDeps,
+  fetchImpl?: FetchLike,
 ): Promise<Result<User, SignInError>> {
   const device = await ensureDevice(db, deps);
   const answer = await callHub(
@@ -60,6 +61,7 @@ export async function signInAgent(
       timeoutMs: 8_000,
     },
     signInResponseSchema,
+    fetchImpl,
   );
   if (answer.ok) {
     const pinSalt = toHex(crypto.getRandomValues(new Uint8Array(16)));

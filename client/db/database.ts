@@ -13,7 +13,7 @@
  * workers too, so reading the chain head and appending the next fact in one transaction can
  * never fork the chain.
  */
-import Dexie, { type EntityTable, type Table } from 'dexie';
+import Dexie, { type DexieOptions, type EntityTable, type Table } from 'dexie';
 import type { User } from '../../shared/api.ts';
 import type { Fact } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
@@ -85,8 +85,9 @@ export class GridtallyDatabase extends Dexie {
   credentials!: EntityTable<Credential, 'username'>;
   settings!: Table<SettingRecord, SettingRecord['key']>;
 
-  constructor(name = 'gridtally') {
-    super(name, { chromeTransactionDurability: 'strict' });
+  /** `options` lets Node tests hand in an IndexedDB implementation (fake-indexeddb). */
+  constructor(name = 'gridtally', options: DexieOptions = {}) {
+    super(name, { chromeTransactionDurability: 'strict', ...options });
     this.version(1).stores({
       facts: 'seq, &id, status, accountId',
       accounts: 'id, accountNumber, *searchWords, changeSeq',

@@ -1,0 +1,76 @@
+/**
+ * A device and a hub wired together in one process for the client's sync tests: the device's
+ * real Dexie code on fake-indexeddb, the hub's real app on an in-memory SQLite store seeded
+ * with the demo, and between them a `fetch` that calls the hub in-process and that a test can
+ * make fail in the ways a rural network does.
+ */
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { uuidv7 } from 'uuidv7';
+import { createApp } from '../../hub/app.ts';
+import { seedDemo } from '../../hub/demo/seed.ts';
+import { openSqliteStore } from '../../hub/store/sqlite.ts';
+import type { Store } from '../../hub/store/store.ts';
+import type { FetchLike } from '../../client/api.ts';
+import { GridtallyDatabase } from '../../client/db/database.ts';
+import type { DeviceDeps } from '../../client/db/facts.ts';
+
+export const BASE_URL = 'http://hub.test';
+export const SEED_DAY = new Date('2026-11-20T08:00:00.000Z');
+
+/** How the network treats the next call. */
+export type Fault = 'none' | 'drop-request' | 'drop-reply' | 'send-twice' | 'hub-error';
+
+export interface Rig {
+  readonly store: Store;
+  readonly db: GridtallyDatabase;
+  readonly fetch: FetchLike;
+  readonly deps: DeviceDeps;
+  /** Faults for the coming calls, used up one per call; an empty queue is a good network. */
+  readonly faults: Fault[];
+  readonly calls: string[];
+  close(): Promise<void>;
+}
+
+let databases = 0;
+
+export async function openRig(): Promise<Rig> {
+  const store = await openSqliteStore(':memory:');
+  await seedDemo(store, SEED_DAY);
+  let hubMs = SEED_DAY.getTime() + 3_600_000;
+  const app = createApp({ store, now: () => new Date((hubMs += 1000)) });
+  const faults: Fault[] = [];
+  const calls: string[] = [];
+  const fetch: FetchLike = async (input, init) => {
+    const fault = faults.shift() ?? 'none';
+    calls.push(`${new URL(input).pathname} ${fault}`);
+    if (fault === 'drop-request') throw new TypeError('network down before the hub saw the request');
+    if (fault === 'hub-error') return new Response('Bad gateway', { status: 502 });
+    // Strip the abort signal: the in-process hub needs no timeout and Node's Request rejects
+    // signals from another realm.
+    const { signal: _signal, ...rest } = init;
+    if (fault === 'send-twice') await app.request(input, rest);
+    const response = await app.request(input, rest);
+    if (fault === 'drop-reply') throw new TypeError('network cut after the hub answered');
+    return response;
+  };
+  let deviceMs = SEED_DAY.getTime() + 7_200_000;
+  const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => (deviceMs += 1500) };
+  const db = new GridtallyDatabase(`device-${++databases}`, { indexedDB, IDBKeyRange });
+  return {
+    store,
+    db,
+    fetch,
+    deps,
+    faults,
+    calls,
+    async close() {
+      db.close();
+      await store.close();
+    },
+  };
+}
+
+export async function hubBalance(store: Store, accountId: string): Promise<number> {
+  const row = await store.db.selectFrom('accounts').select('balance_minor').where('id', '=', accountId).executeTakeFirstOrThrow();
+  return Number(row.balance_minor);
+}

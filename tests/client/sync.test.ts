@@ -1,0 +1,223 @@
+/**
+ * Goal: a payment stored on the device reaches the hub exactly once, whatever the network
+ * does in between, and the device then shows the hub's balance.
+ *
+ * Method: the device's real code (Dexie on fake-indexeddb, the sync engine) against the hub's
+ * real app on in-memory SQLite, joined by a fetch that can drop a request, drop a reply after
+ * the hub committed, deliver a request twice, or answer 502. Specific cases first; then a
+ * seeded simulation (fast-check) of random payments and faults, checked against an
+ * independent model: the sum of what the device recorded, per account.
+ */
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { accountView } from '../../client/db/accounts.ts';
+import { recordCashPayment } from '../../client/db/facts.ts';
+import { signInAgent, signOut } from '../../client/auth/session.ts';
+import { syncOnce } from '../../client/sync/engine.ts';
+import { minor } from '../../shared/money.ts';
+import { BASE_URL, hubBalance, openRig, SEED_DAY, type Fault, type Rig } from './device-hub.ts';
+
+let rig: Rig;
+
+async function signedInRig(): Promise<Rig> {
+  const opened = await openRig();
+  const signedIn = await signInAgent(opened.db, BASE_URL, 'amina', '1234', opened.deps, opened.fetch);
+  expect(signedIn.ok).toBe(true);
+  return opened;
+}
+
+async function sync(target: Rig) {
+  return syncOnce(target.db, { baseUrl: BASE_URL, fetch: target.fetch, now: () => SEED_DAY });
+}
+
+async function pay(target: Rig, accountId: string, amount: number) {
+  const session = await target.db.settings.get('session');
+  if (session?.key !== 'session') throw new Error('not signed in');
+  const result = await recordCashPayment(
+    target.db,
+    { accountId, currency: 'KES', amountMinor: minor(amount), tenderedMinor: minor(amount), agent: session.user },
+    target.deps,
+  );
+  if (!result.ok) throw new Error(result.error);
+  return result.value;
+}
+
+async function hubPaymentCount(target: Rig): Promise<number> {
+  const row = await target.store.db.selectFrom('payments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe('device sync against the hub', () => {
+  beforeEach(async () => {
+    rig = await signedInRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  it('pulls the agent route and nothing else on the first sync', async () => {
+    const report = await sync(rig);
+    expect(report.state).toBe('synced');
+    const accounts = await rig.db.accounts.toArray();
+    expect(accounts).toHaveLength(100);
+    expect(accounts.every((account) => account.routeId === 'route-nyando')).toBe(true);
+  });
+
+  it('a payment recorded offline reaches the hub once and the device then shows the hub balance', async () => {
+    await sync(rig);
+    const before = await hubBalance(rig.store, 'acc-0005');
+    rig.faults.push('drop-request', 'drop-request');
+    await pay(rig, 'acc-0005', 120_075);
+    expect((await sync(rig)).state).toBe('offline');
+    expect((await accountView(rig.db, 'acc-0005'))?.balanceMinor).toBe(before - 120_075);
+    expect((await sync(rig)).state).toBe('offline');
+    const report = await sync(rig);
+    expect(report).toMatchObject({ state: 'synced', pending: 0 });
+    expect(await hubBalance(rig.store, 'acc-0005')).toBe(before - 120_075);
+    expect((await accountView(rig.db, 'acc-0005'))?.balanceMinor).toBe(before - 120_075);
+    expect(await hubPaymentCount(rig)).toBe(1);
+  });
+
+  it('a reply lost after the hub committed: the retry changes nothing and the fact is acknowledged', async () => {
+    await sync(rig);
+    const before = await hubBalance(rig.store, 'acc-0007');
+    await pay(rig, 'acc-0007', 4_410);
+    rig.faults.push('drop-reply');
+    expect((await sync(rig)).state).toBe('offline');
+    expect(await hubPaymentCount(rig)).toBe(1);
+    // The device did not hear the answer, so it still counts the payment itself; the hub's
+    // snapshot it holds is older, so the balance shown is still right.
+    expect((await accountView(rig.db, 'acc-0007'))?.balanceMinor).toBe(before - 4_410);
+    expect((await sync(rig)).pending).toBe(0);
+    expect(await hubPaymentCount(rig)).toBe(1);
+    expect(await hubBalance(rig.store, 'acc-0007')).toBe(before - 4_410);
+    expect((await accountView(rig.db, 'acc-0007'))?.balanceMinor).toBe(before - 4_410);
+  });
+
+  it('a request delivered twice is stored once', async () => {
+    await sync(rig);
+    const before = await hubBalance(rig.store, 'acc-0009');
+    await pay(rig, 'acc-0009', 9_999);
+    rig.faults.push('send-twice');
+    expect((await sync(rig)).state).toBe('synced');
+    expect(await hubPaymentCount(rig)).toBe(1);
+    expect(await hubBalance(rig.store, 'acc-0009')).toBe(before - 9_999);
+  });
+
+  it('a payment that breaks a cash rule is refused on the device and nothing is written', async () => {
+    const session = await rig.db.settings.get('session');
+    if (session?.key !== 'session') throw new Error('not signed in');
+    const device = await rig.db.settings.get('device');
+    const refused = await recordCashPayment(
+      rig.db,
+      { accountId: 'acc-0011', currency: 'KES', amountMinor: minor(5_000), tenderedMinor: minor(4_999), agent: session.user },
+      rig.deps,
+    );
+    expect(refused).toEqual({ ok: false, error: 'tendered-less-than-amount' });
+    const zero = await recordCashPayment(
+      rig.db,
+      { accountId: 'acc-0011', currency: 'KES', amountMinor: minor(0), tenderedMinor: minor(0), agent: session.user },
+      rig.deps,
+    );
+    expect(zero).toEqual({ ok: false, error: 'amount-must-be-positive' });
+    expect(await rig.db.facts.count()).toBe(0);
+    expect(await rig.db.settings.get('device')).toEqual(device);
+  });
+
+  it('sign-out is refused while a payment waits to sync, and allowed after', async () => {
+    await pay(rig, 'acc-0013', 2_500);
+    expect(await signOut(rig.db)).toEqual({ ok: false, error: 'unsynced-facts' });
+    await sync(rig);
+    expect(await signOut(rig.db)).toEqual({ ok: true, value: null });
+  });
+
+  it('gives change as the difference between cash handed over and the amount', async () => {
+    const session = await rig.db.settings.get('session');
+    if (session?.key !== 'session') throw new Error('not signed in');
+    const result = await recordCashPayment(
+      rig.db,
+      { accountId: 'acc-0015', currency: 'KES', amountMinor: minor(35_050), tenderedMinor: minor(50_000), agent: session.user },
+      rig.deps,
+    );
+    expect(result.ok && result.value.fact.body).toMatchObject({ amountMinor: 35_050, tenderedMinor: 50_000, changeMinor: 14_950 });
+  });
+});
+
+describe('offline sign-in', () => {
+  beforeEach(async () => {
+    rig = await signedInRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  it('lets an agent who signed in online sign in again with no network', async () => {
+    rig.faults.push('drop-request');
+    const result = await signInAgent(rig.db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch);
+    expect(result.ok && result.value.username).toBe('amina');
+    const session = await rig.db.settings.get('session');
+    expect(session?.key === 'session' && session.signedInOffline).toBe(true);
+  });
+
+  it('refuses a wrong PIN offline', async () => {
+    rig.faults.push('drop-request');
+    expect(await signInAgent(rig.db, BASE_URL, 'amina', '4321', rig.deps, rig.fetch)).toEqual({ ok: false, error: 'sign-in-failed' });
+  });
+
+  it('refuses an agent who never signed in online on this device', async () => {
+    rig.faults.push('drop-request');
+    expect(await signInAgent(rig.db, BASE_URL, 'baraka', '5678', rig.deps, rig.fetch)).toEqual({ ok: false, error: 'offline-first-sign-in' });
+  });
+
+  it('believes the hub when it answers that the PIN is wrong, with no offline fallback', async () => {
+    expect(await signInAgent(rig.db, BASE_URL, 'amina', '9999', rig.deps, rig.fetch)).toEqual({ ok: false, error: 'sign-in-failed' });
+  });
+});
+
+describe('simulation: random payments under random network faults', () => {
+  const accounts = ['acc-0001', 'acc-0003', 'acc-0021', 'acc-0057', 'acc-0099'];
+  const action = fc.oneof(
+    fc.record({ kind: fc.constant('pay' as const), account: fc.constantFrom(...accounts), amount: fc.integer({ min: 1, max: 500_000 }) }),
+    fc.record({
+      kind: fc.constant('sync' as const),
+      faults: fc.array(fc.constantFrom<Fault>('none', 'drop-request', 'drop-reply', 'send-twice', 'hub-error'), { maxLength: 4 }),
+    }),
+  );
+
+  it('every payment reaches the hub exactly once and every balance agrees with the model', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 25 }), async (actions) => {
+        const sim = await signedInRig();
+        try {
+          const initial = new Map<string, number>();
+          for (const id of accounts) initial.set(id, await hubBalance(sim.store, id));
+          const paid = new Map<string, number>();
+          const recorded = new Set<string>();
+          for (const step of actions) {
+            if (step.kind === 'pay') {
+              const stored = await pay(sim, step.account, step.amount);
+              recorded.add(stored.id);
+              paid.set(step.account, (paid.get(step.account) ?? 0) + step.amount);
+            } else {
+              sim.faults.splice(0, sim.faults.length, ...step.faults);
+              await sync(sim);
+            }
+          }
+          sim.faults.length = 0;
+          const final = await sync(sim);
+          expect(final).toMatchObject({ state: 'synced', pending: 0 });
+          const stored = await sim.store.db.selectFrom('payments').select('fact_id').execute();
+          expect(stored.map((row) => row.fact_id).sort()).toEqual([...recorded].sort());
+          for (const id of accounts) {
+            const expected = (initial.get(id) ?? 0) - (paid.get(id) ?? 0);
+            expect(await hubBalance(sim.store, id)).toBe(expected);
+            expect((await accountView(sim.db, id))?.balanceMinor).toBe(expected);
+          }
+        } finally {
+          await sim.close();
+        }
+      }),
+      { numRuns: 25, seed: 20261126 },
+    );
+  });
+});
