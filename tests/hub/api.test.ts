@@ -1,0 +1,209 @@
+/**
+ * Goal: the hub's API outside sync answers as documented: health says the hub and its store
+ * are up, the OpenAPI document lists every route, an unknown API path is a JSON 404, and the
+ * supervisor's collections list every payment the hub received, with who took it, from
+ * whom, how much, how, and when, newest first, with totals of accepted money.
+ *
+ * Method: the hub app is called in-process with app.request() on a real SQLite store seeded
+ * with the demo deployment, with a stepping clock; payments arrive through a real push.
+ */
+import { describe, expect, test } from 'vitest';
+import {
+  collectionsResponseSchema,
+  healthResponseSchema,
+  type CollectionsResponse,
+} from '../../shared/api.ts';
+import type { Fact } from '../../shared/facts.ts';
+import { minor } from '../../shared/money.ts';
+import {
+  amina,
+  DeviceChain,
+  openHub,
+  pushBody,
+  request,
+  signInAgent,
+  signInSupervisor,
+  TABLET_A,
+  type Hub,
+} from './harness.ts';
+
+async function pushAs(
+  hub: Hub,
+  token: string,
+  facts: readonly Fact[],
+): Promise<{ from: number; to: number }> {
+  const from = hub.peekClock().getTime();
+  const response = await request(
+    hub.app,
+    'POST',
+    '/api/sync/push',
+    pushBody(TABLET_A, facts),
+    token,
+  );
+  expect(response.status).toBe(200);
+  return { from, to: hub.peekClock().getTime() };
+}
+
+async function collections(hub: Hub, query = ''): Promise<CollectionsResponse> {
+  const { token } = await signInSupervisor(hub.app);
+  const response = await request(hub.app, 'GET', `/api/collections${query}`, undefined, token);
+  expect(response.status).toBe(200);
+  return collectionsResponseSchema.parse(await response.json());
+}
+
+describe('health and the API description', () => {
+  test('GET /api/health says the hub and its SQLite store are up, at the hub’s time', async () => {
+    const hub = await openHub();
+    const from = hub.peekClock().getTime();
+    const response = await request(hub.app, 'GET', '/api/health');
+    expect(response.status).toBe(200);
+    const body = healthResponseSchema.parse(await response.json());
+    expect(body).toMatchObject({ status: 'ok', store: 'sqlite', version: '0.1.0' });
+    const time = Date.parse(body.time);
+    expect(time).toBeGreaterThanOrEqual(from);
+    expect(time).toBeLessThan(hub.peekClock().getTime());
+  });
+
+  test('GET /api/openapi.json lists every route with its method', async () => {
+    const hub = await openHub();
+    const response = await request(hub.app, 'GET', '/api/openapi.json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method} ${path}`),
+    );
+    expect(operations.sort()).toEqual([
+      'get /api/collections',
+      'get /api/health',
+      'post /api/auth/agent',
+      'post /api/auth/supervisor',
+      'post /api/sync/pull',
+      'post /api/sync/push',
+    ]);
+  });
+
+  test.each<['GET' | 'POST', string]>([
+    ['GET', '/api/accounts'],
+    ['POST', '/api/sync/everything'],
+    ['GET', '/api/sync/push'],
+  ])('%s %s is a JSON 404 not-found', async (method, path) => {
+    const hub = await openHub();
+    const response = await request(hub.app, method, path, method === 'POST' ? {} : undefined);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    const body = (await response.json()) as { error: string; message: string };
+    expect(body.error).toBe('not-found');
+    expect(body.message).toContain(path);
+  });
+});
+
+describe('collections', () => {
+  test('a pushed payment is listed with agent name, account number, customer, amount, method, takenAt and receivedAt', async () => {
+    const hub = await openHub();
+    const { token } = await signInAgent(hub.app, amina, TABLET_A);
+    const chain = new DeviceChain(TABLET_A, 'user-amina');
+    const fact = chain.payment({
+      accountId: 'acc-0061',
+      amountMinor: minor(61_610),
+      tenderedMinor: minor(70_000),
+      changeMinor: minor(8_390),
+    });
+    const window = await pushAs(hub, token, [fact]);
+    const customer = await hub.store.db
+      .selectFrom('accounts')
+      .select('name')
+      .where('id', '=', 'acc-0061')
+      .executeTakeFirstOrThrow();
+
+    const body = await collections(hub);
+
+    expect(body.collections).toHaveLength(1);
+    const [listed] = body.collections;
+    expect(listed).toMatchObject({
+      factId: fact.id,
+      receiptNumber: fact.body.receiptNumber,
+      agentName: 'Amina Otieno',
+      accountNumber: 'GT-10061',
+      customerName: customer.name,
+      currency: 'KES',
+      amountMinor: 61_610,
+      method: 'cash',
+      status: 'accepted',
+      flagReason: null,
+      takenAt: fact.recordedAt,
+    });
+    const receivedAt = Date.parse(listed?.receivedAt ?? '');
+    expect(receivedAt).toBeGreaterThanOrEqual(window.from);
+    expect(receivedAt).toBeLessThan(window.to);
+    expect(body.totals).toEqual([{ currency: 'KES', amountMinor: 61_610, count: 1 }]);
+  });
+
+  test('a flagged payment is listed with its reason but not counted in the totals', async () => {
+    const hub = await openHub();
+    const { token } = await signInAgent(hub.app, amina, TABLET_A);
+    const chain = new DeviceChain(TABLET_A, 'user-amina');
+    const accepted = chain.payment({ accountId: 'acc-0063', amountMinor: minor(6_363) });
+    const flagged = chain.payment({ accountId: 'acc-0404', amountMinor: minor(4_004) });
+    await pushAs(hub, token, [accepted, flagged]);
+
+    const body = await collections(hub);
+
+    expect(body.collections.find((c) => c.factId === flagged.id)).toMatchObject({
+      accountNumber: 'acc-0404',
+      customerName: '',
+      amountMinor: 4_004,
+      status: 'flagged',
+      flagReason: 'account-not-found',
+    });
+    expect(body.totals).toEqual([{ currency: 'KES', amountMinor: 6_363, count: 1 }]);
+  });
+
+  test('collections are newest first and the limit is honoured', async () => {
+    const hub = await openHub();
+    const { token } = await signInAgent(hub.app, amina, TABLET_A);
+    const chain = new DeviceChain(TABLET_A, 'user-amina');
+    const earlier = chain.payment({ accountId: 'acc-0065', amountMinor: minor(6_565) });
+    await pushAs(hub, token, [earlier]);
+    hub.advanceClock(40 * 60 * 1000);
+    const later = chain.payment({ accountId: 'acc-0067', amountMinor: minor(6_767) });
+    await pushAs(hub, token, [later]);
+
+    expect((await collections(hub)).collections.map((c) => c.factId)).toEqual([
+      later.id,
+      earlier.id,
+    ]);
+    expect((await collections(hub, '?limit=1')).collections.map((c) => c.factId)).toEqual([
+      later.id,
+    ]);
+  });
+
+  test('a limit outside 1 to 1000 is refused with 400 invalid-request', async () => {
+    const hub = await openHub();
+    const { token } = await signInSupervisor(hub.app);
+    const response = await request(hub.app, 'GET', '/api/collections?limit=0', undefined, token);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid-request' });
+  });
+
+  test('every payment the hub stored is listed, also one recorded under an agent id the hub does not know', async () => {
+    const hub = await openHub();
+    const { token } = await signInAgent(hub.app, amina, TABLET_A);
+    const chain = new DeviceChain(TABLET_A, 'user-nobody');
+    const fact = chain.payment({ accountId: 'acc-0069', amountMinor: minor(6_969) });
+    await pushAs(hub, token, [fact]);
+    const stored = await hub.store.db.selectFrom('payments').select('fact_id').execute();
+    expect(stored.map((row) => row.fact_id)).toEqual([fact.id]);
+
+    const body = await collections(hub);
+
+    expect(body.collections.map((c) => c.factId)).toEqual([fact.id]);
+    const listedTotal = body.collections
+      .filter((c) => c.status === 'accepted')
+      .reduce((total, c) => total + c.amountMinor, 0);
+    expect(body.totals.reduce((total, t) => total + t.amountMinor, 0)).toBe(listedTotal);
+  });
+});

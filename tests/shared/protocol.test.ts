@@ -1,0 +1,172 @@
+/**
+ * Goal: a device shows the hub's balance as of its last pull, less its own payments that the
+ * snapshot does not include yet (not acknowledged, or acknowledged at a later change than
+ * the snapshot's); payments on other accounts never touch it. The protocol's messages
+ * accept what the protocol says and refuse the rest.
+ *
+ * Method: property tests with fast-check against an independent model of the rule written
+ * out as plain arithmetic, plus hand-worked cases with distinct values.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { minor } from '../../shared/money.ts';
+import {
+  accountSnapshotSchema,
+  deviceBalance,
+  MAX_FACTS_PER_PUSH,
+  pendingPayments,
+  pullRequestSchema,
+  pushRequestSchema,
+  type AccountSnapshot,
+  type OwnPayment,
+} from '../../shared/protocol.ts';
+
+const DEVICE = '019b8b74-1800-70de-8000-10010000d0d1';
+
+function snapshot(id: string, balanceMinor: number, changeSeq: number): AccountSnapshot {
+  return {
+    id,
+    accountNumber: `GT-${id.slice(-4)}`,
+    name: 'Achieng Owino',
+    address: 'Ahero, plot 17',
+    phone: '+254712345678',
+    meterNumber: '54100007919',
+    routeId: 'route-nyando',
+    currency: 'KES',
+    balanceMinor: minor(balanceMinor),
+    openBills: [],
+    changeSeq,
+  };
+}
+
+const accountIdArb = fc.constantFrom('acc-0001', 'acc-0002', 'acc-0003');
+const ownPaymentArb: fc.Arbitrary<OwnPayment> = fc.record({
+  accountId: accountIdArb,
+  amountMinor: fc.integer({ min: 1, max: 5_000_000 }).map(minor),
+  ackChangeSeq: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }),
+});
+const snapshotArb = fc
+  .record({
+    id: accountIdArb,
+    balance: fc.integer({ min: -10_000_000, max: 10_000_000 }),
+    changeSeq: fc.integer({ min: 0, max: 400 }),
+  })
+  .map(({ id, balance, changeSeq }) => snapshot(id, balance, changeSeq));
+
+/** The rule in plain arithmetic: subtract each own payment on this account not yet in the snapshot. */
+function modelBalance(account: AccountSnapshot, own: readonly OwnPayment[]): number {
+  let balance: number = account.balanceMinor;
+  for (const payment of own) {
+    if (payment.accountId !== account.id) continue;
+    const inSnapshot =
+      payment.ackChangeSeq !== undefined && payment.ackChangeSeq <= account.changeSeq;
+    if (!inSnapshot) balance -= payment.amountMinor;
+  }
+  return balance;
+}
+
+describe('deviceBalance', () => {
+  test('equals the snapshot balance less own payments not acknowledged or acknowledged after the snapshot', () => {
+    fc.assert(
+      fc.property(snapshotArb, fc.array(ownPaymentArb, { maxLength: 20 }), (account, own) => {
+        expect(deviceBalance(account, own)).toBe(modelBalance(account, own));
+      }),
+    );
+  });
+
+  test('payments on other accounts change nothing', () => {
+    fc.assert(
+      fc.property(snapshotArb, fc.array(ownPaymentArb, { maxLength: 20 }), (account, own) => {
+        const mine = own.filter((payment) => payment.accountId === account.id);
+        expect(deviceBalance(account, own)).toBe(deviceBalance(account, mine));
+        expect(
+          pendingPayments(account, own).every((payment) => payment.accountId === account.id),
+        ).toBe(true);
+      }),
+    );
+  });
+
+  test('a payment acknowledged at or before the snapshot’s change is already in the balance', () => {
+    fc.assert(
+      fc.property(snapshotArb, fc.array(ownPaymentArb, { maxLength: 20 }), (account, own) => {
+        const included = own.map((payment) => ({
+          ...payment,
+          accountId: account.id,
+          ackChangeSeq: Math.min(payment.ackChangeSeq ?? 0, account.changeSeq),
+        }));
+        expect(deviceBalance(account, included)).toBe(account.balanceMinor);
+      }),
+    );
+  });
+
+  test('with no own payments the device shows exactly the hub’s balance', () => {
+    fc.assert(
+      fc.property(snapshotArb, (account) => {
+        expect(deviceBalance(account, [])).toBe(account.balanceMinor);
+      }),
+    );
+  });
+
+  test('hand-worked: one unacknowledged, one acknowledged later, one already included, one on another account', () => {
+    const account = snapshot('acc-0005', 465_225, 210);
+    const own: OwnPayment[] = [
+      { accountId: 'acc-0005', amountMinor: minor(12_345) },
+      { accountId: 'acc-0005', amountMinor: minor(20_000), ackChangeSeq: 212 },
+      { accountId: 'acc-0005', amountMinor: minor(7_777), ackChangeSeq: 209 },
+      { accountId: 'acc-0007', amountMinor: minor(50_500) },
+    ];
+    expect(deviceBalance(account, own)).toBe(465_225 - 12_345 - 20_000);
+    expect(pendingPayments(account, own).map((payment) => payment.amountMinor)).toEqual([
+      12_345, 20_000,
+    ]);
+  });
+
+  test('payments beyond what is owed show as credit, a negative balance', () => {
+    expect(
+      deviceBalance(snapshot('acc-0009', 3_000, 15), [
+        { accountId: 'acc-0009', amountMinor: minor(4_250) },
+      ]),
+    ).toBe(-1_250);
+  });
+});
+
+describe('protocol messages', () => {
+  test('a snapshot survives a round trip through JSON and its schema', () => {
+    fc.assert(
+      fc.property(snapshotArb, (account) => {
+        expect(accountSnapshotSchema.parse(JSON.parse(JSON.stringify(account)))).toEqual(account);
+      }),
+    );
+  });
+
+  test('a push must carry at least one fact and at most the limit', () => {
+    expect(
+      pushRequestSchema.safeParse({ formatVersion: 1, deviceId: DEVICE, facts: [] }).success,
+    ).toBe(false);
+    const tooMany = Array.from({ length: MAX_FACTS_PER_PUSH + 1 }, () => ({}));
+    expect(
+      pushRequestSchema.safeParse({ formatVersion: 1, deviceId: DEVICE, facts: tooMany }).success,
+    ).toBe(false);
+  });
+
+  test('a message of another format version is refused', () => {
+    expect(
+      pullRequestSchema.safeParse({ formatVersion: 2, deviceId: DEVICE, cursor: 0 }).success,
+    ).toBe(false);
+    expect(
+      pullRequestSchema.safeParse({ formatVersion: 1, deviceId: DEVICE, cursor: 0 }).success,
+    ).toBe(true);
+  });
+
+  test.each([
+    { cursor: -1 },
+    { cursor: 1.5 },
+    { cursor: 0, limit: 0 },
+    { cursor: 0, limit: 501 },
+    { cursor: 0, deviceId: DEVICE.toUpperCase() },
+  ])('a pull request %j is refused', (fields) => {
+    expect(
+      pullRequestSchema.safeParse({ formatVersion: 1, deviceId: DEVICE, ...fields }).success,
+    ).toBe(false);
+  });
+});
