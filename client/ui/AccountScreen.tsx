@@ -4,7 +4,7 @@
  * receipt follows at once, online or not.
  */
 import { useState } from 'preact/hooks';
-import { formatAmount, parseAmount, ZERO, type MinorUnits } from '../../shared/money.ts';
+import { formatAmount, minor, parseAmount, ZERO, type MinorUnits } from '../../shared/money.ts';
 import { cashTender } from '../../shared/payments.ts';
 import { outstanding } from '../../shared/billing.ts';
 import { accountView } from '../db/accounts.ts';
@@ -38,10 +38,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
         <p class="balance">
           <span>{balanceMinor >= 0 ? t('balanceOwed') : t('credit')}</span>
           <strong data-testid="balance">
-            {money(
-              balanceMinor >= 0 ? balanceMinor : (-balanceMinor as MinorUnits),
-              account.currency,
-            )}
+            {money(balanceMinor >= 0 ? balanceMinor : minor(-balanceMinor), account.currency)}
           </strong>
         </p>
         {view.unsyncedPayments.length > 0 && (

@@ -1,4 +1,5 @@
 /** The receipt of a payment just recorded, shown at once; it says whether it has synced. */
+import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
 import { dateTime, money } from './format.ts';
@@ -38,8 +39,10 @@ export function ReceiptScreen({ seq }: { seq: number }) {
           <dd>{money(body.changeMinor, body.currency)}</dd>
           {balance !== undefined && (
             <>
-              <dt>{t('balanceAfter')}</dt>
-              <dd>{money(balance, body.currency)}</dd>
+              <dt>{balance >= 0 ? t('balanceAfter') : t('creditAfter')}</dt>
+              <dd data-testid="receipt-balance">
+                {money(balance >= 0 ? balance : minor(-balance), body.currency)}
+              </dd>
             </>
           )}
           <dt>{t('takenBy')}</dt>

@@ -1,6 +1,7 @@
 /** Finding a customer in the route held on the device, as the agent types. */
 import { useState } from 'preact/hooks';
 import { searchAccounts } from '../db/accounts.ts';
+import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
 import { money } from './format.ts';
@@ -47,7 +48,11 @@ export function SearchScreen() {
               <span class="name">{account.name}</span>
               <span class="number">{account.accountNumber}</span>
               <span class="address">{account.address}</span>
-              <span class={balance > 0 ? 'owed' : 'clear'}>{money(balance, account.currency)}</span>
+              <span class={balance > 0 ? 'owed' : 'clear'}>
+                {balance < 0
+                  ? `${t('credit')} ${money(minor(-balance), account.currency)}`
+                  : money(balance, account.currency)}
+              </span>
             </button>
           </li>
         ))}

@@ -24,7 +24,11 @@ export function SignInScreen() {
         : await signInSupervisor(app.db, app.baseUrl, name, secret);
     setBusy(false);
     if (!result.ok) {
-      setError(errorOf(result.error));
+      const code =
+        role === 'supervisor' && result.error === 'sign-in-failed'
+          ? 'password-sign-in-failed'
+          : result.error;
+      setError(errorOf(code));
       return;
     }
     setSecret('');

@@ -32,10 +32,16 @@ export class HubProcess {
   private constructor(
     readonly port: number,
     readonly dataDir: string,
+    readonly staticDir: string,
   ) {}
 
-  static async create(): Promise<HubProcess> {
-    return new HubProcess(await freePort(), mkdtempSync(join(tmpdir(), 'gridtally-e2e-')));
+  /** `staticDir` serves another copy of the built app, for tests that change it. */
+  static async create(staticDir = 'dist/client'): Promise<HubProcess> {
+    return new HubProcess(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), 'gridtally-e2e-')),
+      staticDir,
+    );
   }
 
   get url(): string {
@@ -53,7 +59,7 @@ export class HubProcess {
         PORT: String(this.port),
         HOST: '127.0.0.1',
         HUB_DATA_DIR: this.dataDir,
-        HUB_STATIC_DIR: 'dist/client',
+        HUB_STATIC_DIR: this.staticDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

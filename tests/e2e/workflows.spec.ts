@@ -1,0 +1,78 @@
+/**
+ * Goal: the everyday paths around the payment, as a person meets them: a wrong PIN, finding a
+ * customer by name or phone, the app in Chinese, and a supervisor who mistypes the password.
+ *
+ * Method: a real hub process and Debian's Chromium; screenshots in tests/artifacts/ for a
+ * person to look at (the Chinese one checks that CJK text renders).
+ */
+import { expect, test } from '@playwright/test';
+import { HubProcess } from './hub-process.ts';
+import { AgentApp, SignInPage } from './pages.ts';
+
+let hub: HubProcess;
+
+test.beforeEach(async () => {
+  hub = await HubProcess.create();
+  await hub.start();
+});
+
+test.afterEach(async () => {
+  await hub.dispose();
+});
+
+test('a wrong PIN is refused with a clear message and signs nobody in', async ({ page }) => {
+  await page.goto(hub.url);
+  await new SignInPage(page).signInAgent('amina', '0000');
+  await expect(page.getByRole('alert')).toHaveText('The username or PIN is wrong.');
+  await expect(page.getByTestId('who')).toHaveCount(0);
+});
+
+test('an agent finds a customer by name and by phone, within the route only', async ({ page }) => {
+  const agent = new AgentApp(page);
+  await page.goto(hub.url);
+  await new SignInPage(page).signInAgent('amina', '1234');
+  await agent.waitForRoute();
+  const [customer] = hub.query<{ name: string; phone: string; account_number: string }>(
+    "select name, phone, account_number from accounts where route_id = 'route-nyando' order by account_number limit 1 offset 7",
+  );
+  if (!customer) throw new Error('demo data missing');
+  await agent.search(customer.name);
+  await expect(
+    page.getByTestId('search-result').filter({ hasText: customer.account_number }),
+  ).toHaveCount(1);
+  await agent.search(customer.phone.slice(1));
+  await expect(page.getByTestId('search-result')).toHaveCount(1);
+  await expect(page.getByTestId('search-result')).toContainText(customer.account_number);
+  // GT-10002 is in Kabondo, Baraka's route: Amina's device does not hold it.
+  await agent.search('GT-10002');
+  await expect(page.getByText('No customer matches.')).toBeVisible();
+});
+
+test('the app speaks Chinese when asked, down to the payment form', async ({ page }) => {
+  const agent = new AgentApp(page);
+  await page.goto(hub.url);
+  await page.getByRole('button', { name: '中文' }).click();
+  await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
+  await page.getByTestId('role-agent').click();
+  await page.locator('input[name=username]').fill('amina');
+  await page.locator('input[name=secret]').fill('1234');
+  await page.getByRole('button', { name: '登录' }).click();
+  await agent.waitForRoute();
+  await agent.search('GT-10005');
+  await agent.openFirstResult();
+  await expect(page.getByText('应缴金额')).toBeVisible();
+  await expect(page.getByRole('button', { name: '记录缴费' })).toBeVisible();
+  await page.screenshot({ path: 'tests/artifacts/agent-account-zh.png', fullPage: true });
+});
+
+test('a supervisor with a wrong password is refused; with the right one sees the collections', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(hub.url);
+  await new SignInPage(page).signInSupervisor('grace', 'wrong-password');
+  await expect(page.getByRole('alert')).toHaveText('The username or password is wrong.');
+  await new SignInPage(page).signInSupervisor('grace', 'gridtally-demo');
+  await expect(page.getByRole('heading', { name: 'Collections' })).toBeVisible();
+  await expect(page.getByText('No collections yet.')).toBeVisible();
+});
