@@ -103,8 +103,11 @@ export function parseAmount(
   currency: CurrencyCode,
 ): Result<MinorUnits, ParseAmountError> {
   const { exponent } = currencies[currency];
-  const cleaned = text.trim().replaceAll(',', '');
-  const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
+  const trimmed = text.trim();
+  // Thousands commas are allowed only where they belong: "1,250.50", never "1,2,50".
+  if (trimmed.includes(',') && !/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(trimmed))
+    return err('amount-not-a-number');
+  const match = /^(\d+)(?:\.(\d*))?$/.exec(trimmed.replaceAll(',', ''));
   if (!match) return err('amount-not-a-number');
   const whole = match[1] ?? '0';
   const fraction = match[2] ?? '';

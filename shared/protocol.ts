@@ -31,9 +31,20 @@ export const flagReasons = [
   'tendered-less-than-amount',
   'change-mismatch',
   'currency-mismatch',
+  'balance-out-of-range',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];
+
+/**
+ * Flags under which a payment still counts against the account: the money plainly reached a
+ * known account in its currency, only its paperwork is odd. Under any other flag the payment
+ * is stored for a supervisor and changes no balance.
+ */
+export const flagsThatStillApply: ReadonlySet<FlagReason> = new Set([
+  'tendered-less-than-amount',
+  'change-mismatch',
+]);
 
 export const factOutcomeSchema = z.object({
   id: uuidSchema,

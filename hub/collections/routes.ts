@@ -41,7 +41,7 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
     const { db } = c.get('deps').store;
     const rows = await db
       .selectFrom('payments')
-      .innerJoin('users', 'users.id', 'payments.agent_id')
+      .leftJoin('users', 'users.id', 'payments.agent_id')
       .leftJoin('accounts', 'accounts.id', 'payments.account_id')
       .select([
         'payments.fact_id',
@@ -50,6 +50,7 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
         'accounts.account_number',
         'accounts.name as customer_name',
         'payments.account_id',
+        'payments.agent_id',
         'payments.currency',
         'payments.amount_minor',
         'payments.method',
@@ -65,7 +66,7 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
     const collections: Collection[] = rows.map((row) => ({
       factId: row.fact_id,
       receiptNumber: row.receipt_number,
-      agentName: row.agent_name,
+      agentName: row.agent_name ?? row.agent_id,
       accountNumber: row.account_number ?? row.account_id,
       customerName: row.customer_name ?? '',
       currency: row.currency as CurrencyCode,

@@ -4,6 +4,7 @@
  * logged, and reaches the client as `internal-error` without internals.
  */
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export class HubError extends Error {
@@ -25,6 +26,14 @@ export function errorBody(code: string, message: string, details?: unknown) {
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof HubError) {
     return c.json(errorBody(error.code, error.message, error.details), error.status);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // Hono's own refusals, such as a body that is not JSON: the client's fault, said plainly.
+    const message = error.message || 'The request could not be read.';
+    return c.json(
+      errorBody('invalid-request', `Invalid request: ${message}`),
+      error.status as ContentfulStatusCode,
+    );
   }
   console.error('[hub] unexpected error', error);
   return c.json(errorBody('internal-error', 'The hub failed to handle this request.'), 500);

@@ -12,11 +12,11 @@ import type { Selectable, Transaction } from 'kysely';
 import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { checkChain, type Fact } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
-import { minor } from '../../shared/money.ts';
+import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
 import { cashPaymentFlag } from '../../shared/payments.ts';
 import { canonicalJson } from '../../shared/hash.ts';
 import type { FactOutcome, FlagReason, PushRequest, PushResponse } from '../../shared/protocol.ts';
-import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { flagsThatStillApply, PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { HubError } from '../http/errors.ts';
 import type { Database } from '../store/schema.ts';
 import { nextCounter, type Store } from '../store/store.ts';
@@ -210,13 +210,15 @@ type AccountRow = Selectable<Database['accounts']>;
 function paymentFlag(fact: Fact, account: AccountRow | undefined): FlagReason | undefined {
   if (!account) return 'account-not-found';
   if (account.currency !== fact.body.currency) return 'currency-mismatch';
+  if (Math.abs(Number(account.balance_minor) - fact.body.amountMinor) > MAX_ABS_MINOR)
+    return 'balance-out-of-range';
   return cashPaymentFlag(fact.body);
 }
 
 /**
  * Projects a cash payment: it pays the account's oldest open bills and lowers the balance. A
  * payment that breaks a rule is recorded for the supervisor with its reason; it still counts
- * against the balance when the money plainly reached a known account in its currency.
+ * against the balance only under the flags in `flagsThatStillApply`.
  */
 async function projectPayment(
   trx: Trx,
@@ -243,9 +245,7 @@ async function projectPayment(
       flag_reason: reason ?? null,
     })
     .execute();
-  const countsAgainstBalance =
-    account !== undefined && account.currency === body.currency && body.amountMinor > 0;
-  if (!account || !countsAgainstBalance) return;
+  if (!account || (reason !== undefined && !flagsThatStillApply.has(reason))) return;
   const allocation = allocatePayment(await openBillsOf(trx, account.id), body.amountMinor);
   for (const part of allocation.allocations) {
     await trx

@@ -43,7 +43,8 @@ export async function openRig(): Promise<Rig> {
   const fetch: FetchLike = async (input, init) => {
     const fault = faults.shift() ?? 'none';
     calls.push(`${new URL(input).pathname} ${fault}`);
-    if (fault === 'drop-request') throw new TypeError('network down before the hub saw the request');
+    if (fault === 'drop-request')
+      throw new TypeError('network down before the hub saw the request');
     if (fault === 'hub-error') return new Response('Bad gateway', { status: 502 });
     // Strip the abort signal: the in-process hub needs no timeout and Node's Request rejects
     // signals from another realm.
@@ -71,6 +72,10 @@ export async function openRig(): Promise<Rig> {
 }
 
 export async function hubBalance(store: Store, accountId: string): Promise<number> {
-  const row = await store.db.selectFrom('accounts').select('balance_minor').where('id', '=', accountId).executeTakeFirstOrThrow();
+  const row = await store.db
+    .selectFrom('accounts')
+    .select('balance_minor')
+    .where('id', '=', accountId)
+    .executeTakeFirstOrThrow();
   return Number(row.balance_minor);
 }

@@ -21,7 +21,14 @@ let rig: Rig;
 
 async function signedInRig(): Promise<Rig> {
   const opened = await openRig();
-  const signedIn = await signInAgent(opened.db, BASE_URL, 'amina', '1234', opened.deps, opened.fetch);
+  const signedIn = await signInAgent(
+    opened.db,
+    BASE_URL,
+    'amina',
+    '1234',
+    opened.deps,
+    opened.fetch,
+  );
   expect(signedIn.ok).toBe(true);
   return opened;
 }
@@ -35,7 +42,13 @@ async function pay(target: Rig, accountId: string, amount: number) {
   if (session?.key !== 'session') throw new Error('not signed in');
   const result = await recordCashPayment(
     target.db,
-    { accountId, currency: 'KES', amountMinor: minor(amount), tenderedMinor: minor(amount), agent: session.user },
+    {
+      accountId,
+      currency: 'KES',
+      amountMinor: minor(amount),
+      tenderedMinor: minor(amount),
+      agent: session.user,
+    },
     target.deps,
   );
   if (!result.ok) throw new Error(result.error);
@@ -43,7 +56,10 @@ async function pay(target: Rig, accountId: string, amount: number) {
 }
 
 async function hubPaymentCount(target: Rig): Promise<number> {
-  const row = await target.store.db.selectFrom('payments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await target.store.db
+    .selectFrom('payments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -110,13 +126,25 @@ describe('device sync against the hub', () => {
     const device = await rig.db.settings.get('device');
     const refused = await recordCashPayment(
       rig.db,
-      { accountId: 'acc-0011', currency: 'KES', amountMinor: minor(5_000), tenderedMinor: minor(4_999), agent: session.user },
+      {
+        accountId: 'acc-0011',
+        currency: 'KES',
+        amountMinor: minor(5_000),
+        tenderedMinor: minor(4_999),
+        agent: session.user,
+      },
       rig.deps,
     );
     expect(refused).toEqual({ ok: false, error: 'tendered-less-than-amount' });
     const zero = await recordCashPayment(
       rig.db,
-      { accountId: 'acc-0011', currency: 'KES', amountMinor: minor(0), tenderedMinor: minor(0), agent: session.user },
+      {
+        accountId: 'acc-0011',
+        currency: 'KES',
+        amountMinor: minor(0),
+        tenderedMinor: minor(0),
+        agent: session.user,
+      },
       rig.deps,
     );
     expect(zero).toEqual({ ok: false, error: 'amount-must-be-positive' });
@@ -136,10 +164,20 @@ describe('device sync against the hub', () => {
     if (session?.key !== 'session') throw new Error('not signed in');
     const result = await recordCashPayment(
       rig.db,
-      { accountId: 'acc-0015', currency: 'KES', amountMinor: minor(35_050), tenderedMinor: minor(50_000), agent: session.user },
+      {
+        accountId: 'acc-0015',
+        currency: 'KES',
+        amountMinor: minor(35_050),
+        tenderedMinor: minor(50_000),
+        agent: session.user,
+      },
       rig.deps,
     );
-    expect(result.ok && result.value.fact.body).toMatchObject({ amountMinor: 35_050, tenderedMinor: 50_000, changeMinor: 14_950 });
+    expect(result.ok && result.value.fact.body).toMatchObject({
+      amountMinor: 35_050,
+      tenderedMinor: 50_000,
+      changeMinor: 14_950,
+    });
   });
 });
 
@@ -161,26 +199,42 @@ describe('offline sign-in', () => {
 
   it('refuses a wrong PIN offline', async () => {
     rig.faults.push('drop-request');
-    expect(await signInAgent(rig.db, BASE_URL, 'amina', '4321', rig.deps, rig.fetch)).toEqual({ ok: false, error: 'sign-in-failed' });
+    expect(await signInAgent(rig.db, BASE_URL, 'amina', '4321', rig.deps, rig.fetch)).toEqual({
+      ok: false,
+      error: 'sign-in-failed',
+    });
   });
 
   it('refuses an agent who never signed in online on this device', async () => {
     rig.faults.push('drop-request');
-    expect(await signInAgent(rig.db, BASE_URL, 'baraka', '5678', rig.deps, rig.fetch)).toEqual({ ok: false, error: 'offline-first-sign-in' });
+    expect(await signInAgent(rig.db, BASE_URL, 'baraka', '5678', rig.deps, rig.fetch)).toEqual({
+      ok: false,
+      error: 'offline-first-sign-in',
+    });
   });
 
   it('believes the hub when it answers that the PIN is wrong, with no offline fallback', async () => {
-    expect(await signInAgent(rig.db, BASE_URL, 'amina', '9999', rig.deps, rig.fetch)).toEqual({ ok: false, error: 'sign-in-failed' });
+    expect(await signInAgent(rig.db, BASE_URL, 'amina', '9999', rig.deps, rig.fetch)).toEqual({
+      ok: false,
+      error: 'sign-in-failed',
+    });
   });
 });
 
 describe('simulation: random payments under random network faults', () => {
   const accounts = ['acc-0001', 'acc-0003', 'acc-0021', 'acc-0057', 'acc-0099'];
   const action = fc.oneof(
-    fc.record({ kind: fc.constant('pay' as const), account: fc.constantFrom(...accounts), amount: fc.integer({ min: 1, max: 500_000 }) }),
+    fc.record({
+      kind: fc.constant('pay' as const),
+      account: fc.constantFrom(...accounts),
+      amount: fc.integer({ min: 1, max: 500_000 }),
+    }),
     fc.record({
       kind: fc.constant('sync' as const),
-      faults: fc.array(fc.constantFrom<Fault>('none', 'drop-request', 'drop-reply', 'send-twice', 'hub-error'), { maxLength: 4 }),
+      faults: fc.array(
+        fc.constantFrom<Fault>('none', 'drop-request', 'drop-reply', 'send-twice', 'hub-error'),
+        { maxLength: 4 },
+      ),
     }),
   );
 

@@ -153,7 +153,7 @@ export class DeviceChain {
         method: 'cash',
         tenderedMinor: body.amountMinor,
         changeMinor: minor(0),
-        receiptNumber: `R-${this.deviceId.slice(-4)}-${String(seq).padStart(5, '0')}`,
+        receiptNumber: `R-${this.deviceId.slice(-6)}-${seq}`,
         ...body,
       },
     });
