@@ -1,0 +1,203 @@
+/**
+ * Pricing of energy components. Each component prices the *charged* kWh of a bill: all of
+ * them, less a lifeline allowance for an eligible customer, taken from the lowest or the top
+ * of the bill's range. Block thresholds are in cumulative kWh: for annual tiers, this bill's
+ * kWh start where the kWh already billed this year end.
+ */
+import type { CurrencyCode, RoundingRule } from '../money.ts';
+import { assertNever } from '../assert.ts';
+import { energyAmount, kwhText, rate, wh, type Wh } from './decimal.ts';
+import type { BillLine } from './lines.ts';
+import type { EnergyComponent } from './schema.ts';
+
+/** A fraction by which monthly thresholds and allowances shrink when a tariff covers part of a period. */
+export interface Share {
+  readonly numerator: number;
+  readonly denominator: number;
+}
+
+export const WHOLE: Share = { numerator: 1, denominator: 1 };
+
+export function scaleWh(value: number, share: Share): Wh {
+  return wh(Math.floor((value * share.numerator) / share.denominator));
+}
+
+export interface EnergyInput {
+  readonly totalWh: Wh;
+  readonly registers: ReadonlyMap<string, Wh>;
+  readonly priorYearWh: Wh;
+  readonly averageWh: Wh | undefined;
+  readonly freeWh: Wh;
+  readonly freeFrom: 'lowest' | 'top';
+  readonly share: Share;
+}
+
+interface Context {
+  readonly currency: CurrencyCode;
+  readonly rounding: RoundingRule;
+  readonly idPrefix: string;
+}
+
+type Block = { upToKwh: number | null; rate: string };
+
+/** Upper bounds in Wh, the last one open (Infinity). */
+function bounds(blocks: readonly Block[], share: Share): number[] {
+  return blocks.map((block) =>
+    block.upToKwh === null ? Infinity : scaleWh(Math.round(block.upToKwh * 1000), share),
+  );
+}
+
+/** The charged range of this bill, in the component's cumulative coordinates. */
+function chargedRange(start: number, input: EnergyInput): [number, number] {
+  const free = Math.min(input.freeWh, input.totalWh);
+  return input.freeFrom === 'lowest'
+    ? [start + free, start + input.totalWh]
+    : [start, start + input.totalWh - free];
+}
+
+function blockLines(
+  component: Extract<EnergyComponent, { kind: 'blocks' }>,
+  input: EnergyInput,
+  context: Context,
+): BillLine[] {
+  const start = component.period === 'year' ? input.priorYearWh : 0;
+  const [from, to] = chargedRange(start, input);
+  const uppers = bounds(component.blocks, component.period === 'year' ? WHOLE : input.share);
+  const lines: BillLine[] = [];
+  component.blocks.forEach((block, index) => {
+    const lower = index === 0 ? 0 : (uppers[index - 1] ?? 0);
+    const upper = uppers[index] ?? Infinity;
+    const inBlock = Math.max(0, Math.min(to, upper) - Math.max(from, lower));
+    if (inBlock === 0) return;
+    const rule = component.rounding ?? context.rounding;
+    lines.push({
+      id: `${context.idPrefix}block-${index + 1}`,
+      kind: 'energy',
+      label: `${component.label ?? 'Energy'}, tier ${index + 1}`,
+      kwh: kwhText(wh(inBlock)),
+      rate: block.rate,
+      amountMinor: energyAmount(wh(inBlock), rate(block.rate), context.currency, rule),
+      rounding: rule,
+    });
+  });
+  return lines;
+}
+
+function bandLines(
+  component: Extract<EnergyComponent, { kind: 'bands' }>,
+  input: EnergyInput,
+  context: Context,
+): BillLine[] {
+  const chooser =
+    component.basis.kind === 'this-month' ? input.totalWh : (input.averageWh ?? input.totalWh);
+  const uppers = bounds(
+    component.bands,
+    component.basis.kind === 'this-month' ? input.share : WHOLE,
+  );
+  const index = uppers.findIndex((upper) => chooser <= upper);
+  const band = component.bands[index] ?? component.bands[component.bands.length - 1];
+  const [from, to] = chargedRange(0, input);
+  if (!band || to - from === 0) return [];
+  const rule = component.rounding ?? context.rounding;
+  return [
+    {
+      id: `${context.idPrefix}band-${index + 1}`,
+      kind: 'energy',
+      label: `${component.label ?? 'Energy'}, band ${index + 1}`,
+      kwh: kwhText(wh(to - from)),
+      rate: band.rate,
+      amountMinor: energyAmount(wh(to - from), rate(band.rate), context.currency, rule),
+      rounding: rule,
+    },
+  ];
+}
+
+function timeOfUseLines(
+  component: Extract<EnergyComponent, { kind: 'time-of-use' }>,
+  input: EnergyInput,
+  context: Context,
+): BillLine[] {
+  // The allowance is taken from the cheapest registers first (lowest) or the dearest (top).
+  const order = [...component.periods].sort((a, b) => {
+    const difference = rate(a.rate) - rate(b.rate);
+    return Number(input.freeFrom === 'lowest' ? difference : -difference);
+  });
+  let free: number = Math.min(input.freeWh, input.totalWh);
+  const charged = new Map<string, number>();
+  for (const period of order) {
+    const used = input.registers.get(period.register) ?? 0;
+    const taken = Math.min(used, free);
+    free -= taken;
+    charged.set(period.register, used - taken);
+  }
+  const rule = component.rounding ?? context.rounding;
+  return component.periods
+    .filter((period) => (charged.get(period.register) ?? 0) > 0)
+    .map((period) => {
+      const energy = wh(charged.get(period.register) ?? 0);
+      return {
+        id: `${context.idPrefix}${period.register}`,
+        kind: 'energy' as const,
+        label: period.label ?? `Energy, ${period.register}`,
+        kwh: kwhText(energy),
+        rate: period.rate,
+        amountMinor: energyAmount(energy, rate(period.rate), context.currency, rule),
+        rounding: rule,
+      };
+    });
+}
+
+function flatLines(
+  component: Extract<EnergyComponent, { kind: 'flat' }>,
+  input: EnergyInput,
+  context: Context,
+): BillLine[] {
+  const [from, to] = chargedRange(0, input);
+  if (to - from === 0) return [];
+  const rule = component.rounding ?? context.rounding;
+  return [
+    {
+      id: `${context.idPrefix}flat`,
+      kind: 'energy',
+      label: component.label ?? 'Energy',
+      kwh: kwhText(wh(to - from)),
+      rate: component.rate,
+      amountMinor: energyAmount(wh(to - from), rate(component.rate), context.currency, rule),
+      rounding: rule,
+    },
+  ];
+}
+
+export function energyLines(
+  component: EnergyComponent,
+  input: EnergyInput,
+  context: Context,
+): BillLine[] {
+  switch (component.kind) {
+    case 'flat':
+      return flatLines(component, input, context);
+    case 'blocks':
+      return blockLines(component, input, context);
+    case 'bands':
+      return bandLines(component, input, context);
+    case 'time-of-use':
+      return timeOfUseLines(component, input, context);
+    default:
+      return assertNever(component);
+  }
+}
+
+/** kWh left at the first annual tier's price after this bill, when the tariff has annual tiers. */
+export function firstTierLeft(
+  components: readonly EnergyComponent[],
+  priorYearWh: Wh,
+  totalWh: Wh,
+): Wh | undefined {
+  const annual = components.find(
+    (component) => component.kind === 'blocks' && component.period === 'year',
+  );
+  if (!annual || annual.kind !== 'blocks') return undefined;
+  const first = annual.blocks[0]?.upToKwh;
+  if (first === null || first === undefined) return undefined;
+  return wh(Math.max(0, Math.round(first * 1000) - priorYearWh - totalWh));
+}

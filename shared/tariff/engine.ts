@@ -1,0 +1,264 @@
+/**
+ * The bill engine: a tariff (or the tariff versions in force during the period) and a
+ * period's usage in, bill lines and a total out. Pure and deterministic: the tablet printing
+ * a spot bill offline and the hub checking it run this same code and get the same number to
+ * the minor unit.
+ *
+ * When the tariff changes inside the period, the period is split at each version's effective
+ * date and each part is billed with its version: the kWh, the monthly thresholds, the
+ * allowance and the fixed amounts are shared out by days. Annual tiers are not shared out:
+ * the later part's kWh simply follow the earlier part's in the year.
+ */
+import { err, ok, type Result } from '../result.ts';
+import { minor } from '../money.ts';
+import { kwhText, parseKwh, wh, type Wh } from './decimal.ts';
+import { energyLines, firstTierLeft, WHOLE, type Share } from './energy.ts';
+import { chargeLine } from './charges.ts';
+import type { BillFailure, BillLine, BillResult } from './lines.ts';
+import { usageSchema, type Tariff, type Usage, type UsageInput } from './schema.ts';
+
+const DAY_MS = 86_400_000;
+
+function days(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+function previousDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+}
+
+function failure(
+  error: BillFailure['error'],
+  field: string,
+  message: string,
+): { ok: false; error: BillFailure } {
+  return err({ error, field, message });
+}
+
+interface Measured {
+  readonly totalWh: Wh;
+  readonly registers: Map<string, Wh>;
+  readonly priorYearWh: Wh;
+  readonly averageWh: Wh | undefined;
+}
+
+function measure(tariff: Tariff, usage: Usage): Result<Measured, BillFailure> {
+  const registers = new Map<string, Wh>();
+  for (const [name, value] of Object.entries(usage.registers ?? {}))
+    registers.set(name, parseKwh(value) ?? wh(0));
+  const timeOfUse = tariff.energy.find((component) => component.kind === 'time-of-use');
+  if (timeOfUse && registers.size === 0)
+    return failure('registers-required', 'registers', 'this tariff bills time-of-use registers');
+  if (timeOfUse) {
+    const known = new Set(timeOfUse.periods.map((period) => period.register));
+    const unknown = [...registers.keys()].find((name) => !known.has(name));
+    if (unknown)
+      return failure(
+        'unknown-register',
+        `registers.${unknown}`,
+        `the tariff has no register "${unknown}"`,
+      );
+  }
+  const fromRegisters = [...registers.values()].reduce((total, value) => total + value, 0);
+  const totalWh =
+    usage.kwh !== undefined
+      ? parseKwh(usage.kwh)
+      : registers.size > 0
+        ? wh(fromRegisters)
+        : undefined;
+  if (totalWh === undefined)
+    return failure('kwh-required', 'kwh', 'give the kWh used, or the registers');
+  const annual = tariff.energy.some(
+    (component) => component.kind === 'blocks' && component.period === 'year',
+  );
+  if (annual && usage.priorKwhThisYear === undefined) {
+    return failure(
+      'prior-usage-required',
+      'priorKwhThisYear',
+      'annual tiers need the kWh already billed this year',
+    );
+  }
+  let averageWh: Wh | undefined;
+  for (const component of tariff.energy) {
+    if (component.kind !== 'bands' || component.basis.kind !== 'average') continue;
+    const months = component.basis.months;
+    const history: number[] = (usage.history ?? [])
+      .slice(-months)
+      .map((value) => parseKwh(value) ?? 0);
+    if (history.length < months)
+      return failure(
+        'history-required',
+        'history',
+        `band choice needs the last ${months} months of kWh`,
+      );
+    averageWh = wh(Math.floor(history.reduce((total, value) => total + value, 0) / months));
+  }
+  return ok({
+    totalWh,
+    registers,
+    priorYearWh: parseKwh(usage.priorKwhThisYear ?? 0) ?? wh(0),
+    averageWh,
+  });
+}
+
+interface Part {
+  readonly tariff: Tariff;
+  readonly measured: Measured;
+  readonly share: Share;
+  readonly idSuffix: string;
+}
+
+function billPart(part: Part, usage: Usage, month: string): Result<BillLine[], BillFailure> {
+  const { tariff, measured, share } = part;
+  const eligibility = new Set(usage.eligibility);
+  const lifeline =
+    tariff.lifeline !== undefined && eligibility.has(tariff.lifeline.eligibility)
+      ? tariff.lifeline
+      : undefined;
+  const freeWh = lifeline
+    ? wh(
+        Math.floor(
+          (Math.round(lifeline.allowanceKwh * 1000) * share.numerator) / share.denominator,
+        ),
+      )
+    : wh(0);
+  const input = {
+    ...measured,
+    freeWh,
+    freeFrom: lifeline?.takenFrom ?? ('lowest' as const),
+    share,
+  };
+  const lines: BillLine[] = [];
+  tariff.energy.forEach((component, index) => {
+    const idPrefix = index === 0 ? 'energy-' : `energy-${index + 1}-`;
+    for (const line of energyLines(component, input, {
+      currency: tariff.currency,
+      rounding: tariff.rounding,
+      idPrefix,
+    })) {
+      lines.push({ ...line, id: line.id + part.idSuffix });
+    }
+  });
+  const free = wh(Math.min(freeWh, measured.totalWh));
+  if (lifeline && free > 0) {
+    lines.push({
+      id: `allowance${part.idSuffix}`,
+      kind: 'allowance',
+      label: lifeline.label ?? 'Lifeline allowance (free)',
+      kwh: kwhText(free),
+      amountMinor: minor(0),
+      rounding: tariff.rounding,
+    });
+  }
+  const chargeInput = { chargedWh: wh(measured.totalWh - free), month, eligibility, share };
+  for (const [index, charge] of tariff.charges.entries()) {
+    const outcome = chargeLine(charge, index, lines, chargeInput, {
+      currency: tariff.currency,
+      rounding: tariff.rounding,
+      idSuffix: part.idSuffix,
+    });
+    if (!outcome.ok) return err(outcome.failure);
+    if (outcome.line) lines.push(outcome.line);
+  }
+  return ok(lines);
+}
+
+/** Shares `total` out over `weights` exactly: floors, with the remainder on the last part. */
+function shareOut(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const parts = weights.map((weight) => Math.floor((total * weight) / sum));
+  parts[parts.length - 1] = total - parts.slice(0, -1).reduce((a, b) => a + b, 0);
+  return parts;
+}
+
+/** The versions in force in the period, each with the days it covers. */
+function partsOfPeriod(
+  versions: readonly Tariff[],
+  usage: Usage,
+): { tariff: Tariff; from: string; to: string }[] {
+  const sorted = [...versions].sort((a, b) =>
+    a.effectiveFrom < b.effectiveFrom ? -1 : a.effectiveFrom > b.effectiveFrom ? 1 : 0,
+  );
+  const parts: { tariff: Tariff; from: string; to: string }[] = [];
+  sorted.forEach((tariff, index) => {
+    const next = sorted[index + 1]?.effectiveFrom;
+    const from =
+      tariff.effectiveFrom > usage.period.from ? tariff.effectiveFrom : usage.period.from;
+    const to = next !== undefined && next < usage.period.to ? next : usage.period.to;
+    if (from < to) parts.push({ tariff, from, to });
+  });
+  return parts;
+}
+
+export function computeBill(
+  versions: Tariff | readonly Tariff[],
+  usageInput: UsageInput,
+): Result<BillResult, BillFailure> {
+  const parsedUsage = usageSchema.safeParse(usageInput);
+  if (!parsedUsage.success) {
+    const issue = parsedUsage.error.issues[0];
+    return failure('kwh-required', issue?.path.join('.') ?? '', issue?.message ?? 'invalid usage');
+  }
+  const usage = parsedUsage.data;
+  const list = Array.isArray(versions) ? versions : [versions as Tariff];
+  const spans = partsOfPeriod(list, usage);
+  const first = spans[0];
+  if (!first)
+    return failure(
+      'no-tariff-in-effect',
+      'period',
+      `no tariff version is in effect from ${usage.period.from}`,
+    );
+  if (spans.some((span) => span.tariff.currency !== first.tariff.currency)) {
+    return failure('currency-mismatch', 'tariff', 'the versions of a tariff must share a currency');
+  }
+  const measuredWhole = measure(first.tariff, usage);
+  if (!measuredWhole.ok) return measuredWhole;
+  const totalDays = days(usage.period.from, usage.period.to);
+  const weights = spans.map((span) => days(span.from, span.to));
+  const energyShares = shareOut(measuredWhole.value.totalWh, weights);
+  const registerShares = new Map(
+    [...measuredWhole.value.registers].map(([name, value]) => [name, shareOut(value, weights)]),
+  );
+  const month = previousDay(usage.period.to).slice(0, 7);
+  const lines: BillLine[] = [];
+  let priorYearWh = measuredWhole.value.priorYearWh;
+  for (const [index, span] of spans.entries()) {
+    const measured = measure(span.tariff, usage);
+    if (!measured.ok) return measured;
+    const registers = new Map(
+      [...registerShares].map(([name, shares]) => [name, wh(shares[index] ?? 0)]),
+    );
+    const part: Part = {
+      tariff: span.tariff,
+      measured: {
+        ...measured.value,
+        totalWh: wh(energyShares[index] ?? 0),
+        registers,
+        priorYearWh,
+      },
+      share:
+        spans.length === 1 ? WHOLE : { numerator: weights[index] ?? 0, denominator: totalDays },
+      idSuffix: spans.length === 1 ? '' : `@${span.from}`,
+    };
+    const billed = billPart(part, usage, month);
+    if (!billed.ok) return billed;
+    lines.push(...billed.value);
+    priorYearWh = wh(priorYearWh + part.measured.totalWh);
+  }
+  const left = firstTierLeft(
+    spans[spans.length - 1]?.tariff.energy ?? [],
+    measuredWhole.value.priorYearWh,
+    measuredWhole.value.totalWh,
+  );
+  return ok({
+    tariffId: first.tariff.id,
+    tariffVersions: spans.map((span) => span.tariff.version),
+    currency: first.tariff.currency,
+    period: usage.period,
+    energyKwh: kwhText(measuredWhole.value.totalWh),
+    lines,
+    totalMinor: minor(lines.reduce((total, line) => total + line.amountMinor, 0)),
+    ...(left === undefined ? {} : { firstTierKwhLeftThisYear: kwhText(left) }),
+  });
+}

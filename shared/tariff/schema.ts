@@ -1,0 +1,307 @@
+/**
+ * Tariff documents: versioned JSON, validated with errors that name the field. A tariff is an
+ * ordered recipe: energy components make the energy lines; an optional lifeline allowance
+ * takes eligible kWh off; then each charge, in the order written, adds one line (fixed
+ * charges, per-kWh pass-throughs, percentage levies and taxes on named earlier lines,
+ * discounts, a minimum charge). Only earlier lines can be a base, so a tariff cannot loop.
+ *
+ * Rates are decimal strings in major currency units ("0.4883" CNY per kWh), percentages are
+ * decimal strings of percent ("16"), thresholds are kWh. docs/tariffs.md explains each shape.
+ */
+import { z } from 'zod';
+import { currencySchema } from '../money.ts';
+import { parseKwh, parseRate } from './decimal.ts';
+
+const roundingSchema = z.enum(['half-up', 'half-even', 'truncate']);
+
+const decimal = z.string().refine((text) => parseRate(text) !== undefined, {
+  message:
+    'must be a decimal number written as a string, such as "0.4883", with at most 9 decimals',
+});
+
+const nonNegativeDecimal = decimal.refine((text) => !text.trim().startsWith('-'), {
+  message: 'must not be negative',
+});
+
+const lineId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be kebab-case, such as "fuel-cost"');
+
+const isoDate = z.iso.date();
+const yearMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month written YYYY-MM');
+
+const blockSchema = z.object({
+  upToKwh: z.number().positive().nullable(),
+  rate: nonNegativeDecimal,
+});
+
+/** Thresholds strictly increase and only the last block is open-ended, so blocks cover all kWh. */
+function checkBlocks(
+  blocks: readonly z.infer<typeof blockSchema>[],
+  ctx: z.RefinementCtx,
+  field: string,
+): void {
+  blocks.forEach((block, index) => {
+    const last = index === blocks.length - 1;
+    if (last && block.upToKwh !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field, index, 'upToKwh'],
+        message: 'the last block must be open-ended (null)',
+      });
+    }
+    if (!last && block.upToKwh === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field, index, 'upToKwh'],
+        message: 'only the last block may be open-ended',
+      });
+    }
+    const previous = blocks[index - 1]?.upToKwh;
+    if (
+      index > 0 &&
+      block.upToKwh !== null &&
+      previous !== null &&
+      previous !== undefined &&
+      block.upToKwh <= previous
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field, index, 'upToKwh'],
+        message: `blocks overlap or are out of order: ${block.upToKwh} kWh is not above ${previous} kWh`,
+      });
+    }
+  });
+}
+
+const label = z.string().min(1).max(80).optional();
+
+export const energyComponentSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('flat'),
+    rate: nonNegativeDecimal,
+    label,
+    rounding: roundingSchema.optional(),
+  }),
+  z
+    .object({
+      kind: z.literal('blocks'),
+      /** month: thresholds count this bill's kWh; year: kWh billed earlier this year come first. */
+      period: z.enum(['month', 'year']),
+      blocks: z.array(blockSchema).min(1),
+      label,
+      rounding: roundingSchema.optional(),
+    })
+    .superRefine((value, ctx) => checkBlocks(value.blocks, ctx, 'blocks')),
+  z
+    .object({
+      kind: z.literal('bands'),
+      /** Which kWh choose the band: this bill's, or the average of the last N months. */
+      basis: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('this-month') }),
+        z.object({ kind: z.literal('average'), months: z.number().int().min(1).max(24) }),
+      ]),
+      bands: z.array(blockSchema).min(1),
+      label,
+      rounding: roundingSchema.optional(),
+    })
+    .superRefine((value, ctx) => checkBlocks(value.bands, ctx, 'bands')),
+  z.object({
+    kind: z.literal('time-of-use'),
+    periods: z
+      .array(
+        z.object({
+          register: z.string().regex(/^[a-z][a-z0-9-]*$/),
+          rate: nonNegativeDecimal,
+          label,
+        }),
+      )
+      .min(1)
+      .refine((periods) => new Set(periods.map((p) => p.register)).size === periods.length, {
+        message: 'each register may appear once',
+      }),
+    rounding: roundingSchema.optional(),
+  }),
+]);
+
+const base = z.array(z.string().min(1)).min(1);
+
+export const chargeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('fixed'),
+    id: lineId,
+    label,
+    amount: nonNegativeDecimal,
+    rounding: roundingSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('per-kwh'),
+    id: lineId,
+    label,
+    rate: nonNegativeDecimal,
+    rounding: roundingSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('per-kwh-dated'),
+    id: lineId,
+    label,
+    /** Month-by-month rates (fuel, exchange-rate, inflation adjustments); the latest row not after the bill's month applies. */
+    table: z
+      .array(z.object({ from: yearMonth, rate: decimal }))
+      .min(1)
+      .refine((rows) => rows.every((row, i) => i === 0 || (rows[i - 1]?.from ?? '') < row.from), {
+        message: 'rows must be in increasing month order with no month twice',
+      }),
+    rounding: roundingSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('percentage'),
+    id: lineId,
+    label,
+    /** levy or tax: how the line is shown; the arithmetic is the same. */
+    group: z.enum(['levy', 'tax']),
+    percent: nonNegativeDecimal,
+    of: base,
+    rounding: roundingSchema.optional(),
+  }),
+  z
+    .object({
+      kind: z.literal('discount'),
+      id: lineId,
+      label,
+      percent: nonNegativeDecimal.optional(),
+      amount: nonNegativeDecimal.optional(),
+      of: base.optional(),
+      /** Only customers with this eligibility get it (a subsidy); without it, everyone. */
+      eligibility: z.string().min(1).optional(),
+      rounding: roundingSchema.optional(),
+    })
+    .superRefine((value, ctx) => {
+      if ((value.percent === undefined) === (value.amount === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['percent'],
+          message: 'a discount has either a percent or an amount',
+        });
+      }
+      if (value.percent !== undefined && value.of === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['of'],
+          message: 'a percentage discount needs a base: the lines it is taken from',
+        });
+      }
+    }),
+  z.object({
+    kind: z.literal('minimum'),
+    id: lineId,
+    label,
+    /** When the lines named (all earlier lines if none) come to less, this line makes up the difference. */
+    amount: nonNegativeDecimal,
+    of: base.optional(),
+    rounding: roundingSchema.optional(),
+  }),
+]);
+
+export const tariffSchema = z
+  .object({
+    id: lineId,
+    version: z.number().int().min(1),
+    name: z.string().min(1).max(120),
+    currency: currencySchema,
+    effectiveFrom: isoDate,
+    rounding: roundingSchema.default('half-up'),
+    energy: z.array(energyComponentSchema).min(1),
+    lifeline: z
+      .object({
+        allowanceKwh: z.number().positive(),
+        /** lowest: the cheapest kWh are free; top: the dearest are. */
+        takenFrom: z.enum(['lowest', 'top']),
+        eligibility: z.string().min(1),
+        label,
+      })
+      .optional(),
+    charges: z.array(chargeSchema).default([]),
+    lateFee: z
+      .object({
+        percent: nonNegativeDecimal.optional(),
+        amount: nonNegativeDecimal.optional(),
+        graceDays: z.number().int().min(0).default(0),
+        rounding: roundingSchema.optional(),
+      })
+      .refine((fee) => (fee.percent === undefined) !== (fee.amount === undefined), {
+        message: 'a late fee has either a percent or an amount',
+      })
+      .optional(),
+  })
+  .superRefine((tariff, ctx) => {
+    const known = new Set(['energy', 'allowance']);
+    tariff.charges.forEach((charge, index) => {
+      if (known.has(charge.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['charges', index, 'id'],
+          message: `the line id "${charge.id}" is used twice`,
+        });
+      }
+      const of = 'of' in charge ? charge.of : undefined;
+      of?.forEach((name, position) => {
+        if (!known.has(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['charges', index, 'of', position],
+            message: `missing base: "${name}" is not "energy", "allowance" or the id of an earlier charge`,
+          });
+        }
+      });
+      known.add(charge.id);
+    });
+    const timeOfUse = tariff.energy.filter((component) => component.kind === 'time-of-use').length;
+    if (timeOfUse > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['energy'],
+        message: 'at most one time-of-use component',
+      });
+  });
+
+export type TariffDocument = z.input<typeof tariffSchema>;
+export type Tariff = z.output<typeof tariffSchema>;
+export type EnergyComponent = z.output<typeof energyComponentSchema>;
+export type Charge = z.output<typeof chargeSchema>;
+
+export const usageSchema = z.object({
+  /** The billing period: from its first day to the day after its last (exclusive). */
+  period: z
+    .object({ from: isoDate, to: isoDate })
+    .refine((p) => p.from < p.to, { message: 'the period must end after it starts', path: ['to'] }),
+  kwh: z
+    .union([z.string(), z.number()])
+    .refine((value) => parseKwh(value) !== undefined, {
+      message: 'must be kWh, not negative, with at most 3 decimals',
+    })
+    .optional(),
+  registers: z
+    .record(
+      z.string(),
+      z
+        .union([z.string(), z.number()])
+        .refine((value) => parseKwh(value) !== undefined, {
+          message: 'must be kWh, not negative, with at most 3 decimals',
+        }),
+    )
+    .optional(),
+  priorKwhThisYear: z
+    .union([z.string(), z.number()])
+    .refine((value) => parseKwh(value) !== undefined, { message: 'must be kWh' })
+    .optional(),
+  history: z
+    .array(
+      z
+        .union([z.string(), z.number()])
+        .refine((value) => parseKwh(value) !== undefined, { message: 'must be kWh' }),
+    )
+    .optional(),
+  eligibility: z.array(z.string()).default([]),
+});
+
+export type UsageInput = z.input<typeof usageSchema>;
+export type Usage = z.output<typeof usageSchema>;
