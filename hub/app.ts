@@ -10,6 +10,7 @@ import { registerCollectionRoutes } from './collections/routes.ts';
 import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
 import { errorBody, handleError } from './http/errors.ts';
 import type { AppEnv, HubDeps } from './http/context.ts';
+import { registerQuoteRoutes } from './quote/routes.ts';
 import { registerSyncRoutes } from './sync/routes.ts';
 
 export interface AppOptions {
@@ -43,6 +44,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerAuthRoutes(app);
   registerSyncRoutes(app);
   registerCollectionRoutes(app);
+  registerQuoteRoutes(app);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

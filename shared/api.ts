@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { uuidSchema } from './facts.ts';
 import { currencySchema, minorUnitsSchema } from './money.ts';
+import { usageSchema } from './tariff/schema.ts';
 
 export const errorResponseSchema = z.object({
   error: z.string(),
@@ -76,3 +77,46 @@ export const healthResponseSchema = z.object({
   store: z.string(),
   time: z.iso.datetime(),
 });
+
+export const billLineSchema = z.object({
+  id: z.string(),
+  kind: z.enum([
+    'energy',
+    'allowance',
+    'fixed',
+    'per-kwh',
+    'levy',
+    'tax',
+    'discount',
+    'minimum',
+    'late-fee',
+  ]),
+  label: z.string(),
+  kwh: z.string().optional(),
+  rate: z.string().optional(),
+  amountMinor: minorUnitsSchema,
+  rounding: z.enum(['half-up', 'half-even', 'truncate']),
+});
+
+export const billResultSchema = z.object({
+  tariffId: z.string(),
+  tariffVersions: z.array(z.number().int()),
+  currency: currencySchema,
+  period: z.object({ from: z.string(), to: z.string() }),
+  energyKwh: z.string(),
+  lines: z.array(billLineSchema),
+  totalMinor: minorUnitsSchema,
+  firstTierKwhLeftThisYear: z.string().optional(),
+});
+
+/** A quote: a tariff given inline (a document, or its versions) or by id, and a period's usage. */
+export const quoteRequestSchema = z
+  .object({
+    tariff: z.unknown().optional(),
+    tariffId: z.string().min(1).optional(),
+    usage: usageSchema,
+  })
+  .refine((body) => (body.tariff === undefined) !== (body.tariffId === undefined), {
+    message: 'give either a tariff or a tariffId',
+    path: ['tariff'],
+  });

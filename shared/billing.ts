@@ -62,3 +62,13 @@ export function allocatePayment(bills: readonly Bill[], amount: MinorUnits): All
 export function openBills(bills: readonly Bill[]): Bill[] {
   return [...bills].filter((bill) => outstanding(bill) > ZERO).sort(compareBillAge);
 }
+
+/**
+ * Credit on the account pays new bills automatically (the auto-debit from balance): the same
+ * oldest-first rule as a payment, with what is left staying credit.
+ */
+export function applyCredit(bills: readonly Bill[], creditMinor: MinorUnits): AllocationResult {
+  if (creditMinor <= 0)
+    return { allocations: [], creditMinor: ZERO, bills: [...bills].sort(compareBillAge) };
+  return allocatePayment(bills, creditMinor);
+}

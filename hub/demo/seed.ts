@@ -8,7 +8,7 @@ import { minor } from '../../shared/money.ts';
 import type { Store } from '../store/store.ts';
 import { nextCounter } from '../store/store.ts';
 import { hashSecret } from '../auth/secrets.ts';
-import { demoTariff, demoBillAmount } from './tariff.ts';
+import { demoBillAmount, demoTariff, demoTariffDocument } from './tariff.ts';
 
 export const demoSignIns = {
   supervisor: { username: 'grace', password: 'gridtally-demo', displayName: 'Grace Wanjiru' },
@@ -143,11 +143,15 @@ export async function seedDemo(store: Store, today: Date): Promise<void> {
       .execute();
     await trx
       .insertInto('tariffs')
+      .values({ id: demoTariff.id, name: demoTariff.name, currency: demoTariff.currency })
+      .execute();
+    await trx
+      .insertInto('tariff_versions')
       .values({
-        id: demoTariff.id,
-        name: demoTariff.name,
-        currency: demoTariff.currency,
-        document: JSON.stringify(demoTariff),
+        tariff_id: demoTariff.id,
+        version: demoTariff.version,
+        effective_from: demoTariff.effectiveFrom,
+        document: JSON.stringify(demoTariffDocument),
       })
       .execute();
     const accounts = [];
@@ -170,7 +174,11 @@ export async function seedDemo(store: Store, today: Date): Promise<void> {
           read_on: readOn,
           register_kwh: register,
         });
-        const amount = demoBillAmount(kwh);
+        const amount = demoBillAmount(
+          kwh,
+          isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1),
+          readOn,
+        );
         const paid =
           m > unpaidMonths
             ? amount

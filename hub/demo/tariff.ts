@@ -1,20 +1,60 @@
 /**
- * The demo's tariff: a domestic two-block tariff in Kenyan shillings. The first 30 kWh of a
- * month cost KES 12.70 each (a lifeline block), the rest KES 16.50, plus a fixed charge of
- * KES 150.00. Issue #3 brings the full tariff engine; until then the demo bills with this.
+ * The demo's tariff: a domestic tariff in Kenyan shillings shaped like the ones utilities in
+ * the region publish: a lifeline block, a fixed charge, a fuel pass-through, a levy on the
+ * energy charge and VAT. The rates are the demo's own; real published tariffs, reproduced to
+ * the cent, are in the tariff table tests.
  */
-export const demoTariff = {
-  id: 'tariff-domestic-2026',
+import { assert } from '../../shared/assert.ts';
+import { computeBill } from '../../shared/tariff/engine.ts';
+import type { TariffDocument } from '../../shared/tariff/schema.ts';
+import { parseTariff } from '../../shared/tariff/validate.ts';
+
+export const demoTariffDocument: TariffDocument = {
+  id: 'demo-domestic',
+  version: 1,
   name: 'Domestic (demo)',
   currency: 'KES',
-  fixedMinor: 15000,
-  blocks: [
-    { upToKwh: 30, rateMinorPerKwh: 1270 },
-    { upToKwh: null, rateMinorPerKwh: 1650 },
+  effectiveFrom: '2025-01-01',
+  rounding: 'half-up',
+  energy: [
+    {
+      kind: 'blocks',
+      period: 'month',
+      blocks: [
+        { upToKwh: 30, rate: '12.70' },
+        { upToKwh: null, rate: '16.50' },
+      ],
+    },
   ],
-} as const;
+  charges: [
+    { kind: 'fixed', id: 'fixed', label: 'Fixed charge', amount: '150' },
+    { kind: 'per-kwh', id: 'fuel', label: 'Fuel cost', rate: '3.60' },
+    {
+      kind: 'percentage',
+      id: 'rep',
+      label: 'Rural electrification levy',
+      group: 'levy',
+      percent: '5',
+      of: ['energy'],
+    },
+    {
+      kind: 'percentage',
+      id: 'vat',
+      label: 'VAT',
+      group: 'tax',
+      percent: '16',
+      of: ['energy', 'fixed', 'fuel'],
+    },
+  ],
+};
 
-export function demoBillAmount(kwh: number): number {
-  const lifeline = Math.min(kwh, 30);
-  return demoTariff.fixedMinor + lifeline * 1270 + (kwh - lifeline) * 1650;
+const parsed = parseTariff(demoTariffDocument);
+assert(parsed.ok, 'the demo tariff is valid');
+export const demoTariff = parsed.value;
+
+/** The demo bill for a month's kWh, by the tariff engine. */
+export function demoBillAmount(kwh: number, periodFrom: string, periodTo: string): number {
+  const bill = computeBill(demoTariff, { period: { from: periodFrom, to: periodTo }, kwh });
+  assert(bill.ok, 'demo bills compute');
+  return bill.value.totalMinor;
 }

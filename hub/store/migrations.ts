@@ -164,6 +164,24 @@ const initial: Migration = {
   },
 };
 
+/** Tariffs keep every version, each with its effective date, so a bill across a change can prorate. */
+const tariffVersions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('tariff_versions')
+      .addColumn('tariff_id', 'text', (c) => c.notNull().references('tariffs.id'))
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('effective_from', 'text', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('tariff_versions_pk', ['tariff_id', 'version'])
+      .execute();
+    await sql`insert into tariff_versions (tariff_id, version, effective_from, document)
+              select id, 1, '1970-01-01', document from tariffs`.execute(db);
+    await db.schema.alterTable('tariffs').dropColumn('document').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-tariff-versions': tariffVersions,
 };

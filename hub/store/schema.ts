@@ -38,6 +38,12 @@ export interface TariffsTable {
   id: string;
   name: string;
   currency: string;
+}
+
+export interface TariffVersionsTable {
+  tariff_id: string;
+  version: number;
+  effective_from: string;
   document: string;
 }
 
@@ -129,6 +135,7 @@ export interface Database {
   sessions: SessionsTable;
   devices: DevicesTable;
   tariffs: TariffsTable;
+  tariff_versions: TariffVersionsTable;
   accounts: AccountsTable;
   bills: BillsTable;
   readings: ReadingsTable;

@@ -282,11 +282,9 @@ export const usageSchema = z.object({
   registers: z
     .record(
       z.string(),
-      z
-        .union([z.string(), z.number()])
-        .refine((value) => parseKwh(value) !== undefined, {
-          message: 'must be kWh, not negative, with at most 3 decimals',
-        }),
+      z.union([z.string(), z.number()]).refine((value) => parseKwh(value) !== undefined, {
+        message: 'must be kWh, not negative, with at most 3 decimals',
+      }),
     )
     .optional(),
   priorKwhThisYear: z

@@ -81,6 +81,7 @@ describe('health and the API description', () => {
       'get /api/health',
       'post /api/auth/agent',
       'post /api/auth/supervisor',
+      'post /api/quote',
       'post /api/sync/pull',
       'post /api/sync/push',
     ]);
