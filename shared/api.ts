@@ -90,6 +90,7 @@ export const billLineSchema = z.object({
     'discount',
     'minimum',
     'late-fee',
+    'rounding',
   ]),
   label: z.string(),
   kwh: z.string().optional(),

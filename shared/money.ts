@@ -24,6 +24,7 @@ export const MAX_ABS_MINOR = 1_000_000_000_000_000;
 export const currencies = {
   CNY: { exponent: 2, symbol: '¥' },
   KES: { exponent: 2, symbol: 'KSh' },
+  KRW: { exponent: 0, symbol: '₩' },
   INR: { exponent: 2, symbol: '₹' },
   NGN: { exponent: 2, symbol: '₦' },
   XOF: { exponent: 0, symbol: 'CFA' },

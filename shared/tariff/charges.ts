@@ -1,7 +1,7 @@
 /**
  * Charges after energy, each one line, in the order the tariff writes them. Percentages take
  * the sum of named earlier lines as their base ("energy" names every energy line), and every
- * line is rounded once by its own rule. A fixed discount never takes a bill below zero.
+ * line is rounded once by its own rule. A discount never takes a bill below zero.
  */
 import { assertNever } from '../assert.ts';
 import {
@@ -26,6 +26,8 @@ import type { Charge } from './schema.ts';
 
 export interface ChargeInput {
   readonly chargedWh: Wh;
+  /** All of this bill's kWh, free ones too: what chooses a step of a fixed-by-kWh charge. */
+  readonly totalWh: Wh;
   /** The bill's month (YYYY-MM), for month-by-month rates. */
   readonly month: string;
   readonly eligibility: ReadonlySet<string>;
@@ -86,6 +88,16 @@ export function chargeLine(
         kind: 'fixed',
         amountMinor: fixedAmount(charge.amount, input.share, context.currency, rule),
       });
+    case 'fixed-by-kwh': {
+      const step = charge.steps.find(
+        (candidate) =>
+          candidate.upToKwh === null || input.totalWh <= Math.round(candidate.upToKwh * 1000),
+      );
+      return line({
+        kind: 'fixed',
+        amountMinor: fixedAmount(step?.amount ?? '0', input.share, context.currency, rule),
+      });
+    }
     case 'per-kwh':
       return line({
         kind: 'per-kwh',
@@ -112,29 +124,27 @@ export function chargeLine(
         amountMinor: energyAmount(input.chargedWh, rate(row.rate), context.currency, rule),
       });
     }
-    case 'percentage':
-      return line({
-        kind: charge.group,
-        rate: charge.percent,
-        amountMinor: percentOf(
-          baseOf(earlier, charge.of, context.idSuffix),
-          rate(charge.percent),
-          rule,
-        ),
-      });
+    case 'percentage': {
+      const quantum = BigInt(charge.quantumMinor ?? 1);
+      const exact = BigInt(baseOf(earlier, charge.of, context.idSuffix)) * rate(charge.percent);
+      const amount = roundQuotient(exact, 100n * RATE_SCALE * quantum, rule) * quantum;
+      return line({ kind: charge.group, rate: charge.percent, amountMinor: minor(Number(amount)) });
+    }
     case 'discount': {
       if (charge.eligibility !== undefined && !input.eligibility.has(charge.eligibility))
         return { ok: true, line: undefined };
-      const base = baseOf(earlier, charge.of, context.idSuffix);
-      const off =
+      // A discount never takes the bill below zero: it is capped at the total so far.
+      const running = Math.max(0, baseOf(earlier, undefined, context.idSuffix));
+      const asked =
         charge.percent !== undefined
-          ? percentOf(base, rate(charge.percent), rule)
-          : minor(
-              Math.min(
-                Math.max(0, base),
-                fixedAmount(charge.amount ?? '0', input.share, context.currency, rule),
-              ),
-            );
+          ? percentOf(baseOf(earlier, charge.of, context.idSuffix), rate(charge.percent), rule)
+          : fixedAmount(charge.amount ?? '0', input.share, context.currency, rule);
+      const cap =
+        charge.capAmount === undefined
+          ? Infinity
+          : fixedAmount(charge.capAmount, input.share, context.currency, rule);
+      const wanted = Math.min(asked, cap);
+      const off = minor(Math.min(running, Math.max(0, wanted)));
       return line({
         kind: 'discount',
         ...(charge.percent === undefined ? {} : { rate: charge.percent }),

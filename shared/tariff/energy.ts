@@ -41,7 +41,7 @@ interface Context {
 type Block = { upToKwh: number | null; rate: string };
 
 /** Upper bounds in Wh, the last one open (Infinity). */
-function bounds(blocks: readonly Block[], share: Share): number[] {
+function bounds(blocks: readonly { upToKwh: number | null }[], share: Share): number[] {
   return blocks.map((block) =>
     block.upToKwh === null ? Infinity : scaleWh(Math.round(block.upToKwh * 1000), share),
   );
@@ -55,32 +55,55 @@ function chargedRange(start: number, input: EnergyInput): [number, number] {
     : [start, start + input.totalWh - free];
 }
 
+interface Ladder {
+  readonly blocks: readonly Block[];
+  readonly range: [number, number];
+  readonly share: Share;
+  readonly label: string;
+  readonly idPrefix: string;
+  readonly rule: RoundingRule;
+}
+
+/** One line for each block the charged range reaches, with the kWh that fall in it. */
+function ladderLines(ladder: Ladder, currency: CurrencyCode): BillLine[] {
+  const [from, to] = ladder.range;
+  const uppers = bounds(ladder.blocks, ladder.share);
+  const lines: BillLine[] = [];
+  ladder.blocks.forEach((block, index) => {
+    const lower = index === 0 ? 0 : (uppers[index - 1] ?? 0);
+    const upper = uppers[index] ?? Infinity;
+    const inBlock = Math.max(0, Math.min(to, upper) - Math.max(from, lower));
+    if (inBlock === 0) return;
+    lines.push({
+      id: `${ladder.idPrefix}block-${index + 1}`,
+      kind: 'energy',
+      label: `${ladder.label}, tier ${index + 1}`,
+      kwh: kwhText(wh(inBlock)),
+      rate: block.rate,
+      amountMinor: energyAmount(wh(inBlock), rate(block.rate), currency, ladder.rule),
+      rounding: ladder.rule,
+    });
+  });
+  return lines;
+}
+
 function blockLines(
   component: Extract<EnergyComponent, { kind: 'blocks' }>,
   input: EnergyInput,
   context: Context,
 ): BillLine[] {
-  const start = component.period === 'year' ? input.priorYearWh : 0;
-  const [from, to] = chargedRange(start, input);
-  const uppers = bounds(component.blocks, component.period === 'year' ? WHOLE : input.share);
-  const lines: BillLine[] = [];
-  component.blocks.forEach((block, index) => {
-    const lower = index === 0 ? 0 : (uppers[index - 1] ?? 0);
-    const upper = uppers[index] ?? Infinity;
-    const inBlock = Math.max(0, Math.min(to, upper) - Math.max(from, lower));
-    if (inBlock === 0) return;
-    const rule = component.rounding ?? context.rounding;
-    lines.push({
-      id: `${context.idPrefix}block-${index + 1}`,
-      kind: 'energy',
-      label: `${component.label ?? 'Energy'}, tier ${index + 1}`,
-      kwh: kwhText(wh(inBlock)),
-      rate: block.rate,
-      amountMinor: energyAmount(wh(inBlock), rate(block.rate), context.currency, rule),
-      rounding: rule,
-    });
-  });
-  return lines;
+  const annual = component.period === 'year';
+  return ladderLines(
+    {
+      blocks: component.blocks,
+      range: chargedRange(annual ? input.priorYearWh : 0, input),
+      share: annual ? WHOLE : input.share,
+      label: component.label ?? 'Energy',
+      idPrefix: context.idPrefix,
+      rule: component.rounding ?? context.rounding,
+    },
+    context.currency,
+  );
 }
 
 function bandLines(
@@ -88,25 +111,32 @@ function bandLines(
   input: EnergyInput,
   context: Context,
 ): BillLine[] {
-  const chooser =
-    component.basis.kind === 'this-month' ? input.totalWh : (input.averageWh ?? input.totalWh);
-  const uppers = bounds(
-    component.bands,
-    component.basis.kind === 'this-month' ? input.share : WHOLE,
-  );
-  const index = uppers.findIndex((upper) => chooser <= upper);
-  const band = component.bands[index] ?? component.bands[component.bands.length - 1];
-  const [from, to] = chargedRange(0, input);
-  if (!band || to - from === 0) return [];
+  const byThisBill = component.basis.kind === 'this-month';
+  const chooser = byThisBill ? input.totalWh : (input.averageWh ?? input.totalWh);
+  const uppers = bounds(component.bands, byThisBill ? input.share : WHOLE);
+  const found = uppers.findIndex((upper) => chooser <= upper);
+  const index = found === -1 ? component.bands.length - 1 : found;
+  const band = component.bands[index];
+  const range = chargedRange(0, input);
+  if (!band || range[1] - range[0] === 0) return [];
   const rule = component.rounding ?? context.rounding;
+  const label = `${component.label ?? 'Energy'}, band ${index + 1}`;
+  const idPrefix = `${context.idPrefix}band-${index + 1}`;
+  if ('blocks' in band) {
+    return ladderLines(
+      { blocks: band.blocks, range, share: input.share, label, idPrefix: `${idPrefix}-`, rule },
+      context.currency,
+    );
+  }
+  const energy = wh(range[1] - range[0]);
   return [
     {
-      id: `${context.idPrefix}band-${index + 1}`,
+      id: idPrefix,
       kind: 'energy',
-      label: `${component.label ?? 'Energy'}, band ${index + 1}`,
-      kwh: kwhText(wh(to - from)),
+      label,
+      kwh: kwhText(energy),
       rate: band.rate,
-      amountMinor: energyAmount(wh(to - from), rate(band.rate), context.currency, rule),
+      amountMinor: energyAmount(energy, rate(band.rate), context.currency, rule),
       rounding: rule,
     },
   ];

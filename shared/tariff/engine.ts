@@ -10,7 +10,7 @@
  * the later part's kWh simply follow the earlier part's in the year.
  */
 import { err, ok, type Result } from '../result.ts';
-import { minor } from '../money.ts';
+import { minor, roundQuotient } from '../money.ts';
 import { kwhText, parseKwh, wh, type Wh } from './decimal.ts';
 import { energyLines, firstTierLeft, WHOLE, type Share } from './energy.ts';
 import { chargeLine } from './charges.ts';
@@ -150,7 +150,13 @@ function billPart(part: Part, usage: Usage, month: string): Result<BillLine[], B
       rounding: tariff.rounding,
     });
   }
-  const chargeInput = { chargedWh: wh(measured.totalWh - free), month, eligibility, share };
+  const chargeInput = {
+    chargedWh: wh(measured.totalWh - free),
+    totalWh: measured.totalWh,
+    month,
+    eligibility,
+    share,
+  };
   for (const [index, charge] of tariff.charges.entries()) {
     const outcome = chargeLine(charge, index, lines, chargeInput, {
       currency: tariff.currency,
@@ -188,6 +194,24 @@ function partsOfPeriod(
     if (from < to) parts.push({ tariff, from, to });
   });
   return parts;
+}
+
+/** The line that rounds the total to the tariff's quantum; absent when nothing changes. */
+function totalRoundingLine(
+  lines: readonly BillLine[],
+  rounding: NonNullable<Tariff['totalRounding']>,
+): BillLine | undefined {
+  const sum = lines.reduce((total, line) => total + line.amountMinor, 0);
+  const quantum = BigInt(rounding.quantumMinor);
+  const rounded = Number(roundQuotient(BigInt(sum), quantum, rounding.rule) * quantum);
+  if (rounded === sum) return undefined;
+  return {
+    id: 'rounding',
+    kind: 'rounding',
+    label: 'Rounding of the total',
+    amountMinor: minor(rounded - sum),
+    rounding: rounding.rule,
+  };
 }
 
 export function computeBill(
@@ -246,6 +270,11 @@ export function computeBill(
     lines.push(...billed.value);
     priorYearWh = wh(priorYearWh + part.measured.totalWh);
   }
+  const lastTariff = spans[spans.length - 1]?.tariff;
+  const adjustment = lastTariff?.totalRounding
+    ? totalRoundingLine(lines, lastTariff.totalRounding)
+    : undefined;
+  if (adjustment) lines.push(adjustment);
   const left = firstTierLeft(
     spans[spans.length - 1]?.tariff.energy ?? [],
     measuredWhole.value.priorYearWh,

@@ -14,7 +14,8 @@ export type LineKind =
   | 'tax'
   | 'discount'
   | 'minimum'
-  | 'late-fee';
+  | 'late-fee'
+  | 'rounding';
 
 export interface BillLine {
   readonly id: string;

@@ -33,9 +33,20 @@ const blockSchema = z.object({
   rate: nonNegativeDecimal,
 });
 
+/**
+ * A band prices all of a bill's kWh at one rate, or through its own ladder of blocks (as
+ * Tamil Nadu reprices every unit with another ladder once a bill passes 500 units).
+ */
+const bandSchema = z.union([
+  blockSchema,
+  z
+    .object({ upToKwh: z.number().positive().nullable(), blocks: z.array(blockSchema).min(1) })
+    .superRefine((band, ctx) => checkBlocks(band.blocks, ctx, 'blocks')),
+]);
+
 /** Thresholds strictly increase and only the last block is open-ended, so blocks cover all kWh. */
 function checkBlocks(
-  blocks: readonly z.infer<typeof blockSchema>[],
+  blocks: readonly { upToKwh: number | null }[],
   ctx: z.RefinementCtx,
   field: string,
 ): void {
@@ -99,7 +110,7 @@ export const energyComponentSchema = z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('this-month') }),
         z.object({ kind: z.literal('average'), months: z.number().int().min(1).max(24) }),
       ]),
-      bands: z.array(blockSchema).min(1),
+      bands: z.array(bandSchema).min(1),
       label,
       rounding: roundingSchema.optional(),
     })
@@ -132,6 +143,18 @@ export const chargeSchema = z.discriminatedUnion('kind', [
     amount: nonNegativeDecimal,
     rounding: roundingSchema.optional(),
   }),
+  z
+    .object({
+      kind: z.literal('fixed-by-kwh'),
+      id: lineId,
+      label,
+      /** A fixed charge whose amount depends on the bill's kWh (KEPCO's basic charge by step). */
+      steps: z
+        .array(z.object({ upToKwh: z.number().positive().nullable(), amount: nonNegativeDecimal }))
+        .min(1),
+      rounding: roundingSchema.optional(),
+    })
+    .superRefine((value, ctx) => checkBlocks(value.steps, ctx, 'steps')),
   z.object({
     kind: z.literal('per-kwh'),
     id: lineId,
@@ -161,6 +184,8 @@ export const chargeSchema = z.discriminatedUnion('kind', [
     percent: nonNegativeDecimal,
     of: base,
     rounding: roundingSchema.optional(),
+    /** Round to a multiple of this many minor units (KEPCO rounds its fund down to 10 won). */
+    quantumMinor: z.number().int().min(1).optional(),
   }),
   z
     .object({
@@ -170,6 +195,8 @@ export const chargeSchema = z.discriminatedUnion('kind', [
       percent: nonNegativeDecimal.optional(),
       amount: nonNegativeDecimal.optional(),
       of: base.optional(),
+      /** The most a percentage discount may take off, in major units (KEPCO caps its family discount). */
+      capAmount: nonNegativeDecimal.optional(),
       /** Only customers with this eligibility get it (a subsidy); without it, everyone. */
       eligibility: z.string().min(1).optional(),
       rounding: roundingSchema.optional(),
@@ -180,6 +207,13 @@ export const chargeSchema = z.discriminatedUnion('kind', [
           code: 'custom',
           path: ['percent'],
           message: 'a discount has either a percent or an amount',
+        });
+      }
+      if (value.percent !== undefined && (parseRate(value.percent) ?? 0n) > 100n * 10n ** 9n) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['percent'],
+          message: 'a discount cannot take more than 100 percent',
         });
       }
       if (value.percent !== undefined && value.of === undefined) {
@@ -209,6 +243,10 @@ export const tariffSchema = z
     currency: currencySchema,
     effectiveFrom: isoDate,
     rounding: roundingSchema.default('half-up'),
+    /** Rounds the bill's total to a multiple of minor units, shown as a rounding line. */
+    totalRounding: z
+      .object({ rule: roundingSchema, quantumMinor: z.number().int().min(1) })
+      .optional(),
     energy: z.array(energyComponentSchema).min(1),
     lifeline: z
       .object({
