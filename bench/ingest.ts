@@ -1,0 +1,93 @@
+/**
+ * Hub ingest on SQLite: payments per second through the real HTTP app (schema validation,
+ * chain and hash verification, storage, projection onto balances and bills), in batches of
+ * 200 from one device, on a file-backed store with the hub's durability settings.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uuidv7 } from 'uuidv7';
+import { createApp } from '../hub/app.ts';
+import { seedDemo } from '../hub/demo/seed.ts';
+import { openSqliteStore } from '../hub/store/sqlite.ts';
+import { formatHlc } from '../shared/clock.ts';
+import { sealFact, type Fact } from '../shared/facts.ts';
+import { GENESIS_HASH } from '../shared/hash.ts';
+import { minor } from '../shared/money.ts';
+import { PROTOCOL_VERSION } from '../shared/protocol.ts';
+import type { Figure } from './figures.ts';
+
+const PAYMENTS = 10_000;
+const BATCH = 200;
+
+export async function ingestSqlite(): Promise<Figure[]> {
+  const folder = mkdtempSync(join(tmpdir(), 'gridtally-bench-'));
+  const store = await openSqliteStore(join(folder, 'hub.sqlite'));
+  try {
+    await seedDemo(store, new Date('2026-11-20T08:00:00Z'));
+    const app = createApp({ store, now: () => new Date() });
+    const deviceId = uuidv7();
+    const signIn = await app.request('/api/auth/agent', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'amina', pin: '1234', deviceId }),
+    });
+    const { token } = (await signIn.json()) as { token: string };
+    const facts: Fact[] = [];
+    let previous = GENESIS_HASH as string;
+    for (let seq = 1; seq <= PAYMENTS; seq++) {
+      const fact = sealFact({
+        id: uuidv7(),
+        deviceId,
+        seq,
+        prevHash: previous,
+        hlc: formatHlc({ wallMs: 1_790_000_000_000 + seq, counter: 0, node: deviceId }),
+        agentId: 'user-amina',
+        recordedAt: new Date(1_790_000_000_000 + seq * 1000).toISOString(),
+        kind: 'payment',
+        body: {
+          accountId: `acc-${String(1 + 2 * (seq % 100)).padStart(4, '0')}`,
+          currency: 'KES',
+          method: 'cash',
+          amountMinor: minor(1_000 + seq),
+          tenderedMinor: minor(1_000 + seq),
+          changeMinor: minor(0),
+          receiptNumber: `R-BENCH-${seq}`,
+        },
+      });
+      facts.push(fact);
+      previous = fact.hash;
+    }
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < facts.length; i += BATCH) {
+      const response = await app.request('/api/sync/push', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          formatVersion: PROTOCOL_VERSION,
+          deviceId,
+          facts: facts.slice(i, i + BATCH),
+        }),
+      });
+      if (response.status !== 200)
+        throw new Error(`push failed: ${response.status} ${await response.text()}`);
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return [
+      {
+        name: 'ingest.sqlite.payments-per-second',
+        value: Math.round(PAYMENTS / seconds),
+        unit: 'payments/s',
+        context: {
+          payments: PAYMENTS,
+          batch: BATCH,
+          seconds: Number(seconds.toFixed(3)),
+          path: 'in-process app.request',
+        },
+      },
+    ];
+  } finally {
+    await store.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
