@@ -13,8 +13,10 @@
  *   2016 and 2022 schedules, where passing 500 units reprices every unit with another ladder.
  * - Kenya, KPLC domestic, July 2018 schedule: four bills with pass-through charges, levies and
  *   VAT, banded pricing (all kWh at one rate).
- * - China, Beijing annual tiers (阶梯电价): the rates are published, but we found no published
- *   itemised bill; those cases are computed from the published rates and say so.
+ * - China, Hubei residential annual tiers (阶梯电价): four real monthly State Grid bills of one
+ *   household, published with its year-to-date total, reproduced to the fen.
+ * - China, Beijing annual tiers: the rates are published, but we found no published itemised
+ *   bill; those cases are computed from the published rates and say so.
  */
 import { describe, expect, it } from 'vitest';
 import { computeBill } from '../../shared/tariff/engine.ts';
@@ -409,6 +411,65 @@ describe('Kenya: KPLC domestic, July 2018 schedule', () => {
     expect(result.lines.find((line) => line.kind === 'energy')?.amountMinor).toBe(energy);
     expect(lineAmounts(result).vat).toBe(vat);
     expect(result.totalMinor).toBe(shillings * 100);
+  });
+});
+
+describe('China: Hubei residential annual tiers, real State Grid bills', () => {
+  // The bills: a Hubei household's (account prefix 42, the GB/T 2260 code of Hubei) monthly
+  // State Grid bills for 2024, as logged from 95598.cn by sgcc_electricity and published in
+  // github.com/ARC-MX/sgcc_electricity_new/issues/46 (2024-09-05): "2024-01-01-2024-02-01
+  // usage is 963 KWh, charge is 537.35 CNY", and so on; "yealrly charge is 4806.11 CNY" for
+  // 7,126 kWh. Tariff: 0.558 CNY/kWh up to 2,160 kWh a year, 0.608 to 4,800, 0.858 beyond (湖北
+  // 居民阶梯电价, 一户一表, not time-of-use). We did not find the provincial notice itself; the
+  // rates are confirmed by these bills: January's 963 kWh all at 0.558 shows the tiers are
+  // annual, and the year's total runs exactly through all three tiers.
+  const hubei: TariffDocument = {
+    id: 'cn-hubei-residential',
+    version: 1,
+    name: '湖北居民阶梯电价',
+    currency: 'CNY',
+    effectiveFrom: '2012-07-01',
+    energy: [
+      {
+        kind: 'blocks',
+        period: 'year',
+        blocks: [
+          { upToKwh: 2160, rate: '0.558' },
+          { upToKwh: 4800, rate: '0.608' },
+          { upToKwh: null, rate: '0.858' },
+        ],
+      },
+    ],
+  };
+
+  it.each([
+    ['2024-01', 0, 963, 53735],
+    ['2024-02', 963, 932, 52006],
+    ['2024-03', 1895, 807, 47741],
+    ['2024-04', 2702, 749, 45539],
+  ])('%s: after %i kWh this year, %i kWh were billed %i fen', (month, prior, kwh, fen) => {
+    const from = `${month}-01`;
+    const to = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)), 1))
+      .toISOString()
+      .slice(0, 10);
+    expect(bill(hubei, { period: { from, to }, kwh, priorKwhThisYear: prior }).totalMinor).toBe(
+      fen,
+    );
+  });
+
+  it('the year to date, 7,126 kWh through all three tiers, was billed 4,806.11', () => {
+    const result = bill(hubei, {
+      period: { from: '2024-01-01', to: '2024-09-01' },
+      kwh: 7126,
+      priorKwhThisYear: 0,
+    });
+    expect(lineAmounts(result)).toEqual({
+      'energy-block-1': 120528,
+      'energy-block-2': 160512,
+      'energy-block-3': 199571,
+    });
+    expect(result.totalMinor).toBe(480611);
+    expect(result.firstTierKwhLeftThisYear).toBe('0');
   });
 });
 
