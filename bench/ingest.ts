@@ -1,6 +1,6 @@
 /**
  * Hub ingest on SQLite: payments per second through the real HTTP app (schema validation,
- * chain and hash verification, storage, projection onto balances and bills), in batches of
+ * signature, chain and hash verification, storage, projection onto balances and bills), in batches of
  * 200 from one device, on a file-backed store with the hub's durability settings.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7 } from 'uuidv7';
 import { createApp } from '../hub/app.ts';
+import { enrolDevice, issueEnrolmentCode } from '../hub/devices/enrolment.ts';
+import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../shared/devices.ts';
 import { seedDemo } from '../hub/demo/seed.ts';
 import { openSqliteStore } from '../hub/store/sqlite.ts';
 import { formatHlc } from '../shared/clock.ts';
@@ -27,12 +29,18 @@ export async function ingestSqlite(): Promise<Figure[]> {
     await seedDemo(store, new Date('2026-11-20T08:00:00Z'));
     const app = createApp({ store, now: () => new Date() });
     const deviceId = uuidv7();
-    const signIn = await app.request('/api/auth/agent', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'amina', pin: '1234', deviceId }),
-    });
-    const { token } = (await signIn.json()) as { token: string };
+    const keys = await crypto.subtle.generateKey(ECDSA_KEY, false, ['sign', 'verify']);
+    const jwk = await crypto.subtle.exportKey('jwk', keys.publicKey);
+    const { code } = await issueEnrolmentCode(store, 'user-grace', new Date());
+    await enrolDevice(
+      store,
+      {
+        code: code.replace(/-/g, ''),
+        deviceId,
+        publicKey: { kty: 'EC', crv: 'P-256', x: jwk.x ?? '', y: jwk.y ?? '' },
+      },
+      new Date(),
+    );
     const facts: Fact[] = [];
     let previous = GENESIS_HASH as string;
     for (let seq = 1; seq <= PAYMENTS; seq++) {
@@ -58,16 +66,27 @@ export async function ingestSqlite(): Promise<Figure[]> {
       facts.push(fact);
       previous = fact.hash;
     }
-    const started = process.hrtime.bigint();
+    // Batches are signed before the clock starts: signing is the device's work, not the hub's.
+    const bodies: string[] = [];
     for (let i = 0; i < facts.length; i += BATCH) {
+      const message = {
+        formatVersion: PROTOCOL_VERSION,
+        deviceId,
+        facts: facts.slice(i, i + BATCH),
+      };
+      const signature = await crypto.subtle.sign(
+        ECDSA_SIGNING,
+        keys.privateKey,
+        new TextEncoder().encode(pushSigningText(message)),
+      );
+      bodies.push(JSON.stringify({ ...message, signature: base64url(signature) }));
+    }
+    const started = process.hrtime.bigint();
+    for (const body of bodies) {
       const response = await app.request('/api/sync/push', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({
-          formatVersion: PROTOCOL_VERSION,
-          deviceId,
-          facts: facts.slice(i, i + BATCH),
-        }),
+        headers: { 'content-type': 'application/json' },
+        body,
       });
       if (response.status !== 200)
         throw new Error(`push failed: ${response.status} ${await response.text()}`);

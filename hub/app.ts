@@ -10,6 +10,7 @@ import { registerCollectionRoutes } from './collections/routes.ts';
 import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
 import { errorBody, handleError } from './http/errors.ts';
 import type { AppEnv, HubDeps } from './http/context.ts';
+import { registerDeviceRoutes } from './devices/routes.ts';
 import { registerQuoteRoutes } from './quote/routes.ts';
 import { registerSyncRoutes } from './sync/routes.ts';
 
@@ -45,6 +46,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerSyncRoutes(app);
   registerCollectionRoutes(app);
   registerQuoteRoutes(app);
+  registerDeviceRoutes(app);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createApp } from './app.ts';
 import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
+import { issueEnrolmentCode } from './devices/enrolment.ts';
 import { readEnv } from './env.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 
@@ -19,6 +20,15 @@ async function main(): Promise<void> {
     await seedDemo(store, new Date());
     console.log('[hub] seeded the demo deployment into an empty store');
   }
+  const demoCodes: string[] = [];
+  if (env.HUB_DEMO === 'seed-when-empty') {
+    // Fresh one-time codes at every demo start, so a new tablet can be enrolled at once.
+    for (let i = 0; i < 3; i++) {
+      demoCodes.push(
+        (await issueEnrolmentCode(store, 'user-grace', new Date(), 7 * 24 * 3600 * 1000)).code,
+      );
+    }
+  }
   const staticDir = existsSync(env.HUB_STATIC_DIR)
     ? relative(process.cwd(), env.HUB_STATIC_DIR) || '.'
     : undefined;
@@ -27,7 +37,7 @@ async function main(): Promise<void> {
   const app = createApp({ store, now: () => new Date() }, staticDir ? { staticDir } : {});
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     console.log(`[hub] Gridtally hub on http://localhost:${info.port} (store: SQLite at ${file})`);
-    printSignIns();
+    printSignIns(demoCodes);
   });
   const stop = () => {
     server.close(() => {
@@ -38,13 +48,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-function printSignIns(): void {
+function printSignIns(demoCodes: readonly string[]): void {
   console.log('[hub] demo sign-ins:');
   console.log(
     `  supervisor  ${demoSignIns.supervisor.username} / ${demoSignIns.supervisor.password}`,
   );
   for (const agent of demoSignIns.agents)
     console.log(`  agent       ${agent.username} / PIN ${agent.pin}  (route ${agent.routeName})`);
+  if (demoCodes.length > 0) {
+    console.log(
+      `[hub] device enrolment codes (one-time, 7 days; more from grace's Devices screen): ${demoCodes.join('  ')}`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

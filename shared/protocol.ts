@@ -20,6 +20,8 @@ export const pushRequestSchema = z.object({
   formatVersion: z.literal(PROTOCOL_VERSION),
   deviceId: uuidSchema,
   facts: z.array(factSchema).min(1).max(MAX_FACTS_PER_PUSH),
+  /** ECDSA P-256 signature (IEEE P1363, base64url) of pushSigningText, by the device's key. */
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url P-256 signature'),
 });
 
 export type PushRequest = z.infer<typeof pushRequestSchema>;
@@ -70,7 +72,9 @@ export type PushResponse = z.infer<typeof pushResponseSchema>;
 /** Why a whole push is refused; the facts stay in the device's outbox. */
 export const pushRefusals = [
   'unsupported-format-version',
-  'device-not-registered',
+  'device-not-enrolled',
+  'device-revoked',
+  'signature-invalid',
   'device-mismatch',
   'fact-hash-mismatch',
   'chain-gap',

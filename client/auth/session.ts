@@ -17,7 +17,13 @@ import { ensureDevice, pendingCount, type DeviceDeps } from '../db/facts.ts';
 const PBKDF2_ITERATIONS = 210_000;
 
 export type SignInError =
-  'sign-in-failed' | 'offline-first-sign-in' | 'hub-unreachable' | 'hub-failed' | 'invalid-request';
+  | 'device-not-enrolled'
+  | 'device-revoked'
+  | 'sign-in-failed'
+  | 'offline-first-sign-in'
+  | 'hub-unreachable'
+  | 'hub-failed'
+  | 'invalid-request';
 export type SignOutError = 'unsynced-facts';
 
 function toHex(bytes: ArrayBuffer | Uint8Array): string {
@@ -84,6 +90,8 @@ export async function signInAgent(
     return ok(answer.value.user);
   }
   if (answer.error.code === 'sign-in-failed') return err('sign-in-failed');
+  if (answer.error.code === 'device-not-enrolled') return err('device-not-enrolled');
+  if (answer.error.code === 'device-revoked') return err('device-revoked');
   if (answer.error.code === 'invalid-request') return err('invalid-request');
   if (answer.error.code !== 'hub-unreachable') return err('hub-failed');
   const credential = await db.credentials.get(username);

@@ -53,6 +53,11 @@ export interface DeviceRecord {
   headSeq: number;
   headHash: Sha256Hex;
   hlc: string;
+  /** The device's ECDSA P-256 signing key: made here, never exportable. */
+  signingKey?: CryptoKey;
+  publicKeyJwk?: JsonWebKey;
+  /** Set once the hub accepted the device's enrolment. */
+  enrolledAt?: string;
 }
 
 export interface SessionRecord {

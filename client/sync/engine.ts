@@ -13,6 +13,7 @@ import {
   type PullResponse,
   type PushResponse,
 } from '../../shared/protocol.ts';
+import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import {
   searchWordsOf,
@@ -25,7 +26,7 @@ import {
 export const PUSH_BATCH = Math.min(200, MAX_FACTS_PER_PUSH);
 const MAX_PULL_PAGES = 200;
 
-export type SyncState = 'synced' | 'offline' | 'signed-out' | 'refused' | 'failed';
+export type SyncState = 'synced' | 'offline' | 'signed-out' | 'not-enrolled' | 'refused' | 'failed';
 
 export interface SyncReport {
   readonly state: SyncState;
@@ -43,35 +44,45 @@ export interface SyncDeps {
 }
 
 export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<SyncReport> {
-  const session = (await db.settings.get('session')) as SessionRecord | undefined;
   const device = (await db.settings.get('device')) as DeviceRecord | undefined;
-  if (!session || !device)
-    return finish(db, deps, { state: 'signed-out', pushed: 0, pulledAccounts: 0 });
-  const pushed = await pushPending(db, deps, session, device.deviceId);
-  if (!pushed.ok)
+  if (!device?.signingKey || device.enrolledAt === undefined) {
+    return finish(db, deps, { state: 'not-enrolled', pushed: 0, pulledAccounts: 0 });
+  }
+  // Pushing needs no session: the device's signature authenticates its facts.
+  const pushed = await pushPending(db, deps, device.deviceId, device.signingKey);
+  if (!pushed.ok) {
     return finish(db, deps, {
       ...failureReport(pushed.failure),
       pushed: pushed.count,
       pulledAccounts: 0,
     });
+  }
+  const session = (await db.settings.get('session')) as SessionRecord | undefined;
+  if (session?.user.role !== 'agent')
+    return finish(db, deps, { state: 'signed-out', pushed: pushed.count, pulledAccounts: 0 });
   const pulled = await pullAll(db, deps, session, device.deviceId);
-  if (!pulled.ok)
+  if (!pulled.ok) {
     return finish(db, deps, {
       ...failureReport(pulled.failure),
       pushed: pushed.count,
       pulledAccounts: pulled.count,
     });
+  }
   return finish(db, deps, { state: 'synced', pushed: pushed.count, pulledAccounts: pulled.count });
 }
 
 function failureReport(failure: HubFailure): { state: SyncState; error: string; message: string } {
+  const refusal =
+    failure.status === 409 ||
+    failure.status === 403 ||
+    (failure.status === 401 && failure.code !== 'not-signed-in');
   const state: SyncState =
     failure.code === 'hub-unreachable'
       ? 'offline'
-      : failure.status === 409
-        ? 'refused'
-        : failure.code === 'not-signed-in'
-          ? 'signed-out'
+      : failure.code === 'not-signed-in'
+        ? 'signed-out'
+        : refusal
+          ? 'refused'
           : 'failed';
   return { state, error: failure.code, message: failure.message };
 }
@@ -102,8 +113,8 @@ type Step = { ok: true; count: number } | { ok: false; count: number; failure: H
 async function pushPending(
   db: GridtallyDatabase,
   deps: SyncDeps,
-  session: SessionRecord,
   deviceId: string,
+  key: CryptoKey,
 ): Promise<Step> {
   let count = 0;
   for (;;) {
@@ -113,17 +124,22 @@ async function pushPending(
       .sortBy('seq')
       .then((all) => all.slice(0, PUSH_BATCH));
     if (batch.length === 0) return { ok: true, count };
+    const message = {
+      formatVersion: PROTOCOL_VERSION,
+      deviceId,
+      facts: batch.map((stored) => stored.fact),
+    };
+    const signature = await crypto.subtle.sign(
+      ECDSA_SIGNING,
+      key,
+      new TextEncoder().encode(pushSigningText(message)),
+    );
     const answer = await callHub(
       deps.baseUrl,
       {
         method: 'POST',
         path: '/api/sync/push',
-        token: session.token,
-        body: {
-          formatVersion: PROTOCOL_VERSION,
-          deviceId,
-          facts: batch.map((stored) => stored.fact),
-        },
+        body: { ...message, signature: base64url(signature) },
       },
       pushResponseSchema,
       deps.fetch,

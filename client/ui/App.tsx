@@ -10,6 +10,7 @@ import type { SyncReport } from '../sync/engine.ts';
 import type { SyncScheduler } from '../sync/scheduler.ts';
 import { AccountScreen } from './AccountScreen.tsx';
 import { CollectionsScreen } from './CollectionsScreen.tsx';
+import { DevicesScreen } from './DevicesScreen.tsx';
 import { AppContext, type AppContextValue, type Screen } from './context.ts';
 import { useLiveQuery } from './live.ts';
 import { errorText, translate, type Language } from './messages.ts';
@@ -101,6 +102,22 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
             {session.signedInOffline && ` · ${t('offlineSession')}`}
           </span>
           {session.user.role === 'agent' && <SyncBadge />}
+          {session.user.role === 'supervisor' && (
+            <nav class="tabs-top">
+              {(['collections', 'devices'] as const).map((name) => (
+                <button
+                  type="button"
+                  key={name}
+                  class={screen.name === name ? 'active' : ''}
+                  onClick={() =>
+                    setScreen(name === 'devices' ? { name: 'devices' } : { name: 'collections' })
+                  }
+                >
+                  {t(name)}
+                </button>
+              ))}
+            </nav>
+          )}
           <button
             type="button"
             class="link"
@@ -135,6 +152,7 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
       {session && screen.name === 'account' && <AccountScreen accountId={screen.accountId} />}
       {session && screen.name === 'receipt' && <ReceiptScreen seq={screen.seq} />}
       {session && screen.name === 'collections' && <CollectionsScreen />}
+      {session && screen.name === 'devices' && <DevicesScreen />}
     </AppContext.Provider>
   );
 }

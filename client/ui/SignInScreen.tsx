@@ -1,8 +1,11 @@
 /** Sign-in for agents (username and PIN, online or offline) and supervisors (password). */
 import { useState } from 'preact/hooks';
+import { isEnrolled } from '../auth/enrol.ts';
 import { signInAgent, signInSupervisor } from '../auth/session.ts';
 import { browserDeps } from '../db/facts.ts';
 import { useApp, useText } from './context.ts';
+import { EnrolForm } from './EnrolForm.tsx';
+import { useLiveQuery } from './live.ts';
 
 export function SignInScreen() {
   const app = useApp();
@@ -12,6 +15,7 @@ export function SignInScreen() {
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const enrolled = useLiveQuery(() => isEnrolled(app.db), []);
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -52,38 +56,42 @@ export function SignInScreen() {
           </button>
         ))}
       </div>
-      <form onSubmit={submit} class="card">
-        <label>
-          {t('username')}
-          <input
-            name="username"
-            autocomplete="username"
-            value={username}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-            required
-          />
-        </label>
-        <label>
-          {role === 'agent' ? t('pin') : t('password')}
-          <input
-            name="secret"
-            type="password"
-            inputMode={role === 'agent' ? 'numeric' : 'text'}
-            autocomplete="current-password"
-            value={secret}
-            onInput={(e) => setSecret(e.currentTarget.value)}
-            required
-          />
-        </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? t('signingIn') : t('signIn')}
-        </button>
-      </form>
+      {role === 'agent' && enrolled === false ? (
+        <EnrolForm />
+      ) : (
+        <form onSubmit={submit} class="card">
+          <label>
+            {t('username')}
+            <input
+              name="username"
+              autocomplete="username"
+              value={username}
+              onInput={(e) => setUsername(e.currentTarget.value)}
+              required
+            />
+          </label>
+          <label>
+            {role === 'agent' ? t('pin') : t('password')}
+            <input
+              name="secret"
+              type="password"
+              inputMode={role === 'agent' ? 'numeric' : 'text'}
+              autocomplete="current-password"
+              value={secret}
+              onInput={(e) => setSecret(e.currentTarget.value)}
+              required
+            />
+          </label>
+          {error && (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? t('signingIn') : t('signIn')}
+          </button>
+        </form>
+      )}
       <button
         type="button"
         class="link"

@@ -23,7 +23,9 @@ export function SyncBadge() {
             ? 'syncFailed'
             : report?.state === 'signed-out'
               ? 'syncSignedOut'
-              : 'syncSynced';
+              : report?.state === 'not-enrolled'
+                ? 'syncNotEnrolled'
+                : 'syncSynced';
   return (
     <button
       type="button"

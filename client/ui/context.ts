@@ -9,7 +9,8 @@ export type Screen =
   | { name: 'search' }
   | { name: 'account'; accountId: string }
   | { name: 'receipt'; seq: number }
-  | { name: 'collections' };
+  | { name: 'collections' }
+  | { name: 'devices' };
 
 export interface AppContextValue {
   readonly db: GridtallyDatabase;

@@ -52,6 +52,26 @@ const supervisorRoute = createRoute({
   responses,
 });
 
+/** An agent signs in only on a device enrolled by a supervisor and not revoked. */
+async function requireActiveDevice(
+  deps: AppEnv['Variables']['deps'],
+  deviceId: string,
+): Promise<void> {
+  const device = await deps.store.db
+    .selectFrom('devices')
+    .select('status')
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
+  if (!device)
+    throw new HubError(
+      403,
+      'device-not-enrolled',
+      'This device is not enrolled. Enrol it with a code from a supervisor.',
+    );
+  if (device.status === 'revoked')
+    throw new HubError(403, 'device-revoked', 'This device has been revoked by a supervisor.');
+}
+
 async function signIn(
   deps: AppEnv['Variables']['deps'],
   username: string,
@@ -61,6 +81,7 @@ async function signIn(
 ) {
   const row = await findUser(deps.store, username);
   if (!row || row.role !== role || !verifySecret(secret, row.secret_hash)) throw failed();
+  if (deviceId !== null) await requireActiveDevice(deps, deviceId);
   const user: User = {
     id: row.id,
     username: row.username,

@@ -3,7 +3,6 @@
  * session lives long, since an agent may be offline for weeks and must still sync when the
  * network returns; a supervisor's lives a working day.
  */
-import { GENESIS_HASH } from '../../shared/hash.ts';
 import type { User } from '../../shared/api.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionUser } from '../http/context.ts';
@@ -22,19 +21,6 @@ export async function createSession(
   const lifetime = user.role === 'agent' ? AGENT_SESSION_MS : SUPERVISOR_SESSION_MS;
   const expiresAt = new Date(now.getTime() + lifetime).toISOString();
   await store.transaction(async (trx) => {
-    if (deviceId !== null) {
-      await trx
-        .insertInto('devices')
-        .values({
-          id: deviceId,
-          registered_at: now.toISOString(),
-          registered_by: user.id,
-          head_seq: 0,
-          head_hash: GENESIS_HASH,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
-    }
     await trx
       .insertInto('sessions')
       .values({

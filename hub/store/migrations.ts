@@ -181,7 +181,34 @@ const tariffVersions: Migration = {
   },
 };
 
+/**
+ * Device enrolment: a device is known by the public key it registered with a supervisor's
+ * one-time code, and can be revoked. Codes are stored as hashes, like session tokens.
+ */
+const deviceEnrolment: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('devices').addColumn('public_key', 'text').execute();
+    await db.schema.alterTable('devices').addColumn('label', 'text').execute();
+    await db.schema
+      .alterTable('devices')
+      .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+      .execute();
+    await db.schema.alterTable('devices').addColumn('revoked_at', 'text').execute();
+    await db.schema.alterTable('devices').addColumn('last_push_at', 'text').execute();
+    await db.schema
+      .createTable('enrolment_codes')
+      .addColumn('code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('created_by', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('device_id', 'text')
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-tariff-versions': tariffVersions,
+  '0003-device-enrolment': deviceEnrolment,
 };

@@ -29,9 +29,25 @@ export interface SessionsTable {
 export interface DevicesTable {
   id: string;
   registered_at: string;
+  /** The supervisor whose enrolment code the device used. */
   registered_by: string;
   head_seq: number;
   head_hash: string;
+  /** The device's ECDSA P-256 public key, as JWK JSON. */
+  public_key: string | null;
+  label: string | null;
+  status: Generated<'active' | 'revoked'>;
+  revoked_at: string | null;
+  last_push_at: string | null;
+}
+
+export interface EnrolmentCodesTable {
+  code_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  device_id: string | null;
 }
 
 export interface TariffsTable {
@@ -134,6 +150,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   devices: DevicesTable;
+  enrolment_codes: EnrolmentCodesTable;
   tariffs: TariffsTable;
   tariff_versions: TariffVersionsTable;
   accounts: AccountsTable;

@@ -17,6 +17,7 @@ import { cashPaymentFlag } from '../../shared/payments.ts';
 import { canonicalJson } from '../../shared/hash.ts';
 import type { FactOutcome, FlagReason, PushRequest, PushResponse } from '../../shared/protocol.ts';
 import { flagsThatStillApply, PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import type { Database } from '../store/schema.ts';
 import { nextCounter, type Store } from '../store/store.ts';
@@ -36,12 +37,26 @@ export async function ingestPush(
         .selectAll()
         .where('id', '=', request.deviceId)
         .executeTakeFirst();
-      if (!device)
+      if (!device || device.public_key === null) {
         throw new HubError(
           409,
-          'device-not-registered',
-          'This device is not registered; sign in online first.',
+          'device-not-enrolled',
+          'This device is not enrolled. Enrol it with a code from a supervisor.',
         );
+      }
+      if (device.status === 'revoked')
+        throw new HubError(
+          403,
+          'device-revoked',
+          'This device has been revoked; its pushes are refused.',
+        );
+      if (!(await pushSignatureValid(device.public_key, request))) {
+        throw new HubError(
+          401,
+          'signature-invalid',
+          "The push is not signed by this device's enrolled key.",
+        );
+      }
       assertDistinct(facts);
       const known = facts.filter((fact) => fact.seq <= device.head_seq);
       const fresh = facts.filter((fact) => fact.seq > device.head_seq);
@@ -69,7 +84,11 @@ export async function ingestPush(
       if (fresh.length > 0) {
         await trx
           .updateTable('devices')
-          .set({ head_seq: chain.head.seq, head_hash: chain.head.hash })
+          .set({
+            head_seq: chain.head.seq,
+            head_hash: chain.head.hash,
+            last_push_at: receivedAt.toISOString(),
+          })
           .where('id', '=', request.deviceId)
           .execute();
       }

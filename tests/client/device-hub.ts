@@ -7,6 +7,7 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
 import { createApp } from '../../hub/app.ts';
+import { issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
 import { seedDemo } from '../../hub/demo/seed.ts';
 import { openSqliteStore } from '../../hub/store/sqlite.ts';
 import type { Store } from '../../hub/store/store.ts';
@@ -28,6 +29,7 @@ export interface Rig {
   /** Faults for the coming calls, used up one per call; an empty queue is a good network. */
   readonly faults: Fault[];
   readonly calls: string[];
+  issueCode(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,9 @@ export async function openRig(): Promise<Rig> {
     if (fault === 'drop-reply') throw new TypeError('network cut after the hub answered');
     return response;
   };
+  /** A one-time enrolment code, as a supervisor would issue it for this device. */
+  const issueCode = async () =>
+    (await issueEnrolmentCode(store, 'user-grace', new Date(hubMs))).code;
   let deviceMs = SEED_DAY.getTime() + 7_200_000;
   const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => (deviceMs += 1500) };
   const db = new GridtallyDatabase(`device-${++databases}`, { indexedDB, IDBKeyRange });
@@ -64,6 +69,7 @@ export async function openRig(): Promise<Rig> {
     deps,
     faults,
     calls,
+    issueCode,
     async close() {
       db.close();
       await store.close();

@@ -12,8 +12,11 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountView } from '../../client/db/accounts.ts';
 import { recordCashPayment } from '../../client/db/facts.ts';
+import { enrolDevice } from '../../client/auth/enrol.ts';
 import { signInAgent, signOut } from '../../client/auth/session.ts';
 import { syncOnce } from '../../client/sync/engine.ts';
+import { GridtallyDatabase } from '../../client/db/database.ts';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { minor } from '../../shared/money.ts';
 import { BASE_URL, hubBalance, openRig, SEED_DAY, type Fault, type Rig } from './device-hub.ts';
 
@@ -21,6 +24,14 @@ let rig: Rig;
 
 async function signedInRig(): Promise<Rig> {
   const opened = await openRig();
+  const enrolled = await enrolDevice(
+    opened.db,
+    BASE_URL,
+    await opened.issueCode(),
+    opened.deps,
+    opened.fetch,
+  );
+  expect(enrolled.ok).toBe(true);
   const signedIn = await signInAgent(
     opened.db,
     BASE_URL,
@@ -273,5 +284,55 @@ describe('simulation: random payments under random network faults', () => {
       }),
       { numRuns: 25, seed: 20261126 },
     );
+  });
+});
+
+describe('device enrolment', () => {
+  it('a device that is not enrolled does not sync, and says why', async () => {
+    const bare = await openRig();
+    try {
+      expect(
+        await syncOnce(bare.db, { baseUrl: BASE_URL, fetch: bare.fetch, now: () => SEED_DAY }),
+      ).toMatchObject({ state: 'not-enrolled' });
+      expect(await signInAgent(bare.db, BASE_URL, 'amina', '1234', bare.deps, bare.fetch)).toEqual({
+        ok: false,
+        error: 'device-not-enrolled',
+      });
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('an enrolment code works once', async () => {
+    const bare = await openRig();
+    try {
+      const code = await bare.issueCode();
+      expect((await enrolDevice(bare.db, BASE_URL, code, bare.deps, bare.fetch)).ok).toBe(true);
+      const second = new GridtallyDatabase(`second-device-${Date.now()}`, {
+        indexedDB,
+        IDBKeyRange,
+      });
+      expect(await enrolDevice(second, BASE_URL, code, bare.deps, bare.fetch)).toEqual({
+        ok: false,
+        error: 'enrolment-code-invalid',
+      });
+      second.close();
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('payments still sync after the agent’s session expired: the device signature is enough', async () => {
+    rig = await signedInRig();
+    try {
+      await sync(rig);
+      await pay(rig, 'acc-0019', 7_700);
+      await rig.store.db.deleteFrom('sessions').execute();
+      const report = await sync(rig);
+      expect(report).toMatchObject({ state: 'signed-out', pending: 0, pushed: 1 });
+      expect(await hubPaymentCount(rig)).toBe(1);
+    } finally {
+      await rig.close();
+    }
   });
 });

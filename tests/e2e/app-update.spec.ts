@@ -35,6 +35,7 @@ test('an app update waits until every payment has synced, then reloads only when
 }) => {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
+  await new SignInPage(page).enrol(await hub.enrolmentCode());
   await new SignInPage(page).signInAgent('baraka', '5678');
   await agent.waitForRoute();
   await agent.waitForOfflineReady();

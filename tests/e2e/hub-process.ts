@@ -91,6 +91,21 @@ export class HubProcess {
     this.child = undefined;
   }
 
+  /** A one-time device enrolment code, issued through the API as the demo supervisor. */
+  async enrolmentCode(): Promise<string> {
+    const signIn = await fetch(`${this.url}/api/auth/supervisor`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'grace', password: 'gridtally-demo' }),
+    });
+    const { token } = (await signIn.json()) as { token: string };
+    const issued = await fetch(`${this.url}/api/devices/enrolment-codes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return ((await issued.json()) as { code: string }).code;
+  }
+
   /** Reads the hub's database directly, read-only, to check what the hub holds. */
   query<T>(sql: string, ...params: unknown[]): T[] {
     const db = new BetterSqlite3(join(this.dataDir, 'gridtally.sqlite'), {

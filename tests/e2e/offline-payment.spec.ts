@@ -37,6 +37,7 @@ test('a cash payment taken while the hub is down reaches the supervisor once the
 }) => {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
+  await new SignInPage(page).enrol(await hub.enrolmentCode());
   await new SignInPage(page).signInAgent('amina', '1234');
   await agent.waitForRoute();
   await agent.waitForOfflineReady();

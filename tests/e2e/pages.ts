@@ -7,6 +7,14 @@ import { expect, type Page } from '@playwright/test';
 export class SignInPage {
   constructor(private readonly page: Page) {}
 
+  /** Enrols this browser as a device with a supervisor's code; the agent form follows. */
+  async enrol(code: string): Promise<void> {
+    await this.page.getByTestId('role-agent').click();
+    await this.page.locator('input[name=enrolment-code]').fill(code);
+    await this.page.getByRole('button', { name: 'Enrol device' }).click();
+    await expect(this.page.locator('input[name=username]')).toBeVisible();
+  }
+
   async signInAgent(username: string, pin: string): Promise<void> {
     await this.page.getByTestId('role-agent').click();
     await this.page.locator('input[name=username]').fill(username);

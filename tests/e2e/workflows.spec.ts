@@ -22,6 +22,7 @@ test.afterEach(async () => {
 
 test('a wrong PIN is refused with a clear message and signs nobody in', async ({ page }) => {
   await page.goto(hub.url);
+  await new SignInPage(page).enrol(await hub.enrolmentCode());
   await new SignInPage(page).signInAgent('amina', '0000');
   await expect(page.getByRole('alert')).toHaveText('The username or PIN is wrong.');
   await expect(page.getByTestId('who')).toHaveCount(0);
@@ -30,6 +31,7 @@ test('a wrong PIN is refused with a clear message and signs nobody in', async ({
 test('an agent finds a customer by name and by phone, within the route only', async ({ page }) => {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
+  await new SignInPage(page).enrol(await hub.enrolmentCode());
   await new SignInPage(page).signInAgent('amina', '1234');
   await agent.waitForRoute();
   const [customer] = hub.query<{ name: string; phone: string; account_number: string }>(
@@ -52,8 +54,10 @@ test('the app speaks Chinese when asked, down to the payment form', async ({ pag
   const agent = new AgentApp(page);
   await page.goto(hub.url);
   await page.getByRole('button', { name: '中文' }).click();
+  await page.locator('input[name=enrolment-code]').fill(await hub.enrolmentCode());
+  await page.screenshot({ path: 'tests/artifacts/enrol-zh.png', fullPage: true });
+  await page.getByRole('button', { name: '登记设备' }).click();
   await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
-  await page.getByTestId('role-agent').click();
   await page.locator('input[name=username]').fill('amina');
   await page.locator('input[name=secret]').fill('1234');
   await page.getByRole('button', { name: '登录' }).click();
@@ -75,4 +79,43 @@ test('a supervisor with a wrong password is refused; with the right one sees the
   await new SignInPage(page).signInSupervisor('grace', 'gridtally-demo');
   await expect(page.getByRole('heading', { name: 'Collections' })).toBeVisible();
   await expect(page.getByText('No collections yet.')).toBeVisible();
+});
+
+test('a supervisor issues a code shown as text and QR, a tablet enrols with it, and the supervisor revokes it', async ({
+  page,
+  browser,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(hub.url);
+  await new SignInPage(page).signInSupervisor('grace', 'gridtally-demo');
+  await page.getByRole('button', { name: 'Devices' }).click();
+  await page.getByRole('button', { name: 'New enrolment code' }).click();
+  const code = (await page.getByTestId('enrolment-code-text').textContent()) ?? '';
+  expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  await expect(page.getByTestId('enrolment-code').locator('svg')).toBeVisible();
+
+  const tabletContext = await browser.newContext();
+  const tablet = await tabletContext.newPage();
+  await tablet.goto(hub.url);
+  await new SignInPage(tablet).enrol(code);
+  await new SignInPage(tablet).signInAgent('baraka', '5678');
+  await new AgentApp(tablet).waitForRoute();
+
+  await page.getByRole('button', { name: 'Devices' }).click();
+  await page.getByRole('button', { name: 'Collections' }).click();
+  await page.getByRole('button', { name: 'Devices' }).click();
+  await expect(page.getByTestId('device-row')).toHaveCount(1);
+  await page.getByRole('button', { name: 'New enrolment code' }).click();
+  await page.screenshot({ path: 'tests/artifacts/supervisor-devices.png', fullPage: true });
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByTestId('device-row').getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByTestId('device-row')).toContainText('Revoked');
+
+  // The revoked tablet can no longer sign in.
+  await new AgentApp(tablet).signOut();
+  await new SignInPage(tablet).signInAgent('baraka', '5678');
+  await expect(tablet.getByRole('alert')).toHaveText(
+    'This device has been revoked by a supervisor. Call your supervisor.',
+  );
+  await tabletContext.close();
 });

@@ -37,7 +37,7 @@ async function pushAs(
     hub.app,
     'POST',
     '/api/sync/push',
-    pushBody(TABLET_A, facts),
+    await pushBody(TABLET_A, facts),
     token,
   );
   expect(response.status).toBe(200);
@@ -78,9 +78,13 @@ describe('health and the API description', () => {
     );
     expect(operations.sort()).toEqual([
       'get /api/collections',
+      'get /api/devices',
       'get /api/health',
       'post /api/auth/agent',
       'post /api/auth/supervisor',
+      'post /api/devices/enrol',
+      'post /api/devices/enrolment-codes',
+      'post /api/devices/{id}/revoke',
       'post /api/quote',
       'post /api/sync/pull',
       'post /api/sync/push',

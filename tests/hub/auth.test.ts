@@ -46,7 +46,7 @@ async function sessionCount(hub: Hub): Promise<number> {
 }
 
 describe('agent sign-in', () => {
-  test('an agent with the right PIN gets a month-long token, their route, and the device registered', async () => {
+  test('an agent with the right PIN on an enrolled device gets a month-long token and their route', async () => {
     const hub = await openHub();
     const before = hub.peekClock().getTime();
     const response = await request(hub.app, 'POST', '/api/auth/agent', {
@@ -73,10 +73,26 @@ describe('agent sign-in', () => {
       .where('id', '=', TABLET_A)
       .executeTakeFirst();
     expect(device).toMatchObject({
-      registered_by: 'user-amina',
+      registered_by: 'user-grace',
       head_seq: 0,
       head_hash: GENESIS_HASH,
+      status: 'active',
     });
+  });
+
+  test('an agent cannot sign in on a device that was never enrolled: 403 device-not-enrolled', async () => {
+    const hub = await openHub();
+    const counts = await rowCounts(hub.store);
+    await expectRefused(
+      await request(hub.app, 'POST', '/api/auth/agent', {
+        username: amina.username,
+        pin: amina.pin,
+        deviceId: TABLET_C,
+      }),
+      403,
+      'device-not-enrolled',
+    );
+    expect(await rowCounts(hub.store)).toEqual(counts);
   });
 
   test('a wrong PIN is refused with 401 sign-in-failed and registers nothing', async () => {
@@ -157,7 +173,9 @@ describe('agent sign-in', () => {
       hub.app,
       'POST',
       '/api/sync/push',
-      pushBody(TABLET_A, [chain.payment({ accountId: 'acc-0071', amountMinor: minor(7_171) })]),
+      await pushBody(TABLET_A, [
+        chain.payment({ accountId: 'acc-0071', amountMinor: minor(7_171) }),
+      ]),
       first.token,
     );
     expect(pushed.status).toBe(200);
@@ -166,7 +184,9 @@ describe('agent sign-in', () => {
       hub.app,
       'POST',
       '/api/sync/push',
-      pushBody(TABLET_A, [chain.payment({ accountId: 'acc-0073', amountMinor: minor(7_373) })]),
+      await pushBody(TABLET_A, [
+        chain.payment({ accountId: 'acc-0073', amountMinor: minor(7_373) }),
+      ]),
       second.token,
     );
     expect(next.status).toBe(200);
@@ -189,7 +209,9 @@ describe('supervisor sign-in', () => {
     const lifetime = Date.parse(body.expiresAt) - before;
     expect(lifetime).toBeGreaterThanOrEqual(12 * HOUR_MS);
     expect(lifetime).toBeLessThan(13 * HOUR_MS);
-    expect((await rowCounts(hub.store)).devices).toBe(0);
+    expect(await hub.store.db.selectFrom('sessions').select('device_id').execute()).toEqual([
+      { device_id: null },
+    ]);
   });
 
   test('a wrong password is refused with 401 sign-in-failed', async () => {
@@ -219,7 +241,7 @@ describe('supervisor sign-in', () => {
 });
 
 describe('what a token opens', () => {
-  test('a supervisor token cannot push: 403 not-allowed, nothing written', async () => {
+  test('a push from a device that was never enrolled is refused with 409 device-not-enrolled, nothing written', async () => {
     const hub = await openHub();
     const { token } = await signInSupervisor(hub.app);
     const chain = new DeviceChain(TABLET_C, 'user-grace');
@@ -229,11 +251,13 @@ describe('what a token opens', () => {
         hub.app,
         'POST',
         '/api/sync/push',
-        pushBody(TABLET_C, [chain.payment({ accountId: 'acc-0075', amountMinor: minor(7_575) })]),
+        await pushBody(TABLET_C, [
+          chain.payment({ accountId: 'acc-0075', amountMinor: minor(7_575) }),
+        ]),
         token,
       ),
-      403,
-      'not-allowed',
+      409,
+      'device-not-enrolled',
     );
     expect(await rowCounts(hub.store)).toEqual(counts);
   });

@@ -8,6 +8,8 @@
  */
 import { UUID } from 'uuidv7';
 import { createApp } from '../../hub/app.ts';
+import { enrolDevice, issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
+import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { demoSignIns, seedDemo } from '../../hub/demo/seed.ts';
 import { openSqliteStore } from '../../hub/store/sqlite.ts';
 import type { Store } from '../../hub/store/store.ts';
@@ -39,6 +41,8 @@ export interface Hub {
 export async function openHub(): Promise<Hub> {
   const store = await openSqliteStore(':memory:');
   await seedDemo(store, HUB_START);
+  await enrolTablet(store, TABLET_A, HUB_START);
+  await enrolTablet(store, TABLET_B, HUB_START);
   let nextMs = HUB_START.getTime();
   const now = () => {
     const reading = new Date(nextMs);
@@ -164,8 +168,46 @@ export class DeviceChain {
   }
 }
 
-export function pushBody(device: string, facts: readonly Fact[]): PushRequest {
-  return { formatVersion: PROTOCOL_VERSION, deviceId: device, facts: [...facts] };
+/**
+ * Each test tablet's signing key, made once per test process: ECDSA P-256 as a device makes
+ * it. openHub enrols TABLET_A and TABLET_B with their public keys; TABLET_C stays unenrolled.
+ */
+const deviceKeys = new Map<string, CryptoKeyPair>();
+
+export async function deviceKey(device: string): Promise<CryptoKeyPair> {
+  let pair = deviceKeys.get(device);
+  if (!pair) {
+    pair = await crypto.subtle.generateKey(ECDSA_KEY, false, ['sign', 'verify']);
+    deviceKeys.set(device, pair);
+  }
+  return pair;
+}
+
+export async function enrolTablet(store: Store, device: string, now: Date): Promise<void> {
+  const { code } = await issueEnrolmentCode(store, 'user-grace', now);
+  const jwk = await crypto.subtle.exportKey('jwk', (await deviceKey(device)).publicKey);
+  const publicKey = { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x ?? '', y: jwk.y ?? '' };
+  await enrolDevice(store, { code: code.replace(/-/g, ''), deviceId: device, publicKey }, now);
+}
+
+/** A push as the device sends it, signed by `signedBy`'s key (the device itself unless a test forges). */
+export async function pushBody(
+  device: string,
+  facts: readonly Fact[],
+  signedBy = device,
+): Promise<PushRequest> {
+  const message = {
+    formatVersion: PROTOCOL_VERSION as typeof PROTOCOL_VERSION,
+    deviceId: device,
+    facts: [...facts],
+  };
+  const key = (await deviceKey(signedBy)).privateKey;
+  const signature = await crypto.subtle.sign(
+    ECDSA_SIGNING,
+    key,
+    new TextEncoder().encode(pushSigningText(message)),
+  );
+  return { ...message, signature: base64url(signature) };
 }
 
 export function pullBody(device: string, cursor: number, limit?: number): PullRequest {

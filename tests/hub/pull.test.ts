@@ -63,7 +63,7 @@ async function push(hub: Hub, agent: Agent, facts: readonly Fact[]): Promise<Pus
     hub.app,
     'POST',
     '/api/sync/push',
-    pushBody(agent.device, facts),
+    await pushBody(agent.device, facts),
     agent.token,
   );
   expect(response.status).toBe(200);

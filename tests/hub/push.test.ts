@@ -23,6 +23,7 @@ import {
   openHub,
   openOf,
   pushBody,
+  signInSupervisor,
   request,
   rowCounts,
   signInAgent,
@@ -47,8 +48,8 @@ async function scene(): Promise<Scene> {
     hub,
     token,
     chain: new DeviceChain(TABLET_A, 'user-amina'),
-    push: (facts, device = TABLET_A) =>
-      request(hub.app, 'POST', '/api/sync/push', pushBody(device, facts), token),
+    push: async (facts, device = TABLET_A) =>
+      request(hub.app, 'POST', '/api/sync/push', await pushBody(device, facts), token),
   };
 }
 
@@ -186,7 +187,13 @@ describe('idempotent push', () => {
     const theirs = otherChain.payment({ accountId: 'acc-0002', amountMinor: minor(4_040) });
     const mineBody = await okBody(await push([mine]));
     const theirsBody = await okBody(
-      await request(hub.app, 'POST', '/api/sync/push', pushBody(TABLET_B, [theirs]), other.token),
+      await request(
+        hub.app,
+        'POST',
+        '/api/sync/push',
+        await pushBody(TABLET_B, [theirs]),
+        other.token,
+      ),
     );
     expect(mineBody.ackedSeq).toBe(1);
     expect(theirsBody.ackedSeq).toBe(1);
@@ -560,7 +567,7 @@ describe('a batch refused whole', () => {
     const response = await hub.app.request('/api/sync/push', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
-      body: JSON.stringify(pushBody(TABLET_A, chain.facts)),
+      body: JSON.stringify(await pushBody(TABLET_A, chain.facts)),
     });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
@@ -570,36 +577,91 @@ describe('a batch refused whole', () => {
     expect((await rowCounts(hub.store)).facts).toBe(0);
   });
 
-  test('a push without a token is refused with 401 not-signed-in', async () => {
+  test('a push needs no session: the device signature alone authenticates it, as after weeks offline', async () => {
     const { hub, chain } = await scene();
     chain.payment({ accountId: 'acc-0033', amountMinor: minor(33_033) });
-    const before = await storeDump(hub.store);
-    await refusal(
-      await request(hub.app, 'POST', '/api/sync/push', pushBody(TABLET_A, chain.facts)),
-      401,
-      'not-signed-in',
+    const response = await request(
+      hub.app,
+      'POST',
+      '/api/sync/push',
+      await pushBody(TABLET_A, chain.facts),
     );
+    expect(response.status).toBe(200);
+    expect((await rowCounts(hub.store)).payments).toBe(1);
+  });
+
+  test('a push signed by another device’s key is refused with 401 signature-invalid and nothing is written', async () => {
+    const { hub, chain, token } = await scene();
+    chain.payment({ accountId: 'acc-0035', amountMinor: minor(35_035) });
+    const before = await storeDump(hub.store);
+    const forged = await pushBody(TABLET_A, chain.facts, TABLET_B);
     await refusal(
-      await request(
-        hub.app,
-        'POST',
-        '/api/sync/push',
-        pushBody(TABLET_A, chain.facts),
-        'made-up-token',
-      ),
+      await request(hub.app, 'POST', '/api/sync/push', forged, token),
       401,
-      'not-signed-in',
+      'signature-invalid',
     );
     expect(await storeDump(hub.store)).toEqual(before);
   });
 
-  test('a push for another device’s id is refused with 403 device-mismatch and nothing is written', async () => {
-    const { hub, push } = await scene();
-    await signInAgent(hub.app, baraka, TABLET_B);
+  test('a signed push whose facts were changed afterwards fails its signature, and nothing is written', async () => {
+    const { hub, chain, token } = await scene();
+    chain.payment({ accountId: 'acc-0037', amountMinor: minor(37_037) });
+    const signed = await pushBody(TABLET_A, chain.facts);
+    const other = new DeviceChain(TABLET_A, 'user-amina');
+    other.payment({ accountId: 'acc-0037', amountMinor: minor(99_999) });
+    const before = await storeDump(hub.store);
+    await refusal(
+      await request(hub.app, 'POST', '/api/sync/push', { ...signed, facts: other.facts }, token),
+      401,
+      'signature-invalid',
+    );
+    expect(await storeDump(hub.store)).toEqual(before);
+  });
+
+  test('a push naming another device, signed with this device’s key, is refused with 401 signature-invalid', async () => {
+    const { hub, token } = await scene();
     const otherChain = new DeviceChain(TABLET_B, 'user-baraka');
     otherChain.payment({ accountId: 'acc-0002', amountMinor: minor(35_035) });
     const before = await storeDump(hub.store);
-    await refusal(await push(otherChain.facts, TABLET_B), 403, 'device-mismatch');
+    const body = await pushBody(TABLET_B, otherChain.facts, TABLET_A);
+    await refusal(
+      await request(hub.app, 'POST', '/api/sync/push', body, token),
+      401,
+      'signature-invalid',
+    );
     expect(await storeDump(hub.store)).toEqual(before);
+  });
+
+  test('a revoked device’s new pushes are refused and what it delivered before is kept and flagged', async () => {
+    const { hub, chain, push } = await scene();
+    chain.payment({ accountId: 'acc-0041', amountMinor: minor(41_041) });
+    expect((await push(chain.facts)).status).toBe(200);
+    const supervisor = await signInSupervisor(hub.app);
+    const revoked = await request(
+      hub.app,
+      'POST',
+      `/api/devices/${TABLET_A}/revoke`,
+      undefined,
+      supervisor.token,
+    );
+    expect(revoked.status).toBe(200);
+    const stored = await hub.store.db
+      .selectFrom('payments')
+      .select(['status', 'flag_reason'])
+      .execute();
+    expect(stored).toEqual([{ status: 'flagged', flag_reason: 'device-revoked' }]);
+    chain.payment({ accountId: 'acc-0043', amountMinor: minor(43_043) });
+    const before = await storeDump(hub.store);
+    await refusal(await push(chain.facts), 403, 'device-revoked');
+    expect(await storeDump(hub.store)).toEqual(before);
+    await refusal(
+      await request(hub.app, 'POST', '/api/auth/agent', {
+        username: amina.username,
+        pin: amina.pin,
+        deviceId: TABLET_A,
+      }),
+      403,
+      'device-revoked',
+    );
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * The supervisor's devices: issue a one-time enrolment code (as text and as a QR code for a
+ * tablet with a scanner), see every enrolled device, and revoke one that is lost or stolen.
+ */
+import QRCode from 'qrcode';
+import { useEffect, useState } from 'preact/hooks';
+import {
+  deviceSummarySchema,
+  devicesResponseSchema,
+  enrolmentCodeResponseSchema,
+  type DeviceSummary,
+} from '../../shared/devices.ts';
+import { callHub } from '../api.ts';
+import { useApp, useText } from './context.ts';
+import { dateTime } from './format.ts';
+
+interface IssuedCode {
+  readonly code: string;
+  readonly expiresAt: string;
+  readonly qrSvg: string;
+}
+
+export function DevicesScreen() {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [devices, setDevices] = useState<DeviceSummary[] | undefined>();
+  const [issued, setIssued] = useState<IssuedCode | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const token = app.session?.token ?? '';
+
+  async function load() {
+    const answer = await callHub(
+      app.baseUrl,
+      { method: 'GET', path: '/api/devices', token },
+      devicesResponseSchema,
+    );
+    if (answer.ok) setDevices(answer.value.devices);
+    else setError(errorOf(answer.error.code));
+  }
+
+  async function issue() {
+    const answer = await callHub(
+      app.baseUrl,
+      { method: 'POST', path: '/api/devices/enrolment-codes', token },
+      enrolmentCodeResponseSchema,
+    );
+    if (!answer.ok) return setError(errorOf(answer.error.code));
+    const qrSvg = await QRCode.toString(answer.value.code, {
+      type: 'svg',
+      margin: 1,
+      errorCorrectionLevel: 'M',
+    });
+    setIssued({ ...answer.value, qrSvg });
+  }
+
+  async function revoke(device: DeviceSummary) {
+    if (!confirm(t('confirmRevoke'))) return;
+    const answer = await callHub(
+      app.baseUrl,
+      { method: 'POST', path: `/api/devices/${device.id}/revoke`, token },
+      deviceSummarySchema,
+    );
+    if (!answer.ok) return setError(errorOf(answer.error.code));
+    await load();
+  }
+
+  useEffect(() => {
+    void load();
+  }, []);
+
+  return (
+    <main class="screen devices wide">
+      <div class="toolbar">
+        <h2>{t('devices')}</h2>
+        <button type="button" class="primary" onClick={() => void issue()}>
+          {t('issueCode')}
+        </button>
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {issued && (
+        <section class="card enrolment-code" data-testid="enrolment-code">
+          <div class="qr" dangerouslySetInnerHTML={{ __html: issued.qrSvg }} />
+          <div>
+            <p class="code" data-testid="enrolment-code-text">
+              {issued.code}
+            </p>
+            <p class="muted">
+              {t('codeShownOnce')} {dateTime(issued.expiresAt, app.language)}
+            </p>
+          </div>
+        </section>
+      )}
+      {devices && (
+        <table data-testid="devices">
+          <thead>
+            <tr>
+              <th>{t('device')}</th>
+              <th>{t('status')}</th>
+              <th>{t('enrolledOn')}</th>
+              <th>{t('lastPush')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {devices.map((device) => (
+              <tr key={device.id} data-testid="device-row">
+                <td class="mono">{device.label ?? device.id.slice(-12)}</td>
+                <td>{device.status === 'active' ? t('active') : t('revoked')}</td>
+                <td>{dateTime(device.enrolledAt, app.language)}</td>
+                <td>
+                  {device.lastPushAt ? dateTime(device.lastPushAt, app.language) : t('never')}
+                </td>
+                <td>
+                  {device.status === 'active' && (
+                    <button type="button" onClick={() => void revoke(device)}>
+                      {t('revoke')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}
