@@ -117,6 +117,7 @@ async function pushPending(
   key: CryptoKey,
 ): Promise<Step> {
   let count = 0;
+  let resends = 0;
   for (;;) {
     const batch = await db.facts
       .where('status')
@@ -144,10 +145,51 @@ async function pushPending(
       pushResponseSchema,
       deps.fetch,
     );
-    if (!answer.ok) return { ok: false, count, failure: answer.error };
+    if (!answer.ok) {
+      if (resends < MAX_RESENDS && (await resendForgottenFacts(db, answer.error, batch[0]?.seq))) {
+        resends++;
+        continue;
+      }
+      return { ok: false, count, failure: answer.error };
+    }
     await applyPushAnswer(db, answer.value);
     count += batch.length;
   }
+}
+
+const MAX_RESENDS = 3;
+
+/**
+ * A hub restored from an older backup has forgotten facts it once acknowledged: it answers
+ * `chain-gap` and the seq it expects. The device still holds them (acknowledged facts are kept
+ * for the retention period), so it marks them pending again and sends them once more; the hub
+ * stores each exactly once whatever it already holds. Returns whether there was anything to
+ * resend.
+ */
+async function resendForgottenFacts(
+  db: GridtallyDatabase,
+  failure: HubFailure,
+  firstPendingSeq: number | undefined,
+): Promise<boolean> {
+  if (failure.code !== 'chain-gap' || firstPendingSeq === undefined) return false;
+  const expected = (failure.details as { expectedSeq?: unknown } | undefined)?.expectedSeq;
+  if (typeof expected !== 'number' || expected < 1 || expected >= firstPendingSeq) return false;
+  return db.transaction('rw', db.facts, async () => {
+    const kept = await db.facts
+      .where('seq')
+      .between(expected, firstPendingSeq, true, false)
+      .toArray();
+    // Every forgotten fact must still be here, or resending would only move the gap.
+    if (kept.length !== firstPendingSeq - expected) return false;
+    await db.facts
+      .where('seq')
+      .between(expected, firstPendingSeq, true, false)
+      .modify((stored) => {
+        stored.status = 'pending';
+        delete stored.ackChangeSeq;
+      });
+    return true;
+  });
 }
 
 export async function applyPushAnswer(db: GridtallyDatabase, answer: PushResponse): Promise<void> {

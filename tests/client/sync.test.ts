@@ -336,3 +336,45 @@ describe('device enrolment', () => {
     }
   });
 });
+
+describe('a hub that forgot acknowledged facts', () => {
+  it('gets them again from the device, each stored once, when the device pushes its next fact', async () => {
+    rig = await signedInRig();
+    try {
+      await sync(rig);
+      const first = await pay(rig, 'acc-0023', 1_111);
+      await pay(rig, 'acc-0025', 2_222);
+      await pay(rig, 'acc-0027', 3_333);
+      expect((await sync(rig)).pending).toBe(0);
+      // As if the hub were restored from a backup taken after the first fact: it no longer
+      // holds the second and third, though it acknowledged them.
+      const forgotten = await rig.store.db
+        .selectFrom('facts')
+        .select('id')
+        .where('seq', '>', 1)
+        .execute();
+      const ids = forgotten.map((row) => row.id);
+      await rig.store.db.deleteFrom('allocations').where('payment_fact_id', 'in', ids).execute();
+      await rig.store.db.deleteFrom('payments').where('fact_id', 'in', ids).execute();
+      await rig.store.db.deleteFrom('facts').where('id', 'in', ids).execute();
+      await rig.store.db
+        .updateTable('devices')
+        .set({ head_seq: 1, head_hash: first.fact.hash })
+        .execute();
+
+      const fourth = await pay(rig, 'acc-0029', 4_444);
+      const report = await sync(rig);
+      expect(report).toMatchObject({ pending: 0 });
+      const stored = await rig.store.db
+        .selectFrom('facts')
+        .select(['seq', 'id'])
+        .orderBy('seq')
+        .execute();
+      expect(stored.map((row) => row.seq)).toEqual([1, 2, 3, 4]);
+      expect(stored.at(-1)?.id).toBe(fourth.id);
+      expect(await hubPaymentCount(rig)).toBe(4);
+    } finally {
+      await rig.close();
+    }
+  });
+});
