@@ -34,6 +34,8 @@ export const flagReasons = [
   'change-mismatch',
   'currency-mismatch',
   'balance-out-of-range',
+  'possible-duplicate',
+  'device-revoked',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];
@@ -46,12 +48,14 @@ export type FlagReason = (typeof flagReasons)[number];
 export const flagsThatStillApply: ReadonlySet<FlagReason> = new Set([
   'tendered-less-than-amount',
   'change-mismatch',
+  'possible-duplicate',
 ]);
 
 export const factOutcomeSchema = z.object({
   id: uuidSchema,
   seq: z.number().int(),
-  outcome: z.enum(['accepted', 'flagged']),
+  /** accepted; duplicate: applied, but looks like one payment taken twice; flagged: see reason. */
+  outcome: z.enum(['accepted', 'duplicate', 'flagged']),
   reason: z.enum(flagReasons).optional(),
   /** The hub's change number at which the fact's effect became visible to pulls. */
   changeSeq: z.number().int(),

@@ -29,7 +29,7 @@ export interface StoredFact {
   /** pending: not yet acknowledged by the hub; acked: stored by the hub. */
   status: 'pending' | 'acked';
   ackChangeSeq?: number;
-  outcome?: 'accepted' | 'flagged';
+  outcome?: 'accepted' | 'duplicate' | 'flagged';
   reason?: FlagReason;
 }
 

@@ -107,7 +107,7 @@ export interface FactsTable {
   recorded_at: string;
   document: string;
   received_at: string;
-  outcome: 'accepted' | 'flagged';
+  outcome: 'accepted' | 'duplicate' | 'flagged';
   flag_reason: string | null;
   change_seq: number;
 }

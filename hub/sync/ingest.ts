@@ -11,6 +11,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { checkChain, type Fact } from '../../shared/facts.ts';
+import { duplicateOf } from '../../shared/conflicts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
 import { cashPaymentFlag } from '../../shared/payments.ts';
@@ -175,7 +176,7 @@ async function refuseReusedIds(trx: Trx, fresh: readonly Fact[]): Promise<void> 
 function outcomeOf(row: {
   id: string;
   seq: number;
-  outcome: 'accepted' | 'flagged';
+  outcome: 'accepted' | 'duplicate' | 'flagged';
   flag_reason: string | null;
   change_seq: number;
 }): FactOutcome {
@@ -196,11 +197,16 @@ async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOu
     .selectAll()
     .where('id', '=', fact.body.accountId)
     .executeTakeFirst();
-  const reason = paymentFlag(fact, account);
+  const reason = paymentFlag(fact, account) ?? (await duplicateFlag(trx, fact));
   const row = {
     id: fact.id,
     seq: fact.seq,
-    outcome: reason === undefined ? ('accepted' as const) : ('flagged' as const),
+    outcome:
+      reason === undefined
+        ? ('accepted' as const)
+        : reason === 'possible-duplicate'
+          ? ('duplicate' as const)
+          : ('flagged' as const),
     flag_reason: reason ?? null,
     change_seq: changeSeq,
   };
@@ -224,6 +230,31 @@ async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOu
 }
 
 type AccountRow = Selectable<Database['accounts']>;
+
+/** 'possible-duplicate' when a payment the hub holds looks like this one taken twice. */
+async function duplicateFlag(trx: Trx, fact: Fact): Promise<FlagReason | undefined> {
+  const held = await trx
+    .selectFrom('payments')
+    .innerJoin('facts', 'facts.id', 'payments.fact_id')
+    .select(['payments.fact_id', 'payments.account_id', 'payments.amount_minor', 'facts.hlc'])
+    .where('payments.account_id', '=', fact.body.accountId)
+    .orderBy('payments.received_at', 'desc')
+    .limit(50)
+    .execute();
+  const seen = held.map((row) => ({
+    factId: row.fact_id,
+    accountId: row.account_id,
+    amountMinor: Number(row.amount_minor),
+    hlc: row.hlc,
+  }));
+  const arriving = {
+    factId: fact.id,
+    accountId: fact.body.accountId,
+    amountMinor: fact.body.amountMinor,
+    hlc: fact.hlc,
+  };
+  return duplicateOf(arriving, seen) ? 'possible-duplicate' : undefined;
+}
 
 /** What is wrong with a payment, if anything; the first rule broken names the flag. */
 function paymentFlag(fact: Fact, account: AccountRow | undefined): FlagReason | undefined {

@@ -376,6 +376,34 @@ describe('how a payment lands', () => {
   });
 });
 
+describe('two payments on one bill', () => {
+  test('both are kept; the second becomes credit and, looking like the first taken twice, is answered duplicate', async () => {
+    const { hub, chain, push } = await scene();
+    const accountId = await accountWithOpenBills(hub.store, 'route-nyando', 1);
+    const owed = (await accountState(hub.store, accountId)).balanceMinor;
+    expect(owed).toBeGreaterThan(0);
+    chain.payment({ accountId, amountMinor: minor(owed) });
+    chain.payment({ accountId, amountMinor: minor(owed) });
+    const body = await okBody(await push(chain.facts));
+    expect(body.results.map((result) => [result.outcome, result.reason])).toEqual([
+      ['accepted', undefined],
+      ['duplicate', 'possible-duplicate'],
+    ]);
+    expect((await accountState(hub.store, accountId)).balanceMinor).toBe(-owed);
+    const again = await okBody(await push(chain.facts));
+    expect(again).toEqual(body);
+  });
+
+  test('a second payment of a clearly different amount is kept as credit and not flagged', async () => {
+    const { hub, chain, push } = await scene();
+    const owed = (await accountState(hub.store, 'acc-0047')).balanceMinor;
+    chain.payment({ accountId: 'acc-0047', amountMinor: minor(owed) });
+    chain.payment({ accountId: 'acc-0047', amountMinor: minor(owed + 50_000) });
+    const body = await okBody(await push(chain.facts));
+    expect(body.results.map((result) => result.outcome)).toEqual(['accepted', 'accepted']);
+  });
+});
+
 describe('a batch refused whole', () => {
   test('a batch with a gap is refused with 409 chain-gap, nothing is written, and the full batch goes through later', async () => {
     const { hub, chain, push } = await scene();
