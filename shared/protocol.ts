@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { billSchema } from './billing.ts';
+import { hashOf } from './hash.ts';
 import { factSchema, uuidSchema } from './facts.ts';
 import { currencySchema, minorUnitsSchema, subtract, type MinorUnits } from './money.ts';
 
@@ -128,9 +129,33 @@ export const pullResponseSchema = z.object({
   acks: z.array(factAckSchema),
   cursor: z.number().int(),
   hasMore: z.boolean(),
+  /** How many accounts the page holds, and the SHA-256 of its content: a page cut short or
+   * altered on the way is detected, not applied, and asked for again. */
+  count: z.number().int(),
+  checksum: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
 export type PullResponse = z.infer<typeof pullResponseSchema>;
+export type PullPage = Omit<PullResponse, 'count' | 'checksum'>;
+
+export function pullPageChecksum(page: PullPage): string {
+  return hashOf({
+    formatVersion: page.formatVersion,
+    accounts: page.accounts,
+    acks: page.acks,
+    cursor: page.cursor,
+    hasMore: page.hasMore,
+  });
+}
+
+/** Seals a page for the wire with its count and checksum. */
+export function sealPullPage(page: PullPage): PullResponse {
+  return { ...page, count: page.accounts.length, checksum: pullPageChecksum(page) };
+}
+
+export function pullPageIntact(page: PullResponse): boolean {
+  return page.count === page.accounts.length && page.checksum === pullPageChecksum(page);
+}
 
 export interface OwnPayment {
   readonly accountId: string;

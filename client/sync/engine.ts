@@ -8,6 +8,7 @@
 import {
   MAX_FACTS_PER_PUSH,
   PROTOCOL_VERSION,
+  pullPageIntact,
   pullResponseSchema,
   pushResponseSchema,
   type PullResponse,
@@ -232,6 +233,18 @@ async function pullAll(
       deps.fetch,
     );
     if (!answer.ok) return { ok: false, count, failure: answer.error };
+    if (!pullPageIntact(answer.value)) {
+      // Not applied: the cursor stays, and the next round asks for the same page again.
+      return {
+        ok: false,
+        count,
+        failure: {
+          code: 'pull-page-corrupt',
+          message: 'A page of changes arrived damaged.',
+          status: 0,
+        },
+      };
+    }
     await applyPullPage(db, answer.value, routeId, saved?.routeId !== routeId, deps.now());
     count += answer.value.accounts.length;
     if (!answer.value.hasMore) return { ok: true, count };

@@ -9,7 +9,7 @@
  */
 import { minor } from '../../shared/money.ts';
 import type { AccountSnapshot, PullRequest, PullResponse } from '../../shared/protocol.ts';
-import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION, sealPullPage } from '../../shared/protocol.ts';
 import type { CurrencyCode } from '../../shared/money.ts';
 import { currentCounter, type Store } from '../store/store.ts';
 import { openBillsOf } from './ingest.ts';
@@ -57,12 +57,12 @@ export async function pullChanges(
       .where('change_seq', '<=', cursor)
       .orderBy('change_seq')
       .execute();
-    return {
+    return sealPullPage({
       formatVersion: PROTOCOL_VERSION,
       accounts,
       acks: acks.map((ack) => ({ id: ack.id, seq: ack.seq, changeSeq: Number(ack.change_seq) })),
       cursor: Math.max(cursor, request.cursor),
       hasMore,
-    };
+    });
   });
 }

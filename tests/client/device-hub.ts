@@ -19,7 +19,8 @@ export const BASE_URL = 'http://hub.test';
 export const SEED_DAY = new Date('2026-11-20T08:00:00.000Z');
 
 /** How the network treats the next call. */
-export type Fault = 'none' | 'drop-request' | 'drop-reply' | 'send-twice' | 'hub-error';
+export type Fault =
+  'none' | 'drop-request' | 'drop-reply' | 'send-twice' | 'hub-error' | 'tamper-reply';
 
 export interface Rig {
   readonly store: Store;
@@ -54,6 +55,16 @@ export async function openRig(): Promise<Rig> {
     if (fault === 'send-twice') await app.request(input, rest);
     const response = await app.request(input, rest);
     if (fault === 'drop-reply') throw new TypeError('network cut after the hub answered');
+    if (fault === 'tamper-reply') {
+      // A middlebox that alters a number in the answer: the first account's balance.
+      const body = (await response.json()) as { accounts?: { balanceMinor: number }[] };
+      const first = body.accounts?.[0];
+      if (first) first.balanceMinor -= 100;
+      return new Response(JSON.stringify(body), {
+        status: response.status,
+        headers: response.headers,
+      });
+    }
     return response;
   };
   /** A one-time enrolment code, as a supervisor would issue it for this device. */

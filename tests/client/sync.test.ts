@@ -131,6 +131,18 @@ describe('device sync against the hub', () => {
     expect(await hubBalance(rig.store, 'acc-0009')).toBe(before - 9_999);
   });
 
+  it('a pull page altered on the way is not applied, and the next round gets it whole', async () => {
+    rig.faults.push('tamper-reply');
+    const report = await sync(rig);
+    expect(report).toMatchObject({ state: 'failed', error: 'pull-page-corrupt' });
+    expect(await rig.db.accounts.count()).toBe(0);
+    expect(await rig.db.settings.get('cursor')).toBeUndefined();
+    expect((await sync(rig)).state).toBe('synced');
+    const first = await rig.db.accounts.orderBy('changeSeq').first();
+    if (!first) throw new Error('no accounts pulled');
+    expect(first.balanceMinor).toBe(await hubBalance(rig.store, first.id));
+  });
+
   it('a payment that breaks a cash rule is refused on the device and nothing is written', async () => {
     const session = await rig.db.settings.get('session');
     if (session?.key !== 'session') throw new Error('not signed in');

@@ -7,6 +7,7 @@
  * with the demo deployment (two routes of 100 accounts each). Pages are followed cursor by
  * cursor as a device would, and what arrives is compared with the store itself.
  */
+import { pullPageIntact, sealPullPage } from '../../shared/protocol.ts';
 import { describe, expect, test } from 'vitest';
 import type { Fact } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
@@ -150,7 +151,10 @@ describe('pulling a route', () => {
     expect(changeSeqs).toEqual([...changeSeqs].sort((a, b) => a - b));
 
     const caughtUp = await pull(hub, amy, cursor, 7);
-    expect(caughtUp).toEqual({ formatVersion: 1, accounts: [], acks: [], cursor, hasMore: false });
+    expect(caughtUp).toEqual(
+      sealPullPage({ formatVersion: 1, accounts: [], acks: [], cursor, hasMore: false }),
+    );
+    expect(pages.every((page) => pullPageIntact(page))).toBe(true);
   });
 });
 
