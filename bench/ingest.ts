@@ -4,6 +4,7 @@
  * 200 from one device, on a file-backed store with the hub's durability settings.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7 } from 'uuidv7';
@@ -81,6 +82,8 @@ export async function ingestSqlite(): Promise<Figure[]> {
       );
       bodies.push(JSON.stringify({ ...message, signature: base64url(signature) }));
     }
+    const plainBytes = bodies.reduce((total, body) => total + Buffer.byteLength(body), 0);
+    const gzipBytes = bodies.reduce((total, body) => total + gzipSync(body).length, 0);
     const started = process.hrtime.bigint();
     for (const body of bodies) {
       const response = await app.request('/api/sync/push', {
@@ -93,6 +96,16 @@ export async function ingestSqlite(): Promise<Figure[]> {
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return [
+      {
+        name: 'sync.push.bytes-per-payment',
+        value: Math.round(gzipBytes / PAYMENTS),
+        unit: 'bytes',
+        context: {
+          compression: 'gzip',
+          plainBytesPerPayment: Math.round(plainBytes / PAYMENTS),
+          batch: BATCH,
+        },
+      },
       {
         name: 'ingest.sqlite.payments-per-second',
         value: Math.round(PAYMENTS / seconds),

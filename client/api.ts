@@ -20,6 +20,13 @@ export interface HubCall {
   readonly body?: unknown;
   readonly token?: string;
   readonly timeoutMs?: number;
+  /** Send the body gzip-compressed: a push is mostly repeated keys and ids, and shrinks well. */
+  readonly gzip?: boolean;
+}
+
+async function gzipped(text: string): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -33,12 +40,17 @@ export async function callHub<S extends z.ZodType>(
   const headers: Record<string, string> = { accept: 'application/json' };
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   if (call.token) headers.authorization = `Bearer ${call.token}`;
+  const compress =
+    call.gzip === true && call.body !== undefined && typeof CompressionStream === 'function';
+  if (compress) headers['content-encoding'] = 'gzip';
+  const payload = call.body === undefined ? null : JSON.stringify(call.body);
+  const body = payload === null ? null : compress ? await gzipped(payload) : payload;
   let response: Response;
   try {
     response = await fetchImpl(baseUrl + call.path, {
       method: call.method,
       headers,
-      body: call.body === undefined ? null : JSON.stringify(call.body),
+      body,
       signal: AbortSignal.timeout(call.timeoutMs ?? 20_000),
     });
   } catch {

@@ -8,6 +8,8 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { registerCollectionRoutes } from './collections/routes.ts';
 import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
+import { compress } from 'hono/compress';
+import { inflateRequests } from './http/compression.ts';
 import { errorBody, handleError } from './http/errors.ts';
 import type { AppEnv, HubDeps } from './http/context.ts';
 import { registerDeviceRoutes } from './devices/routes.ts';
@@ -41,6 +43,8 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
     c.set('deps', deps);
     await next();
   });
+  app.use('/api/*', inflateRequests);
+  app.use('/api/sync/*', compress());
   registerHealthRoutes(app);
   registerAuthRoutes(app);
   registerSyncRoutes(app);

@@ -142,6 +142,7 @@ async function pushPending(
         method: 'POST',
         path: '/api/sync/push',
         body: { ...message, signature: base64url(signature) },
+        gzip: true,
       },
       pushResponseSchema,
       deps.fetch,
