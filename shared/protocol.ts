@@ -13,7 +13,7 @@ import { hashOf } from './hash.ts';
 import { factSchema, uuidSchema } from './facts.ts';
 import { currencySchema, minorUnitsSchema, subtract, type MinorUnits } from './money.ts';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 1 as const;
 export const MAX_FACTS_PER_PUSH = 500;
 export const MAX_ACCOUNTS_PER_PULL = 500;
 
@@ -186,3 +186,30 @@ export function pendingPayments(
       (payment.ackChangeSeq === undefined || payment.ackChangeSeq > snapshot.changeSeq),
   );
 }
+
+/**
+ * Sneakernet: a device with no network for weeks exports its unsynced facts as a file of
+ * ordinary signed pushes, which a supervisor uploads. Uploading is pushing: a later online push
+ * of the same facts changes nothing and gets the same answers.
+ */
+export const outboxFileSchema = z.object({
+  kind: z.literal('gridtally-outbox'),
+  formatVersion: z.literal(PROTOCOL_VERSION),
+  deviceId: uuidSchema,
+  exportedAt: z.iso.datetime(),
+  pushes: z.array(pushRequestSchema).min(1).max(200),
+});
+
+export type OutboxFile = z.infer<typeof outboxFileSchema>;
+
+export const uploadResponseSchema = z.object({
+  deviceId: uuidSchema,
+  pushes: z.array(
+    z.union([
+      z.object({ ok: z.literal(true), response: pushResponseSchema }),
+      z.object({ ok: z.literal(false), error: z.string(), message: z.string() }),
+    ]),
+  ),
+});
+
+export type UploadResponse = z.infer<typeof uploadResponseSchema>;

@@ -12,7 +12,8 @@ import { signInResponseSchema, type User } from '../../shared/api.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike } from '../api.ts';
 import type { Credential, GridtallyDatabase, SessionRecord } from '../db/database.ts';
-import { ensureDevice, pendingCount, type DeviceDeps } from '../db/facts.ts';
+import { ensureDevice, type DeviceDeps } from '../db/facts.ts';
+import { unexportedCount } from '../sync/export.ts';
 
 const PBKDF2_ITERATIONS = 210_000;
 
@@ -143,7 +144,7 @@ export async function currentSession(db: GridtallyDatabase): Promise<SessionReco
 
 export async function signOut(db: GridtallyDatabase): Promise<Result<null, SignOutError>> {
   return db.transaction('rw', db.settings, db.facts, async () => {
-    if ((await pendingCount(db)) > 0) return err('unsynced-facts');
+    if ((await unexportedCount(db)) > 0) return err('unsynced-facts');
     await db.settings.delete('session');
     return ok(null);
   });

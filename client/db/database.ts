@@ -82,7 +82,15 @@ export interface SyncStateRecord {
   lastError?: string;
 }
 
-export type SettingRecord = DeviceRecord | SessionRecord | CursorRecord | SyncStateRecord;
+export interface ExportRecord {
+  key: 'export';
+  /** The highest seq written to an exported outbox file. */
+  throughSeq: number;
+  exportedAt: string;
+}
+
+export type SettingRecord =
+  DeviceRecord | SessionRecord | CursorRecord | SyncStateRecord | ExportRecord;
 
 export class GridtallyDatabase extends Dexie {
   facts!: EntityTable<StoredFact, 'seq'>;

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { currentSession, signOut } from '../auth/session.ts';
 import type { GridtallyDatabase, SessionRecord } from '../db/database.ts';
 import type { SyncReport } from '../sync/engine.ts';
+import { unexportedCount } from '../sync/export.ts';
 import type { SyncScheduler } from '../sync/scheduler.ts';
 import { AccountScreen } from './AccountScreen.tsx';
 import { CollectionsScreen } from './CollectionsScreen.tsx';
@@ -39,7 +40,8 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
   const [syncReport, setSyncReport] = useState<SyncReport | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const scheduler = useRef<SyncScheduler | undefined>(undefined);
-  const pending = useLiveQuery(() => db.facts.where('status').equals('pending').count(), []) ?? 0;
+  // An update may reload the page once every payment has synced or been exported to a file.
+  const pending = useLiveQuery(() => unexportedCount(db), []) ?? 0;
 
   async function loadSession() {
     const found = await currentSession(db);

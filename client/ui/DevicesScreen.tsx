@@ -10,6 +10,7 @@ import {
   enrolmentCodeResponseSchema,
   type DeviceSummary,
 } from '../../shared/devices.ts';
+import { uploadResponseSchema } from '../../shared/protocol.ts';
 import { callHub } from '../api.ts';
 import { useApp, useText } from './context.ts';
 import { dateTime } from './format.ts';
@@ -26,6 +27,7 @@ export function DevicesScreen() {
   const [devices, setDevices] = useState<DeviceSummary[] | undefined>();
   const [issued, setIssued] = useState<IssuedCode | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [uploaded, setUploaded] = useState<string | undefined>();
   const token = app.session?.token ?? '';
 
   async function load() {
@@ -64,6 +66,34 @@ export function DevicesScreen() {
     await load();
   }
 
+  async function upload(file: File | undefined) {
+    if (!file) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(await file.text());
+    } catch {
+      return setError(errorOf('invalid-request'));
+    }
+    const answer = await callHub(
+      app.baseUrl,
+      { method: 'POST', path: '/api/sync/upload', token, body, gzip: true },
+      uploadResponseSchema,
+    );
+    if (!answer.ok) return setError(errorOf(answer.error.code));
+    const stored = answer.value.pushes.reduce(
+      (total, push) => total + (push.ok ? push.response.results.length : 0),
+      0,
+    );
+    const refused = answer.value.pushes
+      .filter((push) => !push.ok)
+      .map((push) => (push.ok ? '' : errorOf(push.error)));
+    setError(undefined);
+    setUploaded(
+      `${t('uploaded')}: ${stored}${refused.length > 0 ? ` · ${refused.join(' ')}` : ''}`,
+    );
+    await load();
+  }
+
   useEffect(() => {
     void load();
   }, []);
@@ -76,6 +106,20 @@ export function DevicesScreen() {
           {t('issueCode')}
         </button>
       </div>
+      <label class="upload">
+        {t('uploadFile')}
+        <input
+          type="file"
+          accept="application/json,.json"
+          name="outbox-file"
+          onChange={(e) => void upload(e.currentTarget.files?.[0])}
+        />
+      </label>
+      {uploaded && (
+        <p class="muted" data-testid="upload-result">
+          {uploaded}
+        </p>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}

@@ -4,6 +4,7 @@ import { searchAccounts } from '../db/accounts.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
+import { ExportButton } from './ExportButton.tsx';
 import { money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 
@@ -57,6 +58,7 @@ export function SearchScreen() {
           </li>
         ))}
       </ul>
+      <ExportButton />
     </main>
   );
 }

@@ -89,6 +89,10 @@ const en = {
   confirmRevoke:
     'Revoke this device? Its new pushes will be refused and what it delivered will be flagged.',
   syncNotEnrolled: 'Not enrolled',
+  exportUnsynced: 'Export unsynced payments to a file',
+  exported: 'Saved. Give the file to your supervisor to upload.',
+  uploadFile: 'Upload a device file',
+  uploaded: 'Uploaded',
   'error.sign-in-failed': 'The username or PIN is wrong.',
   'error.password-sign-in-failed': 'The username or password is wrong.',
   'error.offline-first-sign-in': 'No network. Sign in once online on this device first.',
@@ -115,6 +119,7 @@ const en = {
   'error.device-revoked': 'This device has been revoked by a supervisor. Call your supervisor.',
   'error.signature-invalid':
     'The hub could not verify this device’s signature. Call your supervisor.',
+  'error.nothing-to-export': 'Every payment has synced: there is nothing to export.',
   'error.unknown': 'Something went wrong.',
 };
 
@@ -203,6 +208,10 @@ const zh: Record<MessageKey, string> = {
   active: '正常',
   confirmRevoke: '吊销此设备？其后续上传将被拒绝，已上传的收款将被标记待核查。',
   syncNotEnrolled: '未登记',
+  exportUnsynced: '导出未同步的收款到文件',
+  exported: '已保存。请把文件交给主管上传。',
+  uploadFile: '上传设备文件',
+  uploaded: '已上传',
   'error.sign-in-failed': '用户名或 PIN 码错误。',
   'error.password-sign-in-failed': '用户名或密码错误。',
   'error.offline-first-sign-in': '无网络。请先在本设备上联网登录一次。',
@@ -226,6 +235,7 @@ const zh: Record<MessageKey, string> = {
   'error.device-not-enrolled': '本设备未登记，请向主管索取登记码。',
   'error.device-revoked': '本设备已被主管吊销，请联系主管。',
   'error.signature-invalid': '服务器无法验证本设备的签名，请联系主管。',
+  'error.nothing-to-export': '所有收款都已同步，无需导出。',
   'error.unknown': '出错了。',
 };
 

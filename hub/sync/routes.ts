@@ -5,10 +5,13 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponseSchema } from '../../shared/api.ts';
 import {
+  outboxFileSchema,
   pullRequestSchema,
   pullResponseSchema,
   pushRequestSchema,
   pushResponseSchema,
+  uploadResponseSchema,
+  type UploadResponse,
 } from '../../shared/protocol.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
@@ -74,7 +77,42 @@ function checkDevice(user: SessionUser, deviceId: string): void {
   }
 }
 
+const uploadRoute = createRoute({
+  method: 'post',
+  path: '/api/sync/upload',
+  summary:
+    "A supervisor uploads a device's exported outbox file; the same as the device pushing it",
+  middleware: [requireRole('supervisor')] as const,
+  request: {
+    body: { content: { 'application/json': { schema: outboxFileSchema } }, required: true },
+  },
+  responses: {
+    200: {
+      description: 'The answer to every push in the file',
+      content: { 'application/json': { schema: uploadResponseSchema } },
+    },
+    ...errors,
+  },
+});
+
 export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(uploadRoute, async (c) => {
+    const file = c.req.valid('json');
+    const { store, now } = c.get('deps');
+    const answers: UploadResponse['pushes'] = [];
+    // In sequence order, each push on its own: one refused push does not stop the others.
+    for (const push of [...file.pushes].sort(
+      (a, b) => (a.facts[0]?.seq ?? 0) - (b.facts[0]?.seq ?? 0),
+    )) {
+      try {
+        answers.push({ ok: true, response: await ingestPush(store, push, now()) });
+      } catch (error) {
+        if (!(error instanceof HubError)) throw error;
+        answers.push({ ok: false, error: error.code, message: error.message });
+      }
+    }
+    return c.json({ deviceId: file.deviceId, pushes: answers }, 200);
+  });
   app.openapi(pushRoute, async (c) => {
     // No session needed: the device's signature authenticates the batch, so facts taken
     // during weeks offline still sync after the agent's session has expired.

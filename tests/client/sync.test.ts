@@ -15,6 +15,8 @@ import { recordCashPayment } from '../../client/db/facts.ts';
 import { enrolDevice } from '../../client/auth/enrol.ts';
 import { signInAgent, signOut } from '../../client/auth/session.ts';
 import { syncOnce } from '../../client/sync/engine.ts';
+import { exportOutbox } from '../../client/sync/export.ts';
+import { uploadResponseSchema } from '../../shared/protocol.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { minor } from '../../shared/money.ts';
@@ -385,6 +387,55 @@ describe('a hub that forgot acknowledged facts', () => {
       expect(stored.map((row) => row.seq)).toEqual([1, 2, 3, 4]);
       expect(stored.at(-1)?.id).toBe(fourth.id);
       expect(await hubPaymentCount(rig)).toBe(4);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe('sneakernet: an exported outbox file uploaded by a supervisor', () => {
+  it('stores every fact once, and the later online push of the same facts changes nothing', async () => {
+    rig = await signedInRig();
+    try {
+      await sync(rig);
+      const recorded = [
+        await pay(rig, 'acc-0031', 31_000),
+        await pay(rig, 'acc-0033', 33_000),
+        await pay(rig, 'acc-0035', 35_000),
+      ];
+      expect(await signOut(rig.db)).toEqual({ ok: false, error: 'unsynced-facts' });
+      const exported = await exportOutbox(rig.db, SEED_DAY);
+      if (!exported.ok) throw new Error(exported.error);
+      expect(exported.file.pushes.flatMap((push) => push.facts.map((fact) => fact.id))).toEqual(
+        recorded.map((stored) => stored.id),
+      );
+      // Exported: the agent may now sign out, though the facts are still pending here.
+      expect(await signOut(rig.db)).toEqual({ ok: true, value: null });
+      expect(await rig.db.facts.where('status').equals('pending').count()).toBe(3);
+
+      const grace = await rig.fetch(`${BASE_URL}/api/auth/supervisor`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'grace', password: 'gridtally-demo' }),
+      });
+      const { token } = (await grace.json()) as { token: string };
+      const uploaded = await rig.fetch(`${BASE_URL}/api/sync/upload`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(exported.file),
+      });
+      const answer = uploadResponseSchema.parse(await uploaded.json());
+      expect(answer.pushes.every((push) => push.ok)).toBe(true);
+      expect(await hubPaymentCount(rig)).toBe(3);
+
+      const report = await sync(rig);
+      expect(report).toMatchObject({ pending: 0, pushed: 3 });
+      expect(await hubPaymentCount(rig)).toBe(3);
+      const first = answer.pushes[0];
+      const acked = await rig.db.facts.toArray();
+      expect(acked.map((stored) => stored.ackChangeSeq)).toEqual(
+        first?.ok ? first.response.results.map((result) => result.changeSeq) : [],
+      );
     } finally {
       await rig.close();
     }

@@ -12,7 +12,7 @@ import { DeviceChain, openHub, pushBody, rowCounts, TABLET_A } from './harness.t
 
 async function sendRaw(
   app: Awaited<ReturnType<typeof openHub>>['app'],
-  body: Uint8Array | string,
+  body: Uint8Array<ArrayBuffer> | string,
   encoding: string,
 ) {
   return app.request('/api/sync/push', {
@@ -32,7 +32,7 @@ describe('compressed pushes', () => {
         amountMinor: minor(10_000 + n),
       });
     const text = JSON.stringify(await pushBody(TABLET_A, chain.facts));
-    const compressed = gzipSync(text);
+    const compressed = new Uint8Array(gzipSync(text));
     expect(compressed.length * 3).toBeLessThan(text.length);
     const response = await sendRaw(hub.app, compressed, 'gzip');
     expect(response.status).toBe(200);
@@ -58,7 +58,7 @@ describe('compressed pushes', () => {
 
   test('a body that would inflate past the limit is refused with 413 request-too-large', async () => {
     const hub = await openHub();
-    const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
+    const bomb = new Uint8Array(gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20)));
     expect(bomb.length).toBeLessThan(100_000);
     const response = await sendRaw(hub.app, bomb, 'gzip');
     expect(response.status).toBe(413);
