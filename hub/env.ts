@@ -3,6 +3,7 @@
  * that names the variable, instead of failing later in a request.
  */
 import { z } from 'zod';
+import { DEFAULT_DEVICE_SETTINGS } from '../shared/risk.ts';
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
@@ -10,6 +11,24 @@ const envSchema = z.object({
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   HUB_STATIC_DIR: z.string().min(1).default('./dist/client'),
   HUB_DEMO: z.enum(['seed-when-empty', 'off']).default('seed-when-empty'),
+  /** Risk caps sent to devices: the most cash (minor units) a device may hold unsynced… */
+  HUB_MAX_UNSYNCED_CASH_MINOR: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_DEVICE_SETTINGS.maxUnsyncedCashMinor),
+  /** …the most days it may go without a successful sync… */
+  HUB_MAX_DAYS_OFFLINE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_DEVICE_SETTINGS.maxDaysOffline),
+  /** …and how many days devices keep facts the hub acknowledged. */
+  HUB_DEVICE_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_DEVICE_SETTINGS.retentionDays),
 });
 
 export type HubEnv = z.infer<typeof envSchema>;

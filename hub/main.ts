@@ -34,7 +34,15 @@ async function main(): Promise<void> {
     : undefined;
   if (!staticDir)
     console.warn(`[hub] no built client at ${env.HUB_STATIC_DIR}: serving the API only`);
-  const app = createApp({ store, now: () => new Date() }, staticDir ? { staticDir } : {});
+  const deviceSettings = {
+    maxUnsyncedCashMinor: env.HUB_MAX_UNSYNCED_CASH_MINOR,
+    maxDaysOffline: env.HUB_MAX_DAYS_OFFLINE,
+    retentionDays: env.HUB_DEVICE_RETENTION_DAYS,
+  };
+  const app = createApp(
+    { store, now: () => new Date(), deviceSettings },
+    staticDir ? { staticDir } : {},
+  );
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     console.log(`[hub] Gridtally hub on http://localhost:${info.port} (store: SQLite at ${file})`);
     printSignIns(demoCodes);

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { billSchema } from './billing.ts';
 import { hashOf } from './hash.ts';
+import { deviceSettingsSchema } from './risk.ts';
 import { factSchema, uuidSchema } from './facts.ts';
 import { currencySchema, minorUnitsSchema, subtract, type MinorUnits } from './money.ts';
 
@@ -129,6 +130,8 @@ export const pullResponseSchema = z.object({
   acks: z.array(factAckSchema),
   cursor: z.number().int(),
   hasMore: z.boolean(),
+  /** The hub's risk caps and retention for devices, sent with every page. */
+  settings: deviceSettingsSchema,
   /** How many accounts the page holds, and the SHA-256 of its content: a page cut short or
    * altered on the way is detected, not applied, and asked for again. */
   count: z.number().int(),
@@ -145,6 +148,7 @@ export function pullPageChecksum(page: PullPage): string {
     acks: page.acks,
     cursor: page.cursor,
     hasMore: page.hasMore,
+    settings: page.settings,
   });
 }
 

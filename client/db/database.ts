@@ -19,6 +19,7 @@ import type { Fact } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import type { MinorUnits } from '../../shared/money.ts';
 import type { AccountSnapshot, FlagReason } from '../../shared/protocol.ts';
+import type { DeviceSettings } from '../../shared/risk.ts';
 
 export interface StoredFact {
   seq: number;
@@ -89,8 +90,13 @@ export interface ExportRecord {
   exportedAt: string;
 }
 
+/** The hub's risk caps and retention, as last pulled. */
+export interface CapsRecord extends DeviceSettings {
+  key: 'caps';
+}
+
 export type SettingRecord =
-  DeviceRecord | SessionRecord | CursorRecord | SyncStateRecord | ExportRecord;
+  DeviceRecord | SessionRecord | CursorRecord | SyncStateRecord | ExportRecord | CapsRecord;
 
 export class GridtallyDatabase extends Dexie {
   facts!: EntityTable<StoredFact, 'seq'>;

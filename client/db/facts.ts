@@ -12,6 +12,12 @@ import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
 import type { CurrencyCode, MinorUnits } from '../../shared/money.ts';
 import { cashTender, type CashPaymentError } from '../../shared/payments.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
+import {
+  DEFAULT_DEVICE_SETTINGS,
+  riskCapBreached,
+  type DeviceSettings,
+  type RiskCapError,
+} from '../../shared/risk.ts';
 import type { DeviceRecord, GridtallyDatabase, StoredFact } from './database.ts';
 
 export interface DeviceDeps {
@@ -55,13 +61,15 @@ export async function recordCashPayment(
   db: GridtallyDatabase,
   input: CashPaymentInput,
   deps: DeviceDeps,
-): Promise<Result<StoredFact, CashPaymentError>> {
+): Promise<Result<StoredFact, CashPaymentError | RiskCapError>> {
   const tender = cashTender(input.amountMinor, input.tenderedMinor);
   if (!tender.ok) return err(tender.error);
   const device = await ensureDevice(db, deps);
   const stored = await db.transaction('rw', db.settings, db.facts, async () => {
     const head = (await db.settings.get('device')) as DeviceRecord;
     const nowMs = deps.nowMs();
+    const breach = await riskCapCheck(db, head, tender.value.amountMinor, nowMs);
+    if (breach) return breach;
     const previous = parseHlc(head.hlc) ?? hlcStart(device.deviceId, nowMs);
     const clock = hlcTick(previous, nowMs);
     const seq = head.headSeq + 1;
@@ -103,7 +111,33 @@ export async function recordCashPayment(
     await db.settings.put(next);
     return record;
   });
-  return ok(stored);
+  return typeof stored === 'string' ? err(stored) : ok(stored);
+}
+
+/** Whether a new collection would pass a risk cap the hub set (defaults before the first pull). */
+async function riskCapCheck(
+  db: GridtallyDatabase,
+  device: DeviceRecord,
+  amountMinor: number,
+  nowMs: number,
+): Promise<RiskCapError | undefined> {
+  const caps = await db.settings.get('caps');
+  const settings: DeviceSettings = caps?.key === 'caps' ? caps : DEFAULT_DEVICE_SETTINGS;
+  const sync = await db.settings.get('sync');
+  const lastSuccess =
+    sync?.key === 'sync' && sync.lastSuccessAt !== undefined
+      ? Date.parse(sync.lastSuccessAt)
+      : -Infinity;
+  const enrolled = device.enrolledAt === undefined ? -Infinity : Date.parse(device.enrolledAt);
+  const lastContact = Math.max(lastSuccess, enrolled);
+  const pending = await db.facts.where('status').equals('pending').toArray();
+  const unsyncedCashMinor = pending.reduce((total, stored) => total + stored.amountMinor, 0);
+  const exposure = {
+    unsyncedCashMinor,
+    lastContactMs: Number.isFinite(lastContact) ? lastContact : nowMs,
+    nowMs,
+  };
+  return riskCapBreached(settings, exposure, amountMinor);
 }
 
 export async function pendingCount(db: GridtallyDatabase): Promise<number> {

@@ -69,7 +69,32 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
       pulledAccounts: pulled.count,
     });
   }
+  await pruneAcknowledged(db, deps.now());
   return finish(db, deps, { state: 'synced', pushed: pushed.count, pulledAccounts: pulled.count });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Forgets facts the hub acknowledged longer ago than the retention period and whose effect
+ * the device has pulled back: until then they are kept, so a hub restored from an older
+ * backup can be sent them again.
+ */
+export async function pruneAcknowledged(db: GridtallyDatabase, now: Date): Promise<number> {
+  return db.transaction('rw', db.facts, db.settings, async () => {
+    const caps = await db.settings.get('caps');
+    const cursor = await db.settings.get('cursor');
+    if (caps?.key !== 'caps' || cursor?.key !== 'cursor') return 0;
+    const before = new Date(now.getTime() - caps.retentionDays * DAY_MS).toISOString();
+    return db.facts
+      .where('status')
+      .equals('acked')
+      .filter(
+        (stored) =>
+          (stored.ackChangeSeq ?? Infinity) <= cursor.cursor && stored.fact.recordedAt < before,
+      )
+      .delete();
+  });
 }
 
 function failureReport(failure: HubFailure): { state: SyncState; error: string; message: string } {
@@ -282,5 +307,6 @@ export async function applyPullPage(
       cursor: page.cursor,
       pulledAt: now.toISOString(),
     });
+    await db.settings.put({ key: 'caps', ...page.settings });
   });
 }

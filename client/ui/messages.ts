@@ -120,6 +120,11 @@ const en = {
   'error.signature-invalid':
     'The hub could not verify this device’s signature. Call your supervisor.',
   'error.nothing-to-export': 'Every payment has synced: there is nothing to export.',
+  'error.risk-cap-cash':
+    'This device holds as much unsynced cash as it may. Sync or hand over before taking more.',
+  'error.risk-cap-days-offline':
+    'This device has been offline too long to take payments. Sync first, or export and hand in the file.',
+  'error.pull-page-corrupt': 'Data from the hub arrived damaged; it will be fetched again.',
   'error.unknown': 'Something went wrong.',
 };
 
@@ -236,6 +241,9 @@ const zh: Record<MessageKey, string> = {
   'error.device-revoked': '本设备已被主管吊销，请联系主管。',
   'error.signature-invalid': '服务器无法验证本设备的签名，请联系主管。',
   'error.nothing-to-export': '所有收款都已同步，无需导出。',
+  'error.risk-cap-cash': '本设备未同步的现金已达上限。请先同步或交款再收款。',
+  'error.risk-cap-days-offline': '本设备离线时间过长，不能收款。请先同步，或导出文件交给主管。',
+  'error.pull-page-corrupt': '从服务器收到的数据已损坏，将重新获取。',
   'error.unknown': '出错了。',
 };
 

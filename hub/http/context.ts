@@ -2,6 +2,7 @@
  * What every handler can reach through the request context: the store, the clock and, after
  * the auth middleware, the signed-in user. Nothing is reached through a module singleton.
  */
+import type { DeviceSettings } from '../../shared/risk.ts';
 import type { Store } from '../store/store.ts';
 
 export interface SessionUser {
@@ -15,6 +16,8 @@ export interface HubDeps {
   readonly store: Store;
   /** The hub's wall clock; tests pass a fixed or stepping one. */
   readonly now: () => Date;
+  /** Risk caps and retention sent to devices; the defaults when absent. */
+  readonly deviceSettings?: DeviceSettings;
 }
 
 export interface AppEnv {

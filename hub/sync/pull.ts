@@ -11,6 +11,7 @@ import { minor } from '../../shared/money.ts';
 import type { AccountSnapshot, PullRequest, PullResponse } from '../../shared/protocol.ts';
 import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION, sealPullPage } from '../../shared/protocol.ts';
 import type { CurrencyCode } from '../../shared/money.ts';
+import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.ts';
 import { currentCounter, type Store } from '../store/store.ts';
 import { openBillsOf } from './ingest.ts';
 
@@ -18,6 +19,7 @@ export async function pullChanges(
   store: Store,
   request: PullRequest,
   routeId: string,
+  settings: DeviceSettings = DEFAULT_DEVICE_SETTINGS,
 ): Promise<PullResponse> {
   const limit = request.limit ?? MAX_ACCOUNTS_PER_PULL;
   return store.transaction(async (trx) => {
@@ -63,6 +65,7 @@ export async function pullChanges(
       acks: acks.map((ack) => ({ id: ack.id, seq: ack.seq, changeSeq: Number(ack.change_seq) })),
       cursor: Math.max(cursor, request.cursor),
       hasMore,
+      settings,
     });
   });
 }

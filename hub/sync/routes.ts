@@ -125,6 +125,7 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
     checkDevice(user, request.deviceId);
     if (user.routeId === null)
       throw new HubError(403, 'no-route-assigned', 'This agent has no route assigned.');
-    return c.json(await pullChanges(c.get('deps').store, request, user.routeId), 200);
+    const { store, deviceSettings } = c.get('deps');
+    return c.json(await pullChanges(store, request, user.routeId, deviceSettings), 200);
   });
 }

@@ -12,6 +12,7 @@ import { seedDemo } from '../../hub/demo/seed.ts';
 import { openSqliteStore } from '../../hub/store/sqlite.ts';
 import type { Store } from '../../hub/store/store.ts';
 import type { FetchLike } from '../../client/api.ts';
+import type { DeviceSettings } from '../../shared/risk.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import type { DeviceDeps } from '../../client/db/facts.ts';
 
@@ -36,11 +37,11 @@ export interface Rig {
 
 let databases = 0;
 
-export async function openRig(): Promise<Rig> {
+export async function openRig(options: { deviceSettings?: DeviceSettings } = {}): Promise<Rig> {
   const store = await openSqliteStore(':memory:');
   await seedDemo(store, SEED_DAY);
   let hubMs = SEED_DAY.getTime() + 3_600_000;
-  const app = createApp({ store, now: () => new Date((hubMs += 1000)) });
+  const app = createApp({ store, now: () => new Date((hubMs += 1000)), ...options });
   const faults: Fault[] = [];
   const calls: string[] = [];
   const fetch: FetchLike = async (input, init) => {

@@ -14,7 +14,7 @@ import { accountView } from '../../client/db/accounts.ts';
 import { recordCashPayment } from '../../client/db/facts.ts';
 import { enrolDevice } from '../../client/auth/enrol.ts';
 import { signInAgent, signOut } from '../../client/auth/session.ts';
-import { syncOnce } from '../../client/sync/engine.ts';
+import { pruneAcknowledged, syncOnce } from '../../client/sync/engine.ts';
 import { exportOutbox } from '../../client/sync/export.ts';
 import { uploadResponseSchema } from '../../shared/protocol.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
@@ -435,6 +435,101 @@ describe('sneakernet: an exported outbox file uploaded by a supervisor', () => {
       const acked = await rig.db.facts.toArray();
       expect(acked.map((stored) => stored.ackChangeSeq)).toEqual(
         first?.ok ? first.response.results.map((result) => result.changeSeq) : [],
+      );
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe('risk caps and retention', () => {
+  const tight = { maxUnsyncedCashMinor: 10_000, maxDaysOffline: 3, retentionDays: 30 };
+
+  async function cappedRig(): Promise<Rig> {
+    const opened = await openRig({ deviceSettings: tight });
+    const enrolled = await enrolDevice(
+      opened.db,
+      BASE_URL,
+      await opened.issueCode(),
+      opened.deps,
+      opened.fetch,
+    );
+    expect(enrolled.ok).toBe(true);
+    expect(
+      (await signInAgent(opened.db, BASE_URL, 'amina', '1234', opened.deps, opened.fetch)).ok,
+    ).toBe(true);
+    expect((await sync(opened)).state).toBe('synced');
+    return opened;
+  }
+
+  it('refuses a collection past the unsynced cash cap, writes nothing, and takes it after a sync', async () => {
+    rig = await cappedRig();
+    try {
+      rig.faults.push('drop-request');
+      await pay(rig, 'acc-0041', 6_000);
+      await sync(rig);
+      const session = await rig.db.settings.get('session');
+      if (session?.key !== 'session') throw new Error('not signed in');
+      const input = {
+        accountId: 'acc-0043',
+        currency: 'KES' as const,
+        amountMinor: minor(5_000),
+        tenderedMinor: minor(5_000),
+        agent: session.user,
+      };
+      const factsBefore = await rig.db.facts.count();
+      expect(await recordCashPayment(rig.db, input, rig.deps)).toEqual({
+        ok: false,
+        error: 'risk-cap-cash',
+      });
+      expect(await rig.db.facts.count()).toBe(factsBefore);
+      expect((await sync(rig)).pending).toBe(0);
+      expect((await recordCashPayment(rig.db, input, rig.deps)).ok).toBe(true);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('refuses collections after too many days without a sync, and takes them again once synced', async () => {
+    const opened = await cappedRig();
+    rig = opened;
+    try {
+      const session = await rig.db.settings.get('session');
+      if (session?.key !== 'session') throw new Error('not signed in');
+      const input = {
+        accountId: 'acc-0045',
+        currency: 'KES' as const,
+        amountMinor: minor(1_000),
+        tenderedMinor: minor(1_000),
+        agent: session.user,
+      };
+      const later = { ...rig.deps, nowMs: () => Date.now() + 5 * 86_400_000 };
+      expect(await recordCashPayment(rig.db, input, later)).toEqual({
+        ok: false,
+        error: 'risk-cap-days-offline',
+      });
+      await syncOnce(rig.db, {
+        baseUrl: BASE_URL,
+        fetch: rig.fetch,
+        now: () => new Date(later.nowMs()),
+      });
+      expect((await recordCashPayment(rig.db, input, later)).ok).toBe(true);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('keeps acknowledged facts for the retention period, then forgets them', async () => {
+    rig = await cappedRig();
+    try {
+      const stored = await pay(rig, 'acc-0047', 2_000);
+      await sync(rig);
+      const recorded = Date.parse(stored.fact.recordedAt);
+      expect(await pruneAcknowledged(rig.db, new Date(recorded + 29 * 86_400_000))).toBe(0);
+      expect(await pruneAcknowledged(rig.db, new Date(recorded + 31 * 86_400_000))).toBe(1);
+      expect(await rig.db.facts.count()).toBe(0);
+      expect((await accountView(rig.db, 'acc-0047'))?.balanceMinor).toBe(
+        await hubBalance(rig.store, 'acc-0047'),
       );
     } finally {
       await rig.close();

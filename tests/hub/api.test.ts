@@ -88,6 +88,7 @@ describe('health and the API description', () => {
       'post /api/quote',
       'post /api/sync/pull',
       'post /api/sync/push',
+      'post /api/sync/upload',
     ]);
   });
 

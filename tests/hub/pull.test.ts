@@ -8,6 +8,7 @@
  * cursor as a device would, and what arrives is compared with the store itself.
  */
 import { pullPageIntact, sealPullPage } from '../../shared/protocol.ts';
+import { DEFAULT_DEVICE_SETTINGS } from '../../shared/risk.ts';
 import { describe, expect, test } from 'vitest';
 import type { Fact } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
@@ -152,7 +153,14 @@ describe('pulling a route', () => {
 
     const caughtUp = await pull(hub, amy, cursor, 7);
     expect(caughtUp).toEqual(
-      sealPullPage({ formatVersion: 1, accounts: [], acks: [], cursor, hasMore: false }),
+      sealPullPage({
+        formatVersion: 1,
+        accounts: [],
+        acks: [],
+        cursor,
+        hasMore: false,
+        settings: DEFAULT_DEVICE_SETTINGS,
+      }),
     );
     expect(pages.every((page) => pullPageIntact(page))).toBe(true);
   });
