@@ -1,7 +1,8 @@
 /**
  * The sync worker: runs sync rounds off the page's thread so the screen never waits on the
  * network. Its API is a typed map of functions exposed with comlink. Rounds never overlap: a
- * request during a round gets that round's report.
+ * request during a round gets that round's report, and a Web Lock keeps the workers of several
+ * tabs from running rounds at the same time.
  */
 import * as Comlink from 'comlink';
 import { GridtallyDatabase } from '../db/database.ts';
@@ -12,12 +13,19 @@ let running: Promise<SyncReport> | undefined;
 
 const api = {
   syncNow(): Promise<SyncReport> {
-    running ??= syncOnce(db, { baseUrl: self.location.origin, now: () => new Date() }).finally(
-      () => {
-        running = undefined;
-      },
-    );
-    return running;
+    if (running) return running;
+    const round = (): Promise<SyncReport> =>
+      syncOnce(db, { baseUrl: self.location.origin, now: () => new Date() });
+    // One sync at a time across every tab of this device: a Web Lock held for the round.
+    const locked: Promise<SyncReport> =
+      typeof navigator.locks?.request === 'function'
+        ? navigator.locks.request('gridtally-sync', () => round()).then((report) => report)
+        : round();
+    const current = locked.finally(() => {
+      running = undefined;
+    });
+    running = current;
+    return current;
   },
 };
 
