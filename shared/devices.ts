@@ -56,6 +56,8 @@ export const deviceSummarySchema = z.object({
   revokedAt: z.iso.datetime().nullable(),
   headSeq: z.number().int(),
   lastPushAt: z.iso.datetime().nullable(),
+  /** The device's clock minus the hub's at its last push, in ms; tolerated, shown when large. */
+  clockSkewMs: z.number().int().nullable(),
 });
 
 export const devicesResponseSchema = z.object({ devices: z.array(deviceSummarySchema) });
@@ -71,11 +73,13 @@ export function pushSigningText(request: {
   formatVersion: number;
   deviceId: string;
   facts: readonly { hash: string }[];
+  sentAtMs?: number | undefined;
 }): string {
   return canonicalJson({
     formatVersion: request.formatVersion,
     deviceId: request.deviceId,
     factHashes: request.facts.map((fact) => fact.hash),
+    ...(request.sentAtMs === undefined ? {} : { sentAtMs: request.sentAtMs }),
   });
 }
 

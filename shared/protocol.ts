@@ -22,6 +22,8 @@ export const pushRequestSchema = z.object({
   formatVersion: z.literal(PROTOCOL_VERSION),
   deviceId: uuidSchema,
   facts: z.array(factSchema).min(1).max(MAX_FACTS_PER_PUSH),
+  /** The device's wall clock when it sent the push: how far off the device's clock is. */
+  sentAtMs: z.number().int().min(0).optional(),
   /** ECDSA P-256 signature (IEEE P1363, base64url) of pushSigningText, by the device's key. */
   signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url P-256 signature'),
 });

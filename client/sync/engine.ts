@@ -155,6 +155,7 @@ async function pushPending(
       formatVersion: PROTOCOL_VERSION,
       deviceId,
       facts: batch.map((stored) => stored.fact),
+      sentAtMs: deps.now().getTime(),
     };
     const signature = await crypto.subtle.sign(
       ECDSA_SIGNING,

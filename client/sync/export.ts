@@ -26,6 +26,7 @@ export async function exportOutbox(
       formatVersion: PROTOCOL_VERSION,
       deviceId: device.deviceId,
       facts: pending.slice(i, i + PUSH_BATCH).map((stored) => stored.fact),
+      sentAtMs: now.getTime(),
     };
     const signature = await crypto.subtle.sign(
       ECDSA_SIGNING,

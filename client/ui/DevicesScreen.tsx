@@ -15,6 +15,8 @@ import { callHub } from '../api.ts';
 import { useApp, useText } from './context.ts';
 import { dateTime } from './format.ts';
 
+const DAY_MS = 86_400_000;
+
 interface IssuedCode {
   readonly code: string;
   readonly expiresAt: string;
@@ -98,6 +100,14 @@ export function DevicesScreen() {
     void load();
   }, []);
 
+  /** A device clock more than a day off is shown in days; smaller drift is normal. */
+  function clockText(skewMs: number | null): string {
+    if (skewMs === null) return '—';
+    if (Math.abs(skewMs) <= DAY_MS) return t('clockOk');
+    const days = Math.round(Math.abs(skewMs) / DAY_MS);
+    return `${skewMs > 0 ? '+' : '−'}${days} ${t('days')}`;
+  }
+
   return (
     <main class="screen devices wide">
       <div class="toolbar">
@@ -146,6 +156,7 @@ export function DevicesScreen() {
               <th>{t('status')}</th>
               <th>{t('enrolledOn')}</th>
               <th>{t('lastPush')}</th>
+              <th>{t('clock')}</th>
               <th />
             </tr>
           </thead>
@@ -157,6 +168,9 @@ export function DevicesScreen() {
                 <td>{dateTime(device.enrolledAt, app.language)}</td>
                 <td>
                   {device.lastPushAt ? dateTime(device.lastPushAt, app.language) : t('never')}
+                </td>
+                <td class={Math.abs(device.clockSkewMs ?? 0) > DAY_MS ? 'warn' : ''}>
+                  {clockText(device.clockSkewMs)}
                 </td>
                 <td>
                   {device.status === 'active' && (

@@ -99,6 +99,7 @@ export async function enrolDevice(
         label: input.label ?? null,
         revoked_at: null,
         last_push_at: null,
+        clock_skew_ms: null,
       })
       .execute();
     await trx
@@ -157,7 +158,16 @@ export async function revokeDevice(
 export async function listDevices(store: Store, onlyId?: string): Promise<DeviceSummary[]> {
   let query = store.db
     .selectFrom('devices')
-    .select(['id', 'label', 'status', 'registered_at', 'revoked_at', 'head_seq', 'last_push_at'])
+    .select([
+      'id',
+      'label',
+      'status',
+      'registered_at',
+      'revoked_at',
+      'head_seq',
+      'last_push_at',
+      'clock_skew_ms',
+    ])
     .orderBy('registered_at', 'desc');
   if (onlyId !== undefined) query = query.where('id', '=', onlyId);
   const rows = await query.execute();
@@ -169,5 +179,6 @@ export async function listDevices(store: Store, onlyId?: string): Promise<Device
     revokedAt: row.revoked_at,
     headSeq: Number(row.head_seq),
     lastPushAt: row.last_push_at,
+    clockSkewMs: row.clock_skew_ms === null ? null : Number(row.clock_skew_ms),
   }));
 }

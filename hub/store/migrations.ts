@@ -207,8 +207,16 @@ const deviceEnrolment: Migration = {
   },
 };
 
+/** How far off each device's clock was at its last push: tolerated, but shown to supervisors. */
+const deviceClockSkew: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('devices').addColumn('clock_skew_ms', 'bigint').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-tariff-versions': tariffVersions,
   '0003-device-enrolment': deviceEnrolment,
+  '0004-device-clock-skew': deviceClockSkew,
 };

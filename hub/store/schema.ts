@@ -39,6 +39,7 @@ export interface DevicesTable {
   status: Generated<'active' | 'revoked'>;
   revoked_at: string | null;
   last_push_at: string | null;
+  clock_skew_ms: number | null;
 }
 
 export interface EnrolmentCodesTable {

@@ -93,6 +93,14 @@ export async function ingestPush(
           .where('id', '=', request.deviceId)
           .execute();
       }
+      if (request.sentAtMs !== undefined) {
+        // A device clock days off is tolerated (its stamps never decide a winner alone) and shown.
+        await trx
+          .updateTable('devices')
+          .set({ clock_skew_ms: request.sentAtMs - receivedAt.getTime() })
+          .where('id', '=', request.deviceId)
+          .execute();
+      }
       return {
         formatVersion: PROTOCOL_VERSION,
         deviceId: request.deviceId,

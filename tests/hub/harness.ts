@@ -195,11 +195,13 @@ export async function pushBody(
   device: string,
   facts: readonly Fact[],
   signedBy = device,
+  sentAtMs?: number,
 ): Promise<PushRequest> {
   const message = {
-    formatVersion: PROTOCOL_VERSION as typeof PROTOCOL_VERSION,
+    formatVersion: PROTOCOL_VERSION,
     deviceId: device,
     facts: [...facts],
+    ...(sentAtMs === undefined ? {} : { sentAtMs }),
   };
   const key = (await deviceKey(signedBy)).privateKey;
   const signature = await crypto.subtle.sign(

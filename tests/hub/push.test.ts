@@ -376,6 +376,46 @@ describe('how a payment lands', () => {
   });
 });
 
+describe('device clocks', () => {
+  test('a device clock a week fast is tolerated: its facts are accepted and the skew is shown to supervisors', async () => {
+    const { hub, chain, token } = await scene();
+    chain.payment({ accountId: 'acc-0049', amountMinor: minor(49_049) });
+    const weekMs = 7 * 86_400_000;
+    const unsigned = await pushBody(TABLET_A, chain.facts);
+    const signed = await pushBody(
+      TABLET_A,
+      chain.facts,
+      TABLET_A,
+      hub.peekClock().getTime() + weekMs,
+    );
+    expect(signed.signature).not.toBe(unsigned.signature);
+    const response = await request(hub.app, 'POST', '/api/sync/push', signed, token);
+    expect(response.status).toBe(200);
+    expect((await response.json()) as unknown).toMatchObject({
+      results: [{ outcome: 'accepted' }],
+    });
+    const supervisor = await signInSupervisor(hub.app);
+    const devices = (await (
+      await request(hub.app, 'GET', '/api/devices', undefined, supervisor.token)
+    ).json()) as {
+      devices: { id: string; clockSkewMs: number | null }[];
+    };
+    const skew = devices.devices.find((device) => device.id === TABLET_A)?.clockSkewMs ?? 0;
+    expect(Math.abs(skew - weekMs)).toBeLessThan(60_000);
+  });
+
+  test('the send time is signed: changing it after signing fails the signature', async () => {
+    const { hub, chain, token } = await scene();
+    chain.payment({ accountId: 'acc-0051', amountMinor: minor(51_051) });
+    const signed = await pushBody(TABLET_A, chain.facts, TABLET_A, hub.peekClock().getTime());
+    await refusal(
+      await request(hub.app, 'POST', '/api/sync/push', { ...signed, sentAtMs: 1 }, token),
+      401,
+      'signature-invalid',
+    );
+  });
+});
+
 describe('two payments on one bill', () => {
   test('both are kept; the second becomes credit and, looking like the first taken twice, is answered duplicate', async () => {
     const { hub, chain, push } = await scene();
