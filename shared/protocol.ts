@@ -132,6 +132,8 @@ export const pullResponseSchema = z.object({
   acks: z.array(factAckSchema),
   cursor: z.number().int(),
   hasMore: z.boolean(),
+  /** How many more accounts wait after this page: for a progress bar on a long first pull. */
+  remaining: z.number().int().min(0),
   /** The hub's risk caps and retention for devices, sent with every page. */
   settings: deviceSettingsSchema,
   /** How many accounts the page holds, and the SHA-256 of its content: a page cut short or
@@ -150,6 +152,7 @@ export function pullPageChecksum(page: PullPage): string {
     acks: page.acks,
     cursor: page.cursor,
     hasMore: page.hasMore,
+    remaining: page.remaining,
     settings: page.settings,
   });
 }

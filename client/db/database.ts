@@ -81,6 +81,8 @@ export interface SyncStateRecord {
   lastAttemptAt?: string;
   lastSuccessAt?: string;
   lastError?: string;
+  /** Accounts pulled so far in a pull that takes several pages, and how many in all. */
+  pullProgress?: { done: number; total: number };
 }
 
 export interface ExportRecord {

@@ -309,5 +309,13 @@ export async function applyPullPage(
       pulledAt: now.toISOString(),
     });
     await db.settings.put({ key: 'caps', ...page.settings });
+    const progress = await db.settings.get('sync');
+    const state = progress?.key === 'sync' ? progress : { key: 'sync' as const };
+    const done =
+      (newRoute || !state.pullProgress ? 0 : state.pullProgress.done) + page.accounts.length;
+    await db.settings.put({
+      ...state,
+      pullProgress: page.hasMore ? { done, total: done + page.remaining } : undefined,
+    });
   });
 }

@@ -35,6 +35,18 @@ export async function pullChanges(
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const cursor = hasMore && last ? Number(last.change_seq) : await currentCounter(trx, 'change');
+    const remaining = hasMore
+      ? Number(
+          (
+            await trx
+              .selectFrom('accounts')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('route_id', '=', routeId)
+              .where('change_seq', '>', cursor)
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
+      : 0;
     const accounts: AccountSnapshot[] = [];
     for (const row of page) {
       accounts.push({
@@ -65,6 +77,7 @@ export async function pullChanges(
       acks: acks.map((ack) => ({ id: ack.id, seq: ack.seq, changeSeq: Number(ack.change_seq) })),
       cursor: Math.max(cursor, request.cursor),
       hasMore,
+      remaining,
       settings,
     });
   });

@@ -298,7 +298,7 @@ describe('simulation: random payments under random network faults', () => {
       }),
       { numRuns: 25, seed: 20261126 },
     );
-  });
+  }, 120_000);
 });
 
 describe('device enrolment', () => {

@@ -159,10 +159,15 @@ describe('pulling a route', () => {
         acks: [],
         cursor,
         hasMore: false,
+        remaining: 0,
         settings: DEFAULT_DEVICE_SETTINGS,
       }),
     );
     expect(pages.every((page) => pullPageIntact(page))).toBe(true);
+    // Each page says how many accounts still wait after it: a progress bar can count down.
+    expect(pages.map((page) => page.remaining)).toEqual(
+      pages.map((_, i) => Math.max(0, seen.length - 7 * (i + 1))),
+    );
   });
 });
 
