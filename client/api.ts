@@ -56,7 +56,13 @@ export async function callHub<S extends z.ZodType>(
   } catch {
     return err({ code: 'hub-unreachable', message: 'The hub could not be reached.', status: 0 });
   }
-  const text = await response.text().catch(() => '');
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    // The connection dropped after the headers: as unreachable as a refused connection.
+    return err({ code: 'hub-unreachable', message: 'The connection to the hub was cut.', status: 0 });
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,31 +1,47 @@
-/** How sync stands: unsynced count, online or not, the last success; tap to sync now. */
+/**
+ * How sync stands, in plain words: the unsynced count and how old the oldest is, the last
+ * successful sync, a progress bar while a long pull runs, and why sync is failing if it is.
+ * Tapping it syncs now.
+ */
 import { useApp, useText } from './context.ts';
 import { dateTime } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import type { MessageKey } from './messages.ts';
+import type { SyncState } from '../sync/engine.ts';
+
+const labels: Record<SyncState, MessageKey> = {
+  synced: 'syncSynced',
+  offline: 'syncOffline',
+  refused: 'syncRefused',
+  failed: 'syncFailed',
+  'signed-out': 'syncSignedOut',
+  'not-enrolled': 'syncNotEnrolled',
+};
+
+function ageText(fromIso: string, nowMs: number, t: (key: MessageKey) => string): string {
+  const minutes = Math.max(0, Math.round((nowMs - Date.parse(fromIso)) / 60_000));
+  if (minutes < 60) return `${minutes} ${t('minutesOld')}`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} ${t('hoursOld')}`;
+  return `${Math.round(hours / 24)} ${t('daysOld')}`;
+}
 
 export function SyncBadge() {
   const app = useApp();
   const { t, errorOf } = useText();
-  const pending =
-    useLiveQuery(() => app.db.facts.where('status').equals('pending').count(), []) ?? 0;
+  const oldest = useLiveQuery(async () => {
+    const pending = await app.db.facts.where('status').equals('pending').sortBy('seq');
+    return { count: pending.length, oldestAt: pending[0]?.fact.recordedAt };
+  }, []);
   const state = useLiveQuery(() => app.db.settings.get('sync'), []);
-  const lastSuccess = state?.key === 'sync' ? state.lastSuccessAt : undefined;
+  const sync = state?.key === 'sync' ? state : undefined;
+  const pending = oldest?.count ?? 0;
   const report = app.syncReport;
   const label: MessageKey =
     pending > 0 && (!report || report.state === 'synced')
       ? 'syncPending'
-      : report?.state === 'offline'
-        ? 'syncOffline'
-        : report?.state === 'refused'
-          ? 'syncRefused'
-          : report?.state === 'failed'
-            ? 'syncFailed'
-            : report?.state === 'signed-out'
-              ? 'syncSignedOut'
-              : report?.state === 'not-enrolled'
-                ? 'syncNotEnrolled'
-                : 'syncSynced';
+      : labels[report?.state ?? 'synced'];
+  const progress = sync?.pullProgress;
   return (
     <button
       type="button"
@@ -40,10 +56,21 @@ export function SyncBadge() {
           {pending} {t('unsynced')}
         </span>
       )}
+      {oldest?.oldestAt && (
+        <span class="age" data-testid="pending-age">
+          {t('oldest')}: {ageText(oldest.oldestAt, Date.now(), t)}
+        </span>
+      )}
       <span class="last">
-        {t('lastSync')}: {lastSuccess ? dateTime(lastSuccess, app.language) : t('never')}
+        {t('lastSync')}:{' '}
+        {sync?.lastSuccessAt ? dateTime(sync.lastSuccessAt, app.language) : t('never')}
       </span>
-      {report?.state === 'refused' && report.error && (
+      {progress && (
+        <progress max={progress.total} value={progress.done} data-testid="pull-progress">
+          {progress.done}/{progress.total}
+        </progress>
+      )}
+      {report && report.state !== 'synced' && report.error && (
         <span class="why">{errorOf(report.error)}</span>
       )}
     </button>

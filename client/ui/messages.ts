@@ -93,6 +93,10 @@ const en = {
   exported: 'Saved. Give the file to your supervisor to upload.',
   uploadFile: 'Upload a device file',
   clock: 'Device clock',
+  oldest: 'oldest',
+  minutesOld: 'min ago',
+  hoursOld: 'h ago',
+  daysOld: 'days ago',
   clockOk: 'right',
   days: 'days off',
   uploaded: 'Uploaded',
@@ -128,6 +132,8 @@ const en = {
   'error.risk-cap-days-offline':
     'This device has been offline too long to take payments. Sync first, or export and hand in the file.',
   'error.pull-page-corrupt': 'Data from the hub arrived damaged; it will be fetched again.',
+  'error.hub-bad-answer':
+    'The hub sent an answer this app cannot read. Update the app or call your supervisor.',
   'error.unknown': 'Something went wrong.',
 };
 
@@ -220,6 +226,10 @@ const zh: Record<MessageKey, string> = {
   exported: '已保存。请把文件交给主管上传。',
   uploadFile: '上传设备文件',
   clock: '设备时钟',
+  oldest: '最早一笔',
+  minutesOld: '分钟前',
+  hoursOld: '小时前',
+  daysOld: '天前',
   clockOk: '正常',
   days: '天偏差',
   uploaded: '已上传',
@@ -250,6 +260,7 @@ const zh: Record<MessageKey, string> = {
   'error.risk-cap-cash': '本设备未同步的现金已达上限。请先同步或交款再收款。',
   'error.risk-cap-days-offline': '本设备离线时间过长，不能收款。请先同步，或导出文件交给主管。',
   'error.pull-page-corrupt': '从服务器收到的数据已损坏，将重新获取。',
+  'error.hub-bad-answer': '服务器的回复无法识别。请更新应用或联系主管。',
   'error.unknown': '出错了。',
 };
 
