@@ -61,7 +61,11 @@ export async function callHub<S extends z.ZodType>(
     text = await response.text();
   } catch {
     // The connection dropped after the headers: as unreachable as a refused connection.
-    return err({ code: 'hub-unreachable', message: 'The connection to the hub was cut.', status: 0 });
+    return err({
+      code: 'hub-unreachable',
+      message: 'The connection to the hub was cut.',
+      status: 0,
+    });
   }
   let json: unknown;
   try {
