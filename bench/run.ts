@@ -6,10 +6,12 @@
 import { billingRun } from './billing.ts';
 import type { Figure } from './figures.ts';
 import { ingestSqlite } from './ingest.ts';
+import { twoG } from './two-g.ts';
 
 const benchmarks: Record<string, () => Figure[] | Promise<Figure[]>> = {
   billing: billingRun,
   ingest: ingestSqlite,
+  '2g': twoG,
 };
 
 const wanted = process.argv.slice(2);
