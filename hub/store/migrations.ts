@@ -214,9 +214,21 @@ const deviceClockSkew: Migration = {
   },
 };
 
+/** The duplicate-payment rule looks up an account's recent payments on every payment ingested. */
+const paymentsByAccount: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createIndex('payments_account')
+      .on('payments')
+      .columns(['account_id', 'received_at'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-tariff-versions': tariffVersions,
   '0003-device-enrolment': deviceEnrolment,
   '0004-device-clock-skew': deviceClockSkew,
+  '0005-payments-by-account': paymentsByAccount,
 };
