@@ -123,6 +123,8 @@ export const factAckSchema = z.object({
   id: uuidSchema,
   seq: z.number().int(),
   changeSeq: z.number().int(),
+  outcome: z.enum(['accepted', 'duplicate', 'flagged']),
+  reason: z.enum(flagReasons).optional(),
 });
 
 export const pullResponseSchema = z.object({

@@ -300,6 +300,8 @@ export async function applyPullPage(
             stored.status = 'acked';
             stored.ackChangeSeq = ack.changeSeq;
           }
+          stored.outcome = ack.outcome;
+          if (ack.reason !== undefined) stored.reason = ack.reason;
         });
     }
     await db.settings.put({

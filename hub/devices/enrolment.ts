@@ -52,6 +52,10 @@ export interface EnrolInput {
   readonly label?: string | undefined;
 }
 
+function publicKeyText(key: PublicKeyJwk): string {
+  return JSON.stringify({ kty: 'EC', crv: 'P-256', x: key.x, y: key.y });
+}
+
 export async function enrolDevice(
   store: Store,
   input: EnrolInput,
@@ -59,6 +63,14 @@ export async function enrolDevice(
 ): Promise<{ deviceId: string; enrolledAt: string }> {
   const at = now.toISOString();
   return store.transaction(async (trx) => {
+    // A retry after a lost reply: the same device with the same key gets the same answer.
+    const again = await trx
+      .selectFrom('devices')
+      .select(['public_key', 'registered_at'])
+      .where('id', '=', input.deviceId)
+      .executeTakeFirst();
+    if (again && again.public_key === publicKeyText(input.publicKey))
+      return { deviceId: input.deviceId, enrolledAt: again.registered_at };
     const code = await trx
       .selectFrom('enrolment_codes')
       .selectAll()
@@ -73,15 +85,16 @@ export async function enrolDevice(
     }
     const existing = await trx
       .selectFrom('devices')
-      .select('id')
+      .select(['id', 'public_key', 'registered_at'])
       .where('id', '=', input.deviceId)
       .executeTakeFirst();
-    if (existing)
+    if (existing) {
       throw new HubError(
         409,
         'device-already-enrolled',
         'A device with this id is already enrolled.',
       );
+    }
     await trx
       .insertInto('devices')
       .values({
@@ -90,12 +103,7 @@ export async function enrolDevice(
         registered_by: code.created_by,
         head_seq: 0,
         head_hash: GENESIS_HASH,
-        public_key: JSON.stringify({
-          kty: 'EC',
-          crv: 'P-256',
-          x: input.publicKey.x,
-          y: input.publicKey.y,
-        }),
+        public_key: publicKeyText(input.publicKey),
         label: input.label ?? null,
         revoked_at: null,
         last_push_at: null,

@@ -303,7 +303,17 @@ async function projectPayment(
       flag_reason: reason ?? null,
     })
     .execute();
-  if (!account || (reason !== undefined && !flagsThatStillApply.has(reason))) return;
+  if (!account) return;
+  if (reason !== undefined && !flagsThatStillApply.has(reason)) {
+    // Not applied, but the account still takes this change's number: the device's next
+    // snapshot of it then reaches the ack, and the device stops counting the payment itself.
+    await trx
+      .updateTable('accounts')
+      .set({ change_seq: changeSeq })
+      .where('id', '=', account.id)
+      .execute();
+    return;
+  }
   const allocation = allocatePayment(await openBillsOf(trx, account.id), body.amountMinor);
   for (const part of allocation.allocations) {
     await trx

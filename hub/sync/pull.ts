@@ -8,7 +8,12 @@
  * and a cursor can never pass a change that commits later.
  */
 import { minor } from '../../shared/money.ts';
-import type { AccountSnapshot, PullRequest, PullResponse } from '../../shared/protocol.ts';
+import type {
+  AccountSnapshot,
+  FlagReason,
+  PullRequest,
+  PullResponse,
+} from '../../shared/protocol.ts';
 import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION, sealPullPage } from '../../shared/protocol.ts';
 import type { CurrencyCode } from '../../shared/money.ts';
 import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.ts';
@@ -65,7 +70,7 @@ export async function pullChanges(
     }
     const acks = await trx
       .selectFrom('facts')
-      .select(['id', 'seq', 'change_seq'])
+      .select(['id', 'seq', 'change_seq', 'outcome', 'flag_reason'])
       .where('device_id', '=', request.deviceId)
       .where('change_seq', '>', request.cursor)
       .where('change_seq', '<=', cursor)
@@ -74,7 +79,13 @@ export async function pullChanges(
     return sealPullPage({
       formatVersion: PROTOCOL_VERSION,
       accounts,
-      acks: acks.map((ack) => ({ id: ack.id, seq: ack.seq, changeSeq: Number(ack.change_seq) })),
+      acks: acks.map((ack) => ({
+        id: ack.id,
+        seq: ack.seq,
+        changeSeq: Number(ack.change_seq),
+        outcome: ack.outcome,
+        ...(ack.flag_reason === null ? {} : { reason: ack.flag_reason as FlagReason }),
+      })),
       cursor: Math.max(cursor, request.cursor),
       hasMore,
       remaining,

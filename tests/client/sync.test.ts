@@ -123,6 +123,34 @@ describe('device sync against the hub', () => {
     expect((await accountView(rig.db, 'acc-0007'))?.balanceMinor).toBe(before - 4_410);
   });
 
+  it('a payment the hub flags and does not apply stops counting on the device once synced', async () => {
+    await sync(rig);
+    const before = await hubBalance(rig.store, 'acc-0015');
+    const session = await rig.db.settings.get('session');
+    if (session?.key !== 'session') throw new Error('not signed in');
+    // A KES account paid in USD: stored and flagged currency-mismatch, not applied.
+    const wrong = await recordCashPayment(
+      rig.db,
+      {
+        accountId: 'acc-0015',
+        currency: 'USD',
+        amountMinor: minor(1_425),
+        tenderedMinor: minor(1_425),
+        agent: session.user,
+      },
+      rig.deps,
+    );
+    expect(wrong.ok).toBe(true);
+    expect((await accountView(rig.db, 'acc-0015'))?.balanceMinor).toBe(before - 1_425);
+    expect((await sync(rig)).pending).toBe(0);
+    expect(await hubBalance(rig.store, 'acc-0015')).toBe(before);
+    expect((await accountView(rig.db, 'acc-0015'))?.balanceMinor).toBe(before);
+    const stored = await rig.db.facts.toArray();
+    expect(stored.map((fact) => [fact.outcome, fact.reason])).toEqual([
+      ['flagged', 'currency-mismatch'],
+    ]);
+  });
+
   it('a request delivered twice is stored once', async () => {
     await sync(rig);
     const before = await hubBalance(rig.store, 'acc-0009');

@@ -195,7 +195,7 @@ describe('pulling after a push', () => {
       balanceMinor: before.balanceMinor - 64_250,
       changeSeq,
     });
-    expect(after.acks).toEqual([{ id: fact.id, seq: 1, changeSeq }]);
+    expect(after.acks).toEqual([{ id: fact.id, seq: 1, changeSeq, outcome: 'accepted' }]);
     expect(after.cursor).toBe(changeSeq);
     expect(after.hasMore).toBe(false);
   });
@@ -229,7 +229,13 @@ describe('pulling after a push', () => {
     const after = await pull(hub, amy, cursor);
     expect(after.accounts).toEqual([]);
     expect(after.acks).toEqual(
-      pushed.results.map(({ id, seq, changeSeq }) => ({ id, seq, changeSeq })),
+      pushed.results.map(({ id, seq, changeSeq, outcome, reason }) => ({
+        id,
+        seq,
+        changeSeq,
+        outcome,
+        ...(reason === undefined ? {} : { reason }),
+      })),
     );
   });
 
@@ -272,7 +278,13 @@ describe('pulling after a push', () => {
     expect([...accounts].sort()).toEqual(routeAccounts);
     const acks = pages.flatMap((page) => page.acks);
     expect([...acks].sort((a, b) => a.seq - b.seq)).toEqual(
-      results.map(({ id, seq, changeSeq }) => ({ id, seq, changeSeq })),
+      results.map(({ id, seq, changeSeq, outcome, reason }) => ({
+        id,
+        seq,
+        changeSeq,
+        outcome,
+        ...(reason === undefined ? {} : { reason }),
+      })),
     );
   });
 });

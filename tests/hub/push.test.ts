@@ -343,7 +343,12 @@ describe('how a payment lands', () => {
       ]),
     );
     expect(body.results[0]).toMatchObject({ outcome: 'flagged', reason: 'currency-mismatch' });
-    expect(await accountState(hub.store, account)).toEqual(before);
+    // Balance and bills untouched; only the change number moves, so devices pull the account
+    // again and stop counting the payment themselves.
+    expect(await accountState(hub.store, account)).toEqual({
+      ...before,
+      changeSeq: body.results[0]?.changeSeq,
+    });
     expect((await rowCounts(hub.store)).payments).toBe(1);
   });
 
@@ -360,7 +365,10 @@ describe('how a payment lands', () => {
       outcome: 'flagged',
       reason: 'amount-must-be-positive',
     });
-    expect(await accountState(hub.store, account)).toEqual(before);
+    expect(await accountState(hub.store, account)).toEqual({
+      ...before,
+      changeSeq: body.results[0]?.changeSeq,
+    });
     expect((await rowCounts(hub.store)).payments).toBe(1);
   });
 
