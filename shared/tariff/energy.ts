@@ -55,6 +55,26 @@ function chargedRange(start: number, input: EnergyInput): [number, number] {
     : [start, start + input.totalWh - free];
 }
 
+/** One energy line: kWh at one price, rounded once. */
+function energyLine(
+  id: string,
+  label: string,
+  energy: Wh,
+  price: string,
+  currency: CurrencyCode,
+  rule: RoundingRule,
+): BillLine {
+  return {
+    id,
+    kind: 'energy',
+    label,
+    kwh: kwhText(energy),
+    rate: price,
+    amountMinor: energyAmount(energy, rate(price), currency, rule),
+    rounding: rule,
+  };
+}
+
 interface Ladder {
   readonly blocks: readonly Block[];
   readonly range: [number, number];
@@ -74,15 +94,16 @@ function ladderLines(ladder: Ladder, currency: CurrencyCode): BillLine[] {
     const upper = uppers[index] ?? Infinity;
     const inBlock = Math.max(0, Math.min(to, upper) - Math.max(from, lower));
     if (inBlock === 0) return;
-    lines.push({
-      id: `${ladder.idPrefix}block-${index + 1}`,
-      kind: 'energy',
-      label: `${ladder.label}, tier ${index + 1}`,
-      kwh: kwhText(wh(inBlock)),
-      rate: block.rate,
-      amountMinor: energyAmount(wh(inBlock), rate(block.rate), currency, ladder.rule),
-      rounding: ladder.rule,
-    });
+    lines.push(
+      energyLine(
+        `${ladder.idPrefix}block-${index + 1}`,
+        `${ladder.label}, tier ${index + 1}`,
+        wh(inBlock),
+        block.rate,
+        currency,
+        ladder.rule,
+      ),
+    );
   });
   return lines;
 }
@@ -128,18 +149,7 @@ function bandLines(
       context.currency,
     );
   }
-  const energy = wh(range[1] - range[0]);
-  return [
-    {
-      id: idPrefix,
-      kind: 'energy',
-      label,
-      kwh: kwhText(energy),
-      rate: band.rate,
-      amountMinor: energyAmount(energy, rate(band.rate), context.currency, rule),
-      rounding: rule,
-    },
-  ];
+  return [energyLine(idPrefix, label, wh(range[1] - range[0]), band.rate, context.currency, rule)];
 }
 
 function timeOfUseLines(
@@ -163,18 +173,16 @@ function timeOfUseLines(
   const rule = component.rounding ?? context.rounding;
   return component.periods
     .filter((period) => (charged.get(period.register) ?? 0) > 0)
-    .map((period) => {
-      const energy = wh(charged.get(period.register) ?? 0);
-      return {
-        id: `${context.idPrefix}${period.register}`,
-        kind: 'energy' as const,
-        label: period.label ?? `Energy, ${period.register}`,
-        kwh: kwhText(energy),
-        rate: period.rate,
-        amountMinor: energyAmount(energy, rate(period.rate), context.currency, rule),
-        rounding: rule,
-      };
-    });
+    .map((period) =>
+      energyLine(
+        `${context.idPrefix}${period.register}`,
+        period.label ?? `Energy, ${period.register}`,
+        wh(charged.get(period.register) ?? 0),
+        period.rate,
+        context.currency,
+        rule,
+      ),
+    );
 }
 
 function flatLines(
@@ -186,15 +194,14 @@ function flatLines(
   if (to - from === 0) return [];
   const rule = component.rounding ?? context.rounding;
   return [
-    {
-      id: `${context.idPrefix}flat`,
-      kind: 'energy',
-      label: component.label ?? 'Energy',
-      kwh: kwhText(wh(to - from)),
-      rate: component.rate,
-      amountMinor: energyAmount(wh(to - from), rate(component.rate), context.currency, rule),
-      rounding: rule,
-    },
+    energyLine(
+      `${context.idPrefix}flat`,
+      component.label ?? 'Energy',
+      wh(to - from),
+      component.rate,
+      context.currency,
+      rule,
+    ),
   ];
 }
 

@@ -173,18 +173,21 @@ const tariffArb = fc
   }));
 
 /**
- * Tariffs for the "more kWh never cost less" rule: one discount at most. Stacked discounts are
- * each rounded on their own and may together give back a minor unit as kWh rise; no published
- * tariff we bill stacks them.
+ * Tariffs for the "more kWh never cost less" rule: one discount at most, and none after a
+ * minimum charge. Stacked discounts are each rounded on their own and may together give back
+ * a minor unit as kWh rise; a discount on energy taken after a minimum charge has topped the
+ * bill up shrinks the bill as kWh rise. No published tariff we bill does either.
  */
 const monotoneTariffArb = tariffArb.map((document) => {
   let discounts = 0;
-  // A discount after the first becomes a fixed charge of the same id, so later bases stay valid.
-  const charges = (document.charges ?? []).map((charge) =>
-    charge.kind !== 'discount' || ++discounts === 1
-      ? charge
-      : { kind: 'fixed' as const, id: charge.id, amount: charge.amount ?? '1' },
-  );
+  let minimumSeen = false;
+  // A discount after the first, or after a minimum charge, becomes a fixed charge of the same
+  // id, so later bases stay valid.
+  const charges = (document.charges ?? []).map((charge) => {
+    if (charge.kind === 'minimum') minimumSeen = true;
+    if (charge.kind !== 'discount' || (++discounts === 1 && !minimumSeen)) return charge;
+    return { kind: 'fixed' as const, id: charge.id, amount: charge.amount ?? '1' };
+  });
   return { ...document, charges };
 });
 
