@@ -5,28 +5,12 @@
 import { computeBill } from '../shared/tariff/engine.ts';
 import { parseTariff } from '../shared/tariff/validate.ts';
 import { demoTariff } from '../hub/demo/tariff.ts';
+import { beijingResidential } from '../tests/support/tariffs.ts';
 import type { Figure } from './figures.ts';
 
 const ACCOUNTS = 100_000;
 
-const annual = parseTariff({
-  id: 'cn-beijing-residential',
-  version: 1,
-  name: 'Beijing',
-  currency: 'CNY',
-  effectiveFrom: '2012-07-01',
-  energy: [
-    {
-      kind: 'blocks',
-      period: 'year',
-      blocks: [
-        { upToKwh: 2880, rate: '0.4883' },
-        { upToKwh: 4800, rate: '0.5383' },
-        { upToKwh: null, rate: '0.7883' },
-      ],
-    },
-  ],
-});
+const annual = parseTariff(beijingResidential);
 
 export function billingRun(): Figure[] {
   if (!annual.ok) throw new Error('bench tariff invalid');

@@ -8,7 +8,7 @@
  * who copies the device's storage: a four-digit PIN cannot resist an offline search. The
  * device's signing key (issue #4) is what makes facts trustworthy.
  */
-import { signInResponseSchema, type User } from '../../shared/api.ts';
+import { signInResponseSchema, type SignInResponse, type User } from '../../shared/api.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike } from '../api.ts';
 import type { Credential, GridtallyDatabase, SessionRecord } from '../db/database.ts';
@@ -42,6 +42,16 @@ async function pinHash(pin: string, saltHex: string): Promise<string> {
     256,
   );
   return toHex(bits);
+}
+
+function onlineSession(answer: SignInResponse): SessionRecord {
+  return {
+    key: 'session',
+    user: answer.user,
+    token: answer.token,
+    expiresAt: answer.expiresAt,
+    signedInOffline: false,
+  };
 }
 
 async function startSession(db: GridtallyDatabase, session: SessionRecord): Promise<void> {
@@ -81,13 +91,7 @@ export async function signInAgent(
       expiresAt: answer.value.expiresAt,
     };
     await db.credentials.put(credential);
-    await startSession(db, {
-      key: 'session',
-      user: answer.value.user,
-      token: answer.value.token,
-      expiresAt: answer.value.expiresAt,
-      signedInOffline: false,
-    });
+    await startSession(db, onlineSession(answer.value));
     return ok(answer.value.user);
   }
   if (answer.error.code === 'sign-in-failed') return err('sign-in-failed');
@@ -127,13 +131,7 @@ export async function signInSupervisor(
         : 'hub-failed',
     );
   }
-  await startSession(db, {
-    key: 'session',
-    user: answer.value.user,
-    token: answer.value.token,
-    expiresAt: answer.value.expiresAt,
-    signedInOffline: false,
-  });
+  await startSession(db, onlineSession(answer.value));
   return ok(answer.value.user);
 }
 

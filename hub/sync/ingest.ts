@@ -9,18 +9,24 @@
  * stored and flagged, never dropped: money that was taken was taken.
  */
 import type { Selectable, Transaction } from 'kysely';
-import { allocatePayment, type Bill } from '../../shared/billing.ts';
+import { allocatePayment } from '../../shared/billing.ts';
 import { checkChain, type Fact } from '../../shared/facts.ts';
 import { duplicateOf } from '../../shared/conflicts.ts';
-import type { Sha256Hex } from '../../shared/hash.ts';
+import { canonicalJson, type Sha256Hex } from '../../shared/hash.ts';
 import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
 import { cashPaymentFlag } from '../../shared/payments.ts';
-import { canonicalJson } from '../../shared/hash.ts';
-import type { FactOutcome, FlagReason, PushRequest, PushResponse } from '../../shared/protocol.ts';
-import { flagsThatStillApply, PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import {
+  flagsThatStillApply,
+  PROTOCOL_VERSION,
+  type FactOutcome,
+  type FlagReason,
+  type PushRequest,
+  type PushResponse,
+} from '../../shared/protocol.ts';
 import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import type { Database } from '../store/schema.ts';
+import { openBillsOf } from '../store/bills.ts';
 import { nextCounter, type Store } from '../store/store.ts';
 
 type Trx = Transaction<Database>;
@@ -334,30 +340,6 @@ async function projectPayment(
     })
     .where('id', '=', account.id)
     .execute();
-}
-
-export async function openBillsOf(
-  trx: Pick<Trx, 'selectFrom'>,
-  accountId: string,
-): Promise<Bill[]> {
-  const rows = await trx
-    .selectFrom('bills')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .whereRef('paid_minor', '<', 'amount_minor')
-    .orderBy('due_on')
-    .orderBy('issued_on')
-    .orderBy('id')
-    .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    period: row.period,
-    issuedOn: row.issued_on,
-    dueOn: row.due_on,
-    kwh: row.kwh,
-    amountMinor: minor(Number(row.amount_minor)),
-    paidMinor: minor(Number(row.paid_minor)),
-  }));
 }
 
 async function auditConflict(

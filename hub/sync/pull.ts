@@ -18,7 +18,7 @@ import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION, sealPullPage } from '../../sha
 import type { CurrencyCode } from '../../shared/money.ts';
 import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.ts';
 import { currentCounter, type Store } from '../store/store.ts';
-import { openBillsOf } from './ingest.ts';
+import { openBillsOf } from '../store/bills.ts';
 
 export async function pullChanges(
   store: Store,

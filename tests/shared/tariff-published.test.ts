@@ -22,6 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { computeBill } from '../../shared/tariff/engine.ts';
 import type { TariffDocument, UsageInput } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
+import { beijingResidential } from '../support/tariffs.ts';
 
 function bill(documents: TariffDocument | TariffDocument[], usage: UsageInput) {
   const tariffs = (Array.isArray(documents) ? documents : [documents]).map((document) => {
@@ -478,24 +479,7 @@ describe('China: Beijing residential annual tiers (computed from published rates
   // (China Daily / Xinhua, 2012-07-02, europe.chinadaily.com.cn/business/2012-07/02/
   // content_15542605.htm). We found no published itemised bill: these totals are computed by
   // hand from those rates, rounded half-up to the fen, and are not an oracle from a utility.
-  const beijing: TariffDocument = {
-    id: 'cn-beijing-residential',
-    version: 1,
-    name: '北京居民阶梯电价',
-    currency: 'CNY',
-    effectiveFrom: '2012-07-01',
-    energy: [
-      {
-        kind: 'blocks',
-        period: 'year',
-        blocks: [
-          { upToKwh: 2880, rate: '0.4883' },
-          { upToKwh: 4800, rate: '0.5383' },
-          { upToKwh: null, rate: '0.7883' },
-        ],
-      },
-    ],
-  };
+  const beijing = beijingResidential;
 
   it.each([
     [0, 3000, 147090, '0'],
