@@ -28,6 +28,79 @@ export const cashPaymentBodySchema = z.object({
   receiptNumber: z.string().min(1).max(40),
 });
 
+/** Why an agent voids a payment: said on the void, shown to the supervisor. */
+export const voidReasons = [
+  'wrong-account',
+  'wrong-amount',
+  'entered-twice',
+  'customer-refunded',
+  'other',
+] as const;
+
+/**
+ * A void of a cash payment: a compensating fact, never a delete. It names the payment by its
+ * fact id (printed on the receipt as a QR code) and repeats the account and amount the receipt
+ * shows, so the hub can tell a void that names the wrong payment.
+ */
+export const voidBodySchema = z.object({
+  accountId: z.string().min(1).max(64),
+  paymentId: uuid,
+  amountMinor: minorUnitsSchema,
+  reason: z.enum(voidReasons),
+  note: z.string().max(200).optional(),
+});
+
+export const contactFields = ['name', 'phone', 'address'] as const;
+export type ContactField = (typeof contactFields)[number];
+
+/**
+ * A correction of one contact field. `baseChangeSeq` is the hub change of the account snapshot
+ * the agent was looking at: an edit that has seen another edit supersedes it whatever the
+ * clocks say; edits that have not seen each other are concurrent.
+ */
+export const contactBodySchema = z.object({
+  accountId: z.string().min(1).max(64),
+  field: z.enum(contactFields),
+  value: z.string().trim().min(1).max(200),
+  previous: z.string().max(200),
+  baseChangeSeq: z.number().int().min(0),
+});
+
+/** A meter register read at the door, in whole kWh. */
+export const readingBodySchema = z.object({
+  accountId: z.string().min(1).max(64),
+  meterNumber: z.string().min(1).max(40),
+  registerKwh: z.number().int().min(0).max(999_999_999),
+  readOn: z.iso.date(),
+});
+
+/**
+ * A bill computed and printed at the door (spot billing) from a reading, with the tariff
+ * version the device held. `carried` are differences from earlier bills the device added as
+ * lines, by the id of the fact that caused each; `totalMinor` is what the customer was told.
+ */
+export const spotBillBodySchema = z
+  .object({
+    accountId: z.string().min(1).max(64),
+    billNumber: z.string().min(1).max(40),
+    readingId: uuid,
+    period: z.object({ from: z.iso.date(), to: z.iso.date() }),
+    kwh: z.number().int().min(0).max(10_000_000),
+    tariffId: z.string().min(1).max(64),
+    tariffVersion: z.number().int().min(1),
+    currency: currencySchema,
+    amountMinor: minorUnitsSchema,
+    carried: z
+      .array(z.object({ sourceId: z.string().min(1).max(80), amountMinor: minorUnitsSchema }))
+      .max(20)
+      .default([]),
+    totalMinor: minorUnitsSchema,
+  })
+  .refine((bill) => bill.period.from < bill.period.to, {
+    message: 'the period must end after it starts',
+    path: ['period', 'to'],
+  });
+
 const factHeader = {
   id: uuid,
   deviceId: uuid,
@@ -39,30 +112,51 @@ const factHeader = {
   recordedAt: z.iso.datetime(),
 };
 
+const bodies = {
+  payment: cashPaymentBodySchema,
+  void: voidBodySchema,
+  contact: contactBodySchema,
+  reading: readingBodySchema,
+  'spot-bill': spotBillBodySchema,
+} as const;
+
+export const factKinds = Object.keys(bodies) as (keyof typeof bodies)[];
+
 export const unsignedFactSchema = z.discriminatedUnion('kind', [
-  z.object({ ...factHeader, kind: z.literal('payment'), body: cashPaymentBodySchema }),
+  z.object({ ...factHeader, kind: z.literal('payment'), body: bodies.payment }),
+  z.object({ ...factHeader, kind: z.literal('void'), body: bodies.void }),
+  z.object({ ...factHeader, kind: z.literal('contact'), body: bodies.contact }),
+  z.object({ ...factHeader, kind: z.literal('reading'), body: bodies.reading }),
+  z.object({ ...factHeader, kind: z.literal('spot-bill'), body: bodies['spot-bill'] }),
 ]);
 
+const sealed = { ...factHeader, hash: sha256 };
+
 export const factSchema = z.discriminatedUnion('kind', [
-  z.object({
-    ...factHeader,
-    kind: z.literal('payment'),
-    body: cashPaymentBodySchema,
-    hash: sha256,
-  }),
+  z.object({ ...sealed, kind: z.literal('payment'), body: bodies.payment }),
+  z.object({ ...sealed, kind: z.literal('void'), body: bodies.void }),
+  z.object({ ...sealed, kind: z.literal('contact'), body: bodies.contact }),
+  z.object({ ...sealed, kind: z.literal('reading'), body: bodies.reading }),
+  z.object({ ...sealed, kind: z.literal('spot-bill'), body: bodies['spot-bill'] }),
 ]);
 
 export type UnsignedFact = z.infer<typeof unsignedFactSchema>;
 export type Fact = z.infer<typeof factSchema>;
 export type FactKind = Fact['kind'];
 export type CashPaymentBody = z.infer<typeof cashPaymentBodySchema>;
+export type VoidBody = z.infer<typeof voidBodySchema>;
+export type ContactBody = z.infer<typeof contactBodySchema>;
+export type ReadingBody = z.infer<typeof readingBodySchema>;
+export type SpotBillBody = z.infer<typeof spotBillBodySchema>;
+export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
+export type UnsignedFactOf<K extends FactKind> = Extract<UnsignedFact, { kind: K }>;
 
 /** The hash of a fact covers every field but the hash itself. */
 export function factHash(fact: UnsignedFact): Sha256Hex {
   return hashOf(fact);
 }
 
-export function sealFact(fact: UnsignedFact): Fact {
+export function sealFact<F extends UnsignedFact>(fact: F): F & { hash: string } {
   return { ...fact, hash: factHash(fact) };
 }
 

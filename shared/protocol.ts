@@ -12,7 +12,7 @@ import { billSchema } from './billing.ts';
 import { hashOf } from './hash.ts';
 import { deviceSettingsSchema } from './risk.ts';
 import { factSchema, uuidSchema } from './facts.ts';
-import { currencySchema, minorUnitsSchema, subtract, type MinorUnits } from './money.ts';
+import { add, currencySchema, minor, minorUnitsSchema, type MinorUnits } from './money.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 export const MAX_FACTS_PER_PUSH = 500;
@@ -40,26 +40,51 @@ export const flagReasons = [
   'balance-out-of-range',
   'possible-duplicate',
   'device-revoked',
+  'void-account-mismatch',
+  'void-amount-mismatch',
+  'already-voided',
+  'concurrent-edit',
+  'competing-reading',
+  'reading-went-backwards',
+  'meter-mismatch',
+  'stale-tariff',
+  'bill-differs',
+  'tariff-not-found',
+  'period-already-billed',
+  'carried-mismatch',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];
 
 /**
- * Flags under which a payment still counts against the account: the money plainly reached a
- * known account in its currency, only its paperwork is odd. Under any other flag the payment
- * is stored for a supervisor and changes no balance.
+ * Flags under which a fact still takes effect: a payment whose money plainly reached a known
+ * account in its currency with odd paperwork; a printed bill whose amount the hub would have
+ * computed differently (the customer was told the printed amount; the difference is carried);
+ * a contact edit made without seeing a concurrent one (the clock rule still picks a value).
+ * Under any other flag the fact is stored for a supervisor and changes nothing.
  */
 export const flagsThatStillApply: ReadonlySet<FlagReason> = new Set([
   'tendered-less-than-amount',
   'change-mismatch',
   'possible-duplicate',
+  'stale-tariff',
+  'bill-differs',
+  'carried-mismatch',
+  'concurrent-edit',
 ]);
+
+/**
+ * What the hub did with a fact. accepted; duplicate: applied, but looks like one payment taken
+ * twice; flagged: see the reason; held: a void whose payment has not arrived, applied when it
+ * does (the one outcome that can change later, and only to accepted or flagged).
+ */
+export const factOutcomes = ['accepted', 'duplicate', 'flagged', 'held'] as const;
+export type FactOutcomeKind = (typeof factOutcomes)[number];
 
 export const factOutcomeSchema = z.object({
   id: uuidSchema,
   seq: z.number().int(),
-  /** accepted; duplicate: applied, but looks like one payment taken twice; flagged: see reason. */
-  outcome: z.enum(['accepted', 'duplicate', 'flagged']),
+  outcome: z.enum(factOutcomes),
   reason: z.enum(flagReasons).optional(),
   /** The hub's change number at which the fact's effect became visible to pulls. */
   changeSeq: z.number().int(),
@@ -104,6 +129,13 @@ export const accountSnapshotSchema = z.object({
   /** What the customer owes, as the hub knows it; negative is credit. */
   balanceMinor: minorUnitsSchema,
   openBills: z.array(billSchema),
+  tariffId: z.string(),
+  /** The meter's latest reading the hub holds that is not flagged, for the next spot bill. */
+  lastReading: z.object({ readOn: z.iso.date(), registerKwh: z.number().int() }).nullable(),
+  /** Differences from earlier bills waiting to be added to the next one. */
+  carried: z.array(
+    z.object({ sourceId: z.string().min(1).max(80), amountMinor: minorUnitsSchema }),
+  ),
   /** The hub change that produced this snapshot. */
   changeSeq: z.number().int(),
 });
@@ -119,11 +151,22 @@ export const pullRequestSchema = z.object({
 
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
+/** A tariff version as the hub holds it; the device bills at the door with these. */
+export const tariffVersionSchema = z.object({
+  tariffId: z.string(),
+  version: z.number().int().min(1),
+  effectiveFrom: z.iso.date(),
+  /** The tariff document (shared/tariff/schema.ts), checked on the device with parseTariff. */
+  document: z.unknown(),
+});
+
+export type TariffVersion = z.infer<typeof tariffVersionSchema>;
+
 export const factAckSchema = z.object({
   id: uuidSchema,
   seq: z.number().int(),
   changeSeq: z.number().int(),
-  outcome: z.enum(['accepted', 'duplicate', 'flagged']),
+  outcome: z.enum(factOutcomes),
   reason: z.enum(flagReasons).optional(),
 });
 
@@ -132,6 +175,8 @@ export const pullResponseSchema = z.object({
   accounts: z.array(accountSnapshotSchema),
   /** This device's facts whose effects landed after the cursor: acks a lost push reply missed. */
   acks: z.array(factAckSchema),
+  /** Tariff versions of the route's tariffs published after the cursor (all of them at 0). */
+  tariffs: z.array(tariffVersionSchema),
   cursor: z.number().int(),
   hasMore: z.boolean(),
   /** How many more accounts wait after this page: for a progress bar on a long first pull. */
@@ -152,6 +197,7 @@ export function pullPageChecksum(page: PullPage): string {
     formatVersion: page.formatVersion,
     accounts: page.accounts,
     acks: page.acks,
+    tariffs: page.tariffs,
     cursor: page.cursor,
     hasMore: page.hasMore,
     remaining: page.remaining,
@@ -168,33 +214,36 @@ export function pullPageIntact(page: PullResponse): boolean {
   return page.count === page.accounts.length && page.checksum === pullPageChecksum(page);
 }
 
-export interface OwnPayment {
+/** One of the device's own facts, as the balance rule sees it. */
+export interface OwnEffect {
   readonly accountId: string;
-  readonly amountMinor: MinorUnits;
+  /** What the fact does to the balance: a payment lowers it, a void of one raises it back,
+   * a printed bill raises it, a reading or contact edit does nothing. */
+  readonly balanceDeltaMinor: number;
   /** Set once the hub acknowledged the fact: the change at which it took effect. */
   readonly ackChangeSeq?: number | undefined;
 }
 
 /**
- * What a device shows as owed: the hub's balance as of the snapshot, less the device's own
- * payments the snapshot does not include yet (not acknowledged, or acknowledged at a later
- * change). A device never invents a balance of its own.
+ * What a device shows as owed: the hub's balance as of the snapshot, plus the effects of the
+ * device's own facts the snapshot does not include yet (not acknowledged, or acknowledged at a
+ * later change). A device never invents a balance of its own.
  */
-export function deviceBalance(snapshot: AccountSnapshot, own: readonly OwnPayment[]): MinorUnits {
-  return pendingPayments(snapshot, own).reduce(
-    (balance, payment) => subtract(balance, payment.amountMinor),
+export function deviceBalance(snapshot: AccountSnapshot, own: readonly OwnEffect[]): MinorUnits {
+  return pendingEffects(snapshot, own).reduce(
+    (balance, effect) => add(balance, minor(effect.balanceDeltaMinor)),
     snapshot.balanceMinor,
   );
 }
 
-export function pendingPayments(
+export function pendingEffects<T extends OwnEffect>(
   snapshot: AccountSnapshot,
-  own: readonly OwnPayment[],
-): OwnPayment[] {
+  own: readonly T[],
+): T[] {
   return own.filter(
-    (payment) =>
-      payment.accountId === snapshot.id &&
-      (payment.ackChangeSeq === undefined || payment.ackChangeSeq > snapshot.changeSeq),
+    (effect) =>
+      effect.accountId === snapshot.id &&
+      (effect.ackChangeSeq === undefined || effect.ackChangeSeq > snapshot.changeSeq),
   );
 }
 

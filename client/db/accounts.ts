@@ -1,10 +1,13 @@
 /**
- * What the agent sees of an account: the hub's snapshot with the device's own payments that
- * the snapshot does not include yet laid on top, by the rule in shared/protocol.ts.
+ * What the agent sees of an account: the hub's snapshot with the device's own facts that the
+ * snapshot does not include yet laid on top, by the rule in shared/protocol.ts: payments not
+ * voided pay the oldest bills, bills printed here are open bills, contact edits show.
  */
 import { allocatePayment, openBills, type Bill } from '../../shared/billing.ts';
-import type { MinorUnits } from '../../shared/money.ts';
-import { deviceBalance, pendingPayments } from '../../shared/protocol.ts';
+import { minor, type MinorUnits } from '../../shared/money.ts';
+import { deviceBalance, pendingEffects } from '../../shared/protocol.ts';
+import type { ContactField } from '../../shared/facts.ts';
+import { contactShown } from './facts.ts';
 import type { GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
 
 export interface AccountView {
@@ -13,6 +16,10 @@ export interface AccountView {
   readonly openBills: readonly Bill[];
   readonly unsyncedPayments: readonly StoredFact[];
   readonly payments: readonly StoredFact[];
+  /** Name, phone and address with this device's pending corrections. */
+  readonly contact: Record<ContactField, string>;
+  /** Ids of this device's payments that a void of its own reverses. */
+  readonly voided: ReadonlySet<string>;
 }
 
 export async function accountView(
@@ -22,15 +29,37 @@ export async function accountView(
   const account = await db.accounts.get(accountId);
   if (!account) return undefined;
   const own = await db.facts.where('accountId').equals(accountId).sortBy('seq');
-  const pending = pendingPayments(account, own);
+  const voided = new Set(
+    own.flatMap((stored) => (stored.fact.kind === 'void' ? [stored.fact.body.paymentId] : [])),
+  );
   let bills: readonly Bill[] = account.openBills;
-  for (const payment of pending) bills = allocatePayment(bills, payment.amountMinor).bills;
+  for (const stored of pendingEffects(account, own)) {
+    const fact = stored.fact;
+    if (fact.kind === 'spot-bill') {
+      bills = [
+        ...bills,
+        {
+          id: fact.id,
+          period: `${fact.body.period.from}/${fact.body.period.to}`,
+          issuedOn: fact.recordedAt.slice(0, 10),
+          dueOn: fact.recordedAt.slice(0, 10),
+          kwh: fact.body.kwh,
+          amountMinor: fact.body.totalMinor,
+          paidMinor: minor(0),
+        },
+      ];
+    } else if (fact.kind === 'payment' && !voided.has(fact.id)) {
+      bills = allocatePayment(bills, fact.body.amountMinor).bills;
+    }
+  }
   return {
     account,
     balanceMinor: deviceBalance(account, own),
     openBills: openBills(bills),
     unsyncedPayments: own.filter((fact) => fact.status === 'pending'),
-    payments: own,
+    payments: own.filter((fact) => fact.kind === 'payment'),
+    contact: await contactShown(db, account),
+    voided,
   };
 }
 

@@ -15,22 +15,31 @@
  */
 import Dexie, { type DexieOptions, type EntityTable, type Table } from 'dexie';
 import type { User } from '../../shared/api.ts';
-import type { Fact } from '../../shared/facts.ts';
+import type { Fact, FactKind } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import type { MinorUnits } from '../../shared/money.ts';
-import type { AccountSnapshot, FlagReason } from '../../shared/protocol.ts';
+import type {
+  AccountSnapshot,
+  FactOutcomeKind,
+  FlagReason,
+  TariffVersion,
+} from '../../shared/protocol.ts';
 import type { DeviceSettings } from '../../shared/risk.ts';
 
 export interface StoredFact {
   seq: number;
   id: string;
+  kind: FactKind;
   accountId: string;
+  /** Cash this fact put in the agent's hands: a payment's amount; less for a void of one. */
   amountMinor: MinorUnits;
+  /** What the fact does to the account's balance, by the rule in shared/protocol.ts. */
+  balanceDeltaMinor: number;
   fact: Fact;
   /** pending: not yet acknowledged by the hub; acked: stored by the hub. */
   status: 'pending' | 'acked';
   ackChangeSeq?: number;
-  outcome?: 'accepted' | 'duplicate' | 'flagged';
+  outcome?: FactOutcomeKind;
   reason?: FlagReason;
 }
 
@@ -105,6 +114,7 @@ export class GridtallyDatabase extends Dexie {
   accounts!: EntityTable<StoredAccount, 'id'>;
   credentials!: EntityTable<Credential, 'username'>;
   settings!: Table<SettingRecord, SettingRecord['key']>;
+  tariffs!: Table<TariffVersion, [string, number]>;
 
   /** `options` lets Node tests hand in an IndexedDB implementation (fake-indexeddb). */
   constructor(name = 'gridtally', options: DexieOptions = {}) {
@@ -115,6 +125,18 @@ export class GridtallyDatabase extends Dexie {
       credentials: 'username',
       settings: 'key',
     });
+    // Facts of every kind; tariff versions for bills printed at the door.
+    this.version(2)
+      .stores({ tariffs: '[tariffId+version], tariffId' })
+      .upgrade((tx) =>
+        tx
+          .table<StoredFact>('facts')
+          .toCollection()
+          .modify((stored) => {
+            stored.kind = 'payment';
+            stored.balanceDeltaMinor = -stored.amountMinor;
+          }),
+      );
   }
 }
 

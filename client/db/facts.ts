@@ -7,9 +7,22 @@
 import { uuidv7 } from 'uuidv7';
 import type { User } from '../../shared/api.ts';
 import { formatHlc, hlcStart, hlcTick, parseHlc } from '../../shared/clock.ts';
-import { sealFact, type UnsignedFact } from '../../shared/facts.ts';
+import {
+  sealFact,
+  type CashPaymentBody,
+  type ContactBody,
+  type ContactField,
+  type ReadingBody,
+  type SpotBillBody,
+  type UnsignedFact,
+  type VoidBody,
+} from '../../shared/facts.ts';
 import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
-import type { CurrencyCode, MinorUnits } from '../../shared/money.ts';
+import { minor, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
+import { flagsThatStillApply, pendingEffects } from '../../shared/protocol.ts';
+import { draftSpotBill, type SpotBillError } from '../../shared/spot-bill.ts';
+import type { BillLine } from '../../shared/tariff/lines.ts';
+import { parseTariff } from '../../shared/tariff/validate.ts';
 import { cashTender, type CashPaymentError } from '../../shared/payments.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import {
@@ -18,7 +31,7 @@ import {
   type DeviceSettings,
   type RiskCapError,
 } from '../../shared/risk.ts';
-import type { DeviceRecord, GridtallyDatabase, StoredFact } from './database.ts';
+import type { DeviceRecord, GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
 
 export interface DeviceDeps {
   readonly makeId: () => string;
@@ -57,6 +70,81 @@ export function receiptNumber(deviceId: string, seq: number): string {
   return `R-${deviceId.replace(/-/g, '').slice(-6).toUpperCase()}-${String(seq).padStart(6, '0')}`;
 }
 
+/** A fact about to be written: its body and what it does on the device until acknowledged. */
+interface Draft {
+  readonly id: string;
+  readonly fact: Pick<UnsignedFact, 'kind' | 'body'>;
+  readonly accountId: string;
+  readonly amountMinor: MinorUnits;
+  readonly balanceDeltaMinor: number;
+}
+
+interface DraftContext {
+  readonly head: DeviceRecord;
+  /** The sequence number the first draft will take. */
+  readonly firstSeq: number;
+  readonly nowMs: number;
+  readonly newId: () => string;
+}
+
+/**
+ * Appends facts to the device's chain: each takes the next seq, a clock stamp and the previous
+ * hash, and all are written with the new chain head in one transaction, or none are. `build`
+ * runs inside the transaction, so what it reads (the head, pending facts, caps) cannot change
+ * under it; returning an error string writes nothing.
+ */
+async function appendFacts<E extends string>(
+  db: GridtallyDatabase,
+  agent: User,
+  deps: DeviceDeps,
+  build: (context: DraftContext) => Promise<Draft[] | E>,
+): Promise<Result<StoredFact[], E>> {
+  const device = await ensureDevice(db, deps);
+  const written = await db.transaction(
+    'rw',
+    [db.settings, db.facts, db.accounts, db.tariffs],
+    async () => {
+      const head = (await db.settings.get('device')) as DeviceRecord;
+      const nowMs = deps.nowMs();
+      const drafts = await build({ head, firstSeq: head.headSeq + 1, nowMs, newId: deps.makeId });
+      if (typeof drafts === 'string') return drafts;
+      let clock = parseHlc(head.hlc) ?? hlcStart(device.deviceId, nowMs);
+      let seq = head.headSeq;
+      let prevHash = head.headHash;
+      const records: StoredFact[] = [];
+      for (const draft of drafts) {
+        clock = hlcTick(clock, nowMs);
+        seq += 1;
+        const fact = sealFact({
+          id: draft.id,
+          deviceId: head.deviceId,
+          seq,
+          prevHash,
+          hlc: formatHlc(clock),
+          agentId: agent.id,
+          recordedAt: new Date(nowMs).toISOString(),
+          ...draft.fact,
+        } as UnsignedFact);
+        prevHash = fact.hash as Sha256Hex;
+        records.push({
+          seq,
+          id: fact.id,
+          kind: fact.kind,
+          accountId: draft.accountId,
+          amountMinor: draft.amountMinor,
+          balanceDeltaMinor: draft.balanceDeltaMinor,
+          fact,
+          status: 'pending',
+        });
+      }
+      await db.facts.bulkAdd(records);
+      await db.settings.put({ ...head, headSeq: seq, headHash: prevHash, hlc: formatHlc(clock) });
+      return records;
+    },
+  );
+  return typeof written === 'string' ? err(written) : ok(written);
+}
+
 export async function recordCashPayment(
   db: GridtallyDatabase,
   input: CashPaymentInput,
@@ -64,54 +152,253 @@ export async function recordCashPayment(
 ): Promise<Result<StoredFact, CashPaymentError | RiskCapError>> {
   const tender = cashTender(input.amountMinor, input.tenderedMinor);
   if (!tender.ok) return err(tender.error);
-  const device = await ensureDevice(db, deps);
-  const stored = await db.transaction('rw', db.settings, db.facts, async () => {
-    const head = (await db.settings.get('device')) as DeviceRecord;
-    const nowMs = deps.nowMs();
-    const breach = await riskCapCheck(db, head, tender.value.amountMinor, nowMs);
-    if (breach) return breach;
-    const previous = parseHlc(head.hlc) ?? hlcStart(device.deviceId, nowMs);
-    const clock = hlcTick(previous, nowMs);
-    const seq = head.headSeq + 1;
-    const unsigned: UnsignedFact = {
-      id: deps.makeId(),
-      deviceId: head.deviceId,
-      seq,
-      prevHash: head.headHash,
-      hlc: formatHlc(clock),
-      agentId: input.agent.id,
-      recordedAt: new Date(nowMs).toISOString(),
-      kind: 'payment',
-      body: {
+  const written = await appendFacts(
+    db,
+    input.agent,
+    deps,
+    async ({ head, firstSeq, nowMs, newId }) => {
+      const breach = await riskCapCheck(db, head, tender.value.amountMinor, nowMs);
+      if (breach) return breach;
+      const body: CashPaymentBody = {
         accountId: input.accountId,
         currency: input.currency,
         method: 'cash',
         amountMinor: tender.value.amountMinor,
         tenderedMinor: tender.value.tenderedMinor,
         changeMinor: tender.value.changeMinor,
-        receiptNumber: receiptNumber(head.deviceId, seq),
+        receiptNumber: receiptNumber(head.deviceId, firstSeq),
+      };
+      return [
+        {
+          id: newId(),
+          fact: { kind: 'payment', body },
+          accountId: input.accountId,
+          amountMinor: tender.value.amountMinor,
+          balanceDeltaMinor: -tender.value.amountMinor,
+        },
+      ];
+    },
+  );
+  return written.ok ? ok(written.value[0] as StoredFact) : written;
+}
+
+export type VoidError = 'payment-not-found' | 'already-voided';
+
+export interface VoidInput {
+  /** The payment's fact id: from this device's log, or read from a receipt's QR code. */
+  readonly paymentId: string;
+  readonly reason: VoidBody['reason'];
+  readonly note?: string;
+  readonly agent: User;
+  /** For a payment not taken on this device: what its receipt says. */
+  readonly receipt?: { readonly accountId: string; readonly amountMinor: MinorUnits };
+}
+
+/**
+ * Voids a payment: a new fact that reverses it, never an edit or a delete. A payment of this
+ * device's own is voided from its log, and the balance shown moves back at once; one taken on
+ * another device is voided from what its receipt says, and the hub holds the void until the
+ * payment arrives there.
+ */
+export async function recordVoid(
+  db: GridtallyDatabase,
+  input: VoidInput,
+  deps: DeviceDeps,
+): Promise<Result<StoredFact, VoidError>> {
+  const written = await appendFacts<VoidError>(db, input.agent, deps, async ({ newId }) => {
+    const own = await db.facts.where('id').equals(input.paymentId).first();
+    const target =
+      own?.fact.kind === 'payment'
+        ? { accountId: own.accountId, amountMinor: own.fact.body.amountMinor }
+        : input.receipt;
+    if (!target) return 'payment-not-found';
+    const earlier = await db.facts
+      .where('accountId')
+      .equals(target.accountId)
+      .filter((f) => f.fact.kind === 'void' && f.fact.body.paymentId === input.paymentId)
+      .first();
+    if (earlier) return 'already-voided';
+    const countedByHub =
+      own === undefined ||
+      own.outcome === undefined ||
+      own.reason === undefined ||
+      flagsThatStillApply.has(own.reason);
+    const body: VoidBody = {
+      accountId: target.accountId,
+      paymentId: input.paymentId,
+      amountMinor: target.amountMinor,
+      reason: input.reason,
+      ...(input.note ? { note: input.note } : {}),
+    };
+    return [
+      {
+        id: newId(),
+        fact: { kind: 'void', body },
+        accountId: target.accountId,
+        // Cash goes back only for a payment this device took; the balance moves back only
+        // for a payment the device itself counted.
+        amountMinor: own ? minor(-target.amountMinor) : minor(0),
+        balanceDeltaMinor: own && countedByHub ? target.amountMinor : 0,
       },
-    };
-    const fact = sealFact(unsigned);
-    const record: StoredFact = {
-      seq,
-      id: fact.id,
-      accountId: input.accountId,
-      amountMinor: tender.value.amountMinor,
-      fact,
-      status: 'pending',
-    };
-    await db.facts.add(record);
-    const next: DeviceRecord = {
-      ...head,
-      headSeq: seq,
-      headHash: fact.hash as Sha256Hex,
-      hlc: formatHlc(clock),
-    };
-    await db.settings.put(next);
-    return record;
+    ];
   });
-  return typeof stored === 'string' ? err(stored) : ok(stored);
+  return written.ok ? ok(written.value[0] as StoredFact) : written;
+}
+
+export type ContactEditError = 'account-not-found' | 'unchanged';
+
+/** Corrects one contact field of an account, from the snapshot the agent is looking at. */
+export async function recordContactEdit(
+  db: GridtallyDatabase,
+  input: { accountId: string; field: ContactField; value: string; agent: User },
+  deps: DeviceDeps,
+): Promise<Result<StoredFact, ContactEditError>> {
+  const written = await appendFacts<ContactEditError>(db, input.agent, deps, async ({ newId }) => {
+    const account = await db.accounts.get(input.accountId);
+    if (!account) return 'account-not-found';
+    const value = input.value.trim();
+    const shown = await contactShown(db, account);
+    if (value === shown[input.field] || value.length === 0) return 'unchanged';
+    const body: ContactBody = {
+      accountId: account.id,
+      field: input.field,
+      value,
+      previous: shown[input.field],
+      baseChangeSeq: account.changeSeq,
+    };
+    return [
+      {
+        id: newId(),
+        fact: { kind: 'contact', body },
+        accountId: account.id,
+        amountMinor: minor(0),
+        balanceDeltaMinor: 0,
+      },
+    ];
+  });
+  return written.ok ? ok(written.value[0] as StoredFact) : written;
+}
+
+/** The contact fields as the agent should see them: the hub's, with this device's pending edits on top. */
+export async function contactShown(
+  db: GridtallyDatabase,
+  account: StoredAccount,
+): Promise<Record<ContactField, string>> {
+  const shown: Record<ContactField, string> = {
+    name: account.name,
+    phone: account.phone,
+    address: account.address,
+  };
+  const own = await db.facts.where('accountId').equals(account.id).sortBy('seq');
+  for (const stored of pendingEffects(account, own)) {
+    if (stored.fact.kind === 'contact') shown[stored.fact.body.field] = stored.fact.body.value;
+  }
+  return shown;
+}
+
+export type ReadingError = 'account-not-found' | SpotBillError;
+
+export interface ReadingInput {
+  readonly accountId: string;
+  readonly registerKwh: number;
+  readonly readOn: string;
+  readonly agent: User;
+  /** Also print a bill for the period since the last reading. */
+  readonly bill: boolean;
+}
+
+/** The reading a spot bill starts from: the hub's last, or a later one this device took. */
+async function previousReading(
+  db: GridtallyDatabase,
+  account: StoredAccount,
+): Promise<{ readOn: string; registerKwh: number } | null> {
+  let previous = account.lastReading;
+  const own = await db.facts.where('accountId').equals(account.id).sortBy('seq');
+  for (const stored of pendingEffects(account, own)) {
+    const fact = stored.fact;
+    if (fact.kind === 'reading' && (!previous || fact.body.readOn > previous.readOn))
+      previous = { readOn: fact.body.readOn, registerKwh: fact.body.registerKwh };
+  }
+  return previous;
+}
+
+/**
+ * Records a meter reading and, when asked, the bill for the period since the previous
+ * reading, computed here with the tariff versions the device holds. Both facts are written
+ * in one transaction: a bill never exists without its reading.
+ */
+export async function recordReading(
+  db: GridtallyDatabase,
+  input: ReadingInput,
+  deps: DeviceDeps,
+): Promise<
+  Result<{ reading: StoredFact; bill?: StoredFact; lines?: readonly BillLine[] }, ReadingError>
+> {
+  let lines: readonly BillLine[] | undefined;
+  const written = await appendFacts<ReadingError>(
+    db,
+    input.agent,
+    deps,
+    async ({ head, firstSeq, newId }) => {
+      const account = await db.accounts.get(input.accountId);
+      if (!account) return 'account-not-found';
+      const reading: ReadingBody = {
+        accountId: account.id,
+        meterNumber: account.meterNumber,
+        registerKwh: input.registerKwh,
+        readOn: input.readOn,
+      };
+      const readingDraft: Draft = {
+        id: newId(),
+        fact: { kind: 'reading', body: reading },
+        accountId: account.id,
+        amountMinor: minor(0),
+        balanceDeltaMinor: 0,
+      };
+      if (!input.bill) return [readingDraft];
+      const versions = (await db.tariffs.where('tariffId').equals(account.tariffId).toArray())
+        .map((v) => parseTariff(v.document))
+        .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
+      const draft = draftSpotBill({
+        account,
+        previous: await previousReading(db, account),
+        reading,
+        versions,
+      });
+      if (!draft.ok) return draft.error;
+      lines = draft.value.lines;
+      const body: SpotBillBody = {
+        accountId: account.id,
+        billNumber: billNumber(head.deviceId, firstSeq + 1),
+        readingId: readingDraft.id,
+        period: draft.value.period,
+        kwh: draft.value.kwh,
+        tariffId: draft.value.tariffId,
+        tariffVersion: draft.value.tariffVersion,
+        currency: account.currency,
+        amountMinor: draft.value.amountMinor,
+        carried: [...draft.value.carried],
+        totalMinor: draft.value.totalMinor,
+      };
+      return [
+        readingDraft,
+        {
+          id: newId(),
+          fact: { kind: 'spot-bill', body },
+          accountId: account.id,
+          amountMinor: minor(0),
+          balanceDeltaMinor: draft.value.totalMinor,
+        },
+      ];
+    },
+  );
+  if (!written.ok) return written;
+  const [reading, bill] = written.value as [StoredFact, StoredFact | undefined];
+  return ok(bill && lines ? { reading, bill, lines } : { reading });
+}
+
+export function billNumber(deviceId: string, seq: number): string {
+  return `B-${deviceId.replace(/-/g, '').slice(-6).toUpperCase()}-${String(seq).padStart(6, '0')}`;
 }
 
 /** Whether a new collection would pass a risk cap the hub set (defaults before the first pull). */

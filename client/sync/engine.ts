@@ -284,7 +284,7 @@ export async function applyPullPage(
   newRoute: boolean,
   now: Date,
 ): Promise<void> {
-  await db.transaction('rw', db.accounts, db.facts, db.settings, async () => {
+  await db.transaction('rw', [db.accounts, db.facts, db.settings, db.tariffs], async () => {
     if (newRoute) await db.accounts.clear();
     await db.accounts.bulkPut(
       page.accounts.map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
@@ -294,12 +294,18 @@ export async function applyPullPage(
         .where('id')
         .equals(ack.id)
         .modify((stored) => {
-          if (stored.status === 'pending' || stored.ackChangeSeq === undefined) {
+          // A later change for an acked fact is a held void the hub has now decided.
+          if (
+            stored.status === 'pending' ||
+            stored.ackChangeSeq === undefined ||
+            ack.changeSeq > stored.ackChangeSeq
+          ) {
             stored.status = 'acked';
             stored.ackChangeSeq = ack.changeSeq;
           }
           stored.outcome = ack.outcome;
           if (ack.reason !== undefined) stored.reason = ack.reason;
+          else delete stored.reason;
         });
     }
     await db.settings.put({
@@ -309,6 +315,7 @@ export async function applyPullPage(
       pulledAt: now.toISOString(),
     });
     await db.settings.put({ key: 'caps', ...page.settings });
+    if (page.tariffs.length > 0) await db.tariffs.bulkPut(page.tariffs);
     const progress = await db.settings.get('sync');
     const state = progress?.key === 'sync' ? progress : { key: 'sync' as const };
     const done =

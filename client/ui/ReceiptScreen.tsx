@@ -17,6 +17,7 @@ export function ReceiptScreen({ seq }: { seq: number }) {
   }, [seq]);
   if (!data) return <main class="screen" />;
   const { stored, account, balance } = data;
+  if (stored.fact.kind !== 'payment') return <main class="screen" />;
   const body = stored.fact.body;
   return (
     <main class="screen receipt">

@@ -225,10 +225,111 @@ const paymentsByAccount: Migration = {
   },
 };
 
+/**
+ * The fact kinds beyond payments: voids (compensating, held until their payment arrives),
+ * contact edits (every value kept), meter readings from devices (every reading kept, with a
+ * status), spot bills printed at the door and the differences the hub carries to the next bill.
+ * Tariff versions take a change number so devices pull new ones.
+ */
+const factKinds: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('payments').addColumn('voided_by', 'text').execute();
+    await db.schema
+      .createTable('voids')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('payment_id', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('hlc', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('flag_reason', 'text')
+      .addColumn('reversed_minor', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('voids_payment').on('voids').column('payment_id').execute();
+    await db.schema
+      .createTable('reversals')
+      .addColumn('void_fact_id', 'text', (c) => c.notNull().references('facts.id'))
+      .addColumn('bill_id', 'text', (c) => c.notNull().references('bills.id'))
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('reversals_pk', ['void_fact_id', 'bill_id'])
+      .execute();
+    await db.schema
+      .createTable('contact_edits')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('field', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('previous', 'text', (c) => c.notNull())
+      .addColumn('device_id', 'text', (c) => c.notNull())
+      .addColumn('device_seq', 'integer', (c) => c.notNull())
+      .addColumn('hlc', 'text', (c) => c.notNull())
+      .addColumn('base_change_seq', 'bigint', (c) => c.notNull())
+      .addColumn('change_seq', 'bigint', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .addColumn('flag_reason', 'text')
+      .execute();
+    await db.schema
+      .createIndex('contact_edits_account')
+      .on('contact_edits')
+      .columns(['account_id', 'field'])
+      .execute();
+    await db.schema.alterTable('readings').addColumn('fact_id', 'text').execute();
+    await db.schema
+      .alterTable('readings')
+      .addColumn('status', 'text', (c) => c.notNull().defaultTo('accepted'))
+      .execute();
+    await db.schema.alterTable('readings').addColumn('flag_reason', 'text').execute();
+    await db.schema
+      .alterTable('readings')
+      .addColumn('change_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createTable('spot_bills')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('period_from', 'text', (c) => c.notNull())
+      .addColumn('period_to', 'text', (c) => c.notNull())
+      .addColumn('tariff_id', 'text', (c) => c.notNull())
+      .addColumn('tariff_version', 'integer', (c) => c.notNull())
+      .addColumn('printed_minor', 'bigint', (c) => c.notNull())
+      .addColumn('total_minor', 'bigint', (c) => c.notNull())
+      .addColumn('hub_minor', 'bigint')
+      .addColumn('difference_minor', 'bigint', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('flag_reason', 'text')
+      .execute();
+    await db.schema
+      .createIndex('spot_bills_account')
+      .on('spot_bills')
+      .columns(['account_id', 'period_from'])
+      .execute();
+    await db.schema
+      .createTable('carried')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('source_fact_id', 'text', (c) => c.notNull().references('facts.id'))
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('billed_by', 'text')
+      .execute();
+    await db.schema
+      .createIndex('carried_account')
+      .on('carried')
+      .columns(['account_id', 'billed_by'])
+      .execute();
+    await db.schema
+      .alterTable('tariff_versions')
+      .addColumn('change_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-tariff-versions': tariffVersions,
   '0003-device-enrolment': deviceEnrolment,
   '0004-device-clock-skew': deviceClockSkew,
   '0005-payments-by-account': paymentsByAccount,
+  '0006-fact-kinds': factKinds,
 };

@@ -62,6 +62,7 @@ export interface TariffVersionsTable {
   version: number;
   effective_from: string;
   document: string;
+  change_seq: Generated<number>;
 }
 
 export interface AccountsTable {
@@ -94,6 +95,11 @@ export interface ReadingsTable {
   account_id: string;
   read_on: string;
   register_kwh: number;
+  /** The device fact the reading came in, or null for readings loaded from elsewhere. */
+  fact_id: string | null;
+  status: Generated<'accepted' | 'flagged'>;
+  flag_reason: string | null;
+  change_seq: Generated<number>;
 }
 
 export interface FactsTable {
@@ -108,7 +114,7 @@ export interface FactsTable {
   recorded_at: string;
   document: string;
   received_at: string;
-  outcome: 'accepted' | 'duplicate' | 'flagged';
+  outcome: 'accepted' | 'duplicate' | 'flagged' | 'held';
   flag_reason: string | null;
   change_seq: number;
 }
@@ -125,6 +131,71 @@ export interface PaymentsTable {
   received_at: string;
   status: 'accepted' | 'flagged';
   flag_reason: string | null;
+  /** The void that reversed the payment, if one did. */
+  voided_by: string | null;
+}
+
+export interface VoidsTable {
+  fact_id: string;
+  payment_id: string;
+  account_id: string;
+  amount_minor: number;
+  reason: string;
+  hlc: string;
+  status: 'held' | 'applied' | 'flagged';
+  flag_reason: string | null;
+  /** What the void gave back to the balance: the payment's amount, or 0 if it never counted. */
+  reversed_minor: number;
+}
+
+export interface ReversalsTable {
+  void_fact_id: string;
+  bill_id: string;
+  amount_minor: number;
+}
+
+export interface ContactEditsTable {
+  fact_id: string;
+  account_id: string;
+  field: string;
+  value: string;
+  previous: string;
+  device_id: string;
+  device_seq: number;
+  hlc: string;
+  base_change_seq: number;
+  change_seq: number;
+  received_at: string;
+  flag_reason: string | null;
+}
+
+export interface SpotBillsTable {
+  fact_id: string;
+  account_id: string;
+  period_from: string;
+  period_to: string;
+  tariff_id: string;
+  tariff_version: number;
+  /** The bill's own amount as printed, without carried lines. */
+  printed_minor: number;
+  /** What the customer was told in all, with carried lines. */
+  total_minor: number;
+  /** The amount by the hub's tariff, or null when the hub has no such tariff. */
+  hub_minor: number | null;
+  difference_minor: number;
+  status: 'applied' | 'flagged';
+  flag_reason: string | null;
+}
+
+/** A difference waiting to be billed: from a spot bill the hub computed otherwise, or a correction. */
+export interface CarriedTable {
+  id: string;
+  account_id: string;
+  source_fact_id: string;
+  amount_minor: number;
+  reason: string;
+  /** The spot bill that billed it; null while it waits. */
+  billed_by: string | null;
 }
 
 export interface AllocationsTable {
@@ -160,6 +231,11 @@ export interface Database {
   facts: FactsTable;
   payments: PaymentsTable;
   allocations: AllocationsTable;
+  voids: VoidsTable;
+  reversals: ReversalsTable;
+  contact_edits: ContactEditsTable;
+  spot_bills: SpotBillsTable;
+  carried: CarriedTable;
   counters: CountersTable;
   audit: AuditTable;
 }

@@ -8,26 +8,20 @@
  * the whole batch is refused and nothing is written. A fact that breaks a business rule is
  * stored and flagged, never dropped: money that was taken was taken.
  */
-import type { Selectable, Transaction } from 'kysely';
-import { allocatePayment } from '../../shared/billing.ts';
+import type { Transaction } from 'kysely';
 import { checkChain, type Fact } from '../../shared/facts.ts';
-import { duplicateOf } from '../../shared/conflicts.ts';
-import { canonicalJson, type Sha256Hex } from '../../shared/hash.ts';
-import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
-import { cashPaymentFlag } from '../../shared/payments.ts';
+import type { Sha256Hex } from '../../shared/hash.ts';
 import {
-  flagsThatStillApply,
   PROTOCOL_VERSION,
   type FactOutcome,
-  type FlagReason,
   type PushRequest,
   type PushResponse,
 } from '../../shared/protocol.ts';
 import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import type { Database } from '../store/schema.ts';
-import { openBillsOf } from '../store/bills.ts';
-import { nextCounter, type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import { applyFact, outcomeOf } from './project.ts';
 
 type Trx = Transaction<Database>;
 
@@ -185,161 +179,6 @@ async function refuseReusedIds(trx: Trx, fresh: readonly Fact[]): Promise<void> 
       `Fact id ${reused.id} is already used by another fact.`,
       { id: reused.id },
     );
-}
-
-function outcomeOf(row: {
-  id: string;
-  seq: number;
-  outcome: 'accepted' | 'duplicate' | 'flagged';
-  flag_reason: string | null;
-  change_seq: number;
-}): FactOutcome {
-  const outcome: FactOutcome = {
-    id: row.id,
-    seq: row.seq,
-    outcome: row.outcome,
-    changeSeq: Number(row.change_seq),
-  };
-  if (row.flag_reason !== null) outcome.reason = row.flag_reason as FlagReason;
-  return outcome;
-}
-
-async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOutcome> {
-  const changeSeq = await nextCounter(trx, 'change');
-  const account = await trx
-    .selectFrom('accounts')
-    .selectAll()
-    .where('id', '=', fact.body.accountId)
-    .executeTakeFirst();
-  const reason = paymentFlag(fact, account) ?? (await duplicateFlag(trx, fact));
-  const row = {
-    id: fact.id,
-    seq: fact.seq,
-    outcome:
-      reason === undefined
-        ? ('accepted' as const)
-        : reason === 'possible-duplicate'
-          ? ('duplicate' as const)
-          : ('flagged' as const),
-    flag_reason: reason ?? null,
-    change_seq: changeSeq,
-  };
-  await trx
-    .insertInto('facts')
-    .values({
-      ...row,
-      device_id: fact.deviceId,
-      kind: fact.kind,
-      hash: fact.hash,
-      prev_hash: fact.prevHash,
-      hlc: fact.hlc,
-      agent_id: fact.agentId,
-      recorded_at: fact.recordedAt,
-      document: canonicalJson(fact),
-      received_at: receivedAt.toISOString(),
-    })
-    .execute();
-  await projectPayment(trx, fact, account, reason, changeSeq, receivedAt);
-  return outcomeOf(row);
-}
-
-type AccountRow = Selectable<Database['accounts']>;
-
-/** 'possible-duplicate' when a payment the hub holds looks like this one taken twice. */
-async function duplicateFlag(trx: Trx, fact: Fact): Promise<FlagReason | undefined> {
-  const held = await trx
-    .selectFrom('payments')
-    .innerJoin('facts', 'facts.id', 'payments.fact_id')
-    .select(['payments.fact_id', 'payments.account_id', 'payments.amount_minor', 'facts.hlc'])
-    .where('payments.account_id', '=', fact.body.accountId)
-    .orderBy('payments.received_at', 'desc')
-    .limit(50)
-    .execute();
-  const seen = held.map((row) => ({
-    factId: row.fact_id,
-    accountId: row.account_id,
-    amountMinor: Number(row.amount_minor),
-    hlc: row.hlc,
-  }));
-  const arriving = {
-    factId: fact.id,
-    accountId: fact.body.accountId,
-    amountMinor: fact.body.amountMinor,
-    hlc: fact.hlc,
-  };
-  return duplicateOf(arriving, seen) ? 'possible-duplicate' : undefined;
-}
-
-/** What is wrong with a payment, if anything; the first rule broken names the flag. */
-function paymentFlag(fact: Fact, account: AccountRow | undefined): FlagReason | undefined {
-  if (!account) return 'account-not-found';
-  if (account.currency !== fact.body.currency) return 'currency-mismatch';
-  if (Math.abs(Number(account.balance_minor) - fact.body.amountMinor) > MAX_ABS_MINOR)
-    return 'balance-out-of-range';
-  return cashPaymentFlag(fact.body);
-}
-
-/**
- * Projects a cash payment: it pays the account's oldest open bills and lowers the balance. A
- * payment that breaks a rule is recorded for the supervisor with its reason; it still counts
- * against the balance only under the flags in `flagsThatStillApply`.
- */
-async function projectPayment(
-  trx: Trx,
-  fact: Fact,
-  account: AccountRow | undefined,
-  reason: FlagReason | undefined,
-  changeSeq: number,
-  receivedAt: Date,
-): Promise<void> {
-  const body = fact.body;
-  await trx
-    .insertInto('payments')
-    .values({
-      fact_id: fact.id,
-      account_id: body.accountId,
-      agent_id: fact.agentId,
-      currency: body.currency,
-      amount_minor: body.amountMinor,
-      method: body.method,
-      receipt_number: body.receiptNumber,
-      taken_at: fact.recordedAt,
-      received_at: receivedAt.toISOString(),
-      status: reason === undefined ? 'accepted' : 'flagged',
-      flag_reason: reason ?? null,
-    })
-    .execute();
-  if (!account) return;
-  if (reason !== undefined && !flagsThatStillApply.has(reason)) {
-    // Not applied, but the account still takes this change's number: the device's next
-    // snapshot of it then reaches the ack, and the device stops counting the payment itself.
-    await trx
-      .updateTable('accounts')
-      .set({ change_seq: changeSeq })
-      .where('id', '=', account.id)
-      .execute();
-    return;
-  }
-  const allocation = allocatePayment(await openBillsOf(trx, account.id), body.amountMinor);
-  for (const part of allocation.allocations) {
-    await trx
-      .updateTable('bills')
-      .set((eb) => ({ paid_minor: eb('paid_minor', '+', part.amountMinor) }))
-      .where('id', '=', part.billId)
-      .execute();
-    await trx
-      .insertInto('allocations')
-      .values({ payment_fact_id: fact.id, bill_id: part.billId, amount_minor: part.amountMinor })
-      .execute();
-  }
-  await trx
-    .updateTable('accounts')
-    .set({
-      balance_minor: minor(Number(account.balance_minor) - body.amountMinor),
-      change_seq: changeSeq,
-    })
-    .where('id', '=', account.id)
-    .execute();
 }
 
 async function auditConflict(

@@ -65,9 +65,34 @@ export async function pullChanges(
         currency: row.currency as CurrencyCode,
         balanceMinor: minor(Number(row.balance_minor)),
         openBills: await openBillsOf(trx, row.id),
+        tariffId: row.tariff_id,
+        lastReading: await lastReadingOf(trx, row.id),
+        carried: (
+          await trx
+            .selectFrom('carried')
+            .select(['id', 'amount_minor'])
+            .where('account_id', '=', row.id)
+            .where('billed_by', 'is', null)
+            .orderBy('id')
+            .execute()
+        ).map((c) => ({ sourceId: c.id, amountMinor: minor(Number(c.amount_minor)) })),
         changeSeq: Number(row.change_seq),
       });
     }
+    const tariffs = await trx
+      .selectFrom('tariff_versions')
+      .select(['tariff_id', 'version', 'effective_from', 'document'])
+      .where('tariff_id', 'in', (eb) =>
+        eb.selectFrom('accounts').select('tariff_id').distinct().where('route_id', '=', routeId),
+      )
+      .where((eb) =>
+        request.cursor === 0
+          ? eb.lit(true)
+          : eb.and([eb('change_seq', '>', request.cursor), eb('change_seq', '<=', cursor)]),
+      )
+      .orderBy('tariff_id')
+      .orderBy('version')
+      .execute();
     const acks = await trx
       .selectFrom('facts')
       .select(['id', 'seq', 'change_seq', 'outcome', 'flag_reason'])
@@ -86,10 +111,33 @@ export async function pullChanges(
         outcome: ack.outcome,
         ...(ack.flag_reason === null ? {} : { reason: ack.flag_reason as FlagReason }),
       })),
+      tariffs: tariffs.map((t) => ({
+        tariffId: t.tariff_id,
+        version: t.version,
+        effectiveFrom: t.effective_from.slice(0, 10),
+        document: JSON.parse(t.document) as unknown,
+      })),
       cursor: Math.max(cursor, request.cursor),
       hasMore,
       remaining,
       settings,
     });
   });
+}
+
+/** The meter's latest reading that is not flagged: where the next spot bill starts. */
+async function lastReadingOf(
+  trx: Parameters<Parameters<Store['transaction']>[0]>[0],
+  accountId: string,
+): Promise<AccountSnapshot['lastReading']> {
+  const row = await trx
+    .selectFrom('readings')
+    .select(['read_on', 'register_kwh'])
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'accepted')
+    .orderBy('read_on', 'desc')
+    .orderBy('change_seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { readOn: row.read_on, registerKwh: row.register_kwh } : null;
 }

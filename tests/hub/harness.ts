@@ -15,7 +15,18 @@ import { openSqliteStore } from '../../hub/store/sqlite.ts';
 import type { Store } from '../../hub/store/store.ts';
 import type { SignInResponse } from '../../shared/api.ts';
 import { formatHlc } from '../../shared/clock.ts';
-import { sealFact, type CashPaymentBody, type Fact } from '../../shared/facts.ts';
+import {
+  sealFact,
+  type CashPaymentBody,
+  type ContactBody,
+  type Fact,
+  type FactKind,
+  type FactOf,
+  type ReadingBody,
+  type SpotBillBody,
+  type UnsignedFactOf,
+  type VoidBody,
+} from '../../shared/facts.ts';
 import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
 import { minor } from '../../shared/money.ts';
 import { PROTOCOL_VERSION, type PullRequest, type PushRequest } from '../../shared/protocol.ts';
@@ -135,9 +146,50 @@ export class DeviceChain {
   /** A cash payment; unless told otherwise, tendered is the amount and the change nothing. */
   payment(
     body: Pick<CashPaymentBody, 'accountId' | 'amountMinor'> & Partial<CashPaymentBody>,
-  ): Fact {
+  ): FactOf<'payment'> {
+    return this.append('payment', {
+      currency: 'KES',
+      method: 'cash',
+      tenderedMinor: body.amountMinor,
+      changeMinor: minor(0),
+      receiptNumber: `R-${this.deviceId.slice(-6)}-${this.headSeq + 1}`,
+      ...body,
+    });
+  }
+
+  /** A void of `payment` (its account and amount unless told otherwise). */
+  voidOf(
+    payment: Pick<FactOf<'payment'>, 'id' | 'body'>,
+    body: Partial<VoidBody> = {},
+  ): FactOf<'void'> {
+    return this.append('void', {
+      accountId: payment.body.accountId,
+      paymentId: payment.id,
+      amountMinor: payment.body.amountMinor,
+      reason: 'wrong-account',
+      ...body,
+    });
+  }
+
+  contact(body: ContactBody): FactOf<'contact'> {
+    return this.append('contact', body);
+  }
+
+  reading(body: ReadingBody): FactOf<'reading'> {
+    return this.append('reading', body);
+  }
+
+  spotBill(body: SpotBillBody): FactOf<'spot-bill'> {
+    return this.append('spot-bill', body);
+  }
+
+  /** Any fact, `minutesLater` after the previous one by this device's clock (one by default). */
+  append<K extends FactKind>(
+    kind: K,
+    body: UnsignedFactOf<K>['body'],
+    recordedMs = DEVICE_START_MS + (this.headSeq + 1) * 60_000,
+  ): FactOf<K> {
     const seq = this.headSeq + 1;
-    const recordedMs = DEVICE_START_MS + seq * 60_000;
     const fact = sealFact({
       id: UUID.fromFieldsV7(
         recordedMs,
@@ -151,16 +203,9 @@ export class DeviceChain {
       hlc: formatHlc({ wallMs: recordedMs, counter: 0, node: this.deviceId }),
       agentId: this.agentId,
       recordedAt: new Date(recordedMs).toISOString(),
-      kind: 'payment',
-      body: {
-        currency: 'KES',
-        method: 'cash',
-        tenderedMinor: body.amountMinor,
-        changeMinor: minor(0),
-        receiptNumber: `R-${this.deviceId.slice(-6)}-${seq}`,
-        ...body,
-      },
-    });
+      kind,
+      body,
+    } as unknown as UnsignedFactOf<K>) as unknown as FactOf<K>;
     this.facts.push(fact);
     this.headSeq = seq;
     this.headHash = fact.hash as Sha256Hex;

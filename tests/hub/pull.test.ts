@@ -157,6 +157,7 @@ describe('pulling a route', () => {
         formatVersion: 1,
         accounts: [],
         acks: [],
+        tariffs: [],
         cursor,
         hasMore: false,
         remaining: 0,

@@ -20,6 +20,7 @@ import {
   withoutHash,
   type CashPaymentBody,
   type Fact,
+  type FactOf,
   type UnsignedFact,
 } from '../../shared/facts.ts';
 import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
@@ -56,7 +57,7 @@ function buildChain(
   bodies: readonly CashPaymentBody[],
   salt = 0,
   head = EMPTY_CHAIN,
-): Fact[] {
+): FactOf<'payment'>[] {
   let seq = head.seq;
   let prevHash = head.hash;
   return bodies.map((body) => {
@@ -148,7 +149,7 @@ describe('a damaged chain', () => {
   test('a fact whose body was changed after sealing is refused as fact-hash-mismatch at its seq', () => {
     fc.assert(
       fc.property(chainAndIndexArb, fc.integer({ min: 1, max: 500 }), ([facts, index], extra) => {
-        const original = facts[index] as Fact;
+        const original = facts[index] as FactOf<'payment'>;
         const tampered: Fact = {
           ...original,
           body: { ...original.body, amountMinor: minor(original.body.amountMinor + extra) },

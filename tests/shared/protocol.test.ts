@@ -14,11 +14,11 @@ import {
   accountSnapshotSchema,
   deviceBalance,
   MAX_FACTS_PER_PUSH,
-  pendingPayments,
+  pendingEffects,
   pullRequestSchema,
   pushRequestSchema,
   type AccountSnapshot,
-  type OwnPayment,
+  type OwnEffect,
 } from '../../shared/protocol.ts';
 
 const DEVICE = '019b8b74-1800-70de-8000-10010000d0d1';
@@ -35,14 +35,22 @@ function snapshot(id: string, balanceMinor: number, changeSeq: number): AccountS
     currency: 'KES',
     balanceMinor: minor(balanceMinor),
     openBills: [],
+    tariffId: 'demo-domestic',
+    lastReading: null,
+    carried: [],
     changeSeq,
   };
 }
 
 const accountIdArb = fc.constantFrom('acc-0001', 'acc-0002', 'acc-0003');
-const ownPaymentArb: fc.Arbitrary<OwnPayment> = fc.record({
+/** Payments lower the balance, voids and printed bills raise it, readings and edits do nothing. */
+const ownPaymentArb: fc.Arbitrary<OwnEffect> = fc.record({
   accountId: accountIdArb,
-  amountMinor: fc.integer({ min: 1, max: 5_000_000 }).map(minor),
+  balanceDeltaMinor: fc.oneof(
+    fc.integer({ min: -5_000_000, max: -1 }),
+    fc.integer({ min: 1, max: 5_000_000 }),
+    fc.constant(0),
+  ),
   ackChangeSeq: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }),
 });
 const snapshotArb = fc
@@ -53,20 +61,20 @@ const snapshotArb = fc
   })
   .map(({ id, balance, changeSeq }) => snapshot(id, balance, changeSeq));
 
-/** The rule in plain arithmetic: subtract each own payment on this account not yet in the snapshot. */
-function modelBalance(account: AccountSnapshot, own: readonly OwnPayment[]): number {
+/** The rule in plain arithmetic: add each own fact's effect on this account not yet in the snapshot. */
+function modelBalance(account: AccountSnapshot, own: readonly OwnEffect[]): number {
   let balance: number = account.balanceMinor;
   for (const payment of own) {
     if (payment.accountId !== account.id) continue;
     const inSnapshot =
       payment.ackChangeSeq !== undefined && payment.ackChangeSeq <= account.changeSeq;
-    if (!inSnapshot) balance -= payment.amountMinor;
+    if (!inSnapshot) balance += payment.balanceDeltaMinor;
   }
   return balance;
 }
 
 describe('deviceBalance', () => {
-  test('equals the snapshot balance less own payments not acknowledged or acknowledged after the snapshot', () => {
+  test('equals the snapshot balance plus the effects of own facts not acknowledged or acknowledged after the snapshot', () => {
     fc.assert(
       fc.property(snapshotArb, fc.array(ownPaymentArb, { maxLength: 20 }), (account, own) => {
         expect(deviceBalance(account, own)).toBe(modelBalance(account, own));
@@ -74,13 +82,13 @@ describe('deviceBalance', () => {
     );
   });
 
-  test('payments on other accounts change nothing', () => {
+  test('facts on other accounts change nothing', () => {
     fc.assert(
       fc.property(snapshotArb, fc.array(ownPaymentArb, { maxLength: 20 }), (account, own) => {
         const mine = own.filter((payment) => payment.accountId === account.id);
         expect(deviceBalance(account, own)).toBe(deviceBalance(account, mine));
         expect(
-          pendingPayments(account, own).every((payment) => payment.accountId === account.id),
+          pendingEffects(account, own).every((payment) => payment.accountId === account.id),
         ).toBe(true);
       }),
     );
@@ -109,22 +117,22 @@ describe('deviceBalance', () => {
 
   test('hand-worked: one unacknowledged, one acknowledged later, one already included, one on another account', () => {
     const account = snapshot('acc-0005', 465_225, 210);
-    const own: OwnPayment[] = [
-      { accountId: 'acc-0005', amountMinor: minor(12_345) },
-      { accountId: 'acc-0005', amountMinor: minor(20_000), ackChangeSeq: 212 },
-      { accountId: 'acc-0005', amountMinor: minor(7_777), ackChangeSeq: 209 },
-      { accountId: 'acc-0007', amountMinor: minor(50_500) },
+    const own: OwnEffect[] = [
+      { accountId: 'acc-0005', balanceDeltaMinor: -12_345 },
+      { accountId: 'acc-0005', balanceDeltaMinor: -20_000, ackChangeSeq: 212 },
+      { accountId: 'acc-0005', balanceDeltaMinor: -7_777, ackChangeSeq: 209 },
+      { accountId: 'acc-0007', balanceDeltaMinor: -50_500 },
     ];
     expect(deviceBalance(account, own)).toBe(465_225 - 12_345 - 20_000);
-    expect(pendingPayments(account, own).map((payment) => payment.amountMinor)).toEqual([
-      12_345, 20_000,
+    expect(pendingEffects(account, own).map((payment) => payment.balanceDeltaMinor)).toEqual([
+      -12_345, -20_000,
     ]);
   });
 
   test('payments beyond what is owed show as credit, a negative balance', () => {
     expect(
       deviceBalance(snapshot('acc-0009', 3_000, 15), [
-        { accountId: 'acc-0009', amountMinor: minor(4_250) },
+        { accountId: 'acc-0009', balanceDeltaMinor: -4_250 },
       ]),
     ).toBe(-1_250);
   });
