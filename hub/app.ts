@@ -14,6 +14,8 @@ import { errorBody, handleError } from './http/errors.ts';
 import type { AppEnv, HubDeps } from './http/context.ts';
 import { registerDeviceRoutes } from './devices/routes.ts';
 import { registerQuoteRoutes } from './quote/routes.ts';
+import { registerReviewRoutes } from './review/routes.ts';
+import { registerTariffRoutes } from './tariffs/routes.ts';
 import { registerSyncRoutes } from './sync/routes.ts';
 
 export interface AppOptions {
@@ -51,6 +53,8 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerCollectionRoutes(app);
   registerQuoteRoutes(app);
   registerDeviceRoutes(app);
+  registerTariffRoutes(app);
+  registerReviewRoutes(app);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -56,6 +56,8 @@ export const collectionSchema = z.object({
   method: z.enum(['cash']),
   status: z.enum(['accepted', 'flagged']),
   flagReason: z.string().nullable(),
+  /** The void that reversed this payment, if one did; the payment stays listed. */
+  voidedBy: z.string().nullable(),
   takenAt: z.iso.datetime(),
   receivedAt: z.iso.datetime(),
 });
@@ -121,3 +123,34 @@ export const quoteRequestSchema = z
     message: 'give either a tariff or a tariffId',
     path: ['tariff'],
   });
+
+/** A fact the hub flagged or holds, for a supervisor to look at; nothing resolves it silently. */
+export const flaggedFactSchema = z.object({
+  factId: uuidSchema,
+  kind: z.string(),
+  outcome: z.enum(['accepted', 'duplicate', 'flagged', 'held']),
+  /** The flag: the fact's own, or one a later fact put on it (a reading found to be the odd one). */
+  reason: z.string().nullable(),
+  accountId: z.string(),
+  accountNumber: z.string().nullable(),
+  customerName: z.string().nullable(),
+  deviceId: uuidSchema,
+  agentName: z.string(),
+  recordedAt: z.iso.datetime(),
+  receivedAt: z.iso.datetime(),
+  /** The fact's body as the device sent it: the evidence. */
+  body: z.record(z.string(), z.unknown()),
+});
+
+export type FlaggedFact = z.infer<typeof flaggedFactSchema>;
+
+export const flagsResponseSchema = z.object({ flags: z.array(flaggedFactSchema) });
+export type FlagsResponse = z.infer<typeof flagsResponseSchema>;
+
+/** A new version of a tariff, as a supervisor publishes it. */
+export const publishTariffResponseSchema = z.object({
+  tariffId: z.string(),
+  version: z.number().int(),
+  effectiveFrom: z.iso.date(),
+  changeSeq: z.number().int(),
+});

@@ -14,7 +14,7 @@ export interface AccountView {
   readonly account: StoredAccount;
   readonly balanceMinor: MinorUnits;
   readonly openBills: readonly Bill[];
-  readonly unsyncedPayments: readonly StoredFact[];
+  readonly unsynced: readonly StoredFact[];
   readonly payments: readonly StoredFact[];
   /** Name, phone and address with this device's pending corrections. */
   readonly contact: Record<ContactField, string>;
@@ -56,7 +56,7 @@ export async function accountView(
     account,
     balanceMinor: deviceBalance(account, own),
     openBills: openBills(bills),
-    unsyncedPayments: own.filter((fact) => fact.status === 'pending'),
+    unsynced: own.filter((fact) => fact.status === 'pending'),
     payments: own.filter((fact) => fact.kind === 'payment'),
     contact: await contactShown(db, account),
     voided,

@@ -1,13 +1,15 @@
 /**
- * One customer: what is owed and which bills are open, as the device knows it, and the cash
- * payment form. The payment is stored on the device before anything else happens; the
- * receipt follows at once, online or not.
+ * One customer: what is owed and which bills are open, as the device knows it; the cash
+ * payment form; the payments this tablet took, each of which can be voided; the meter reading
+ * with its bill; and the contact fields, each of which can be corrected. Everything is stored
+ * on the device before anything else happens; the receipt follows at once, online or not.
  */
 import { useState } from 'preact/hooks';
 import { formatAmount, minor, parseAmount, ZERO, type MinorUnits } from '../../shared/money.ts';
 import { cashTender } from '../../shared/payments.ts';
 import { outstanding } from '../../shared/billing.ts';
 import { accountView } from '../db/accounts.ts';
+import { ContactCard, MeterReadingForm, OwnPayments } from './AccountActions.tsx';
 import { browserDeps, recordCashPayment } from '../db/facts.ts';
 import { useApp, useText } from './context.ts';
 import { money } from './format.ts';
@@ -25,25 +27,22 @@ export function AccountScreen({ accountId }: { accountId: string }) {
         ← {t('back')}
       </button>
       <section class="card">
-        <h2 data-testid="customer-name">{account.name}</h2>
+        <h2 data-testid="customer-name">{view.contact.name}</h2>
         <dl class="facts">
           <dt>{t('accountNumber')}</dt>
           <dd>{account.accountNumber}</dd>
           <dt>{t('meter')}</dt>
           <dd>{account.meterNumber}</dd>
-          <dt>{t('phone')}</dt>
-          <dd>{account.phone}</dd>
         </dl>
-        <p class="address">{account.address}</p>
         <p class="balance">
           <span>{balanceMinor >= 0 ? t('balanceOwed') : t('credit')}</span>
           <strong data-testid="balance">
             {money(balanceMinor >= 0 ? balanceMinor : minor(-balanceMinor), account.currency)}
           </strong>
         </p>
-        {view.unsyncedPayments.length > 0 && (
+        {view.unsynced.length > 0 && (
           <p class="pending-note">
-            {view.unsyncedPayments.length} {t('unsynced')}
+            {view.unsynced.length} {t('unsynced')}
           </p>
         )}
       </section>
@@ -79,6 +78,9 @@ export function AccountScreen({ accountId }: { accountId: string }) {
         currency={account.currency}
         suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
       />
+      <OwnPayments view={view} />
+      <MeterReadingForm view={view} />
+      <ContactCard view={view} />
     </main>
   );
 }

@@ -12,6 +12,7 @@ import type { SyncScheduler } from '../sync/scheduler.ts';
 import { AccountScreen } from './AccountScreen.tsx';
 import { CollectionsScreen } from './CollectionsScreen.tsx';
 import { DevicesScreen } from './DevicesScreen.tsx';
+import { FlagsScreen } from './FlagsScreen.tsx';
 import { AppContext, type AppContextValue, type Screen } from './context.ts';
 import { useLiveQuery } from './live.ts';
 import { errorText, translate, type Language } from './messages.ts';
@@ -25,6 +26,12 @@ export interface AppProps {
   readonly makeScheduler: (onReport: (report: SyncReport) => void) => SyncScheduler;
   readonly updateReady: (() => void) | undefined;
 }
+
+const SUPERVISOR_SCREENS = [
+  { name: 'collections' },
+  { name: 'flags' },
+  { name: 'devices' },
+] as const satisfies readonly Screen[];
 
 function initialLanguage(): Language {
   const saved = localStorage.getItem('gridtally.language');
@@ -106,16 +113,14 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
           {session.user.role === 'agent' && <SyncBadge />}
           {session.user.role === 'supervisor' && (
             <nav class="tabs-top">
-              {(['collections', 'devices'] as const).map((name) => (
+              {SUPERVISOR_SCREENS.map((tab) => (
                 <button
                   type="button"
-                  key={name}
-                  class={screen.name === name ? 'active' : ''}
-                  onClick={() =>
-                    setScreen(name === 'devices' ? { name: 'devices' } : { name: 'collections' })
-                  }
+                  key={tab.name}
+                  class={screen.name === tab.name ? 'active' : ''}
+                  onClick={() => setScreen(tab)}
                 >
-                  {t(name)}
+                  {t(tab.name)}
                 </button>
               ))}
             </nav>
@@ -155,6 +160,7 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
       {session && screen.name === 'receipt' && <ReceiptScreen seq={screen.seq} />}
       {session && screen.name === 'collections' && <CollectionsScreen />}
       {session && screen.name === 'devices' && <DevicesScreen />}
+      {session && screen.name === 'flags' && <FlagsScreen />}
     </AppContext.Provider>
   );
 }

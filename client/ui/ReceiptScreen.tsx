@@ -1,6 +1,18 @@
-/** The receipt of a payment just recorded, shown at once; it says whether it has synced. */
+/**
+ * What the agent hands the customer for a fact just recorded, shown at once, online or not:
+ * a receipt for a payment (with its reference as a QR code, so a void elsewhere can name it),
+ * a bill printed at the door (line by line, by the same engine the hub uses), or a void slip.
+ * Each says whether it has synced.
+ */
+import QRCode from 'qrcode';
+import { useEffect, useState } from 'preact/hooks';
+import type { FactOf } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
+import { computeBill } from '../../shared/tariff/engine.ts';
+import { parseTariff } from '../../shared/tariff/validate.ts';
+import type { StoredAccount, StoredFact } from '../db/database.ts';
+import { VoidForm } from './AccountActions.tsx';
 import { useApp, useText } from './context.ts';
 import { dateTime, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
@@ -13,54 +25,225 @@ export function ReceiptScreen({ seq }: { seq: number }) {
     if (!stored) return undefined;
     const account = await app.db.accounts.get(stored.accountId);
     const own = await app.db.facts.where('accountId').equals(stored.accountId).toArray();
-    return { stored, account, balance: account ? deviceBalance(account, own) : undefined };
+    const voidedBy = own.find(
+      (other) => other.fact.kind === 'void' && other.fact.body.paymentId === stored.id,
+    );
+    return {
+      stored,
+      account,
+      voidedBy,
+      balance: account ? deviceBalance(account, own) : undefined,
+    };
   }, [seq]);
   if (!data) return <main class="screen" />;
   const { stored, account, balance } = data;
-  if (stored.fact.kind !== 'payment') return <main class="screen" />;
-  const body = stored.fact.body;
+  const fact = stored.fact;
   return (
     <main class="screen receipt">
-      <section class="card paper" data-testid="receipt">
-        <h2>{t('receipt')}</h2>
-        <dl class="facts">
-          <dt>{t('receiptNumber')}</dt>
-          <dd data-testid="receipt-number">{body.receiptNumber}</dd>
-          <dt>{t('customer')}</dt>
-          <dd>{account?.name ?? body.accountId}</dd>
-          <dt>{t('accountNumber')}</dt>
-          <dd>{account?.accountNumber ?? body.accountId}</dd>
-          <dt>{t('method')}</dt>
-          <dd>{t('cash')}</dd>
-          <dt>{t('amountPaid')}</dt>
-          <dd data-testid="receipt-amount">{money(body.amountMinor, body.currency)}</dd>
-          <dt>{t('tendered')}</dt>
-          <dd>{money(body.tenderedMinor, body.currency)}</dd>
-          <dt>{t('change')}</dt>
-          <dd>{money(body.changeMinor, body.currency)}</dd>
-          {balance !== undefined && (
-            <>
-              <dt>{balance >= 0 ? t('balanceAfter') : t('creditAfter')}</dt>
-              <dd data-testid="receipt-balance">
-                {money(balance >= 0 ? balance : minor(-balance), body.currency)}
-              </dd>
-            </>
-          )}
-          <dt>{t('takenBy')}</dt>
-          <dd>{app.session?.user.displayName ?? stored.fact.agentId}</dd>
-          <dt>{t('takenAt')}</dt>
-          <dd>{dateTime(stored.fact.recordedAt, app.language)}</dd>
-        </dl>
-        <p
-          class={stored.status === 'acked' ? 'sync-state synced' : 'sync-state pending'}
-          data-testid="receipt-sync"
-        >
-          {stored.status === 'acked' ? t('syncSynced') : t('syncPending')}
-        </p>
-      </section>
+      {fact.kind === 'payment' && (
+        <PaymentReceipt stored={stored} fact={fact} account={account} balance={balance} />
+      )}
+      {fact.kind === 'spot-bill' && <BillReceipt stored={stored} fact={fact} account={account} />}
+      {fact.kind === 'void' && <VoidSlip stored={stored} fact={fact} account={account} />}
+      {fact.kind === 'payment' &&
+        (data.voidedBy ? (
+          <p class="voided-note" data-testid="voided-note">
+            {t('voided')} ·{' '}
+            <button
+              type="button"
+              class="link"
+              onClick={() => app.go({ name: 'receipt', seq: data.voidedBy?.seq ?? seq })}
+            >
+              {t('voidSlip')}
+            </button>
+          </p>
+        ) : (
+          <VoidForm payment={stored} />
+        ))}
       <button type="button" class="primary" onClick={() => app.go({ name: 'search' })}>
         {t('newCustomer')}
       </button>
     </main>
+  );
+}
+
+function SyncLine({ stored }: { stored: StoredFact }) {
+  const { t } = useText();
+  const state =
+    stored.status !== 'acked' ? 'pending' : stored.outcome === 'held' ? 'held' : 'synced';
+  return (
+    <p class={`sync-state ${state}`} data-testid="receipt-sync">
+      {state === 'pending' ? t('syncPending') : state === 'held' ? t('held') : t('syncSynced')}
+    </p>
+  );
+}
+
+function Qr({ text }: { text: string }) {
+  const [svg, setSvg] = useState<string | undefined>();
+  useEffect(() => {
+    void QRCode.toString(text, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }).then(setSvg);
+  }, [text]);
+  return svg ? <div class="qr small" dangerouslySetInnerHTML={{ __html: svg }} /> : null;
+}
+
+function PaymentReceipt({
+  stored,
+  fact,
+  account,
+  balance,
+}: {
+  stored: StoredFact;
+  fact: FactOf<'payment'>;
+  account: StoredAccount | undefined;
+  balance: number | undefined;
+}) {
+  const app = useApp();
+  const { t } = useText();
+  const body = fact.body;
+  return (
+    <section class="card paper" data-testid="receipt">
+      <h2>{t('receipt')}</h2>
+      <dl class="facts">
+        <dt>{t('receiptNumber')}</dt>
+        <dd data-testid="receipt-number">{body.receiptNumber}</dd>
+        <dt>{t('customer')}</dt>
+        <dd>{account?.name ?? body.accountId}</dd>
+        <dt>{t('accountNumber')}</dt>
+        <dd>{account?.accountNumber ?? body.accountId}</dd>
+        <dt>{t('method')}</dt>
+        <dd>{t('cash')}</dd>
+        <dt>{t('amountPaid')}</dt>
+        <dd data-testid="receipt-amount">{money(body.amountMinor, body.currency)}</dd>
+        <dt>{t('tendered')}</dt>
+        <dd>{money(body.tenderedMinor, body.currency)}</dd>
+        <dt>{t('change')}</dt>
+        <dd>{money(body.changeMinor, body.currency)}</dd>
+        {balance !== undefined && (
+          <>
+            <dt>{balance >= 0 ? t('balanceAfter') : t('creditAfter')}</dt>
+            <dd data-testid="receipt-balance">{money(minor(Math.abs(balance)), body.currency)}</dd>
+          </>
+        )}
+        <dt>{t('takenBy')}</dt>
+        <dd>{app.session?.user.displayName ?? fact.agentId}</dd>
+        <dt>{t('takenAt')}</dt>
+        <dd>{dateTime(fact.recordedAt, app.language)}</dd>
+      </dl>
+      <div class="reference">
+        <Qr text={fact.id} />
+        <small data-testid="payment-reference">
+          {t('reference')}: {fact.id}
+        </small>
+      </div>
+      <SyncLine stored={stored} />
+    </section>
+  );
+}
+
+function BillReceipt({
+  stored,
+  fact,
+  account,
+}: {
+  stored: StoredFact;
+  fact: FactOf<'spot-bill'>;
+  account: StoredAccount | undefined;
+}) {
+  const app = useApp();
+  const { t } = useText();
+  const body = fact.body;
+  const lines = useLiveQuery(async () => {
+    const versions = (await app.db.tariffs.where('tariffId').equals(body.tariffId).toArray())
+      .filter((v) => v.version <= body.tariffVersion)
+      .map((v) => parseTariff(v.document))
+      .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
+    const bill = computeBill(versions, { period: body.period, kwh: body.kwh });
+    return bill.ok ? bill.value.lines : [];
+  }, [fact.id]);
+  return (
+    <section class="card paper" data-testid="bill">
+      <h2>{t('bill')}</h2>
+      <dl class="facts">
+        <dt>{t('billNumber')}</dt>
+        <dd data-testid="bill-number">{body.billNumber}</dd>
+        <dt>{t('customer')}</dt>
+        <dd>{account?.name ?? body.accountId}</dd>
+        <dt>{t('accountNumber')}</dt>
+        <dd>{account?.accountNumber ?? body.accountId}</dd>
+        <dt>{t('period')}</dt>
+        <dd>
+          {body.period.from} – {body.period.to}
+        </dd>
+        <dt>{t('usage')}</dt>
+        <dd data-testid="bill-kwh">{body.kwh} kWh</dd>
+        <dt>{t('tariffVersion')}</dt>
+        <dd>
+          {body.tariffId} v{body.tariffVersion}
+        </dd>
+      </dl>
+      <table class="bill-lines">
+        <tbody>
+          {(lines ?? []).map((line) => (
+            <tr key={line.id}>
+              <td>{line.label}</td>
+              <td class="num">{money(line.amountMinor, body.currency)}</td>
+            </tr>
+          ))}
+          {body.carried.map((item) => (
+            <tr key={item.sourceId} data-testid="bill-carried">
+              <td>{t('carriedLine')}</td>
+              <td class="num">{money(item.amountMinor, body.currency)}</td>
+            </tr>
+          ))}
+          <tr class="total">
+            <th>{t('billTotal')}</th>
+            <th class="num" data-testid="bill-total">
+              {money(body.totalMinor, body.currency)}
+            </th>
+          </tr>
+        </tbody>
+      </table>
+      <p class="muted">
+        {t('takenBy')}: {app.session?.user.displayName ?? fact.agentId} ·{' '}
+        {dateTime(fact.recordedAt, app.language)}
+      </p>
+      <SyncLine stored={stored} />
+    </section>
+  );
+}
+
+function VoidSlip({
+  stored,
+  fact,
+  account,
+}: {
+  stored: StoredFact;
+  fact: FactOf<'void'>;
+  account: StoredAccount | undefined;
+}) {
+  const app = useApp();
+  const { t } = useText();
+  const body = fact.body;
+  return (
+    <section class="card paper" data-testid="void-slip">
+      <h2>{t('voidSlip')}</h2>
+      <dl class="facts">
+        <dt>{t('voidOf')}</dt>
+        <dd data-testid="void-of">{body.paymentId}</dd>
+        <dt>{t('customer')}</dt>
+        <dd>{account?.name ?? body.accountId}</dd>
+        <dt>{t('amount')}</dt>
+        <dd data-testid="void-amount">
+          {account ? money(body.amountMinor, account.currency) : body.amountMinor}
+        </dd>
+        <dt>{t('voidReason')}</dt>
+        <dd>{t(`reason.${body.reason}`)}</dd>
+        <dt>{t('takenBy')}</dt>
+        <dd>{app.session?.user.displayName ?? fact.agentId}</dd>
+        <dt>{t('takenAt')}</dt>
+        <dd>{dateTime(fact.recordedAt, app.language)}</dd>
+      </dl>
+      <SyncLine stored={stored} />
+    </section>
   );
 }

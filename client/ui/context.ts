@@ -10,6 +10,7 @@ export type Screen =
   | { name: 'account'; accountId: string }
   | { name: 'receipt'; seq: number }
   | { name: 'collections' }
+  | { name: 'flags' }
   | { name: 'devices' };
 
 export interface AppContextValue {

@@ -56,6 +56,7 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
         'payments.method',
         'payments.status',
         'payments.flag_reason',
+        'payments.voided_by',
         'payments.taken_at',
         'payments.received_at',
       ])
@@ -74,6 +75,7 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'cash',
       status: row.status,
       flagReason: row.flag_reason,
+      voidedBy: row.voided_by,
       takenAt: row.taken_at,
       receivedAt: row.received_at,
     }));
@@ -85,6 +87,7 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
         eb.fn.countAll<number>().as('count'),
       ])
       .where('status', '=', 'accepted')
+      .where('voided_by', 'is', null)
       .groupBy('currency')
       .orderBy('currency')
       .execute();

@@ -1,0 +1,368 @@
+/**
+ * What an agent can record about a customer besides a payment: a correction of a contact
+ * field, a meter reading with the bill printed at the door, and a void of a payment. Each is
+ * a new fact on the device, written before anything else happens; nothing is edited or deleted.
+ */
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import {
+  contactFields,
+  voidReasons,
+  type ContactField,
+  type VoidBody,
+} from '../../shared/facts.ts';
+import { parseAmount, type CurrencyCode } from '../../shared/money.ts';
+import type { AccountView } from '../db/accounts.ts';
+import type { StoredFact } from '../db/database.ts';
+import { browserDeps, recordContactEdit, recordReading, recordVoid } from '../db/facts.ts';
+import { useApp, useText } from './context.ts';
+import { money } from './format.ts';
+import type { MessageKey } from './messages.ts';
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function ErrorLine({ error }: { error: string | undefined }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  );
+}
+
+/** Name, phone and address as the agent should see them, each with a way to correct it. */
+export function ContactCard({ view }: { view: AccountView }) {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [editing, setEditing] = useState<ContactField | undefined>();
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const pendingFields = new Set(
+    view.unsynced.flatMap((stored) =>
+      stored.fact.kind === 'contact' ? [stored.fact.body.field] : [],
+    ),
+  );
+
+  async function save(event: Event) {
+    event.preventDefault();
+    const session = app.session;
+    if (!session || !editing) return setError(errorOf('not-signed-in'));
+    const result = await recordContactEdit(
+      app.db,
+      { accountId: view.account.id, field: editing, value, agent: session.user },
+      browserDeps,
+    );
+    if (!result.ok) return setError(errorOf(result.error));
+    setEditing(undefined);
+    setError(undefined);
+    app.requestSync();
+  }
+
+  return (
+    <section class="card contact" data-testid="contact">
+      <dl class="facts">
+        {contactFields.map((field) => (
+          <Fragment key={field}>
+            <dt>{t(field)}</dt>
+            <dd data-testid={`contact-${field}`}>
+              {view.contact[field]}
+              {pendingFields.has(field) && (
+                <span class="pending-tag" title={t('editPending')}>
+                  {' '}
+                  ●
+                </span>
+              )}{' '}
+              <button
+                type="button"
+                class="link small"
+                data-testid={`edit-${field}`}
+                onClick={() => {
+                  setEditing(field);
+                  setValue(view.contact[field]);
+                  setError(undefined);
+                }}
+              >
+                {t('edit')}
+              </button>
+            </dd>
+          </Fragment>
+        ))}
+      </dl>
+      {editing && (
+        <form class="inline-form" onSubmit={save}>
+          <label>
+            {t(editing)}
+            <input
+              name="contact-value"
+              value={value}
+              onInput={(e) => setValue(e.currentTarget.value)}
+              required
+            />
+          </label>
+          <button type="submit" class="primary">
+            {t('save')}
+          </button>
+          <button type="button" class="link" onClick={() => setEditing(undefined)}>
+            {t('cancel')}
+          </button>
+        </form>
+      )}
+      <ErrorLine error={error} />
+    </section>
+  );
+}
+
+/** A meter reading, and the bill for the period since the last one, printed at the door. */
+export function MeterReadingForm({ view }: { view: AccountView }) {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [register, setRegister] = useState('');
+  const [readOn, setReadOn] = useState(today());
+  const [bill, setBill] = useState(view.account.lastReading !== null);
+  const [error, setError] = useState<string | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const session = app.session;
+    if (!session) return setError(errorOf('not-signed-in'));
+    const kwh = Number(register);
+    if (!/^\d{1,9}$/.test(register.trim()) || !Number.isSafeInteger(kwh))
+      return setError(errorOf('reading-not-a-number'));
+    const result = await recordReading(
+      app.db,
+      { accountId: view.account.id, registerKwh: kwh, readOn, agent: session.user, bill },
+      browserDeps,
+    );
+    if (!result.ok) return setError(errorOf(result.error));
+    setError(undefined);
+    app.requestSync();
+    if (result.value.bill) app.go({ name: 'receipt', seq: result.value.bill.seq });
+    else {
+      setRegister('');
+      setNotice(t('readingRecorded'));
+    }
+  }
+
+  const last = view.account.lastReading;
+  return (
+    <form class="card reading" onSubmit={submit} data-testid="reading-form">
+      <h3>{t('readMeter')}</h3>
+      {last && (
+        <p class="muted" data-testid="last-reading">
+          {t('lastReading')}: {last.registerKwh} kWh · {last.readOn}
+        </p>
+      )}
+      <label>
+        {t('registerKwh')}
+        <input
+          name="register"
+          inputMode="numeric"
+          value={register}
+          onInput={(e) => setRegister(e.currentTarget.value)}
+          required
+        />
+      </label>
+      <label>
+        {t('readOn')}
+        <input
+          name="read-on"
+          type="date"
+          value={readOn}
+          onInput={(e) => setReadOn(e.currentTarget.value)}
+          required
+        />
+      </label>
+      <label class="check">
+        <input
+          name="print-bill"
+          type="checkbox"
+          checked={bill}
+          onChange={(e) => setBill(e.currentTarget.checked)}
+        />
+        {t('printBill')}
+      </label>
+      <ErrorLine error={error} />
+      {notice && <p class="notice">{notice}</p>}
+      <button type="submit">{t('recordReading')}</button>
+    </form>
+  );
+}
+
+function statusOf(stored: StoredFact, voided: ReadonlySet<string>): MessageKey {
+  if (voided.has(stored.id)) return 'voided';
+  return stored.status === 'acked' ? 'syncSynced' : 'syncPending';
+}
+
+/** The payments this tablet took for the customer, each of which can be voided once. */
+export function OwnPayments({ view }: { view: AccountView }) {
+  const app = useApp();
+  const { t } = useText();
+  if (view.payments.length === 0) return null;
+  return (
+    <section class="card own-payments">
+      <h3>{t('paymentsHere')}</h3>
+      <ul class="plain">
+        {view.payments.map((stored) =>
+          stored.fact.kind === 'payment' ? (
+            <li key={stored.id} data-testid="own-payment">
+              <button
+                type="button"
+                class="link"
+                onClick={() => app.go({ name: 'receipt', seq: stored.seq })}
+              >
+                {stored.fact.body.receiptNumber}
+              </button>{' '}
+              {money(stored.fact.body.amountMinor, stored.fact.body.currency)} ·{' '}
+              <span class={voidedClass(stored, view.voided)}>
+                {t(statusOf(stored, view.voided))}
+              </span>
+            </li>
+          ) : null,
+        )}
+      </ul>
+      <VoidOtherForm accountId={view.account.id} currency={view.account.currency} />
+    </section>
+  );
+}
+
+function voidedClass(stored: StoredFact, voided: ReadonlySet<string>): string {
+  return voided.has(stored.id) ? 'voided' : stored.status;
+}
+
+/** Voids a payment of this tablet's own: the reason, then the void is recorded. */
+export function VoidForm({ payment }: { payment: StoredFact }) {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState<VoidBody['reason']>('wrong-account');
+  const [error, setError] = useState<string | undefined>();
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const session = app.session;
+    if (!session) return setError(errorOf('not-signed-in'));
+    const result = await recordVoid(
+      app.db,
+      { paymentId: payment.id, reason, agent: session.user },
+      browserDeps,
+    );
+    if (!result.ok) return setError(errorOf(result.error));
+    app.requestSync();
+    app.go({ name: 'receipt', seq: result.value.seq });
+  }
+
+  if (!open)
+    return (
+      <button type="button" class="danger" data-testid="void-open" onClick={() => setOpen(true)}>
+        {t('voidThis')}
+      </button>
+    );
+  return (
+    <form class="card void" onSubmit={submit} data-testid="void-form">
+      <ReasonSelect value={reason} onChange={setReason} />
+      <ErrorLine error={error} />
+      <button type="submit" class="danger">
+        {t('confirmVoid')}
+      </button>
+      <button type="button" class="link" onClick={() => setOpen(false)}>
+        {t('cancel')}
+      </button>
+    </form>
+  );
+}
+
+function ReasonSelect({
+  value,
+  onChange,
+}: {
+  value: VoidBody['reason'];
+  onChange: (reason: VoidBody['reason']) => void;
+}) {
+  const { t } = useText();
+  return (
+    <label>
+      {t('voidReason')}
+      <select
+        name="void-reason"
+        value={value}
+        onChange={(e) => onChange(e.currentTarget.value as VoidBody['reason'])}
+      >
+        {voidReasons.map((reason) => (
+          <option key={reason} value={reason}>
+            {t(`reason.${reason}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/**
+ * Voids a payment taken on another tablet, from what its receipt says: its reference (the QR
+ * code) and amount. The hub holds the void until that payment reaches it.
+ */
+function VoidOtherForm({ accountId, currency }: { accountId: string; currency: CurrencyCode }) {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [reference, setReference] = useState('');
+  const [amountText, setAmountText] = useState('');
+  const [reason, setReason] = useState<VoidBody['reason']>('entered-twice');
+  const [error, setError] = useState<string | undefined>();
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const session = app.session;
+    if (!session) return setError(errorOf('not-signed-in'));
+    const amount = parseAmount(amountText, currency);
+    if (!amount.ok) return setError(errorOf(amount.error));
+    const result = await recordVoid(
+      app.db,
+      {
+        paymentId: reference.trim().toLowerCase(),
+        reason,
+        agent: session.user,
+        receipt: { accountId, amountMinor: amount.value },
+      },
+      browserDeps,
+    );
+    if (!result.ok) return setError(errorOf(result.error));
+    app.requestSync();
+    app.go({ name: 'receipt', seq: result.value.seq });
+  }
+
+  return (
+    <details class="void-other">
+      <summary>{t('voidOther')}</summary>
+      <form onSubmit={submit}>
+        <label>
+          {t('paymentReference')}
+          <input
+            name="payment-reference"
+            value={reference}
+            pattern="[0-9a-fA-F-]{36}"
+            onInput={(e) => setReference(e.currentTarget.value)}
+            required
+          />
+        </label>
+        <label>
+          {t('receiptAmount')} ({currency})
+          <input
+            name="receipt-amount"
+            inputMode="decimal"
+            value={amountText}
+            onInput={(e) => setAmountText(e.currentTarget.value)}
+            required
+          />
+        </label>
+        <ReasonSelect value={reason} onChange={setReason} />
+        <ErrorLine error={error} />
+        <button type="submit" class="danger">
+          {t('confirmVoid')}
+        </button>
+      </form>
+    </details>
+  );
+}

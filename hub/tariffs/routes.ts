@@ -1,0 +1,125 @@
+/**
+ * Publishing a new version of a tariff. Versions are never edited: a change of rates is a new
+ * version with a later effective date. It takes a change number, so every device whose route
+ * uses the tariff pulls it with its next sync; a bill printed at the door with the older
+ * version is then recomputed by the hub and the difference carried (docs/sync-protocol.md).
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { errorResponseSchema, publishTariffResponseSchema } from '../../shared/api.ts';
+import { parseTariff } from '../../shared/tariff/validate.ts';
+import { requireRole } from '../auth/middleware.ts';
+import { HubError } from '../http/errors.ts';
+import type { AppEnv } from '../http/context.ts';
+import { nextCounter } from '../store/store.ts';
+
+const publishRoute = createRoute({
+  method: 'post',
+  path: '/api/tariffs/{tariffId}/versions',
+  summary: 'Publish the next version of a tariff',
+  middleware: [requireRole('supervisor')] as const,
+  request: {
+    params: z.object({ tariffId: z.string().min(1).max(64) }),
+    body: { content: { 'application/json': { schema: z.unknown() } }, required: true },
+  },
+  responses: {
+    201: {
+      description: 'Published',
+      content: { 'application/json': { schema: publishTariffResponseSchema } },
+    },
+    400: {
+      description: 'Invalid tariff',
+      content: { 'application/json': { schema: errorResponseSchema } },
+    },
+    404: {
+      description: 'No such tariff',
+      content: { 'application/json': { schema: errorResponseSchema } },
+    },
+    409: {
+      description: 'Not the next version',
+      content: { 'application/json': { schema: errorResponseSchema } },
+    },
+  },
+});
+
+export function registerTariffRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(publishRoute, async (c) => {
+    const { tariffId } = c.req.valid('param');
+    const parsed = parseTariff(await c.req.json());
+    if (!parsed.ok) {
+      const first = parsed.error[0];
+      throw new HubError(
+        400,
+        'invalid-tariff',
+        `The tariff is invalid: ${first?.field}: ${first?.message}`,
+        parsed.error,
+      );
+    }
+    const tariff = parsed.value;
+    const { store, now } = c.get('deps');
+    const published = await store.transaction(async (trx) => {
+      const known = await trx
+        .selectFrom('tariffs')
+        .select(['id', 'currency'])
+        .where('id', '=', tariffId)
+        .executeTakeFirst();
+      if (!known)
+        throw new HubError(404, 'tariff-not-found', `No tariff has the id "${tariffId}".`);
+      if (tariff.id !== tariffId || tariff.currency !== known.currency)
+        throw new HubError(
+          400,
+          'invalid-tariff',
+          `The document must be tariff "${tariffId}" in ${known.currency}.`,
+        );
+      const latest = await trx
+        .selectFrom('tariff_versions')
+        .select(['version', 'effective_from'])
+        .where('tariff_id', '=', tariffId)
+        .orderBy('version', 'desc')
+        .executeTakeFirst();
+      const expected = (latest?.version ?? 0) + 1;
+      if (tariff.version !== expected)
+        throw new HubError(
+          409,
+          'tariff-version-conflict',
+          `The next version of "${tariffId}" is ${expected}, not ${tariff.version}.`,
+          { expectedVersion: expected },
+        );
+      if (latest && tariff.effectiveFrom <= latest.effective_from.slice(0, 10))
+        throw new HubError(
+          409,
+          'tariff-version-conflict',
+          `Version ${tariff.version} must take effect after ${latest.effective_from.slice(0, 10)}.`,
+        );
+      const changeSeq = await nextCounter(trx, 'change');
+      await trx
+        .insertInto('tariff_versions')
+        .values({
+          tariff_id: tariffId,
+          version: tariff.version,
+          effective_from: tariff.effectiveFrom,
+          document: JSON.stringify(await c.req.json()),
+          change_seq: changeSeq,
+        })
+        .execute();
+      await trx
+        .insertInto('audit')
+        .values({
+          at: now().toISOString(),
+          actor: `user:${c.get('user').userId}`,
+          action: 'tariff-version-published',
+          detail: JSON.stringify({ tariffId, version: tariff.version }),
+        })
+        .execute();
+      return { changeSeq };
+    });
+    return c.json(
+      {
+        tariffId,
+        version: tariff.version,
+        effectiveFrom: tariff.effectiveFrom,
+        changeSeq: published.changeSeq,
+      },
+      201,
+    );
+  });
+}
