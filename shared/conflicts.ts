@@ -4,6 +4,7 @@
  * supervisor is told when they look like one payment taken twice.
  */
 import { compareHlc, parseHlc, type Hlc } from './clock.ts';
+import { DEFAULT_REGISTER_DIGITS, registerUsage } from './readings.ts';
 
 export interface PaymentSeen {
   readonly factId: string;
@@ -146,6 +147,9 @@ function stampOrder(a: ContactEdit, b: ContactEdit): number {
   if (sa && sb) {
     const byStamp = compareHlc(sa, sb);
     if (byStamp !== 0) return byStamp;
+  } else if (sa || sb) {
+    // An unreadable stamp orders before every readable one, so the order stays total.
+    return sa ? 1 : -1;
   }
   return a.factId < b.factId ? -1 : a.factId > b.factId ? 1 : 0;
 }
@@ -203,10 +207,11 @@ function dayNumber(date: string): number {
 /**
  * The flag an arriving reading gets, given the meter's other readings (seeded and arrived).
  * Anchors are unflagged readings more than READING_WINDOW_DAYS before it. A reading below the
- * last anchor went backwards. Otherwise, among the unflagged readings within the window and the
- * arriving one, the reading nearest the value the anchors' daily rate predicts is kept (the
- * first to arrive when there is no rate); the arriving one is flagged when it is not that one
- * and differs from it by more than READING_TOLERANCE_KWH. Readings already held keep their
+ * last anchor went backwards, unless the register plausibly rolled over. Otherwise, among the
+ * unflagged readings within the window and the arriving one, the reading nearest the value the
+ * anchors' daily rate predicts is kept (the first to arrive when there is no rate); the
+ * arriving one is flagged when it is not that one and differs from it by more than
+ * READING_TOLERANCE_KWH. Readings already held keep their
  * state: `heldToFlag` names those the arriving reading shows to be the odd one.
  */
 export function readingFlag(
@@ -220,14 +225,22 @@ export function readingFlag(
       a.readOn < b.readOn ? -1 : a.readOn > b.readOn ? 1 : a.changeSeq - b.changeSeq,
     );
   const last = anchors.at(-1);
-  if (last && arriving.registerKwh < last.registerKwh)
+  if (
+    last &&
+    arriving.registerKwh < last.registerKwh &&
+    !registerUsage({
+      from: last.registerKwh,
+      to: arriving.registerKwh,
+      digits: DEFAULT_REGISTER_DIGITS,
+    }).ok
+  )
     return { flag: 'reading-went-backwards', heldToFlag: [] };
   const rivals = others.filter(
     (r) => !r.flagged && Math.abs(dayNumber(r.readOn) - day) <= READING_WINDOW_DAYS,
   );
-  const disagreeing = rivals.filter(
-    (r) => Math.abs(r.registerKwh - arriving.registerKwh) > READING_TOLERANCE_KWH,
-  );
+  const apart = (a: ReadingSeen, b: ReadingSeen): boolean =>
+    Math.abs(a.registerKwh - b.registerKwh) > READING_TOLERANCE_KWH;
+  const disagreeing = rivals.filter((r) => apart(r, arriving));
   if (disagreeing.length === 0) return { heldToFlag: [] };
   const before = anchors.at(-2);
   const rate =
@@ -242,12 +255,12 @@ export function readingFlag(
             (last.registerKwh + rate * (dayNumber(r.readOn) - dayNumber(last.readOn))),
         )
       : 0;
-  const candidates = [...disagreeing, arriving].sort(
+  const candidates = [...rivals, arriving].sort(
     (a, b) => misfit(a) - misfit(b) || a.changeSeq - b.changeSeq || (a.id < b.id ? -1 : 1),
   );
-  const kept = candidates[0];
+  const kept = candidates[0] ?? arriving;
   if (kept === arriving) return { heldToFlag: disagreeing.map((r) => r.id) };
-  return { flag: 'competing-reading', heldToFlag: [] };
+  return apart(kept, arriving) ? { flag: 'competing-reading', heldToFlag: [] } : { heldToFlag: [] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -106,7 +106,10 @@ const factHeader = {
   deviceId: uuid,
   seq: z.number().int().min(1),
   prevHash: sha256,
-  hlc: z.string().min(1).max(80),
+  hlc: z
+    .string()
+    .max(80)
+    .regex(/^\d{15}-[0-9a-f]{4}-.+$/, 'must be a hybrid clock stamp (wallMs-counter-node)'),
   agentId: z.string().min(1).max(64),
   /** The device's wall clock when the fact was recorded, as ISO 8601; evidence, not order. */
   recordedAt: z.iso.datetime(),

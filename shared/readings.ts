@@ -8,6 +8,9 @@
 import { err, ok, type Result } from './result.ts';
 import { parseKwh, wh, type Wh } from './tariff/decimal.ts';
 
+/** Register digits assumed for meters whose digits the hub does not record. */
+export const DEFAULT_REGISTER_DIGITS = 6;
+
 export type ReadingError =
   'reading-not-a-number' | 'reading-went-backwards' | 'digits-out-of-range';
 

@@ -5,14 +5,11 @@
  */
 import type { AccountSnapshot } from './protocol.ts';
 import { add, minor, type MinorUnits } from './money.ts';
-import { registerUsage, type ReadingError } from './readings.ts';
+import { DEFAULT_REGISTER_DIGITS, registerUsage, type ReadingError } from './readings.ts';
 import { err, ok, type Result } from './result.ts';
 import { computeBill } from './tariff/engine.ts';
 import type { BillLine } from './tariff/lines.ts';
 import type { Tariff } from './tariff/schema.ts';
-
-/** Register digits assumed for meters whose digits the hub does not record. */
-export const DEFAULT_REGISTER_DIGITS = 6;
 
 export type SpotBillError =
   | ReadingError
@@ -57,7 +54,8 @@ export function draftSpotBill(input: SpotBillInput): Result<SpotBillDraft, SpotB
   const inEffect = input.versions.filter(
     (v) => v.id === input.account.tariffId && v.effectiveFrom < period.to,
   );
-  if (inEffect.length === 0) return err('no-tariff-on-device');
+  // A version must be in effect from the period's first day, or part of it has no price.
+  if (!inEffect.some((v) => v.effectiveFrom <= period.from)) return err('no-tariff-on-device');
   const kwh = Math.round(usage.value.wh / 1000);
   const bill = computeBill(inEffect, { period, kwh });
   if (!bill.ok) return err('bill-not-computed');

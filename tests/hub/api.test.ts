@@ -79,6 +79,7 @@ describe('health and the API description', () => {
     expect(operations.sort()).toEqual([
       'get /api/collections',
       'get /api/devices',
+      'get /api/flags',
       'get /api/health',
       'post /api/auth/agent',
       'post /api/auth/supervisor',
@@ -89,6 +90,7 @@ describe('health and the API description', () => {
       'post /api/sync/pull',
       'post /api/sync/push',
       'post /api/sync/upload',
+      'post /api/tariffs/{tariffId}/versions',
     ]);
   });
 
