@@ -200,29 +200,30 @@ function statusOf(stored: StoredFact, voided: ReadonlySet<string>): MessageKey {
 export function OwnPayments({ view }: { view: AccountView }) {
   const app = useApp();
   const { t } = useText();
-  if (view.payments.length === 0) return null;
   return (
     <section class="card own-payments">
-      <h3>{t('paymentsHere')}</h3>
-      <ul class="plain">
-        {view.payments.map((stored) =>
-          stored.fact.kind === 'payment' ? (
-            <li key={stored.id} data-testid="own-payment">
-              <button
-                type="button"
-                class="link"
-                onClick={() => app.go({ name: 'receipt', seq: stored.seq })}
-              >
-                {stored.fact.body.receiptNumber}
-              </button>{' '}
-              {money(stored.fact.body.amountMinor, stored.fact.body.currency)} ·{' '}
-              <span class={voidedClass(stored, view.voided)}>
-                {t(statusOf(stored, view.voided))}
-              </span>
-            </li>
-          ) : null,
-        )}
-      </ul>
+      {view.payments.length > 0 && <h3>{t('paymentsHere')}</h3>}
+      {view.payments.length > 0 && (
+        <ul class="plain">
+          {view.payments.map((stored) =>
+            stored.fact.kind === 'payment' ? (
+              <li key={stored.id} data-testid="own-payment">
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => app.go({ name: 'receipt', seq: stored.seq })}
+                >
+                  {stored.fact.body.receiptNumber}
+                </button>{' '}
+                {money(stored.fact.body.amountMinor, stored.fact.body.currency)} ·{' '}
+                <span class={voidedClass(stored, view.voided)}>
+                  {t(statusOf(stored, view.voided))}
+                </span>
+              </li>
+            ) : null,
+          )}
+        </ul>
+      )}
       <VoidOtherForm accountId={view.account.id} currency={view.account.currency} />
     </section>
   );
