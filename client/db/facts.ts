@@ -307,17 +307,25 @@ export interface ReadingInput {
   readonly bill: boolean;
 }
 
-/** The reading a spot bill starts from: the hub's last, or a later one this device took. */
+/**
+ * The reading a bill printed here starts from: where the hub's last bill ended, or where a
+ * later bill printed on this device ended (the reading it was printed from).
+ */
 async function previousReading(
   db: GridtallyDatabase,
   account: StoredAccount,
 ): Promise<{ readOn: string; registerKwh: number } | null> {
   let previous = account.lastReading;
   const own = await db.facts.where('accountId').equals(account.id).sortBy('seq');
+  const readings = new Map(
+    own.flatMap((stored) => (stored.fact.kind === 'reading' ? [[stored.id, stored.fact]] : [])),
+  );
   for (const stored of pendingEffects(account, own)) {
     const fact = stored.fact;
-    if (fact.kind === 'reading' && (!previous || fact.body.readOn > previous.readOn))
-      previous = { readOn: fact.body.readOn, registerKwh: fact.body.registerKwh };
+    if (fact.kind !== 'spot-bill') continue;
+    const reading = readings.get(fact.body.readingId);
+    if (reading && (!previous || reading.body.readOn > previous.readOn))
+      previous = { readOn: reading.body.readOn, registerKwh: reading.body.registerKwh };
   }
   return previous;
 }

@@ -33,10 +33,13 @@ export async function ingestPush(
   const facts = [...request.facts].sort((a, b) => a.seq - b.seq);
   try {
     return await store.transaction(async (trx) => {
+      // Pushes of one device take turns: on PostgreSQL, where hub processes write at once, the
+      // device's row is locked until this push commits (SQLite runs one transaction at a time).
       const device = await trx
         .selectFrom('devices')
         .selectAll()
         .where('id', '=', request.deviceId)
+        .$if(store.engine === 'postgres', (query) => query.forUpdate())
         .executeTakeFirst();
       if (!device || device.public_key === null) {
         throw new HubError(

@@ -3,9 +3,10 @@
  * first, with their open bills, and the acknowledgements of this device's facts in the same
  * range. Read in one transaction, so the cursor returned matches what was read.
  *
- * On this store every change takes the next number of one counter inside the writing
- * transaction, and transactions commit one at a time, so change numbers are in commit order
- * and a cursor can never pass a change that commits later.
+ * Every change takes the next number of one counter inside its writing transaction and holds
+ * the counter's lock until it commits, so change numbers are in commit order on every engine;
+ * the page and its cursor are read in one snapshot, so a cursor can never pass a change that
+ * commits later.
  */
 import { minor } from '../../shared/money.ts';
 import type {
@@ -27,7 +28,7 @@ export async function pullChanges(
   settings: DeviceSettings = DEFAULT_DEVICE_SETTINGS,
 ): Promise<PullResponse> {
   const limit = request.limit ?? MAX_ACCOUNTS_PER_PULL;
-  return store.transaction(async (trx) => {
+  return store.readTransaction(async (trx) => {
     const rows = await trx
       .selectFrom('accounts')
       .selectAll()
@@ -125,16 +126,32 @@ export async function pullChanges(
   });
 }
 
-/** The meter's latest reading that is not flagged: where the next spot bill starts. */
+/**
+ * Where the next bill printed at the door starts: the meter's latest reading not flagged, on or
+ * before the end of the account's last bill (a reading after it was not billed, or its bill was
+ * refused, and the next bill must cover those days too). With no bill yet, the latest reading.
+ */
 async function lastReadingOf(
   trx: Parameters<Parameters<Store['transaction']>[0]>[0],
   accountId: string,
 ): Promise<AccountSnapshot['lastReading']> {
+  const bills = await trx
+    .selectFrom('bills')
+    .select(['period', 'issued_on'])
+    .where('account_id', '=', accountId)
+    .execute();
+  const billedTo = bills
+    .map((bill) => (bill.period.includes('/') ? (bill.period.split('/')[1] ?? '') : bill.issued_on))
+    .reduce<string | undefined>(
+      (latest, end) => (latest === undefined || end > latest ? end : latest),
+      undefined,
+    );
   const row = await trx
     .selectFrom('readings')
     .select(['read_on', 'register_kwh'])
     .where('account_id', '=', accountId)
     .where('status', '=', 'accepted')
+    .$if(billedTo !== undefined, (query) => query.where('read_on', '<=', billedTo as string))
     .orderBy('read_on', 'desc')
     .orderBy('change_seq', 'desc')
     .limit(1)
