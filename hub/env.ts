@@ -8,6 +8,13 @@ import { DEFAULT_DEVICE_SETTINGS } from '../shared/risk.ts';
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** postgres://… to run on PostgreSQL (several hub processes may share it); unset: SQLite. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /** Connections each hub process keeps to PostgreSQL. */
+  HUB_PG_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   HUB_STATIC_DIR: z.string().min(1).default('./dist/client'),
   HUB_DEMO: z.enum(['seed-when-empty', 'off']).default('seed-when-empty'),

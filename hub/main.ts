@@ -10,12 +10,18 @@ import { createApp } from './app.ts';
 import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
 import { issueEnrolmentCode } from './devices/enrolment.ts';
 import { readEnv } from './env.ts';
+import { openPostgresStore } from './store/postgres.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 
 async function main(): Promise<void> {
   const env = readEnv(process.env);
   const file = join(env.HUB_DATA_DIR, 'gridtally.sqlite');
-  const store = await openSqliteStore(file);
+  const store = env.DATABASE_URL
+    ? await openPostgresStore(env.DATABASE_URL, { poolSize: env.HUB_PG_POOL_SIZE })
+    : await openSqliteStore(file);
+  const where = env.DATABASE_URL
+    ? `PostgreSQL at ${redactPassword(env.DATABASE_URL)}`
+    : `SQLite at ${file}`;
   if (env.HUB_DEMO === 'seed-when-empty' && (await isEmpty(store))) {
     await seedDemo(store, new Date());
     console.log('[hub] seeded the demo deployment into an empty store');
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
     staticDir ? { staticDir } : {},
   );
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-    console.log(`[hub] Gridtally hub on http://localhost:${info.port} (store: SQLite at ${file})`);
+    console.log(`[hub] Gridtally hub on http://localhost:${info.port} (store: ${where})`);
     printSignIns(demoCodes);
   });
   const stop = () => {
@@ -54,6 +60,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function redactPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 function printSignIns(demoCodes: readonly string[]): void {

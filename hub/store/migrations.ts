@@ -1,11 +1,13 @@
 /**
  * Forward-only schema migrations, written with Kysely's schema builder so that one set serves
- * SQLite now and PostgreSQL later. A migration is never edited once it has shipped; a change
- * is a new migration.
+ * SQLite and PostgreSQL. A migration is never edited once it has shipped; a change is a new
+ * migration. Where the engines differ in a column's type (an auto-numbered key), the migration
+ * asks which engine it runs on; the SQL SQLite runs is the SQL it always ran.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import type { Engine } from './store.ts';
 
-const initial: Migration = {
+const initial = (engine: Engine): Migration => ({
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('routes')
@@ -155,14 +157,18 @@ const initial: Migration = {
       .execute();
     await db.schema
       .createTable('audit')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .$call((table) =>
+        engine === 'postgres'
+          ? table.addColumn('id', 'serial', (c) => c.primaryKey())
+          : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
+      )
       .addColumn('at', 'text', (c) => c.notNull())
       .addColumn('actor', 'text', (c) => c.notNull())
       .addColumn('action', 'text', (c) => c.notNull())
       .addColumn('detail', 'text', (c) => c.notNull())
       .execute();
   },
-};
+});
 
 /** Tariffs keep every version, each with its effective date, so a bill across a change can prorate. */
 const tariffVersions: Migration = {
@@ -325,11 +331,16 @@ const factKinds: Migration = {
   },
 };
 
-export const migrations: Record<string, Migration> = {
-  '0001-initial': initial,
+const migrations = (engine: Engine): Record<string, Migration> => ({
+  '0001-initial': initial(engine),
   '0002-tariff-versions': tariffVersions,
   '0003-device-enrolment': deviceEnrolment,
   '0004-device-clock-skew': deviceClockSkew,
   '0005-payments-by-account': paymentsByAccount,
   '0006-fact-kinds': factKinds,
-};
+});
+
+/** Every migration, in order, for the engine they will run on. */
+export function migrationsFor(engine: Engine): Record<string, Migration> {
+  return migrations(engine);
+}

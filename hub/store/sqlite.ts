@@ -19,11 +19,15 @@ export async function openSqliteStore(file: string): Promise<Store> {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-  await migrate(db);
+  await migrate(db, 'sqlite');
   return {
     engine: 'sqlite',
     db,
     transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(work);
+    },
+    // One connection, one transaction at a time: every transaction reads one snapshot.
+    readTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(work);
     },
     async close() {

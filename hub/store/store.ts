@@ -4,10 +4,10 @@
  * written with Kysely so that adding an engine means adding a dialect, not rewriting queries.
  */
 import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { migrations } from './migrations.ts';
+import { migrationsFor } from './migrations.ts';
 import type { Database } from './schema.ts';
 
-export type Engine = 'sqlite';
+export type Engine = 'sqlite' | 'postgres';
 
 export interface Store {
   readonly engine: Engine;
@@ -17,6 +17,11 @@ export interface Store {
    * consistent state.
    */
   transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` reading one snapshot of the store from its first statement to its last, so a
+   * page and its cursor describe the same moment (REPEATABLE READ on PostgreSQL).
+   */
+  readTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -25,34 +30,52 @@ export class SchemaTooNewError extends Error {
 }
 
 /** Brings the schema up to date; refuses a database migrated by a newer hub. */
-export async function migrate(db: Kysely<Database>): Promise<void> {
+export async function migrate(db: Kysely<Database>, engine: Engine): Promise<void> {
+  const migrations = migrationsFor(engine);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
   });
   const known = new Set(Object.keys(migrations));
-  const applied = await migrator.getMigrations();
-  const unknown = applied.filter((m) => m.executedAt !== undefined && !known.has(m.name));
-  if (unknown.length > 0) {
-    throw new SchemaTooNewError(
-      `the database has migrations this hub does not know: ${unknown.map((m) => m.name).join(', ')}`,
-    );
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (tables.some((table) => table.name === 'kysely_migration')) {
+    const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    const unknown = applied.rows.map((row) => row.name).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new SchemaTooNewError(
+        `the database has migrations this hub does not know: ${unknown.sort().join(', ')}; ` +
+          'it was migrated by a newer hub. Run that version, or restore a backup this version made.',
+      );
+    }
   }
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }
 
-/** Takes the next number of a named counter inside a write transaction. */
+/**
+ * Takes the next number of a named counter inside a write transaction. The update locks the
+ * counter's row until the transaction ends, so on PostgreSQL too no other transaction can take
+ * a number before this one commits or rolls back: numbers are taken in commit order, and a
+ * cursor that has seen number n has seen every change numbered below it.
+ */
 export async function nextCounter(trx: Transaction<Database>, name: string): Promise<number> {
-  const row = await trx
-    .updateTable('counters')
-    .set({ value: sql<number>`value + 1` })
-    .where('name', '=', name)
-    .returning('value')
-    .executeTakeFirst();
+  const bump = () =>
+    trx
+      .updateTable('counters')
+      .set({ value: sql<number>`value + 1` })
+      .where('name', '=', name)
+      .returning('value')
+      .executeTakeFirst();
+  const row = await bump();
   if (row) return Number(row.value);
-  await trx.insertInto('counters').values({ name, value: 1 }).execute();
-  return 1;
+  await trx
+    .insertInto('counters')
+    .values({ name, value: 0 })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const created = await bump();
+  if (!created) throw new Error(`counter ${name} could not be created`);
+  return Number(created.value);
 }
 
 export async function currentCounter(db: Kysely<Database>, name: string): Promise<number> {

@@ -48,9 +48,12 @@ export interface Hub {
   readonly advanceClock: (ms: number) => void;
 }
 
-/** A seeded hub on a fresh in-memory SQLite store, with a clock that steps one second a read. */
-export async function openHub(): Promise<Hub> {
-  const store = await openSqliteStore(':memory:');
+/**
+ * A seeded hub with a clock that steps one second a read, on a fresh in-memory SQLite store
+ * unless a test hands in another (an empty PostgreSQL database, for the store contract).
+ */
+export async function openHub(given?: Store): Promise<Hub> {
+  const store = given ?? (await openSqliteStore(':memory:'));
   await seedDemo(store, HUB_START);
   await enrolTablet(store, TABLET_A, HUB_START);
   await enrolTablet(store, TABLET_B, HUB_START);
