@@ -10,11 +10,22 @@ import { createApp } from './app.ts';
 import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
 import { issueEnrolmentCode } from './devices/enrolment.ts';
 import { readEnv } from './env.ts';
+import { COMMANDS, isCommand, runCommand } from './ops/cli.ts';
 import { openPostgresStore } from './store/postgres.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 
 async function main(): Promise<void> {
   const env = readEnv(process.env);
+  const [command, ...args] = process.argv.slice(2);
+  if (isCommand(command)) {
+    process.exitCode = await runCommand(command, args, env, process.env.HUB_BACKUP_KEY);
+    return;
+  }
+  if (command !== undefined) {
+    console.error(`unknown command "${command}"; the commands are: ${COMMANDS.join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
   const file = join(env.HUB_DATA_DIR, 'gridtally.sqlite');
   const store = env.DATABASE_URL
     ? await openPostgresStore(env.DATABASE_URL, { poolSize: env.HUB_PG_POOL_SIZE })

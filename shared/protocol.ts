@@ -175,6 +175,12 @@ export const pullResponseSchema = z.object({
   accounts: z.array(accountSnapshotSchema),
   /** This device's facts whose effects landed after the cursor: acks a lost push reply missed. */
   acks: z.array(factAckSchema),
+  /** The hub store's history: another epoch than the device last saw means the hub was
+   * restored from a backup, and the device pulls again from 0. */
+  epoch: z.string().min(1).max(64),
+  /** The highest seq of this device's facts the hub holds: a device holding acknowledged
+   * facts above it sends them again (the hub forgot them in a restore). */
+  deviceHeadSeq: z.number().int().min(0),
   /** Tariff versions of the route's tariffs published after the cursor (all of them at 0). */
   tariffs: z.array(tariffVersionSchema),
   cursor: z.number().int(),
@@ -197,6 +203,8 @@ export function pullPageChecksum(page: PullPage): string {
     formatVersion: page.formatVersion,
     accounts: page.accounts,
     acks: page.acks,
+    epoch: page.epoch,
+    deviceHeadSeq: page.deviceHeadSeq,
     tariffs: page.tariffs,
     cursor: page.cursor,
     hasMore: page.hasMore,

@@ -83,6 +83,8 @@ export interface CursorRecord {
   routeId: string;
   cursor: number;
   pulledAt: string;
+  /** The hub store's epoch the cursor belongs to; another epoch means start again from 0. */
+  epoch?: string;
 }
 
 export interface SyncStateRecord {

@@ -69,6 +69,17 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
       pulledAccounts: pulled.count,
     });
   }
+  if (pulled.revived > 0) {
+    // The hub was restored and forgot facts it had acknowledged: send them again now, not
+    // only when the agent records the next one.
+    const resent = await pushPending(db, deps, device.deviceId, device.signingKey);
+    if (!resent.ok)
+      return finish(db, deps, {
+        ...failureReport(resent.failure),
+        pushed: pushed.count + resent.count,
+        pulledAccounts: pulled.count,
+      });
+  }
   await pruneAcknowledged(db, deps.now());
   return finish(db, deps, { state: 'synced', pushed: pushed.count, pulledAccounts: pulled.count });
 }
@@ -239,10 +250,11 @@ async function pullAll(
   deps: SyncDeps,
   session: SessionRecord,
   deviceId: string,
-): Promise<Step> {
+): Promise<Step & { revived: number }> {
   const routeId = session.user.routeId;
-  if (routeId === null) return { ok: true, count: 0 };
+  if (routeId === null) return { ok: true, count: 0, revived: 0 };
   let count = 0;
+  let revived = 0;
   for (let page = 0; page < MAX_PULL_PAGES; page++) {
     const saved = (await db.settings.get('cursor')) as CursorRecord | undefined;
     const cursor = saved?.routeId === routeId ? saved.cursor : 0;
@@ -257,12 +269,13 @@ async function pullAll(
       pullResponseSchema,
       deps.fetch,
     );
-    if (!answer.ok) return { ok: false, count, failure: answer.error };
+    if (!answer.ok) return { ok: false, count, revived, failure: answer.error };
     if (!pullPageIntact(answer.value)) {
       // Not applied: the cursor stays, and the next round asks for the same page again.
       return {
         ok: false,
         count,
+        revived,
         failure: {
           code: 'pull-page-corrupt',
           message: 'A page of changes arrived damaged.',
@@ -270,11 +283,41 @@ async function pullAll(
         },
       };
     }
+    revived += await reviveForgotten(db, answer.value.deviceHeadSeq);
+    if (
+      saved?.routeId === routeId &&
+      saved.epoch !== undefined &&
+      saved.epoch !== answer.value.epoch &&
+      cursor !== 0
+    ) {
+      // The hub was restored from a backup: its change numbers went back, so a cursor from
+      // before could skip changes made since. Start again from 0 in the new epoch.
+      await db.settings.put({ ...saved, cursor: 0, epoch: answer.value.epoch });
+      continue;
+    }
     await applyPullPage(db, answer.value, routeId, saved?.routeId !== routeId, deps.now());
     count += answer.value.accounts.length;
-    if (!answer.value.hasMore) return { ok: true, count };
+    if (!answer.value.hasMore) return { ok: true, count, revived };
   }
-  return { ok: true, count };
+  return { ok: true, count, revived };
+}
+
+/**
+ * Facts this device holds as acknowledged above the hub's head for it were forgotten by a hub
+ * restored from an older backup: they become pending again, to be sent once more (the hub
+ * stores each exactly once). Returns how many.
+ */
+async function reviveForgotten(db: GridtallyDatabase, hubHeadSeq: number): Promise<number> {
+  return db.transaction('rw', db.facts, async () =>
+    db.facts
+      .where('seq')
+      .above(hubHeadSeq)
+      .filter((stored) => stored.status === 'acked')
+      .modify((stored) => {
+        stored.status = 'pending';
+        delete stored.ackChangeSeq;
+      }),
+  );
 }
 
 export async function applyPullPage(
@@ -313,6 +356,7 @@ export async function applyPullPage(
       routeId,
       cursor: page.cursor,
       pulledAt: now.toISOString(),
+      epoch: page.epoch,
     });
     await db.settings.put({ key: 'caps', ...page.settings });
     if (page.tariffs.length > 0) await db.tariffs.bulkPut(page.tariffs);

@@ -5,6 +5,7 @@
  * asks which engine it runs on; the SQL SQLite runs is the SQL it always ran.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -331,6 +332,25 @@ const factKinds: Migration = {
   },
 };
 
+/**
+ * Facts about the store itself. `epoch` names this store's history: a restore from a backup
+ * gives the store a new epoch, and a device that sees another epoch in a pull knows the hub
+ * went back in time, starts its pull again from 0 and resends what the hub forgot.
+ */
+const hubMeta: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('hub_meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+    await db
+      .insertInto('hub_meta' as never)
+      .values({ key: 'epoch', value: randomUUID() } as never)
+      .execute();
+  },
+};
+
 const migrations = (engine: Engine): Record<string, Migration> => ({
   '0001-initial': initial(engine),
   '0002-tariff-versions': tariffVersions,
@@ -338,6 +358,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0004-device-clock-skew': deviceClockSkew,
   '0005-payments-by-account': paymentsByAccount,
   '0006-fact-kinds': factKinds,
+  '0007-hub-meta': hubMeta,
 });
 
 /** Every migration, in order, for the engine they will run on. */

@@ -217,6 +217,11 @@ export interface AuditTable {
   detail: string;
 }
 
+export interface HubMetaTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   routes: RoutesTable;
   users: UsersTable;
@@ -238,4 +243,5 @@ export interface Database {
   carried: CarriedTable;
   counters: CountersTable;
   audit: AuditTable;
+  hub_meta: HubMetaTable;
 }

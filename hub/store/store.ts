@@ -86,3 +86,13 @@ export async function currentCounter(db: Kysely<Database>, name: string): Promis
     .executeTakeFirst();
   return row ? Number(row.value) : 0;
 }
+
+/** This store's epoch: a new one after every restore from a backup. */
+export async function storeEpoch(db: Pick<Kysely<Database>, 'selectFrom'>): Promise<string> {
+  const row = await db
+    .selectFrom('hub_meta')
+    .select('value')
+    .where('key', '=', 'epoch')
+    .executeTakeFirstOrThrow();
+  return row.value;
+}

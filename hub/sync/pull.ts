@@ -18,7 +18,7 @@ import type {
 import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION, sealPullPage } from '../../shared/protocol.ts';
 import type { CurrencyCode } from '../../shared/money.ts';
 import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.ts';
-import { currentCounter, type Store } from '../store/store.ts';
+import { currentCounter, storeEpoch, type Store } from '../store/store.ts';
 import { openBillsOf } from '../store/bills.ts';
 
 export async function pullChanges(
@@ -102,8 +102,15 @@ export async function pullChanges(
       .where('change_seq', '<=', cursor)
       .orderBy('change_seq')
       .execute();
+    const device = await trx
+      .selectFrom('devices')
+      .select('head_seq')
+      .where('id', '=', request.deviceId)
+      .executeTakeFirst();
     return sealPullPage({
       formatVersion: PROTOCOL_VERSION,
+      epoch: await storeEpoch(trx),
+      deviceHeadSeq: device?.head_seq ?? 0,
       accounts,
       acks: acks.map((ack) => ({
         id: ack.id,

@@ -9,6 +9,7 @@
  */
 import { pullPageIntact, sealPullPage } from '../../shared/protocol.ts';
 import { DEFAULT_DEVICE_SETTINGS } from '../../shared/risk.ts';
+import { storeEpoch } from '../../hub/store/store.ts';
 import { describe, expect, test } from 'vitest';
 import type { Fact } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
@@ -157,6 +158,8 @@ describe('pulling a route', () => {
         formatVersion: 1,
         accounts: [],
         acks: [],
+        epoch: await storeEpoch(hub.store.db),
+        deviceHeadSeq: 0,
         tariffs: [],
         cursor,
         hasMore: false,
