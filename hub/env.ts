@@ -16,6 +16,11 @@ const envSchema = z.object({
   /** Connections each hub process keeps to PostgreSQL. */
   HUB_PG_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
+  /** Start even when the integrity check at start finds problems (they are printed). */
+  HUB_START_DESPITE_PROBLEMS: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((value) => value === '1'),
   HUB_STATIC_DIR: z.string().min(1).default('./dist/client'),
   HUB_DEMO: z.enum(['seed-when-empty', 'off']).default('seed-when-empty'),
   /** Risk caps sent to devices: the most cash (minor units) a device may hold unsynced… */

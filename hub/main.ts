@@ -10,7 +10,8 @@ import { createApp } from './app.ts';
 import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
 import { issueEnrolmentCode } from './devices/enrolment.ts';
 import { readEnv } from './env.ts';
-import { COMMANDS, isCommand, runCommand } from './ops/cli.ts';
+import { COMMANDS, isCommand, reportIntegrity, runCommand } from './ops/cli.ts';
+import { checkIntegrity } from './ops/integrity.ts';
 import { openPostgresStore } from './store/postgres.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 
@@ -33,6 +34,18 @@ async function main(): Promise<void> {
   const where = env.DATABASE_URL
     ? `PostgreSQL at ${redactPassword(env.DATABASE_URL)}`
     : `SQLite at ${file}`;
+  if (!reportIntegrity(await checkIntegrity(store))) {
+    if (!env.HUB_START_DESPITE_PROBLEMS) {
+      console.error(
+        '[hub] not starting: find what changed the rows named above (docs/operations.md), or restore a backup. ' +
+          'HUB_START_DESPITE_PROBLEMS=1 starts anyway.',
+      );
+      await store.close();
+      process.exitCode = 1;
+      return;
+    }
+    console.error('[hub] starting despite the problems above (HUB_START_DESPITE_PROBLEMS=1)');
+  }
   if (env.HUB_DEMO === 'seed-when-empty' && (await isEmpty(store))) {
     await seedDemo(store, new Date());
     console.log('[hub] seeded the demo deployment into an empty store');

@@ -212,6 +212,16 @@ export async function seedDemo(store: Store, today: Date): Promise<void> {
       });
     }
     await insertChunked(accounts, (chunk) => trx.insertInto('accounts').values(chunk).execute());
+    // Each account's ledger opens with the balance it was loaded with.
+    await insertChunked(
+      accounts.map((account) => ({
+        source: 'opening',
+        account_id: account.id,
+        delta_minor: account.balance_minor,
+        change_seq: account.change_seq,
+      })),
+      (chunk) => trx.insertInto('ledger').values(chunk).execute(),
+    );
     await insertChunked(readings, (chunk) => trx.insertInto('readings').values(chunk).execute());
     await insertChunked(bills, (chunk) => trx.insertInto('bills').values(chunk).execute());
   });

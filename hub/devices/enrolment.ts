@@ -14,6 +14,7 @@ import {
 import { GENESIS_HASH } from '../../shared/hash.ts';
 import { tokenHash } from '../auth/secrets.ts';
 import { HubError } from '../http/errors.ts';
+import { appendAudit } from '../store/audit.ts';
 import type { Store } from '../store/store.ts';
 
 export const CODE_LIFETIME_MS = 24 * 3600 * 1000;
@@ -148,15 +149,12 @@ export async function revokeDevice(
         eb.selectFrom('facts').select('id').where('device_id', '=', deviceId),
       )
       .execute();
-    await trx
-      .insertInto('audit')
-      .values({
-        at,
-        actor: `user:${supervisorId}`,
-        action: 'device-revoked',
-        detail: JSON.stringify({ deviceId }),
-      })
-      .execute();
+    await appendAudit(trx, {
+      at,
+      actor: `user:${supervisorId}`,
+      action: 'device-revoked',
+      detail: JSON.stringify({ deviceId }),
+    });
   });
   const [summary] = await listDevices(store, deviceId);
   if (!summary) throw new HubError(404, 'device-not-found', 'No device has this id.');

@@ -3,6 +3,7 @@
  *
  *   backup FILE    write an encrypted backup of the store (the hub may keep running)
  *   restore FILE   replace the store with a backup (stop every hub process first)
+ *   check          verify chains, ledger and audit log; exit 1 naming each problem found
  *
  * They act on the store the hub would open: DATABASE_URL when set, otherwise the SQLite file in
  * HUB_DATA_DIR. docs/operations.md says when and how to use them.
@@ -14,8 +15,20 @@ import { openPostgresStore } from '../store/postgres.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/store.ts';
 import { backup, BackupError, backupKey, restore, type BackupTarget } from './backup.ts';
+import { checkIntegrity, type Problem } from './integrity.ts';
 
-export const COMMANDS = ['backup', 'restore'] as const;
+/** Prints the integrity check's findings; true when there are none. */
+export function reportIntegrity(problems: readonly Problem[]): boolean {
+  if (problems.length === 0) {
+    console.log('[hub] integrity check: chains, ledger and audit log agree');
+    return true;
+  }
+  console.error(`[hub] integrity check found ${problems.length} problem(s):`);
+  for (const problem of problems) console.error(`  ${problem.where}: ${problem.what}`);
+  return false;
+}
+
+export const COMMANDS = ['backup', 'restore', 'check'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export function isCommand(word: string | undefined): word is Command {
@@ -41,6 +54,14 @@ export async function runCommand(
   env: HubEnv,
   keyText: string | undefined,
 ): Promise<number> {
+  if (command === 'check') {
+    const store = await openStoreFor(storeTarget(env));
+    try {
+      return reportIntegrity(await checkIntegrity(store)) ? 0 : 1;
+    } finally {
+      await store.close();
+    }
+  }
   const file = args[0];
   if (!file) {
     console.error(`usage: npm run hub -- ${command} FILE`);

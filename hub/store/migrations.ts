@@ -6,6 +6,8 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
+import { GENESIS_HASH } from '../../shared/hash.ts';
+import { auditHash, type AuditRow } from './audit.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -351,6 +353,46 @@ const hubMeta: Migration = {
   },
 };
 
+/**
+ * The ledger (every balance movement, by its cause) and the audit log as a hash chain, both for
+ * the integrity check. A store migrated here opens each account's ledger with its balance as it
+ * stands, and records from which change on facts have entries of their own.
+ */
+const ledgerAndAuditChain: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('ledger')
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('delta_minor', 'bigint', (c) => c.notNull())
+      .addColumn('change_seq', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ledger_pk', ['source', 'account_id'])
+      .execute();
+    await db.schema.createIndex('ledger_account').on('ledger').column('account_id').execute();
+    await sql`insert into ledger (source, account_id, delta_minor, change_seq)
+              select 'opening', id, balance_minor, change_seq from accounts`.execute(db);
+    const counter = await sql<{
+      value: number | string;
+    }>`select value from counters where name = 'change'`.execute(db);
+    await db
+      .insertInto('hub_meta' as never)
+      .values({ key: 'ledger-since-change', value: String(counter.rows[0]?.value ?? 0) } as never)
+      .execute();
+    await db.schema.alterTable('audit').addColumn('prev_hash', 'text').execute();
+    await db.schema.alterTable('audit').addColumn('hash', 'text').execute();
+    const rows =
+      await sql<AuditRow>`select id, at, actor, action, detail from audit order by id`.execute(db);
+    let prev = GENESIS_HASH as string;
+    for (const row of rows.rows) {
+      const hash = auditHash(prev, row);
+      await sql`update audit set prev_hash = ${prev}, hash = ${hash} where id = ${row.id}`.execute(
+        db,
+      );
+      prev = hash;
+    }
+  },
+};
+
 const migrations = (engine: Engine): Record<string, Migration> => ({
   '0001-initial': initial(engine),
   '0002-tariff-versions': tariffVersions,
@@ -359,6 +401,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0005-payments-by-account': paymentsByAccount,
   '0006-fact-kinds': factKinds,
   '0007-hub-meta': hubMeta,
+  '0008-ledger-and-audit-chain': ledgerAndAuditChain,
 });
 
 /** Every migration, in order, for the engine they will run on. */

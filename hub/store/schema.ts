@@ -215,6 +215,21 @@ export interface AuditTable {
   actor: string;
   action: string;
   detail: string;
+  /** The previous entry's hash (64 zeros for the first): the audit log is a hash chain. */
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+/**
+ * Every movement of an account's balance, by what caused it: `opening` (the balance an account
+ * was loaded or migrated with) or the id of the fact. An account's balance is the sum of its
+ * entries; the integrity check holds the store to that.
+ */
+export interface LedgerTable {
+  source: string;
+  account_id: string;
+  delta_minor: number;
+  change_seq: number;
 }
 
 export interface HubMetaTable {
@@ -244,4 +259,5 @@ export interface Database {
   counters: CountersTable;
   audit: AuditTable;
   hub_meta: HubMetaTable;
+  ledger: LedgerTable;
 }

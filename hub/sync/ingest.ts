@@ -19,6 +19,7 @@ import {
 } from '../../shared/protocol.ts';
 import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
+import { appendAudit } from '../store/audit.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { applyFact, outcomeOf } from './project.ts';
@@ -191,18 +192,15 @@ async function auditConflict(
   at: Date,
 ): Promise<void> {
   await store.transaction((trx) =>
-    trx
-      .insertInto('audit')
-      .values({
-        at: at.toISOString(),
-        actor: `device:${request.deviceId}`,
-        action: 'push-refused-fact-conflict',
-        detail: JSON.stringify({
-          message: error.message,
-          details: error.details,
-          facts: request.facts,
-        }),
-      })
-      .execute(),
+    appendAudit(trx, {
+      at: at.toISOString(),
+      actor: `device:${request.deviceId}`,
+      action: 'push-refused-fact-conflict',
+      detail: JSON.stringify({
+        message: error.message,
+        details: error.details,
+        facts: request.facts,
+      }),
+    }),
   );
 }

@@ -19,6 +19,7 @@ import { nextCounter } from '../store/store.ts';
 import {
   ACCEPTED,
   flag,
+  moveBalance,
   type AccountRow,
   type Context,
   type Decision,
@@ -107,7 +108,7 @@ export async function projectPayment(context: Context, fact: FactOf<'payment'>):
         .values({ payment_fact_id: fact.id, bill_id: part.billId, amount_minor: part.amountMinor })
         .execute();
     }
-    context.effect.balanceDeltaMinor -= body.amountMinor;
+    moveBalance(context, fact.id, -body.amountMinor);
   }
   await releaseHeldVoids(context, fact.id);
   return reason === undefined ? ACCEPTED : flag(reason);
@@ -167,7 +168,7 @@ async function reversePayment(
       .values({ void_fact_id: voidId, bill_id: part.bill_id, amount_minor: part.amount_minor })
       .execute();
   }
-  context.effect.balanceDeltaMinor += reverseMinor;
+  moveBalance(context, voidId, reverseMinor);
 }
 
 export async function projectVoid(context: Context, fact: FactOf<'void'>): Promise<Decision> {

@@ -19,7 +19,14 @@ import { computeBill } from '../../shared/tariff/engine.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
 import type { Database } from '../store/schema.ts';
-import { ACCEPTED, flag, type Context, type Decision, type Trx } from './projection.ts';
+import {
+  ACCEPTED,
+  flag,
+  moveBalance,
+  type Context,
+  type Decision,
+  type Trx,
+} from './projection.ts';
 
 // --- contact edits --------------------------------------------------------------------------
 
@@ -320,6 +327,6 @@ export async function projectSpotBill(
       })
       .execute();
   }
-  context.effect.balanceDeltaMinor += body.totalMinor;
+  moveBalance(context, fact.id, body.totalMinor);
   return reason === undefined ? ACCEPTED : flag(reason);
 }

@@ -62,7 +62,7 @@ export async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise
     changeSeq,
     receivedAt,
     account,
-    effect: { balanceDeltaMinor: 0, fields: {} },
+    effect: { entries: new Map(), fields: {} },
   };
   const decision = await project(context, fact);
   if (decision.outcome !== 'accepted') {
@@ -75,11 +75,19 @@ export async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise
   if (account) {
     // Not applied or not about money, the account still takes this change's number: the
     // device's next snapshot of it then reaches the ack, and the device stops counting the fact.
+    let delta = 0;
+    for (const [source, deltaMinor] of context.effect.entries) {
+      delta += deltaMinor;
+      await trx
+        .insertInto('ledger')
+        .values({ source, account_id: account.id, delta_minor: deltaMinor, change_seq: changeSeq })
+        .execute();
+    }
     await trx
       .updateTable('accounts')
       .set({
         ...context.effect.fields,
-        balance_minor: minor(Number(account.balance_minor) + context.effect.balanceDeltaMinor),
+        balance_minor: minor(Number(account.balance_minor) + delta),
         change_seq: changeSeq,
       })
       .where('id', '=', account.id)

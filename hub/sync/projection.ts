@@ -22,10 +22,21 @@ export function flag(reason: FlagReason): Decision {
   return { outcome: reason === 'possible-duplicate' ? 'duplicate' : 'flagged', reason };
 }
 
-/** What a fact does to its account, gathered so the account row is written once. */
+/**
+ * What a fact does to its account, gathered so the account row is written once: ledger
+ * entries by the fact that caused each (a payment's arrival can also apply a void held for it)
+ * and contact fields.
+ */
 export interface Effect {
-  balanceDeltaMinor: number;
+  readonly entries: Map<string, number>;
   fields: Partial<Record<ContactField, string>>;
+}
+
+/** Records that `sourceFactId` moves the account's balance by `deltaMinor`. */
+export function moveBalance(context: Context, sourceFactId: string, deltaMinor: number): void {
+  if (deltaMinor === 0) return;
+  const entries = context.effect.entries;
+  entries.set(sourceFactId, (entries.get(sourceFactId) ?? 0) + deltaMinor);
 }
 
 export interface Context {

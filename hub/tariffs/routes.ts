@@ -10,6 +10,7 @@ import { parseTariff } from '../../shared/tariff/validate.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
+import { appendAudit } from '../store/audit.ts';
 import { nextCounter } from '../store/store.ts';
 
 const publishRoute = createRoute({
@@ -101,15 +102,12 @@ export function registerTariffRoutes(app: OpenAPIHono<AppEnv>): void {
           change_seq: changeSeq,
         })
         .execute();
-      await trx
-        .insertInto('audit')
-        .values({
-          at: now().toISOString(),
-          actor: `user:${c.get('user').userId}`,
-          action: 'tariff-version-published',
-          detail: JSON.stringify({ tariffId, version: tariff.version }),
-        })
-        .execute();
+      await appendAudit(trx, {
+        at: now().toISOString(),
+        actor: `user:${c.get('user').userId}`,
+        action: 'tariff-version-published',
+        detail: JSON.stringify({ tariffId, version: tariff.version }),
+      });
       return { changeSeq };
     });
     return c.json(

@@ -397,6 +397,7 @@ describe('a hub that forgot acknowledged facts', () => {
         .execute();
       const ids = forgotten.map((row) => row.id);
       await rig.store.db.deleteFrom('allocations').where('payment_fact_id', 'in', ids).execute();
+      await rig.store.db.deleteFrom('ledger').where('source', 'in', ids).execute();
       await rig.store.db.deleteFrom('payments').where('fact_id', 'in', ids).execute();
       await rig.store.db.deleteFrom('facts').where('id', 'in', ids).execute();
       await rig.store.db

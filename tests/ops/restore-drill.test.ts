@@ -30,6 +30,7 @@ import { seedDemo } from '../../hub/demo/seed.ts';
 import { issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
 import { backup, BackupError, restore, type BackupTarget } from '../../hub/ops/backup.ts';
 import { openStoreFor } from '../../hub/ops/cli.ts';
+import { checkIntegrity } from '../../hub/ops/integrity.ts';
 import { storeEpoch, type Store } from '../../hub/store/store.ts';
 import { minor } from '../../shared/money.ts';
 import {
@@ -262,6 +263,7 @@ describe.each(engines)('restore drill on $name', (engine) => {
       for (const device of devices) await sync(hub, device);
       const afterRestore = await ledger(restored);
       expect(afterRestore).toEqual(beforeLoss);
+      expect(await checkIntegrity(restored)).toEqual([]);
       for (const device of devices) {
         expect(await device.db.facts.where('status').equals('pending').count()).toBe(0);
         for (const id of ['acc-0001', 'acc-0002', 'acc-0015', 'acc-0016']) {
