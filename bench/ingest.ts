@@ -10,15 +10,11 @@ import { join } from 'node:path';
 import { uuidv7 } from 'uuidv7';
 import { createApp } from '../hub/app.ts';
 import { enrolDevice, issueEnrolmentCode } from '../hub/devices/enrolment.ts';
-import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../shared/devices.ts';
+import { ECDSA_KEY } from '../shared/devices.ts';
 import { seedDemo } from '../hub/demo/seed.ts';
 import { openSqliteStore } from '../hub/store/sqlite.ts';
-import { formatHlc } from '../shared/clock.ts';
-import { sealFact, type Fact } from '../shared/facts.ts';
-import { GENESIS_HASH } from '../shared/hash.ts';
-import { minor } from '../shared/money.ts';
-import { PROTOCOL_VERSION } from '../shared/protocol.ts';
 import type { Figure } from './figures.ts';
+import { publicJwk, signedPaymentPushes } from './pushes.ts';
 
 const PAYMENTS = 10_000;
 const BATCH = 200;
@@ -31,57 +27,23 @@ export async function ingestSqlite(): Promise<Figure[]> {
     const app = createApp({ store, now: () => new Date() });
     const deviceId = uuidv7();
     const keys = await crypto.subtle.generateKey(ECDSA_KEY, false, ['sign', 'verify']);
-    const jwk = await crypto.subtle.exportKey('jwk', keys.publicKey);
     const { code } = await issueEnrolmentCode(store, 'user-grace', new Date());
     await enrolDevice(
       store,
       {
         code: code.replace(/-/g, ''),
         deviceId,
-        publicKey: { kty: 'EC', crv: 'P-256', x: jwk.x ?? '', y: jwk.y ?? '' },
+        publicKey: await publicJwk(keys.publicKey),
       },
       new Date(),
     );
-    const facts: Fact[] = [];
-    let previous = GENESIS_HASH as string;
-    for (let seq = 1; seq <= PAYMENTS; seq++) {
-      const fact = sealFact({
-        id: uuidv7(),
-        deviceId,
-        seq,
-        prevHash: previous,
-        hlc: formatHlc({ wallMs: 1_790_000_000_000 + seq, counter: 0, node: deviceId }),
-        agentId: 'user-amina',
-        recordedAt: new Date(1_790_000_000_000 + seq * 1000).toISOString(),
-        kind: 'payment',
-        body: {
-          accountId: `acc-${String(1 + 2 * (seq % 100)).padStart(4, '0')}`,
-          currency: 'KES',
-          method: 'cash',
-          amountMinor: minor(1_000 + seq),
-          tenderedMinor: minor(1_000 + seq),
-          changeMinor: minor(0),
-          receiptNumber: `R-BENCH-${seq}`,
-        },
-      });
-      facts.push(fact);
-      previous = fact.hash;
-    }
-    // Batches are signed before the clock starts: signing is the device's work, not the hub's.
-    const bodies: string[] = [];
-    for (let i = 0; i < facts.length; i += BATCH) {
-      const message = {
-        formatVersion: PROTOCOL_VERSION,
-        deviceId,
-        facts: facts.slice(i, i + BATCH),
-      };
-      const signature = await crypto.subtle.sign(
-        ECDSA_SIGNING,
-        keys.privateKey,
-        new TextEncoder().encode(pushSigningText(message)),
-      );
-      bodies.push(JSON.stringify({ ...message, signature: base64url(signature) }));
-    }
+    const bodies = await signedPaymentPushes({
+      deviceId,
+      privateKey: keys.privateKey,
+      payments: PAYMENTS,
+      batch: BATCH,
+      accountFor: (seq) => `acc-${String(1 + 2 * (seq % 100)).padStart(4, '0')}`,
+    });
     const plainBytes = bodies.reduce((total, body) => total + Buffer.byteLength(body), 0);
     const gzipBytes = bodies.reduce((total, body) => total + gzipSync(body).length, 0);
     const started = process.hrtime.bigint();

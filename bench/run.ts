@@ -6,11 +6,13 @@
 import { billingRun } from './billing.ts';
 import type { Figure } from './figures.ts';
 import { ingestSqlite } from './ingest.ts';
+import { ingestPostgres } from './ingest-cluster.ts';
 import { twoG } from './two-g.ts';
 
 const benchmarks: Record<string, () => Figure[] | Promise<Figure[]>> = {
   billing: billingRun,
   ingest: ingestSqlite,
+  'ingest-postgres': ingestPostgres,
   '2g': twoG,
 };
 
