@@ -28,7 +28,7 @@ export async function ingestPostgres(): Promise<Figure[]> {
   const figures: Figure[] = [];
   try {
     for (const processes of PROCESS_COUNTS) {
-      const cluster = await startHubCluster(await server.newDatabase(), processes);
+      const cluster = await startHubCluster({ databaseUrl: await server.newDatabase() }, processes);
       try {
         const codes = await issueEnrolmentCodes(cluster.urls[0] as string, DEVICES);
         const pushes: string[][] = [];

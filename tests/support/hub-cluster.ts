@@ -1,7 +1,8 @@
 /**
- * Several real hub processes (hub/main.ts) on one PostgreSQL database, as a utility runs them
- * behind a load balancer, with a round-robin `fetch` in front: each request goes to the next
- * process. The first process seeds the demo into the empty database before the others start.
+ * Several real hub processes (hub/main.ts) on one store, as a utility runs them behind a load
+ * balancer, with a round-robin `fetch` in front: each request goes to the next process. The
+ * store is a PostgreSQL database, or one SQLite file that processes on one machine share. The
+ * first process seeds the demo into the empty store before the others start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +24,11 @@ export interface HubCluster {
 
 export const CLUSTER_BASE_URL = 'http://hubs.test';
 
+/** Where the processes keep their state: a PostgreSQL URL, or a folder for the SQLite file. */
+export type ClusterStore = { readonly databaseUrl: string } | { readonly dataDir: string };
+
 async function startOne(
-  databaseUrl: string,
+  store: ClusterStore,
   demo: boolean,
   log: string[],
 ): Promise<{ url: string; child: ChildProcess }> {
@@ -35,8 +39,9 @@ async function startOne(
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      HUB_PG_POOL_SIZE: '8',
+      ...('databaseUrl' in store
+        ? { DATABASE_URL: store.databaseUrl, HUB_PG_POOL_SIZE: '8' }
+        : { HUB_DATA_DIR: store.dataDir }),
       HUB_DEMO: demo ? 'seed-when-empty' : 'off',
       HUB_STATIC_DIR: '/nonexistent',
     },
@@ -60,12 +65,12 @@ async function startOne(
   throw new Error(`a hub process did not answer within ${START_TIMEOUT_MS} ms:\n${log.join('')}`);
 }
 
-export async function startHubCluster(databaseUrl: string, processes: number): Promise<HubCluster> {
+export async function startHubCluster(store: ClusterStore, processes: number): Promise<HubCluster> {
   const log: string[] = [];
-  const started = [await startOne(databaseUrl, true, log)];
+  const started = [await startOne(store, true, log)];
   started.push(
     ...(await Promise.all(
-      Array.from({ length: processes - 1 }, () => startOne(databaseUrl, false, log)),
+      Array.from({ length: processes - 1 }, () => startOne(store, false, log)),
     )),
   );
   const urls = started.map((s) => s.url);
