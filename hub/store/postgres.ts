@@ -21,6 +21,8 @@ const NUMERIC_OID = 1700;
 export interface PostgresOptions {
   /** Connections in this process's pool. */
   readonly poolSize?: number;
+  /** How long an idle connection stays open (pg's default: 10 s). */
+  readonly idleTimeoutMs?: number;
 }
 
 export async function openPostgresStore(
@@ -30,6 +32,7 @@ export async function openPostgresStore(
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMillis: options.idleTimeoutMs }),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID || oid === NUMERIC_OID

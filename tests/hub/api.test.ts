@@ -52,13 +52,15 @@ async function collections(hub: Hub, query = ''): Promise<CollectionsResponse> {
 }
 
 describe('health and the API description', () => {
-  test('GET /api/health says the hub and its SQLite store are up, at the hub’s time', async () => {
+  test('GET /api/health says the hub and its store (by engine) are up, at the hub’s time', async () => {
     const hub = await openHub();
     const from = hub.peekClock().getTime();
     const response = await request(hub.app, 'GET', '/api/health');
     expect(response.status).toBe(200);
     const body = healthResponseSchema.parse(await response.json());
-    expect(body).toMatchObject({ status: 'ok', store: 'sqlite', version: '0.1.0' });
+    const engine = process.env.GRIDTALLY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+    expect(hub.store.engine).toBe(engine);
+    expect(body).toMatchObject({ status: 'ok', store: engine, version: '0.1.0' });
     const time = Date.parse(body.time);
     expect(time).toBeGreaterThanOrEqual(from);
     expect(time).toBeLessThan(hub.peekClock().getTime());

@@ -11,7 +11,9 @@ import { createApp } from '../../hub/app.ts';
 import { enrolDevice, issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
 import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { demoSignIns, seedDemo } from '../../hub/demo/seed.ts';
+import { openPostgresStore } from '../../hub/store/postgres.ts';
 import { openSqliteStore } from '../../hub/store/sqlite.ts';
+import { startPostgres, type PostgresServer } from '../support/postgres.ts';
 import type { Store } from '../../hub/store/store.ts';
 import type { SignInResponse } from '../../shared/api.ts';
 import { formatHlc } from '../../shared/clock.ts';
@@ -30,6 +32,23 @@ import {
 import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
 import { minor } from '../../shared/money.ts';
 import { PROTOCOL_VERSION, type PullRequest, type PushRequest } from '../../shared/protocol.ts';
+
+/**
+ * A fresh, empty store for one test: in-memory SQLite, or with GRIDTALLY_TEST_STORE=postgres a
+ * new database on this worker's throw-away PostgreSQL cluster (started on first use, stopped
+ * when the worker exits; the suite fails, naming what is missing, when PostgreSQL is not there).
+ */
+async function openTestStore(): Promise<Store> {
+  if (process.env.GRIDTALLY_TEST_STORE !== 'postgres') return openSqliteStore(':memory:');
+  postgres ??= startPostgres().then((server) => {
+    process.once('exit', () => server.stopNow());
+    return server;
+  });
+  const server = await postgres;
+  return openPostgresStore(await server.newDatabase(), { poolSize: 2, idleTimeoutMs: 1_000 });
+}
+
+let postgres: Promise<PostgresServer> | undefined;
 
 /** The day the demo is seeded and the hub clock's first reading. */
 export const HUB_START = new Date('2026-11-20T09:00:00.000Z');
@@ -53,7 +72,7 @@ export interface Hub {
  * unless a test hands in another (an empty PostgreSQL database, for the store contract).
  */
 export async function openHub(given?: Store): Promise<Hub> {
-  const store = given ?? (await openSqliteStore(':memory:'));
+  const store = given ?? (await openTestStore());
   await seedDemo(store, HUB_START);
   await enrolTablet(store, TABLET_A, HUB_START);
   await enrolTablet(store, TABLET_B, HUB_START);

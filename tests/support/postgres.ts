@@ -43,6 +43,8 @@ export interface PostgresServer {
   /** A URL for a new, empty database on the server. */
   newDatabase(): Promise<string>;
   stop(): Promise<void>;
+  /** Stops it at once, synchronously: for a process 'exit' hook. */
+  stopNow(): void;
 }
 
 function asPostgresUser(command: string, args: readonly string[]): string[] {
@@ -76,7 +78,7 @@ async function createDatabase(adminUrl: string): Promise<string> {
 export async function startPostgres(): Promise<PostgresServer> {
   const external = process.env.DATABASE_URL;
   if (external) {
-    return { newDatabase: () => createDatabase(external), stop: async () => {} };
+    return { newDatabase: () => createDatabase(external), stop: async () => {}, stopNow: () => {} };
   }
   const missing = postgresMissing();
   if (missing) throw new Error(missing);
@@ -103,18 +105,23 @@ export async function startPostgres(): Promise<PostgresServer> {
     join(dir, 'server.log'),
     '-w',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`,
     'start',
   ]);
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
   return {
     newDatabase: () => createDatabase(admin),
-    async stop() {
-      try {
-        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop: async () => stopNow(),
+    stopNow,
   };
 }
