@@ -12,11 +12,13 @@
  * template's enrolled devices), --real-sign-in (also sign in with the app's signInAgent and
  * its PBKDF2 PIN hash; slow), --rule-breaking KINDS (comma-separated: account-not-found,
  * currency-mismatch, or none), --restores (also back the hub up and restore it from its last
- * backup, forgetting what came after; beyond the acceptance criterion, off by default).
+ * backup, forgetting what came after; beyond the acceptance criterion, off by default),
+ * --weight EVENT=W,… (replace the default weights of some actions and deliveries, to explore
+ * one kind of interleaving harder; `deliver-intact` is the delivery that loses nothing).
  *
- * A run replays exactly from its seed with the same --steps, --devices, --enrol and
- * --rule-breaking. Exits 1 if a seed failed, printing its failures and the command that
- * replays it.
+ * A run replays exactly from its seed with the same --steps, --devices, --enrol,
+ * --rule-breaking and --weight. Exits 1 if a seed failed, printing its failures and the
+ * command that replays it.
  */
 import { parseArgs } from 'node:util';
 import { defaultWorkers, runSeedsInWorkers, type SeedSummary } from '../tests/sim/pool.ts';
@@ -24,6 +26,7 @@ import {
   DEFAULT_OPTIONS,
   RULE_BREAKING,
   runSeed,
+  WEIGHTED_EVENTS,
   type RuleBreaking,
   type SimOptions,
 } from '../tests/sim/world.ts';
@@ -50,6 +53,23 @@ function ruleBreaking(text: string | undefined): readonly RuleBreaking[] {
   return kinds as RuleBreaking[];
 }
 
+function weights(text: string | undefined): Record<string, number> | undefined {
+  if (text === undefined) return undefined;
+  const parsed: Record<string, number> = {};
+  for (const pair of text.split(',').filter((part) => part !== '')) {
+    const [event = '', value = ''] = pair.split('=');
+    const weight = Number(value);
+    if (!WEIGHTED_EVENTS.includes(event) || !Number.isFinite(weight) || weight < 0) {
+      console.error(
+        `--weight takes EVENT=WEIGHT,… with a weight of 0 or more and an event among ${WEIGHTED_EVENTS.join(', ')}; not ${pair}`,
+      );
+      process.exit(2);
+    }
+    parsed[event] = weight;
+  }
+  return parsed;
+}
+
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string' },
@@ -64,6 +84,7 @@ const { values } = parseArgs({
     'rule-breaking': { type: 'string' },
     'keep-going': { type: 'boolean', default: false },
     restores: { type: 'boolean', default: false },
+    weight: { type: 'string' },
   },
   strict: true,
 });
@@ -75,6 +96,7 @@ const options: SimOptions = {
   realSignIn: values['real-sign-in'],
   ruleBreaking: ruleBreaking(values['rule-breaking']),
   restores: values.restores,
+  ...(values.weight === undefined ? {} : { weights: weights(values.weight) }),
 };
 
 function replayCommand(seed: number): string {
@@ -86,6 +108,7 @@ function replayCommand(seed: number): string {
       ? ''
       : ` --rule-breaking ${options.ruleBreaking.join(',') || 'none'}`,
     options.restores ? ' --restores' : '',
+    values.weight === undefined ? '' : ` --weight ${values.weight}`,
   ].join('');
   return `npm run sim -- --seed ${seed}${extra} --verbose`;
 }

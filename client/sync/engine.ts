@@ -69,10 +69,12 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
       pulledAccounts: pulled.count,
     });
   }
+  let resentCount = 0;
   if (pulled.revived > 0) {
     // The hub was restored and forgot facts it had acknowledged: send them again now, not
     // only when the agent records the next one.
     const resent = await pushPending(db, deps, device.deviceId, device.signingKey);
+    resentCount = resent.count;
     if (!resent.ok)
       return finish(db, deps, {
         ...failureReport(resent.failure),
@@ -81,7 +83,11 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
       });
   }
   await pruneAcknowledged(db, deps.now());
-  return finish(db, deps, { state: 'synced', pushed: pushed.count, pulledAccounts: pulled.count });
+  return finish(db, deps, {
+    state: 'synced',
+    pushed: pushed.count + resentCount,
+    pulledAccounts: pulled.count,
+  });
 }
 
 const DAY_MS = 86_400_000;
@@ -236,10 +242,14 @@ export async function applyPushAnswer(db: GridtallyDatabase, answer: PushRespons
         .where('id')
         .equals(result.id)
         .modify((stored) => {
+          // An answer that arrives late (another tab already learnt a later decision of the
+          // hub, such as a held void applied) must not put an older outcome back.
+          if (stored.ackChangeSeq !== undefined && result.changeSeq < stored.ackChangeSeq) return;
           stored.status = 'acked';
           stored.ackChangeSeq = result.changeSeq;
           stored.outcome = result.outcome;
           if (result.reason !== undefined) stored.reason = result.reason;
+          else delete stored.reason;
         });
     }
   });
@@ -328,24 +338,39 @@ export async function applyPullPage(
   now: Date,
 ): Promise<void> {
   await db.transaction('rw', [db.accounts, db.facts, db.settings, db.tariffs], async () => {
-    if (newRoute) await db.accounts.clear();
+    // Decided from what is stored now, not when the request left: another tab may have pulled
+    // in between, and this page may be the older one.
+    const saved = await db.settings.get('cursor');
+    const current = saved?.key === 'cursor' ? saved : undefined;
+    if (current && current.routeId !== routeId) await db.accounts.clear();
+    // A page can arrive late, after another tab applied a newer one: within one history of
+    // the hub (one epoch) a snapshot never replaces a newer snapshot of the same account, and
+    // the cursor never goes back within a route. A restored hub's numbers start lower: its
+    // pages replace everything.
+    const sameHistory = current?.routeId === routeId && current.epoch === page.epoch;
+    const held = new Map(
+      sameHistory
+        ? (await db.accounts.bulkGet(page.accounts.map((account) => account.id))).map((account) => [
+            account?.id,
+            account?.changeSeq ?? -1,
+          ])
+        : [],
+    );
     await db.accounts.bulkPut(
-      page.accounts.map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
+      page.accounts
+        .filter((account) => account.changeSeq >= (held.get(account.id) ?? -1))
+        .map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
     );
     for (const ack of page.acks) {
       await db.facts
         .where('id')
         .equals(ack.id)
         .modify((stored) => {
-          // A later change for an acked fact is a held void the hub has now decided.
-          if (
-            stored.status === 'pending' ||
-            stored.ackChangeSeq === undefined ||
-            ack.changeSeq > stored.ackChangeSeq
-          ) {
-            stored.status = 'acked';
-            stored.ackChangeSeq = ack.changeSeq;
-          }
+          // An older ack (from a page that arrived late) changes nothing; a later change for an
+          // acked fact is a held void the hub has now decided.
+          if (stored.ackChangeSeq !== undefined && ack.changeSeq < stored.ackChangeSeq) return;
+          stored.status = 'acked';
+          stored.ackChangeSeq = ack.changeSeq;
           stored.outcome = ack.outcome;
           if (ack.reason !== undefined) stored.reason = ack.reason;
           else delete stored.reason;
@@ -354,7 +379,7 @@ export async function applyPullPage(
     await db.settings.put({
       key: 'cursor',
       routeId,
-      cursor: page.cursor,
+      cursor: sameHistory && current ? Math.max(current.cursor, page.cursor) : page.cursor,
       pulledAt: now.toISOString(),
       epoch: page.epoch,
     });

@@ -1,28 +1,31 @@
 /**
  * What must hold once the world is quiet, checked against the independent model:
  *
- * - every recorded fact is stored on the hub exactly once, with the device's content, and
- *   nothing else is stored;
- * - the hub's ledger (the payments table) holds each recorded payment once and sums to what
- *   the devices recorded; each account's balance and bills are the model's; allocations match;
- * - each device's chain on the hub is seq 1..n without a gap, linked, and ends at the
- *   device's own head;
- * - every flagged fact is still flagged with the model's reason, in the facts and in the
- *   ledger, was never allocated to a bill, and is never shown to its device as accepted; a
- *   fact the model accepts was not flagged; no push was refused as a conflict;
- * - every device's view (its snapshots, `accountView`'s balance and open bills, its facts'
- *   acknowledgements) is the hub's.
+ * - every recorded fact (payment, void, contact edit) is stored on the hub exactly once, with
+ *   the device's content, and nothing else is stored; a wiped device's facts are there too,
+ *   delivered by the supervisor's upload of its export;
+ * - every fact has the outcome and reason the model's replay gives it; no void is left held;
+ * - the hub's ledger holds each recorded payment once and sums to what the devices recorded;
+ *   each payment is voided by the void the model says, or by none; the applied payments not
+ *   voided sum to the model's; no unapplied payment was allocated to a bill; each account's
+ *   balance, bills, allocations less reversals, and contact fields are the model's;
+ * - each device identity's chain on the hub is seq 1..n without a gap, linked, and ends at
+ *   the head of the device (or, for an identity whose storage was wiped, at the last fact
+ *   it recorded); no push was refused as a conflict;
+ * - every device's view (its facts' acknowledgements and outcomes, its snapshots, and
+ *   `accountView`'s balance, open bills and contact fields) is the hub's (devices-view.ts).
  *
- * The hub is read once, into a snapshot, and every check compares that snapshot, the model
- * and the devices' databases.
+ * The hub is read once, into a snapshot; the model replays the facts in the hub's arrival
+ * order (replay.ts); every check compares the snapshot, the model and the devices.
  */
 import type { Selectable } from 'kysely';
-import { accountView } from '../../client/db/accounts.ts';
 import type { Database } from '../../hub/store/schema.ts';
 import { GENESIS_HASH } from '../../shared/hash.ts';
+import { checkDeviceView } from './devices-view.ts';
 import type { SimDevice } from './devices.ts';
 import type { SimHub } from './hub.ts';
 import type { Model } from './model.ts';
+import type { Settlement } from './replay.ts';
 
 export interface CheckStats {
   /** Facts acknowledged to a device only by a pull, so the device never learnt their outcome. */
@@ -31,14 +34,26 @@ export interface CheckStats {
   notes: string[];
   flagged: number;
   facts: number;
+  /** How often the model saw each case it tracks (held voids, concurrent edits, …). */
+  coverage: Record<string, number>;
 }
 
-interface HubSnapshot {
+/** A device identity: the one a device runs with now, or one its storage wipe left behind. */
+export interface Identity {
+  readonly deviceId: string;
+  readonly label: string;
+  /** The device running with this identity; undefined once its storage was wiped. */
+  readonly device: SimDevice | undefined;
+}
+
+export interface HubSnapshot {
   readonly facts: Selectable<Database['facts']>[];
   readonly payments: Selectable<Database['payments']>[];
+  readonly voids: Selectable<Database['voids']>[];
   readonly accounts: Selectable<Database['accounts']>[];
   readonly bills: Map<string, Selectable<Database['bills']>>;
   readonly allocations: { account_id: string; amount_minor: number; payment_fact_id: string }[];
+  readonly reversals: { account_id: string; amount_minor: number; void_fact_id: string }[];
   readonly devices: Map<string, { head_seq: number; head_hash: string }>;
   readonly conflicts: { detail: string }[];
 }
@@ -50,12 +65,18 @@ async function snapshot(hub: SimHub): Promise<HubSnapshot> {
   return {
     facts: await db.selectFrom('facts').selectAll().orderBy('device_id').orderBy('seq').execute(),
     payments: await db.selectFrom('payments').selectAll().execute(),
+    voids: await db.selectFrom('voids').selectAll().execute(),
     accounts: await db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     bills: new Map(bills.map((bill) => [bill.id, bill])),
     allocations: await db
       .selectFrom('allocations')
       .innerJoin('bills', 'bills.id', 'allocations.bill_id')
       .select(['bills.account_id', 'allocations.amount_minor', 'allocations.payment_fact_id'])
+      .execute(),
+    reversals: await db
+      .selectFrom('reversals')
+      .innerJoin('bills', 'bills.id', 'reversals.bill_id')
+      .select(['bills.account_id', 'reversals.amount_minor', 'reversals.void_fact_id'])
       .execute(),
     devices: new Map(devices.map((device) => [device.id, device])),
     conflicts: await db
@@ -68,62 +89,88 @@ async function snapshot(hub: SimHub): Promise<HubSnapshot> {
 
 export async function checkWorld(
   hub: SimHub,
-  devices: readonly SimDevice[],
+  identities: readonly Identity[],
   model: Model,
 ): Promise<{ failures: string[]; stats: CheckStats }> {
   const state = await snapshot(hub);
+  const settled = model.settle(
+    state.facts.map((row) => ({
+      id: row.id,
+      changeSeq: Number(row.change_seq),
+      receivedAtMs: Date.parse(row.received_at),
+    })),
+  );
   const failures: string[] = [];
   const stats: CheckStats = {
     outcomeUnknownOnDevice: 0,
     notes: [],
     flagged: state.facts.filter((row) => row.outcome !== 'accepted').length,
     facts: state.facts.length,
+    coverage: { ...settled.coverage },
   };
-  checkFacts(state, model, failures);
-  checkLedger(state, model, failures);
-  checkAccounts(state, model, failures);
-  for (const device of devices) {
-    await checkChain(state, device, model, failures);
-    await checkDeviceView(state, device, model, failures, stats);
+  checkFacts(state, model, settled, failures);
+  checkLedger(state, model, settled, failures);
+  checkVoids(state, settled, failures);
+  checkAccounts(state, model, settled, failures);
+  for (const identity of identities) {
+    await checkChain(state, identity, model, failures);
+    if (identity.device)
+      await checkDeviceView(state, identity.device, model, settled, failures, stats);
   }
   return { failures, stats };
 }
 
-function checkFacts(state: HubSnapshot, model: Model, failures: string[]): void {
+function checkFacts(
+  state: HubSnapshot,
+  model: Model,
+  settled: Settlement,
+  failures: string[],
+): void {
   const byId = new Map(state.facts.map((row) => [row.id, row]));
-  const arrival = [...state.facts]
-    .sort((a, b) => Number(a.change_seq) - Number(b.change_seq))
-    .map((row) => row.id);
-  const outcomes = model.outcomes(arrival);
-  const recorded = new Set(model.payments.map((payment) => payment.factId));
-  if (recorded.size !== model.payments.length) failures.push('the model holds one fact id twice');
+  const recorded = new Set(model.facts.map((fact) => fact.factId));
+  if (recorded.size !== model.facts.length) failures.push('the model holds one fact id twice');
+  if (byId.size !== state.facts.length) failures.push('the hub holds one fact id twice');
   for (const row of state.facts) {
     if (!recorded.has(row.id)) failures.push(`hub holds fact ${row.id} that no device recorded`);
   }
-  for (const payment of model.payments) {
-    const row = byId.get(payment.factId);
-    const name = `fact ${payment.factId} (${payment.device} seq ${payment.seq})`;
+  for (const fact of model.facts) {
+    const row = byId.get(fact.factId);
+    const name = `${fact.kind} ${fact.factId} (${fact.device} seq ${fact.seq})`;
     if (!row) {
       failures.push(`${name} never reached the hub`);
       continue;
     }
-    if (row.device_id !== payment.deviceId || row.seq !== payment.seq || row.hash !== payment.hash)
+    if (
+      row.device_id !== fact.deviceId ||
+      row.seq !== fact.seq ||
+      row.hash !== fact.hash ||
+      row.kind !== fact.kind
+    )
       failures.push(`${name} is stored with other content (seq ${row.seq}, hash ${row.hash})`);
-    const expected = outcomes.get(payment.factId) ?? payment.rule;
-    const reason = expected.outcome === 'accepted' ? null : expected.reason;
-    if (row.outcome !== expected.outcome || row.flag_reason !== reason)
+    const expected = settled.outcomes.get(fact.factId);
+    const outcome = expected?.outcome ?? 'missing';
+    const reason = expected && 'reason' in expected ? expected.reason : null;
+    if (outcome === 'held')
+      failures.push(`${name}: the model has it held, its payment never reached the hub`);
+    if (row.outcome !== outcome || row.flag_reason !== reason)
       failures.push(
-        `${name} is ${row.outcome} ${row.flag_reason ?? ''} on the hub; the model says ${expected.outcome} ${reason ?? ''}`,
+        `${name} is ${row.outcome} ${row.flag_reason ?? ''} on the hub; the model says ${outcome} ${reason ?? ''}`,
       );
   }
   for (const conflict of state.conflicts)
     failures.push(`hub refused a push as a fact conflict: ${conflict.detail.slice(0, 200)}`);
 }
 
-function checkLedger(state: HubSnapshot, model: Model, failures: string[]): void {
+function checkLedger(
+  state: HubSnapshot,
+  model: Model,
+  settled: Settlement,
+  failures: string[],
+): void {
   const facts = new Map(state.facts.map((row) => [row.id, row]));
   const recorded = new Map(model.payments.map((payment) => [payment.factId, payment]));
   let total = 0;
+  let standing = 0;
   for (const row of state.payments) {
     total += Number(row.amount_minor);
     const payment = recorded.get(row.fact_id);
@@ -146,6 +193,13 @@ function checkLedger(state: HubSnapshot, model: Model, failures: string[]): void
       failures.push(
         `payment ${row.fact_id} is ${row.status} in the ledger but ${fact.outcome} as a fact`,
       );
+    const voidedBy = settled.voidedBy.get(row.fact_id) ?? null;
+    if (row.voided_by !== voidedBy)
+      failures.push(
+        `payment ${row.fact_id} is voided by ${row.voided_by ?? 'nothing'} in the ledger; the model says ${voidedBy ?? 'nothing'}`,
+      );
+    if (row.voided_by === null && settled.applied.has(row.fact_id))
+      standing += Number(row.amount_minor);
   }
   if (new Set(state.payments.map((row) => row.fact_id)).size !== state.payments.length)
     failures.push('the ledger holds one payment twice');
@@ -155,128 +209,130 @@ function checkLedger(state: HubSnapshot, model: Model, failures: string[]): void
     );
   if (total !== model.ledgerTotal())
     failures.push(`the ledger totals ${total}; devices recorded ${model.ledgerTotal()}`);
+  const expectedStanding = model.payments
+    .filter((p) => settled.applied.has(p.factId) && !settled.voidedBy.has(p.factId))
+    .reduce((sum, p) => sum + p.amountMinor, 0);
+  if (standing !== expectedStanding)
+    failures.push(
+      `applied payments not voided total ${standing} in the ledger; the model says ${expectedStanding}`,
+    );
   for (const row of state.allocations) {
-    const payment = recorded.get(row.payment_fact_id);
-    if (payment && payment.rule.outcome === 'flagged' && !payment.rule.applies)
-      failures.push(`flagged payment ${row.payment_fact_id} was allocated to a bill`);
+    if (recorded.has(row.payment_fact_id) && !settled.applied.has(row.payment_fact_id))
+      failures.push(
+        `payment ${row.payment_fact_id}, which does not count, was allocated to a bill`,
+      );
   }
 }
 
-function checkAccounts(state: HubSnapshot, model: Model, failures: string[]): void {
+function checkVoids(state: HubSnapshot, settled: Settlement, failures: string[]): void {
+  const facts = new Map(state.facts.map((row) => [row.id, row]));
+  for (const row of state.voids) {
+    const fact = facts.get(row.fact_id);
+    const expected = settled.outcomes.get(row.fact_id);
+    if (row.status === 'held')
+      failures.push(`void ${row.fact_id} of ${row.payment_id} is still held after quiescence`);
+    const status = expected?.outcome === 'accepted' ? 'applied' : expected?.outcome;
+    const reason = expected && 'reason' in expected ? expected.reason : null;
+    if (row.status !== status || row.flag_reason !== reason)
+      failures.push(
+        `void ${row.fact_id} is ${row.status} ${row.flag_reason ?? ''} in the voids table; the model says ${status ?? 'nothing'} ${reason ?? ''}`,
+      );
+    if (fact && (fact.outcome === 'accepted') !== (row.status === 'applied'))
+      failures.push(`void ${row.fact_id} is ${row.status} but its fact is ${fact.outcome}`);
+    const reversed = settled.reversedMinor.get(row.fact_id) ?? 0;
+    if (Number(row.reversed_minor) !== reversed)
+      failures.push(
+        `void ${row.fact_id} gave back ${row.reversed_minor}; the model says ${reversed}`,
+      );
+  }
+  for (const row of state.reversals) {
+    if (!settled.reversedMinor.get(row.void_fact_id))
+      failures.push(`void ${row.void_fact_id} reversed a bill, but the model reverses nothing`);
+  }
+  const applied = state.voids.filter((row) => row.status === 'applied');
+  if (new Set(applied.map((row) => row.payment_id)).size !== applied.length)
+    failures.push('the hub applied two voids to one payment');
+  // What a void takes back from the bills is exactly what its payment paid on them.
+  const sum = (rows: { amount_minor: number }[]) =>
+    rows.reduce((total, row) => total + Number(row.amount_minor), 0);
+  for (const row of applied) {
+    const paid = sum(state.allocations.filter((a) => a.payment_fact_id === row.payment_id));
+    const taken = sum(state.reversals.filter((r) => r.void_fact_id === row.fact_id));
+    if (Number(row.reversed_minor) > 0 && paid !== taken)
+      failures.push(`void ${row.fact_id} took ${taken} back from bills its payment paid ${paid}`);
+  }
+}
+
+function checkAccounts(
+  state: HubSnapshot,
+  model: Model,
+  settled: Settlement,
+  failures: string[],
+): void {
   for (const account of state.accounts) {
-    const expected = model.expectedBalance(account.id);
+    const expected = settled.balances.get(account.id);
     if (Number(account.balance_minor) !== expected)
       failures.push(
         `hub balance of ${account.id} is ${account.balance_minor}; the model says ${expected}`,
       );
-    let allocatedExpected = 0;
-    const initial = new Map(model.account(account.id).bills.map((bill) => [bill.id, bill]));
-    for (const bill of model.expectedBills(account.id)) {
+    for (const bill of settled.bills.get(account.id) ?? []) {
       const paid = Number(state.bills.get(bill.id)?.paid_minor);
       if (paid !== bill.paidMinor)
         failures.push(
           `bill ${bill.id} has ${paid} paid on the hub; the model says ${bill.paidMinor}`,
         );
-      allocatedExpected += bill.paidMinor - (initial.get(bill.id)?.paidMinor ?? 0);
     }
-    const allocated = state.allocations
-      .filter((row) => row.account_id === account.id)
-      .reduce((sum, row) => sum + Number(row.amount_minor), 0);
+    const allocated =
+      state.allocations
+        .filter((row) => row.account_id === account.id)
+        .reduce((sum, row) => sum + Number(row.amount_minor), 0) -
+      state.reversals
+        .filter((row) => row.account_id === account.id)
+        .reduce((sum, row) => sum + Number(row.amount_minor), 0);
+    const allocatedExpected = settled.allocatedMinor.get(account.id);
     if (allocated !== allocatedExpected)
       failures.push(
-        `allocations to ${account.id} total ${allocated}; the model says ${allocatedExpected}`,
+        `allocations less reversals on ${account.id} total ${allocated}; the model says ${allocatedExpected}`,
       );
+    const contact = settled.contacts.get(account.id);
+    const shown = { name: account.name, phone: account.phone, address: account.address };
+    if (JSON.stringify(shown) !== JSON.stringify(contact))
+      failures.push(
+        `hub contact of ${account.id} is ${JSON.stringify(shown)}; the model says ${JSON.stringify(contact)}`,
+      );
+    if (!model.knows(account.id)) failures.push(`hub holds account ${account.id} the model lacks`);
   }
 }
 
 async function checkChain(
   state: HubSnapshot,
-  device: SimDevice,
+  identity: Identity,
   model: Model,
   failures: string[],
 ): Promise<void> {
-  const record = await device.deviceRecord();
-  const row = state.devices.get(device.deviceId);
-  const recorded = model.byDevice(device.deviceId);
+  const name = identity.device
+    ? identity.label
+    : `${identity.label}'s wiped identity ${identity.deviceId}`;
+  const row = state.devices.get(identity.deviceId);
+  const recorded = model.byDevice(identity.deviceId);
   if (!row) {
-    failures.push(`${device.label} is unknown to the hub`);
+    failures.push(`${name} is unknown to the hub`);
     return;
   }
-  if (Number(row.head_seq) !== record.headSeq || row.head_hash !== record.headHash)
-    failures.push(`${device.label}: hub head is ${row.head_seq}, device head is ${record.headSeq}`);
-  if (record.headSeq !== recorded.length)
-    failures.push(
-      `${device.label}: device head is ${record.headSeq}, it recorded ${recorded.length}`,
-    );
-  const facts = state.facts.filter((fact) => fact.device_id === device.deviceId);
+  const head = identity.device
+    ? await identity.device.deviceRecord()
+    : { headSeq: recorded.length, headHash: recorded.at(-1)?.hash ?? GENESIS_HASH };
+  if (Number(row.head_seq) !== head.headSeq || row.head_hash !== head.headHash)
+    failures.push(`${name}: hub head is ${row.head_seq}, device head is ${head.headSeq}`);
+  if (head.headSeq !== recorded.length)
+    failures.push(`${name}: device head is ${head.headSeq}, it recorded ${recorded.length}`);
+  const facts = state.facts.filter((fact) => fact.device_id === identity.deviceId);
   let previous: string = GENESIS_HASH;
   facts.forEach((fact, index) => {
     if (fact.seq !== index + 1)
-      failures.push(`${device.label}: chain on the hub has seq ${fact.seq} at place ${index + 1}`);
+      failures.push(`${name}: chain on the hub has seq ${fact.seq} at place ${index + 1}`);
     if (fact.prev_hash !== previous)
-      failures.push(`${device.label}: fact ${fact.seq} on the hub does not link to the one before`);
+      failures.push(`${name}: fact ${fact.seq} on the hub does not link to the one before`);
     previous = fact.hash;
   });
-}
-
-async function checkDeviceView(
-  state: HubSnapshot,
-  device: SimDevice,
-  model: Model,
-  failures: string[],
-  stats: CheckStats,
-): Promise<void> {
-  const db = device.db();
-  const name = device.label;
-  const hubFacts = new Map(
-    state.facts.filter((row) => row.device_id === device.deviceId).map((row) => [row.id, row]),
-  );
-  for (const stored of await db.facts.orderBy('seq').toArray()) {
-    const row = hubFacts.get(stored.id);
-    if (!row) continue; // reported by checkFacts
-    if (stored.status !== 'acked' || stored.ackChangeSeq !== Number(row.change_seq))
-      failures.push(
-        `${name}: fact ${stored.seq} is ${stored.status} at change ${stored.ackChangeSeq}; the hub stored it at ${row.change_seq}`,
-      );
-    if (stored.outcome === undefined) {
-      stats.outcomeUnknownOnDevice++;
-      stats.notes.push(
-        `${name} seq ${stored.seq} was acknowledged only by a pull; the hub has it ${row.outcome} ${row.flag_reason ?? ''}`.trimEnd(),
-      );
-    } else if (stored.outcome !== row.outcome || (stored.reason ?? null) !== row.flag_reason)
-      failures.push(
-        `${name}: fact ${stored.seq} shows ${stored.outcome} ${stored.reason ?? ''}; the hub has ${row.outcome} ${row.flag_reason ?? ''}`,
-      );
-  }
-
-  const routeId = device.agent.routeId;
-  const route = state.accounts.filter((row) => row.route_id === routeId);
-  const expected = model
-    .routeAccounts(routeId)
-    .map((account) => account.id)
-    .sort();
-  const held = (await db.accounts.orderBy('id').primaryKeys()).map(String);
-  if (held.join() !== expected.join())
-    failures.push(`${name} holds accounts ${held.join(' ')}; its route has ${expected.join(' ')}`);
-  for (const row of route) {
-    const view = await accountView(db, row.id);
-    if (!view) continue; // reported above
-    const balance = Number(row.balance_minor);
-    if (view.account.changeSeq !== Number(row.change_seq) || view.account.balanceMinor !== balance)
-      failures.push(
-        `${name}: snapshot of ${row.id} is ${view.account.balanceMinor} at change ${view.account.changeSeq}; the hub has ${balance} at ${row.change_seq}`,
-      );
-    if (view.balanceMinor !== balance)
-      failures.push(`${name} shows ${row.id} owing ${view.balanceMinor}; the hub says ${balance}`);
-    const shown = view.openBills.map((bill) => `${bill.id}:${bill.paidMinor}`).join(' ');
-    const open = model
-      .expectedBills(row.id)
-      .filter((bill) => bill.paidMinor < bill.amountMinor)
-      .map((bill) => `${bill.id}:${bill.paidMinor}`)
-      .join(' ');
-    if (shown !== open)
-      failures.push(
-        `${name} shows open bills of ${row.id} as [${shown}]; the model says [${open}]`,
-      );
-  }
 }

@@ -10,9 +10,16 @@ import { callHub, type FetchLike } from '../../client/api.ts';
 import { enrolDevice } from '../../client/auth/enrol.ts';
 import { signInAgent } from '../../client/auth/session.ts';
 import { GridtallyDatabase, type DeviceRecord } from '../../client/db/database.ts';
-import { ensureDevice, recordCashPayment, type DeviceDeps } from '../../client/db/facts.ts';
+import {
+  ensureDevice,
+  recordCashPayment,
+  recordContactEdit,
+  recordVoid,
+  type DeviceDeps,
+} from '../../client/db/facts.ts';
 import { syncOnce, type SyncReport } from '../../client/sync/engine.ts';
 import { signInResponseSchema, type User } from '../../shared/api.ts';
+import type { ContactField, VoidBody } from '../../shared/facts.ts';
 import { minor, type CurrencyCode } from '../../shared/money.ts';
 import { BASE_URL } from './hub.ts';
 import { Proc, type SimNetwork } from './network.ts';
@@ -129,6 +136,25 @@ export class SimDevice {
     return tab.db;
   }
 
+  /**
+   * The browser's storage is wiped: every tab is closed (what they had on the wire is theirs
+   * to lose) and the IndexedDB database deleted. The device forgets its identity, its key, its
+   * session and every fact; it must be enrolled again, as a new device.
+   */
+  async wipeStorage(): Promise<void> {
+    for (const tab of this.openTabs()) tab.close();
+    this.tabs.length = 0;
+    await new Promise<void>((resolve, reject) => {
+      const request = this.factory.deleteDatabase(this.dbName);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error ?? new Error('deleteDatabase failed'));
+      request.onblocked = () => reject(new Error(`${this.label}: a tab still holds the database`));
+    });
+    this.deviceId = '';
+    this.user = undefined;
+    this.knowsAccounts = false;
+  }
+
   async deviceRecord(): Promise<DeviceRecord> {
     const record = await this.db().settings.get('device');
     if (record?.key !== 'device') throw new Error(`${this.label} has no device record`);
@@ -224,8 +250,7 @@ export interface PaymentInput {
 }
 
 export async function recordPayment(tab: Tab, input: PaymentInput) {
-  const user = tab.device.user;
-  if (!user) throw new Error(`${tab.label} has no signed-in agent`);
+  const user = agentOf(tab);
   return recordCashPayment(
     tab.db,
     {
@@ -235,6 +260,47 @@ export async function recordPayment(tab: Tab, input: PaymentInput) {
       tenderedMinor: minor(input.tenderedMinor),
       agent: user,
     },
+    tab.device.deps,
+  );
+}
+
+function agentOf(tab: Tab): User {
+  const user = tab.device.user;
+  if (!user) throw new Error(`${tab.label} has no signed-in agent`);
+  return user;
+}
+
+/** A void through the app: of this device's own payment, or of another's from its receipt. */
+export function recordVoidIn(
+  tab: Tab,
+  paymentId: string,
+  reason: VoidBody['reason'],
+  receipt?: { accountId: string; amountMinor: number },
+) {
+  return recordVoid(
+    tab.db,
+    {
+      paymentId,
+      reason,
+      agent: agentOf(tab),
+      ...(receipt
+        ? { receipt: { accountId: receipt.accountId, amountMinor: minor(receipt.amountMinor) } }
+        : {}),
+    },
+    tab.device.deps,
+  );
+}
+
+/** A correction of one contact field through the app, from the tab's snapshot. */
+export function recordContactEditIn(
+  tab: Tab,
+  accountId: string,
+  field: ContactField,
+  value: string,
+) {
+  return recordContactEdit(
+    tab.db,
+    { accountId, field, value, agent: agentOf(tab) },
     tab.device.deps,
   );
 }

@@ -58,6 +58,8 @@ function json(headers: Envelope['headers'], body: ArrayBuffer | null): unknown {
 
 interface Summarised {
   facts?: { seq: number }[];
+  /** An outbox file's pushes, or an upload's answers. */
+  pushes?: { facts?: { seq: number }[]; ok?: boolean; error?: string }[];
   cursor?: number;
   error?: string;
   results?: { seq: number; outcome: string }[];
@@ -69,7 +71,9 @@ interface Summarised {
 /** What a request asks, for the trace: the seqs a push carries, the cursor a pull starts at. */
 export function requestSummary(envelope: Envelope): string {
   const body = json(envelope.headers, envelope.body) as Summarised | undefined;
-  const seqs = body?.facts?.map((fact) => fact.seq);
+  const seqs = (body?.facts ?? body?.pushes?.flatMap((push) => push.facts ?? []))?.map(
+    (fact) => fact.seq,
+  );
   if (seqs && seqs.length > 0) return `${envelope.path} seq ${seqs[0]}..${seqs.at(-1)}`;
   if (body?.cursor !== undefined) return `${envelope.path} after ${body.cursor}`;
   return envelope.path;
@@ -81,6 +85,8 @@ export function replySummary(reply: Reply): string {
   if (reply.status >= 400) return `${reply.status} ${body?.error ?? ''}`.trimEnd();
   if (body?.results)
     return `${reply.status} ${body.results.map((result) => `${result.seq}:${result.outcome}`).join(' ')}`;
+  if (body?.pushes)
+    return `${reply.status} ${body.pushes.length} pushes${body.pushes.some((push) => push.ok === false) ? ', some refused' : ''}`;
   if (body?.accounts && body.acks)
     return `${reply.status} ${body.accounts.length} accounts, ${body.acks.length} acks, cursor ${body.cursor}${body.hasMore ? ', more' : ''}`;
   return String(reply.status);
@@ -147,13 +153,20 @@ export class SimHub {
     this.backupFile = file;
   }
 
-  /** The hub stops and starts again from its last backup: what came after is forgotten. */
+  /**
+   * The hub stops and starts again from its last backup: what came after is forgotten. As the
+   * hub's own restore (hub/ops/backup.ts) does, the store takes a new epoch, so that devices
+   * see in their next pull that the hub forgot, and pull again from the start.
+   */
   async restore(): Promise<boolean> {
     if (this.backupFile === undefined) return false;
     await this.store.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(this.file + suffix, { force: true });
     copyFileSync(this.backupFile, this.file);
     this.store = await openSqliteStore(this.file);
+    await sql`update hub_meta set value = ${`epoch-${this.generation + 1}`} where key = 'epoch'`.execute(
+      this.store.db,
+    );
     this.app = this.makeApp();
     this.generation++;
     return true;

@@ -1,40 +1,73 @@
 /**
  * The independent model: what the hub and every device must show once the world is quiet,
- * worked out from the template's description and from what each device's
- * `recordCashPayment` returned, never read back from either database. It shares no code with
- * the hub or the device beyond types: its own flag rules, its own oldest-bill-first
- * allocation, its own sums.
+ * worked out from the template's description and from what each device's recording functions
+ * returned, never read back from either database. It shares no code with the hub or the
+ * device beyond types: its own flag rules, its own oldest-bill-first allocation and reversal,
+ * its own reading of the void and contact rules, its own sums.
  *
  * One input it takes from the world rather than from the devices: the order in which facts
- * reached the hub. The network chose that order; the duplicate rule ("the one that arrives
- * second is flagged") depends on it. The model re-derives every outcome from that order with
- * its own reading of the rule in docs/sync-protocol.md and shared/conflicts.ts.
+ * reached the hub, and when (the hub's change numbers and receipt times). The network chose
+ * those; the duplicate rule ("the one that arrives second is flagged"), the void rule (a void
+ * that arrives before its payment is held, the second void of a payment is flagged) and the
+ * concurrent-edit flag depend on them. The model replays the facts in that order with its own
+ * reading of docs/sync-protocol.md and shared/conflicts.ts (replay.ts).
  */
+import type { ContactField } from '../../shared/facts.ts';
 import type { CurrencyCode } from '../../shared/money.ts';
-import type { SimAccount, SimBill, TemplateWorld } from './template.ts';
+import { replay, type Arrival, type Settlement } from './replay.ts';
+import type { SimAccount, TemplateWorld } from './template.ts';
 
 /** What the payment's own content earns it, before any comparison with other payments. */
 export type RuleOutcome =
   | { readonly outcome: 'accepted' }
   | { readonly outcome: 'flagged'; readonly reason: string; readonly applies: boolean };
 
+/** Every outcome a fact can end with on the hub, and `held` for a void whose payment is missing. */
 export type ExpectedOutcome =
-  RuleOutcome | { readonly outcome: 'duplicate'; readonly reason: 'possible-duplicate' };
+  | { readonly outcome: 'accepted' }
+  | { readonly outcome: 'duplicate'; readonly reason: 'possible-duplicate' }
+  | { readonly outcome: 'flagged'; readonly reason: string }
+  | { readonly outcome: 'held' };
 
-export interface RecordedPayment {
+/** What every recorded fact carries: who recorded it, where in its chain, and its stamp. */
+interface RecordedBase {
   readonly factId: string;
+  /** The simulated device's label (d0…); a wiped device keeps its label, not its id. */
   readonly device: string;
   readonly deviceId: string;
   readonly seq: number;
   readonly hash: string;
-  /** The wall time of the fact's hybrid clock stamp, as the device set it. */
-  readonly stampMs: number;
+  /** The fact's hybrid clock stamp as the device wrote it. */
+  readonly hlc: string;
   readonly accountId: string;
+}
+
+export interface RecordedPayment extends RecordedBase {
+  readonly kind: 'payment';
+  /** The wall time of the fact's hybrid clock stamp. */
+  readonly stampMs: number;
   readonly currency: CurrencyCode;
   readonly amountMinor: number;
   readonly tenderedMinor: number;
   readonly rule: RuleOutcome;
 }
+
+export interface RecordedVoid extends RecordedBase {
+  readonly kind: 'void';
+  readonly paymentId: string;
+  /** The amount the void names: the payment's, or a wrong one read off a receipt. */
+  readonly amountMinor: number;
+}
+
+export interface RecordedContact extends RecordedBase {
+  readonly kind: 'contact';
+  readonly field: ContactField;
+  readonly value: string;
+  /** The change number of the snapshot the agent edited from. */
+  readonly baseChangeSeq: number;
+}
+
+export type RecordedFact = RecordedPayment | RecordedVoid | RecordedContact;
 
 export interface ExpectedBill {
   readonly id: string;
@@ -42,12 +75,8 @@ export interface ExpectedBill {
   readonly amountMinor: number;
 }
 
-/** Two payments on one account within an hour by their stamps, amounts within 5 %. */
-const DUPLICATE_WINDOW_MS = 3_600_000;
-const DUPLICATE_PERCENT = 5;
-
 export class Model {
-  readonly payments: RecordedPayment[] = [];
+  readonly facts: RecordedFact[] = [];
   private readonly accounts: Map<string, SimAccount>;
 
   constructor(readonly world: TemplateWorld) {
@@ -67,41 +96,31 @@ export class Model {
     return { outcome: 'accepted' };
   }
 
-  record(payment: RecordedPayment): void {
-    this.payments.push(payment);
+  record(fact: RecordedFact): void {
+    this.facts.push(fact);
   }
 
-  /**
-   * Every payment's outcome, given the order in which they reached the hub: a payment its own
-   * content lets through is a duplicate when one that arrived before it, on the same account
-   * (whatever that one's outcome), is within the window and the amount margin.
-   */
-  outcomes(arrival: readonly string[]): Map<string, ExpectedOutcome> {
-    const byId = new Map(this.payments.map((payment) => [payment.factId, payment]));
-    const arrived: RecordedPayment[] = [];
-    const outcomes = new Map<string, ExpectedOutcome>();
-    for (const id of arrival) {
-      const payment = byId.get(id);
-      if (!payment) continue;
-      // The hub compares with the account's 50 latest payments; a run never holds more.
-      const twin = arrived
-        .filter((earlier) => earlier.accountId === payment.accountId)
-        .slice(-50)
-        .some(
-          (earlier) =>
-            Math.abs(earlier.stampMs - payment.stampMs) <= DUPLICATE_WINDOW_MS &&
-            Math.abs(earlier.amountMinor - payment.amountMinor) * 100 <=
-              Math.max(earlier.amountMinor, payment.amountMinor) * DUPLICATE_PERCENT,
-        );
-      outcomes.set(
-        id,
-        payment.rule.outcome === 'accepted' && twin
-          ? { outcome: 'duplicate', reason: 'possible-duplicate' }
-          : payment.rule,
-      );
-      arrived.push(payment);
-    }
-    return outcomes;
+  get payments(): RecordedPayment[] {
+    return this.facts.filter((fact): fact is RecordedPayment => fact.kind === 'payment');
+  }
+
+  payment(factId: string): RecordedPayment | undefined {
+    return this.payments.find((payment) => payment.factId === factId);
+  }
+
+  /** Whether this device identity recorded a void of the payment: it must refuse another. */
+  hasVoided(deviceId: string, paymentId: string): boolean {
+    return this.facts.some(
+      (fact) => fact.kind === 'void' && fact.deviceId === deviceId && fact.paymentId === paymentId,
+    );
+  }
+
+  /** Every edit of one field of an account so far, oldest recorded first. */
+  editsOf(accountId: string, field: ContactField): RecordedContact[] {
+    return this.facts.filter(
+      (fact): fact is RecordedContact =>
+        fact.kind === 'contact' && fact.accountId === accountId && fact.field === field,
+    );
   }
 
   account(accountId: string): SimAccount {
@@ -110,39 +129,12 @@ export class Model {
     return account;
   }
 
+  knows(accountId: string): boolean {
+    return this.accounts.has(accountId);
+  }
+
   routeAccounts(routeId: string): SimAccount[] {
     return this.world.accounts.filter((account) => account.routeId === routeId);
-  }
-
-  /**
-   * The money that counts against `accountId`: every payment its content lets through (a
-   * duplicate counts too: both payments stand) or whose flag still applies.
-   */
-  appliedTo(accountId: string): number {
-    let total = 0;
-    for (const payment of this.payments) {
-      if (payment.accountId !== accountId) continue;
-      if (payment.rule.outcome === 'accepted' || payment.rule.applies) total += payment.amountMinor;
-    }
-    return total;
-  }
-
-  expectedBalance(accountId: string): number {
-    return this.account(accountId).balanceMinor - this.appliedTo(accountId);
-  }
-
-  /**
-   * Every bill of the account after all its applied payments. Paying oldest first fills the
-   * bills in one fixed order, so the end state depends only on the total paid, not on the
-   * order in which the payments arrived.
-   */
-  expectedBills(accountId: string): ExpectedBill[] {
-    let left = this.appliedTo(accountId);
-    return [...this.account(accountId).bills].sort(byAge).map((bill) => {
-      const paid = Math.min(bill.amountMinor - bill.paidMinor, left);
-      left -= paid;
-      return { id: bill.id, amountMinor: bill.amountMinor, paidMinor: bill.paidMinor + paid };
-    });
   }
 
   /** The sum of every payment recorded by every device: the hub's ledger must hold exactly this. */
@@ -150,13 +142,13 @@ export class Model {
     return this.payments.reduce((sum, payment) => sum + payment.amountMinor, 0);
   }
 
-  byDevice(deviceId: string): RecordedPayment[] {
-    return this.payments.filter((p) => p.deviceId === deviceId).sort((a, b) => a.seq - b.seq);
+  /** The facts one device identity recorded, in its chain's order. */
+  byDevice(deviceId: string): RecordedFact[] {
+    return this.facts.filter((f) => f.deviceId === deviceId).sort((a, b) => a.seq - b.seq);
   }
-}
 
-function byAge(a: SimBill, b: SimBill): number {
-  if (a.dueOn !== b.dueOn) return a.dueOn < b.dueOn ? -1 : 1;
-  if (a.issuedOn !== b.issuedOn) return a.issuedOn < b.issuedOn ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  /** Everything the hub and the devices must end with, given the facts' arrival at the hub. */
+  settle(arrival: readonly Arrival[]): Settlement {
+    return replay(this.facts, this.world.accounts, arrival);
+  }
 }

@@ -48,6 +48,10 @@ export interface SimBill {
 export interface SimAccount {
   readonly id: string;
   readonly routeId: string;
+  /** Contact fields as the hub starts with them; edits by devices change them. */
+  readonly name: string;
+  readonly phone: string;
+  readonly address: string;
   readonly currency: CurrencyCode;
   readonly balanceMinor: number;
   readonly bills: readonly SimBill[];
@@ -102,6 +106,9 @@ function describeAccounts(): SimAccount[] {
       accounts.push({
         id,
         routeId,
+        name: `Customer ${id}`,
+        phone: `+2547000${String(10_000 + n)}`,
+        address: `Plot ${n}`,
         currency,
         balanceMinor: billCount === 0 ? -(2_500 + n) : owed + 13 * n,
         bills,
@@ -168,9 +175,9 @@ async function writeTemplate(file: string, world: TemplateWorld): Promise<void> 
         .values({
           id: account.id,
           account_number: `SIM-${1000 + n}`,
-          name: `Customer ${account.id}`,
-          address: `Plot ${n}`,
-          phone: `+2547000${String(10_000 + n)}`,
+          name: account.name,
+          address: account.address,
+          phone: account.phone,
           meter_number: `77${String(100_000 + n)}`,
           route_id: account.routeId,
           tariff_id: account.currency === 'USD' ? 'tariff-usd' : 'tariff-kes',

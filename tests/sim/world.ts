@@ -1,8 +1,9 @@
 /**
  * One simulated run, from its seed: a hub, twenty devices (by default) on four agents and
- * three routes, and random steps (40 by default, `--steps` for more) of payments, sync
- * rounds, tabs opening and reloading, clocks jumping, devices going offline, the hub
- * restarting and the network dropping, duplicating, delaying and reordering messages; then
+ * three routes, and random steps (40 by default, `--steps` for more) of payments, voids
+ * and contact corrections (actions.ts), sync rounds, tabs opening and reloading, clocks
+ * jumping, devices going offline, a device's storage wiped after an export (wipe.ts), the
+ * hub restarting and the network dropping, duplicating, delaying and reordering messages; then
  * quiescence (every device online, a perfect network, rounds until nothing moves) and the
  * checks against the independent model. A step is one event; delivering a parked request is
  * a step of its own, so the network's faults and orderings are drawn like everything else.
@@ -12,17 +13,27 @@
  * be read as well as replayed (`npm run sim -- --seed S --verbose`).
  */
 import { createHash } from 'node:crypto';
-import { accountView } from '../../client/db/accounts.ts';
 import { issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
+import { currentCounter } from '../../hub/store/store.ts';
 import type { SyncReport } from '../../client/sync/engine.ts';
 import { pendingCount } from '../../client/db/facts.ts';
-import { checkWorld, type CheckStats } from './checks.ts';
+import {
+  canEditContact,
+  canVoidByReceipt,
+  canVoidOwn,
+  editContact,
+  pay,
+  payingTabs,
+  voidByReceipt,
+  voidOwn,
+  type Stage,
+} from './actions.ts';
+import { checkWorld, type CheckStats, type Identity } from './checks.ts';
 import {
   DAY_MS,
   enrolAndSignIn,
   installTemplateDevice,
   MAX_SKEW_MS,
-  recordPayment,
   SimDevice,
   Tab,
 } from './devices.ts';
@@ -30,6 +41,8 @@ import { SimHub } from './hub.ts';
 import { Model } from './model.ts';
 import { SimNetwork, type Delivery } from './network.ts';
 import { Random } from './random.ts';
+import { Supervisor, type UploadResult } from './supervisor.ts';
+import { STORAGE_WIPE_AFTER_EXPORT, wipeStorageAfterExport } from './wipe.ts';
 import { template, TEMPLATE, type Template } from './template.ts';
 
 export interface SimOptions {
@@ -51,9 +64,15 @@ export interface SimOptions {
   readonly ruleBreaking: readonly RuleBreaking[];
   /**
    * Also back the hub up now and then and restore it from its last backup, forgetting what
-   * came after (not in the acceptance criterion; off by default).
+   * came after (not in the acceptance criterion; off by default). Storage wipes are not
+   * drawn then.
    */
   readonly restores?: boolean;
+  /**
+   * Weights that replace the defaults of some events (actions and deliveries, by name), to
+   * explore one kind of interleaving harder: `--weight toggle-second-tab=8,hold-reply=25`.
+   */
+  readonly weights?: Readonly<Record<string, number>>;
   /** Called with each trace line as it happens. */
   readonly onTrace?: (line: string) => void;
 }
@@ -94,22 +113,39 @@ const DELIVERIES: readonly (readonly [Delivery, number])[] = [
   ['hold-reply', 8],
 ];
 
-/**
- * TODO(export): storage wipe after export. The acceptance criterion asks for a device that
- * exports its facts, has its storage wiped, and comes back without losing or doubling a
- * fact. Export does not exist yet, so this step is not scheduled (it draws nothing from the
- * seed). When export is built: set STORAGE_WIPE_AFTER_EXPORT to true and make this export
- * the device's facts through the app's export, delete its IndexedDB, restore or re-enrol it
- * through the app, and let the checks in checks.ts hold as they are.
- */
-export const STORAGE_WIPE_AFTER_EXPORT = false;
-async function wipeStorageAfterExport(device: SimDevice): Promise<void> {
-  throw new Error(`TODO(export): storage wipe after export is not built (${device.label})`);
+/** The events whose weights `--weight` can change. */
+export const WEIGHTED_EVENTS: readonly string[] = [
+  'pay',
+  'pay-rule-breaking',
+  'void-own',
+  'void-by-receipt',
+  'edit-contact',
+  'round',
+  'deliver',
+  'release-held',
+  'stale-copy',
+  'go-offline',
+  'hub-restart',
+  'reload-tab',
+  'toggle-second-tab',
+  'clock-jump',
+  'hub-backup',
+  'hub-restore',
+  'storage-wipe-after-export',
+  ...DELIVERIES.map(([how]) => deliveryEvent(how)),
+];
+
+/** A delivery's name as a weighted event: `deliver` is also the action that picks a request. */
+function deliveryEvent(how: Delivery): string {
+  return how === 'deliver' ? 'deliver-intact' : how;
 }
 
 type Action =
   | 'pay'
   | 'pay-rule-breaking'
+  | 'void-own'
+  | 'void-by-receipt'
+  | 'edit-contact'
   | 'round'
   | 'deliver'
   | 'release-held'
@@ -128,12 +164,16 @@ interface Clock {
   ms: number;
 }
 
-class World {
+class World implements Stage {
   readonly trace: string[] = [];
   readonly findings: string[] = [];
   readonly model = new Model(TEMPLATE);
   readonly devices: SimDevice[] = [];
+  /** Every device identity of the run, the wiped ones too, in the order they were made. */
+  readonly identities: Identity[] = [];
   readonly network: SimNetwork;
+  readonly supervisor: Supervisor;
+  private readonly reported = new Set<string>();
   step = 0;
 
   constructor(
@@ -148,6 +188,7 @@ class World {
       (line) => this.log(line),
       (line) => this.finding(line),
     );
+    this.supervisor = new Supervisor(this.network);
     for (let i = 0; i < options.devices; i++) {
       const agent = TEMPLATE.agents[i % TEMPLATE.agents.length];
       if (!agent) throw new Error('no agents in the template');
@@ -172,6 +213,34 @@ class World {
     return this.devices.flatMap((device) => device.openTabs());
   }
 
+  /** An event's weight: the default, or the one `--weight` gives (never where it cannot happen). */
+  private weight(event: string, weight: number): number {
+    return weight === 0 ? 0 : (this.options.weights?.[event] ?? weight);
+  }
+
+  count(what: string, times = 1): void {
+    for (let i = 0; i < times; i++) this.network.count(what);
+  }
+
+  /** After quiescence every upload has had its answer. */
+  uploadsEnded(): void {
+    for (const upload of this.supervisor.uploads)
+      if (!this.reported.has(upload.label)) this.finding(`${upload.label} never ended`);
+  }
+
+  get ruleBreaking(): SimOptions['ruleBreaking'] {
+    return this.options.ruleBreaking;
+  }
+
+  async atHub(factId: string): Promise<boolean> {
+    const row = await this.hub.store.db
+      .selectFrom('facts')
+      .select('id')
+      .where('id', '=', factId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async setup(from: Template): Promise<void> {
     for (const device of this.devices) {
       const tab = new Tab(device, 0, this.network);
@@ -183,8 +252,9 @@ class World {
         // field, under the network's faults.
         if (this.random.chance(0.5)) await this.round(tab);
       } else {
-        await this.enrol(tab);
+        await this.enrol(tab, await this.codeFromTemplateHub());
       }
+      this.identities.push({ deviceId: device.deviceId, label: device.label, device });
       const skewH = Math.round(device.skewMs / 3_600_000);
       this.log(
         `${device.label} is ${device.deviceId}, agent ${device.agent.username}, clock ${skewH >= 0 ? '+' : ''}${skewH} h`,
@@ -192,14 +262,14 @@ class World {
     }
   }
 
+  private async codeFromTemplateHub(): Promise<string> {
+    const issued = await issueEnrolmentCode(this.hub.store, TEMPLATE.supervisorId, this.hub.now());
+    return issued.code;
+  }
+
   /** Enrolment, sign-in and the first round the app runs after it, on a perfect network. */
-  private async enrol(tab: Tab): Promise<void> {
+  async enrol(tab: Tab, code: string): Promise<void> {
     const device = tab.device;
-    const { code } = await issueEnrolmentCode(
-      this.hub.store,
-      TEMPLATE.supervisorId,
-      this.hub.now(),
-    );
     const proc = await tab.run(() => enrolAndSignIn(tab, code, this.options.realSignIn));
     if (!proc.done || proc.error !== undefined) throw proc.error ?? new Error('setup parked');
     const { deviceId, user } = proc.result as Awaited<ReturnType<typeof enrolAndSignIn>>;
@@ -233,6 +303,41 @@ class World {
           `${tab.label} round ended ${report.state} (${report.error ?? ''}: ${report.message ?? ''})`,
         );
     }
+    this.reapUploads();
+  }
+
+  /** Reports every supervisor upload that ended: each push's answer, in the trace. */
+  private reapUploads(): void {
+    for (const upload of this.supervisor.uploads) {
+      if (!upload.proc.done || this.reported.has(upload.label)) continue;
+      this.reported.add(upload.label);
+      const name = `${upload.label} (${upload.from}'s file, identity ${upload.deviceId})`;
+      if (upload.proc.error !== undefined) {
+        this.finding(`${name} threw: ${String(upload.proc.error)}`);
+        continue;
+      }
+      const result = upload.proc.result as UploadResult;
+      if (!result.ok) {
+        this.finding(`${name} failed after ${upload.tries} tries: ${result.error}`);
+        continue;
+      }
+      const answers = result.answer.pushes.map((push) =>
+        push.ok
+          ? push.response.results.map((r) => `${r.seq}:${r.outcome}`).join(' ')
+          : `refused ${push.error}`,
+      );
+      this.log(`${name} answered after ${upload.tries} tries: ${answers.join(' | ')}`);
+      this.count('upload-answered');
+      for (const push of result.answer.pushes)
+        if (!push.ok) this.finding(`${name}: a push was refused: ${push.error} (${push.message})`);
+      const answered = result.answer.pushes.flatMap((push) =>
+        push.ok ? push.response.results.map((r) => r.seq) : [],
+      );
+      if (answered.join() !== upload.seqs.join())
+        this.finding(
+          `${name} answered seqs ${answered.join()}; the file held ${upload.seqs.join()}`,
+        );
+    }
   }
 
   async act(): Promise<void> {
@@ -244,22 +349,32 @@ class World {
       }
     }
     const idle = this.tabs().filter((tab) => !tab.busy);
-    const choices: [Action, number][] = [
-      ['pay', 14],
-      ['pay-rule-breaking', this.options.ruleBreaking.length > 0 ? 1.2 : 0],
-      ['round', idle.length > 0 ? 12 : 0],
-      ['deliver', this.network.parked.length > 0 ? 24 : 0],
-      ['release-held', this.network.held.length > 0 ? 5 : 0],
-      ['stale-copy', this.network.ghosts.length > 0 ? 2 : 0],
-      ['go-offline', 2],
-      ['hub-restart', 0.4],
-      ['reload-tab', 0.6],
-      ['toggle-second-tab', 1.2],
-      ['clock-jump', 0.4],
-      ['hub-backup', this.options.restores ? 0.6 : 0],
-      ['hub-restore', this.options.restores ? 0.3 : 0],
-    ];
-    if (STORAGE_WIPE_AFTER_EXPORT) choices.push(['storage-wipe-after-export', 0.3]);
+    const choices: [Action, number][] = (
+      [
+        ['pay', 14],
+        ['pay-rule-breaking', this.options.ruleBreaking.length > 0 ? 1.2 : 0],
+        ['void-own', canVoidOwn(this) ? 1.6 : 0],
+        ['void-by-receipt', canVoidByReceipt(this) ? 1.6 : 0],
+        ['edit-contact', canEditContact(this) ? 2.4 : 0],
+        ['round', idle.length > 0 ? 12 : 0],
+        ['deliver', this.network.parked.length > 0 ? 24 : 0],
+        ['release-held', this.network.held.length > 0 ? 5 : 0],
+        ['stale-copy', this.network.ghosts.length > 0 ? 2 : 0],
+        ['go-offline', 2],
+        ['hub-restart', 0.4],
+        ['reload-tab', 0.6],
+        ['toggle-second-tab', 1.2],
+        ['clock-jump', 0.4],
+        ['hub-backup', this.options.restores ? 0.6 : 0],
+        ['hub-restore', this.options.restores ? 0.3 : 0],
+        // Not with restores: a hub restored from a backup older than a device's enrolment
+        // forgets the device, and the harness does not enrol it once more.
+        [
+          'storage-wipe-after-export',
+          STORAGE_WIPE_AFTER_EXPORT && !this.options.restores ? 0.35 : 0,
+        ],
+      ] as [Action, number][]
+    ).map(([action, weight]) => [action, this.weight(action, weight)]);
     const action = this.random.weighted(choices);
     this.network.count(action);
     await this.perform(action, idle);
@@ -270,9 +385,15 @@ class World {
     const random = this.random;
     switch (action) {
       case 'pay':
-        return this.pay(random.pick(this.payingTabs()), false);
+        return pay(this, random.pick(payingTabs(this)), false);
       case 'pay-rule-breaking':
-        return this.pay(random.pick(this.payingTabs()), true);
+        return pay(this, random.pick(payingTabs(this)), true);
+      case 'void-own':
+        return voidOwn(this);
+      case 'void-by-receipt':
+        return voidByReceipt(this);
+      case 'edit-contact':
+        return editContact(this);
       case 'round': {
         const tab = random.pick(idle);
         this.log(`${tab.label} starts a round`);
@@ -280,7 +401,12 @@ class World {
         return;
       }
       case 'deliver':
-        return this.network.deliver(random.pick(this.network.parked), random.weighted(DELIVERIES));
+        return this.network.deliver(
+          random.pick(this.network.parked),
+          random.weighted(
+            DELIVERIES.map(([how, weight]) => [how, this.weight(deliveryEvent(how), weight)]),
+          ),
+        );
       case 'release-held':
         return this.network.release(random.pick(this.network.held), random.chance(0.25));
       case 'stale-copy':
@@ -322,7 +448,7 @@ class World {
         this.log('hub restored from its last backup');
         return this.network.cut('hub restored', () => true);
       case 'storage-wipe-after-export':
-        return wipeStorageAfterExport(random.pick(this.devices));
+        return wipeStorageAfterExport(this, random.pick(this.devices));
     }
   }
 
@@ -339,71 +465,10 @@ class World {
     this.log(`${device.label}.t1 opens`);
   }
 
-  /** Tabs of devices that have pulled their route, or every tab while none has. */
-  private payingTabs(): Tab[] {
-    const ready = this.tabs().filter((tab) => tab.device.knowsAccounts);
-    return ready.length > 0 ? ready : this.tabs();
-  }
-
-  private async pay(tab: Tab, ruleBreaking: boolean): Promise<void> {
-    const random = this.random;
-    const known = (await tab.db.accounts.orderBy('id').primaryKeys()).map(String);
-    let accountId: string;
-    let currency;
-    const kind = ruleBreaking ? random.pick(this.options.ruleBreaking) : undefined;
-    if (kind === 'account-not-found') {
-      accountId = `acc-unknown-${random.int(1, 99)}`;
-      currency = random.pick(['KES', 'USD'] as const);
-    } else {
-      if (known.length === 0) {
-        // The agent cannot find the customer before a first pull: the tab syncs instead.
-        if (tab.busy) return this.log(`${tab.label} knows no account yet`);
-        this.log(`${tab.label} knows no account yet, starts a round`);
-        await tab.run(() => tab.syncRound());
-        return;
-      }
-      accountId = random.pick(known);
-      const own = this.model.account(accountId).currency;
-      currency = kind === 'currency-mismatch' ? (own === 'KES' ? 'USD' : 'KES') : own;
-    }
-    // A quarter of payments settle what the device shows as owed, when it shows a debt.
-    const settle = random.chance(0.25) && known.includes(accountId);
-    const shown = settle ? (await accountView(tab.db, accountId))?.balanceMinor : undefined;
-    const amountMinor =
-      shown !== undefined && shown > 0
-        ? shown
-        : random.chance(0.1)
-          ? random.int(20_000, 90_000)
-          : random.int(1, 15_000);
-    const tenderedMinor = random.chance(0.5) ? amountMinor : amountMinor + random.int(1, 5_000);
-    const result = await recordPayment(tab, { accountId, currency, amountMinor, tenderedMinor });
-    if (!result.ok) {
-      this.finding(`${tab.label} could not record a payment: ${result.error}`);
-      return;
-    }
-    const stored = result.value;
-    this.model.record({
-      factId: stored.id,
-      device: tab.device.label,
-      deviceId: tab.device.deviceId,
-      seq: stored.seq,
-      hash: stored.fact.hash,
-      accountId,
-      currency,
-      amountMinor,
-      tenderedMinor,
-      stampMs: Number(stored.fact.hlc.slice(0, 15)),
-      rule: this.model.ruleOutcome(accountId, currency),
-    });
-    this.log(
-      `${tab.label} records seq ${stored.seq} ${stored.id}: ${amountMinor} ${currency} on ${accountId}`,
-    );
-  }
-
   /**
    * Every device online, a perfect network, and rounds until nothing moves: devices with
    * facts waiting go first, then the others; then again every device that pulled before the
-   * last push of the pass, until a pass pushes nothing.
+   * last round of the pass that changed the hub, and that one, until a pass changes nothing.
    */
   async quiesce(): Promise<void> {
     this.log('quiescence: all online, no more faults');
@@ -422,12 +487,16 @@ class World {
       let lastPush = -1;
       const unsettled: Tab[] = [];
       for (const [index, tab] of tabs.entries()) {
+        // Whether the round changed the hub is read from the hub, not from the round's report;
+        // the tab itself goes again too, since a round that resends facts to a restored hub
+        // pushes after it pulled.
+        const before = await currentCounter(this.hub.store.db, 'change');
         const report = await this.round(tab);
-        if (report.pushed > 0) lastPush = index;
+        if ((await currentCounter(this.hub.store.db, 'change')) !== before) lastPush = index;
         if (report.state !== 'synced' || report.pending > 0) unsettled.push(tab);
       }
       if (lastPush < 0 && unsettled.length === 0) return;
-      tabs = [...new Set([...unsettled, ...tabs.slice(0, lastPush)])];
+      tabs = [...new Set([...unsettled, ...tabs.slice(0, lastPush + 1)])];
       if (tabs.length === 0) return;
     }
     this.finding('the world did not settle after 8 passes of sync rounds on a perfect network');
@@ -446,7 +515,7 @@ class World {
     for (const line of this.trace) hash.update(line).update('\n');
     const accounts = await this.hub.store.db
       .selectFrom('accounts')
-      .select(['id', 'balance_minor', 'change_seq'])
+      .select(['id', 'balance_minor', 'change_seq', 'name', 'phone', 'address'])
       .orderBy('id')
       .execute();
     hash.update(JSON.stringify(accounts));
@@ -492,8 +561,10 @@ export async function runSeed(
     time('steps');
     await world.quiesce();
     time('quiescence');
-    checked = await checkWorld(hub, world.devices, world.model);
+    world.uploadsEnded();
+    checked = await checkWorld(hub, world.identities, world.model);
     time('checks');
+    for (const [what, n] of Object.entries(checked.stats.coverage)) world.count(what, n);
     failures.push(...world.findings, ...checked.failures);
   } catch (error) {
     failures.push(
