@@ -53,6 +53,23 @@ describe('seeded simulation of the fleet', () => {
     }
   });
 
+  it('two tabs with answers arriving late never roll back an ack, a snapshot or a cursor', async () => {
+    // Seeds the simulation found with these weights: a late push answer put a held void's old
+    // outcome back (187, 508), and a late first pull page from another tab cleared newer
+    // snapshots and moved the cursor back (1068). Fixed in client/sync/engine.ts.
+    const weights = { 'toggle-second-tab': 8, 'hold-reply': 25, round: 30, 'void-by-receipt': 6 };
+    for (const seed of [187, 508, 1068]) {
+      const result = await runSeed(seed, { ...DEFAULT_OPTIONS, steps: 100, weights });
+      if (result.failures.length > 0)
+        throw new Error(
+          describeFailure(
+            { seed, failures: result.failures },
+            ' --steps 100 --weight toggle-second-tab=8,hold-reply=25,round=30,void-by-receipt=6',
+          ),
+        );
+    }
+  }, 120_000);
+
   it('devices enrolled with a code and signed in through the app converge the same way', async () => {
     // The main run starts from the template's enrolled devices, for speed; here each device
     // is enrolled by the app's enrolDevice (ids from the seed) and one run signs in with the
