@@ -1,42 +1,19 @@
 /** The supervisor's list of collections received by the hub, newest first. */
-import { useEffect, useState } from 'preact/hooks';
-import { collectionsResponseSchema, type CollectionsResponse } from '../../shared/api.ts';
-import { callHub } from '../api.ts';
+import { collectionsResponseSchema } from '../../shared/api.ts';
+import { useHubList } from './hub-list.ts';
 import { useApp, useText } from './context.ts';
 import { dateTime, money } from './format.ts';
 
 export function CollectionsScreen() {
   const app = useApp();
-  const { t, errorOf } = useText();
-  const [data, setData] = useState<CollectionsResponse | undefined>();
-  const [error, setError] = useState<string | undefined>();
-
-  async function load() {
-    const answer = await callHub(
-      app.baseUrl,
-      { method: 'GET', path: '/api/collections', token: app.session?.token ?? '' },
-      collectionsResponseSchema,
-    );
-    if (answer.ok) {
-      setData(answer.value);
-      setError(undefined);
-    } else {
-      setError(errorOf(answer.error.code));
-      if (answer.error.code === 'not-signed-in') app.signedOut();
-    }
-  }
-
-  useEffect(() => {
-    void load();
-    const timer = setInterval(() => void load(), 10_000);
-    return () => clearInterval(timer);
-  }, []);
+  const { t } = useText();
+  const { data, error, reload } = useHubList('/api/collections', collectionsResponseSchema);
 
   return (
     <main class="screen collections wide">
       <div class="toolbar">
         <h2>{t('collections')}</h2>
-        <button type="button" onClick={() => void load()}>
+        <button type="button" onClick={reload}>
           {t('refresh')}
         </button>
       </div>

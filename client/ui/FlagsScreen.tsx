@@ -3,9 +3,8 @@
  * reason in words and the device's own record as evidence. Nothing here is resolved by the
  * sync; a flag stays until a supervisor decides.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { flagsResponseSchema, type FlagsResponse } from '../../shared/api.ts';
-import { callHub } from '../api.ts';
+import { flagsResponseSchema } from '../../shared/api.ts';
+import { useHubList } from './hub-list.ts';
 import { useApp, useText } from './context.ts';
 import { dateTime } from './format.ts';
 import type { MessageKey } from './messages.ts';
@@ -24,36 +23,14 @@ function summary(body: Record<string, unknown>): string {
 
 export function FlagsScreen() {
   const app = useApp();
-  const { t, errorOf } = useText();
-  const [data, setData] = useState<FlagsResponse | undefined>();
-  const [error, setError] = useState<string | undefined>();
-
-  async function load() {
-    const answer = await callHub(
-      app.baseUrl,
-      { method: 'GET', path: '/api/flags', token: app.session?.token ?? '' },
-      flagsResponseSchema,
-    );
-    if (answer.ok) {
-      setData(answer.value);
-      setError(undefined);
-    } else {
-      setError(errorOf(answer.error.code));
-      if (answer.error.code === 'not-signed-in') app.signedOut();
-    }
-  }
-
-  useEffect(() => {
-    void load();
-    const timer = setInterval(() => void load(), 10_000);
-    return () => clearInterval(timer);
-  }, []);
+  const { t } = useText();
+  const { data, error, reload } = useHubList('/api/flags', flagsResponseSchema);
 
   return (
     <main class="screen flags wide">
       <div class="toolbar">
         <h2>{t('flags')}</h2>
-        <button type="button" onClick={() => void load()}>
+        <button type="button" onClick={reload}>
           {t('refresh')}
         </button>
       </div>
