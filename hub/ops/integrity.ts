@@ -165,9 +165,10 @@ export async function checkIntegrity(store: Store): Promise<Problem[]> {
           'the payment',
         );
     }
+    const paymentsById = new Map(payments.map((payment) => [payment.fact_id, payment]));
     const voids = await trx.selectFrom('voids').selectAll().execute();
     for (const entry of voids) {
-      const payment = payments.find((p) => p.fact_id === entry.payment_id);
+      const payment = paymentsById.get(entry.payment_id);
       if (entry.status === 'applied' && payment?.voided_by !== entry.fact_id)
         report(`voids ${entry.fact_id}`, 'applied, but its payment does not name it as its void');
       if (payment && (factChange.get(entry.fact_id) ?? 0) > since)

@@ -56,36 +56,38 @@ export function registerReviewRoutes(app: OpenAPIHono<AppEnv>): void {
       .orderBy('facts.id', 'desc')
       .limit(limit)
       .execute();
-    const accountIds = new Map<string, { number: string; name: string }>();
-    const flags: FlaggedFact[] = [];
-    for (const row of rows) {
-      const fact = factSchema.parse(JSON.parse(row.document));
-      const accountId = fact.body.accountId;
-      if (!accountIds.has(accountId)) {
-        const account = await db
-          .selectFrom('accounts')
-          .select(['account_number', 'name'])
-          .where('id', '=', accountId)
-          .executeTakeFirst();
-        if (account)
-          accountIds.set(accountId, { number: account.account_number, name: account.name });
-      }
-      const account = accountIds.get(accountId);
-      flags.push({
+    const facts = rows.map((row) => factSchema.parse(JSON.parse(row.document)));
+    // The accounts the facts name, read once for the whole list.
+    const named = [...new Set(facts.map((fact) => fact.body.accountId))];
+    const accounts = new Map(
+      named.length === 0
+        ? []
+        : (
+            await db
+              .selectFrom('accounts')
+              .select(['id', 'account_number', 'name'])
+              .where('id', 'in', named)
+              .execute()
+          ).map((account) => [account.id, account]),
+    );
+    const flags: FlaggedFact[] = rows.map((row, index) => {
+      const fact = facts[index] as (typeof facts)[number];
+      const account = accounts.get(fact.body.accountId);
+      return {
         factId: row.id,
         kind: row.kind,
         outcome: row.outcome,
         reason: row.flag_reason ?? row.reading_flag,
-        accountId,
-        accountNumber: account?.number ?? null,
+        accountId: fact.body.accountId,
+        accountNumber: account?.account_number ?? null,
         customerName: account?.name ?? null,
         deviceId: row.device_id,
         agentName: row.agent_name ?? row.agent_id,
         recordedAt: row.recorded_at,
         receivedAt: row.received_at,
         body: fact.body as Record<string, unknown>,
-      });
-    }
+      };
+    });
     return c.json({ flags }, 200);
   });
 }
