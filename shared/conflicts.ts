@@ -12,6 +12,12 @@ export interface PaymentSeen {
   readonly amountMinor: number;
   /** The hybrid clock stamp the device gave the payment. */
   readonly hlc: string;
+  /** The stamp's wall-clock part, when the caller has read it already (NaN: unreadable). */
+  readonly wallMs?: number;
+}
+
+function wallMsOf(payment: PaymentSeen): number {
+  return payment.wallMs ?? parseHlc(payment.hlc)?.wallMs ?? Number.NaN;
 }
 
 /** Two payments this close in time (by their devices' clocks) can be one payment taken twice. */
@@ -30,11 +36,11 @@ export function duplicateOf(
   arriving: PaymentSeen,
   held: readonly PaymentSeen[],
 ): PaymentSeen | undefined {
-  const when = parseHlc(arriving.hlc)?.wallMs;
-  if (when === undefined) return undefined;
+  const when = wallMsOf(arriving);
+  if (Number.isNaN(when)) return undefined;
   const matches = held
     .filter((other) => other.factId !== arriving.factId && other.accountId === arriving.accountId)
-    .map((other) => ({ other, gap: Math.abs((parseHlc(other.hlc)?.wallMs ?? Number.NaN) - when) }))
+    .map((other) => ({ other, gap: Math.abs(wallMsOf(other) - when) }))
     .filter(
       ({ other, gap }) =>
         gap <= DUPLICATE_WINDOW_MS && amountsClose(other.amountMinor, arriving.amountMinor),

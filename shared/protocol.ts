@@ -15,7 +15,7 @@ import { factSchema, uuidSchema } from './facts.ts';
 import { add, currencySchema, minor, minorUnitsSchema, type MinorUnits } from './money.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
-export const MAX_FACTS_PER_PUSH = 500;
+export const MAX_FACTS_PER_PUSH = 1000;
 export const MAX_ACCOUNTS_PER_PULL = 500;
 
 export const pushRequestSchema = z.object({

@@ -8,7 +8,7 @@ import { createMiddleware } from 'hono/factory';
 import { HubError } from './errors.ts';
 import type { AppEnv } from './context.ts';
 
-/** Far above the largest legal push (500 facts), far below what would hurt the hub. */
+/** Far above the largest legal push (1,000 facts), far below what would hurt the hub. */
 export const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
 
 export const inflateRequests = createMiddleware<AppEnv>(async (c, next) => {

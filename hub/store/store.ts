@@ -59,23 +59,36 @@ export async function migrate(db: Kysely<Database>, engine: Engine): Promise<voi
  * cursor that has seen number n has seen every change numbered below it.
  */
 export async function nextCounter(trx: Transaction<Database>, name: string): Promise<number> {
+  return takeCounters(trx, name, 1);
+}
+
+/**
+ * Takes `count` consecutive numbers of a named counter at once (one statement, one lock, as
+ * `nextCounter`) and returns the first; the numbers are first .. first + count - 1.
+ */
+export async function takeCounters(
+  trx: Transaction<Database>,
+  name: string,
+  count: number,
+): Promise<number> {
   const bump = () =>
     trx
       .updateTable('counters')
-      .set({ value: sql<number>`value + 1` })
+      .set({ value: sql<number>`value + ${count}` })
       .where('name', '=', name)
       .returning('value')
       .executeTakeFirst();
-  const row = await bump();
-  if (row) return Number(row.value);
+  const row = (await bump()) ?? (await createCounter(trx, name).then(bump));
+  if (!row) throw new Error(`counter ${name} could not be created`);
+  return Number(row.value) - count + 1;
+}
+
+async function createCounter(trx: Transaction<Database>, name: string): Promise<void> {
   await trx
     .insertInto('counters')
     .values({ name, value: 0 })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
-  const created = await bump();
-  if (!created) throw new Error(`counter ${name} could not be created`);
-  return Number(created.value);
 }
 
 export async function currentCounter(db: Kysely<Database>, name: string): Promise<number> {

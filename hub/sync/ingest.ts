@@ -9,7 +9,8 @@
  * stored and flagged, never dropped: money that was taken was taken.
  */
 import type { Transaction } from 'kysely';
-import { checkChain, type Fact } from '../../shared/facts.ts';
+import { createHash } from 'node:crypto';
+import { checkChain, factTexts, type Fact, type FactOf } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import {
   PROTOCOL_VERSION,
@@ -22,6 +23,7 @@ import { HubError } from '../http/errors.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { applyPayments, paymentsWithHeldVoids } from './project-batch.ts';
 import { applyFact, outcomeOf } from './project.ts';
 
 type Trx = Transaction<Database>;
@@ -32,6 +34,15 @@ export async function ingestPush(
   receivedAt: Date,
 ): Promise<PushResponse> {
   const facts = [...request.facts].sort((a, b) => a.seq - b.seq);
+  // The costly checks (the signature, every fact's hash) run before the transaction, so on
+  // PostgreSQL they hold no lock while other pushes wait.
+  const keyChecked = await checkedKey(store, request);
+  const documents = new Map<Fact, string>();
+  for (const fact of facts) {
+    const texts = factTexts(fact);
+    if (createHash('sha256').update(texts.unsigned).digest('hex') === fact.hash)
+      documents.set(fact, texts.document);
+  }
   try {
     return await store.transaction(async (trx) => {
       // Pushes of one device take turns: on PostgreSQL, where hub processes write at once, the
@@ -42,26 +53,13 @@ export async function ingestPush(
         .where('id', '=', request.deviceId)
         .$if(store.engine === 'postgres', (query) => query.forUpdate())
         .executeTakeFirst();
-      if (!device || device.public_key === null) {
-        throw new HubError(
-          409,
-          'device-not-enrolled',
-          'This device is not enrolled. Enrol it with a code from a supervisor.',
-        );
-      }
-      if (device.status === 'revoked')
-        throw new HubError(
-          403,
-          'device-revoked',
-          'This device has been revoked; its pushes are refused.',
-        );
-      if (!(await pushSignatureValid(device.public_key, request))) {
-        throw new HubError(
-          401,
-          'signature-invalid',
-          "The push is not signed by this device's enrolled key.",
-        );
-      }
+      if (!device || device.public_key === null) throw notEnrolled();
+      if (device.status === 'revoked') throw revoked();
+      if (
+        device.public_key !== keyChecked &&
+        !(await pushSignatureValid(device.public_key, request))
+      )
+        throw badSignature();
       assertDistinct(facts);
       const known = facts.filter((fact) => fact.seq <= device.head_seq);
       const fresh = facts.filter((fact) => fact.seq > device.head_seq);
@@ -72,6 +70,7 @@ export async function ingestPush(
         { seq: device.head_seq, hash: device.head_hash as Sha256Hex },
         request.deviceId,
         fresh,
+        (fact) => documents.has(fact),
       );
       if (!chain.ok) {
         throw new HubError(
@@ -85,23 +84,23 @@ export async function ingestPush(
         );
       }
       await refuseReusedIds(trx, fresh);
-      for (const fact of fresh) results.set(fact.id, await applyFact(trx, fact, receivedAt));
-      if (fresh.length > 0) {
+      for (const outcome of await applyFacts(trx, fresh, documents, receivedAt))
+        results.set(outcome.id, outcome);
+      if (fresh.length > 0 || request.sentAtMs !== undefined) {
         await trx
           .updateTable('devices')
           .set({
-            head_seq: chain.head.seq,
-            head_hash: chain.head.hash,
-            last_push_at: receivedAt.toISOString(),
+            ...(fresh.length > 0 && {
+              head_seq: chain.head.seq,
+              head_hash: chain.head.hash,
+              last_push_at: receivedAt.toISOString(),
+            }),
+            // A device clock days off is tolerated (its stamps never decide a winner alone) and
+            // shown.
+            ...(request.sentAtMs !== undefined && {
+              clock_skew_ms: request.sentAtMs - receivedAt.getTime(),
+            }),
           })
-          .where('id', '=', request.deviceId)
-          .execute();
-      }
-      if (request.sentAtMs !== undefined) {
-        // A device clock days off is tolerated (its stamps never decide a winner alone) and shown.
-        await trx
-          .updateTable('devices')
-          .set({ clock_skew_ms: request.sentAtMs - receivedAt.getTime() })
           .where('id', '=', request.deviceId)
           .execute();
       }
@@ -119,6 +118,67 @@ export async function ingestPush(
       await auditConflict(store, request, error, receivedAt);
     throw error;
   }
+}
+
+/**
+ * The device's enrolled key if the push's signature is right under it, checked outside any
+ * transaction; the transaction checks again only if the key changed meanwhile. Refuses the
+ * push when the device is unknown, revoked, or the signature is wrong.
+ */
+async function checkedKey(store: Store, request: PushRequest): Promise<string> {
+  const device = await store.db
+    .selectFrom('devices')
+    .select(['public_key', 'status'])
+    .where('id', '=', request.deviceId)
+    .executeTakeFirst();
+  if (!device || device.public_key === null) throw notEnrolled();
+  if (device.status === 'revoked') throw revoked();
+  if (!(await pushSignatureValid(device.public_key, request))) throw badSignature();
+  return device.public_key;
+}
+
+const notEnrolled = () =>
+  new HubError(
+    409,
+    'device-not-enrolled',
+    'This device is not enrolled. Enrol it with a code from a supervisor.',
+  );
+const revoked = () =>
+  new HubError(403, 'device-revoked', 'This device has been revoked; its pushes are refused.');
+const badSignature = () =>
+  new HubError(401, 'signature-invalid', "The push is not signed by this device's enrolled key.");
+
+/**
+ * Applies new facts in the device's order: runs of cash payments as one batch
+ * (project-batch.ts), every other fact, and a payment a held void waits for, one by one.
+ */
+async function applyFacts(
+  trx: Trx,
+  fresh: readonly Fact[],
+  documents: ReadonlyMap<Fact, string>,
+  receivedAt: Date,
+): Promise<FactOutcome[]> {
+  const payments = fresh.filter((fact): fact is FactOf<'payment'> => fact.kind === 'payment');
+  const releasing = await paymentsWithHeldVoids(
+    trx,
+    payments.map((fact) => fact.id),
+  );
+  const outcomes: FactOutcome[] = [];
+  let run: FactOf<'payment'>[] = [];
+  const flush = async () => {
+    outcomes.push(...(await applyPayments(trx, run, documents, receivedAt)));
+    run = [];
+  };
+  for (const fact of fresh) {
+    if (fact.kind === 'payment' && !releasing.has(fact.id)) {
+      run.push(fact);
+      continue;
+    }
+    await flush();
+    outcomes.push(await applyFact(trx, fact, receivedAt, documents.get(fact)));
+  }
+  await flush();
+  return outcomes;
 }
 
 function assertDistinct(facts: readonly Fact[]): void {

@@ -31,7 +31,12 @@ export function outcomeOf(row: {
   return outcome;
 }
 
-export async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise<FactOutcome> {
+export async function applyFact(
+  trx: Trx,
+  fact: Fact,
+  receivedAt: Date,
+  document: string = canonicalJson(fact),
+): Promise<FactOutcome> {
   const changeSeq = await nextCounter(trx, 'change');
   const account = await trx
     .selectFrom('accounts')
@@ -53,7 +58,7 @@ export async function applyFact(trx: Trx, fact: Fact, receivedAt: Date): Promise
       hlc: fact.hlc,
       agent_id: fact.agentId,
       recorded_at: fact.recordedAt,
-      document: canonicalJson(fact),
+      document,
       received_at: receivedAt.toISOString(),
     })
     .execute();

@@ -16,6 +16,7 @@ import {
   EMPTY_CHAIN,
   factHash,
   factSchema,
+  factTexts,
   sealFact,
   withoutHash,
   type CashPaymentBody,
@@ -23,7 +24,7 @@ import {
   type FactOf,
   type UnsignedFact,
 } from '../../shared/facts.ts';
-import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
+import { canonicalJson, GENESIS_HASH, sha256Hex, type Sha256Hex } from '../../shared/hash.ts';
 import { minor } from '../../shared/money.ts';
 
 const DEVICE = '019b8b74-1800-70de-8000-10010000d0d1';
@@ -293,6 +294,44 @@ describe('fact hashes', () => {
           expect(withoutHash(fact)).not.toHaveProperty('hash');
         }
       }),
+    );
+  });
+
+  test('factTexts gives the same two texts as canonical JSON of the fact and of withoutHash', () => {
+    const textArb = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(
+        chainArb,
+        textArb,
+        textArb,
+        fc.option(textArb, { nil: undefined }),
+        (facts, agentId, receipt, note) => {
+          const [first] = facts;
+          if (!first) return;
+          const payment = sealFact({
+            ...withoutHash(first),
+            agentId,
+            body: { ...first.body, receiptNumber: receipt },
+          } as UnsignedFact);
+          const voided = sealFact({
+            ...withoutHash(first),
+            kind: 'void',
+            body: {
+              accountId: first.body.accountId,
+              paymentId: first.id,
+              amountMinor: minor(1),
+              reason: 'other',
+              note,
+            },
+          } as UnsignedFact);
+          for (const fact of [...facts, payment, voided] as Fact[]) {
+            const texts = factTexts(fact);
+            expect(texts.document).toBe(canonicalJson(fact));
+            expect(texts.unsigned).toBe(canonicalJson(withoutHash(fact)));
+            expect(sha256Hex(texts.unsigned)).toBe(fact.hash);
+          }
+        },
+      ),
     );
   });
 });
