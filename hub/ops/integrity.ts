@@ -149,9 +149,13 @@ export async function checkIntegrity(store: Store): Promise<Problem[]> {
       if (
         fact.body.amountMinor !== Number(payment.amount_minor) ||
         fact.body.accountId !== payment.account_id ||
-        fact.body.currency !== payment.currency
+        fact.body.currency !== payment.currency ||
+        fact.hlc !== payment.hlc
       )
-        report(where, 'its amount, account or currency differ from the fact the device signed');
+        report(
+          where,
+          'its amount, account, currency or clock stamp differ from the fact the device signed',
+        );
       const applied =
         known.has(payment.account_id) &&
         (payment.status === 'accepted' ||

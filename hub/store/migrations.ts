@@ -393,6 +393,30 @@ const ledgerAndAuditChain: Migration = {
   },
 };
 
+/**
+ * The duplicate-payment rule reads an account's latest unvoided payments with their clock
+ * stamps on every payment ingested: the stamp is copied onto the payment (a fact never
+ * changes, so the copy cannot go stale) and one covering index answers the whole read, without
+ * visiting the payments or their facts.
+ */
+const recentPayments: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('payments')
+      .addColumn('hlc', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
+    await sql`update payments set hlc = (select facts.hlc from facts where facts.id = payments.fact_id)`.execute(
+      db,
+    );
+    await db.schema
+      .createIndex('payments_recent')
+      .on('payments')
+      .columns(['account_id', 'received_at', 'fact_id', 'amount_minor', 'hlc', 'voided_by'])
+      .execute();
+    await db.schema.dropIndex('payments_account').execute();
+  },
+};
+
 const migrations = (engine: Engine): Record<string, Migration> => ({
   '0001-initial': initial(engine),
   '0002-tariff-versions': tariffVersions,
@@ -402,6 +426,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0006-fact-kinds': factKinds,
   '0007-hub-meta': hubMeta,
   '0008-ledger-and-audit-chain': ledgerAndAuditChain,
+  '0009-recent-payments': recentPayments,
 });
 
 /** Every migration, in order, for the engine they will run on. */

@@ -12,7 +12,7 @@
  */
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import { migrate, type Store } from './store.ts';
+import { insertInChunks, migrate, type Store } from './store.ts';
 import type { Database } from './schema.ts';
 
 const INT8_OID = 20;
@@ -56,6 +56,7 @@ export async function openPostgresStore(
     readTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
       return db.transaction().setIsolationLevel('repeatable read').execute(work);
     },
+    insertMany: insertInChunks,
     async close() {
       await db.destroy();
     },

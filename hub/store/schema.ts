@@ -131,6 +131,8 @@ export interface PaymentsTable {
   received_at: string;
   status: 'accepted' | 'flagged';
   flag_reason: string | null;
+  /** Its fact's hybrid clock stamp, copied for the duplicate rule's index. */
+  hlc: string;
   /** The void that reversed the payment, if one did. */
   voided_by: string | null;
 }

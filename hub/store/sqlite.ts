@@ -20,6 +20,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 10000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const statements = new Map<string, BetterSqlite3.Statement>();
   await migrate(db, 'sqlite');
   return {
     engine: 'sqlite',
@@ -45,6 +46,22 @@ export async function openSqliteStore(file: string): Promise<Store> {
     // One connection, one transaction at a time: every transaction reads one snapshot.
     readTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(work);
+    },
+    // The transaction runs on this same connection, so rows inserted here are part of it.
+    async insertMany(_trx, table, rows) {
+      const first = rows[0];
+      if (!first) return;
+      const columns = Object.keys(first);
+      const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = connection.prepare(text);
+        statements.set(text, statement);
+      }
+      for (const row of rows) {
+        const values = row as Record<string, unknown>;
+        statement.run(columns.map((column) => values[column] ?? null));
+      }
     },
     async close() {
       await db.destroy();

@@ -84,7 +84,7 @@ export async function ingestPush(
         );
       }
       await refuseReusedIds(trx, fresh);
-      for (const outcome of await applyFacts(trx, fresh, documents, receivedAt))
+      for (const outcome of await applyFacts(store, trx, fresh, documents, receivedAt))
         results.set(outcome.id, outcome);
       if (fresh.length > 0 || request.sentAtMs !== undefined) {
         await trx
@@ -153,6 +153,7 @@ const badSignature = () =>
  * (project-batch.ts), every other fact, and a payment a held void waits for, one by one.
  */
 async function applyFacts(
+  store: Store,
   trx: Trx,
   fresh: readonly Fact[],
   documents: ReadonlyMap<Fact, string>,
@@ -166,7 +167,7 @@ async function applyFacts(
   const outcomes: FactOutcome[] = [];
   let run: FactOf<'payment'>[] = [];
   const flush = async () => {
-    outcomes.push(...(await applyPayments(trx, run, documents, receivedAt)));
+    outcomes.push(...(await applyPayments(store, trx, run, documents, receivedAt)));
     run = [];
   };
   for (const fact of fresh) {

@@ -19,14 +19,12 @@ import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
 import { cashPaymentFlag } from '../../shared/payments.ts';
 import { flagsThatStillApply, type FactOutcome, type FlagReason } from '../../shared/protocol.ts';
 import type { Database } from '../store/schema.ts';
-import { takeCounters } from '../store/store.ts';
+import { chunks, takeCounters, type Store } from '../store/store.ts';
 import { outcomeOf } from './project.ts';
 import { flag, type AccountRow, type Trx } from './projection.ts';
 
 /** How many recent payments of an account the duplicate rule looks at (as `duplicateFlag`). */
 const RECENT_PAYMENTS = 50;
-/** Rows per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
-const ROWS_PER_STATEMENT = 500;
 
 /** What the run reads of one account, kept up to date as its payments are applied. */
 interface AccountState {
@@ -62,6 +60,7 @@ export async function paymentsWithHeldVoids(
 }
 
 export async function applyPayments(
+  store: Store,
   trx: Trx,
   facts: readonly FactOf<'payment'>[],
   /** Each fact's canonical JSON, made while its hash was checked. */
@@ -141,6 +140,7 @@ export async function applyPayments(
       received_at: receivedIso,
       status: reason === undefined ? 'accepted' : 'flagged',
       flag_reason: reason ?? null,
+      hlc: fact.hlc,
     });
     outcomes.push(
       outcomeOf({
@@ -152,10 +152,10 @@ export async function applyPayments(
       }),
     );
   });
-  await insertRows(trx, 'facts', factRows);
-  await insertRows(trx, 'payments', paymentRows);
-  await insertRows(trx, 'allocations', allocationRows);
-  await insertRows(trx, 'ledger', ledgerRows);
+  await store.insertMany(trx, 'facts', factRows);
+  await store.insertMany(trx, 'payments', paymentRows);
+  await store.insertMany(trx, 'allocations', allocationRows);
+  await store.insertMany(trx, 'ledger', ledgerRows);
   await addToBills(trx, billsPaid);
   await writeAccounts(
     trx,
@@ -215,22 +215,20 @@ async function readAccounts(trx: Trx, ids: readonly string[]): Promise<Map<strin
         paidMinor: minor(Number(bill.paid_minor)),
       });
     }
-    // Each account's latest unvoided payments: one index walk per account, stopped at the limit.
+    // Each account's latest unvoided payments, oldest first: one walk of the payments_recent
+    // index per account, stopped at the limit.
     const latest = known.map(
       (id) =>
-        sql`select * from (select payments.fact_id, payments.account_id, payments.amount_minor,
-              facts.hlc, facts.change_seq
-            from payments inner join facts on facts.id = payments.fact_id
-            where payments.account_id = ${id} and payments.voided_by is null
-            order by payments.received_at desc limit ${RECENT_PAYMENTS}) as latest`,
+        sql`select * from (select fact_id, account_id, amount_minor, hlc, received_at
+            from payments where account_id = ${id} and voided_by is null
+            order by received_at desc limit ${RECENT_PAYMENTS}) as latest`,
     );
     const recent = await sql<{
       fact_id: string;
       account_id: string;
       amount_minor: number;
       hlc: string;
-      change_seq: number;
-    }>`${sql.join(latest, sql` union all `)} order by change_seq`.execute(trx);
+    }>`${sql.join(latest, sql` union all `)} order by received_at, fact_id`.execute(trx);
     for (const row of recent.rows) {
       accounts
         .get(row.account_id)
@@ -238,14 +236,6 @@ async function readAccounts(trx: Trx, ids: readonly string[]): Promise<Map<strin
     }
   }
   return accounts;
-}
-
-async function insertRows<T extends 'facts' | 'payments' | 'allocations' | 'ledger'>(
-  trx: Trx,
-  table: T,
-  rows: readonly Insertable<Database[T]>[],
-): Promise<void> {
-  for (const part of chunks(rows)) await trx.insertInto(table).values(part).execute();
 }
 
 /** Adds what the run paid to each bill, one statement per chunk of bills. */
@@ -271,11 +261,4 @@ async function writeAccounts(trx: Trx, accounts: readonly AccountState[]): Promi
       update accounts set balance_minor = moved.balance, change_seq = moved.change
       from moved where accounts.id = moved.id`.execute(trx);
   }
-}
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const parts: T[][] = [];
-  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT)
-    parts.push(items.slice(i, i + ROWS_PER_STATEMENT));
-  return parts;
 }

@@ -44,12 +44,11 @@ function paymentFlag(
 async function duplicateFlag(trx: Trx, fact: FactOf<'payment'>): Promise<FlagReason | undefined> {
   const held = await trx
     .selectFrom('payments')
-    .innerJoin('facts', 'facts.id', 'payments.fact_id')
-    .select(['payments.fact_id', 'payments.account_id', 'payments.amount_minor', 'facts.hlc'])
-    .where('payments.account_id', '=', fact.body.accountId)
-    .where('payments.fact_id', '!=', fact.id)
-    .where('payments.voided_by', 'is', null)
-    .orderBy('payments.received_at', 'desc')
+    .select(['fact_id', 'account_id', 'amount_minor', 'hlc'])
+    .where('account_id', '=', fact.body.accountId)
+    .where('fact_id', '!=', fact.id)
+    .where('voided_by', 'is', null)
+    .orderBy('received_at', 'desc')
     .limit(50)
     .execute();
   const seen = held.map((row) => ({
@@ -91,6 +90,7 @@ export async function projectPayment(context: Context, fact: FactOf<'payment'>):
       received_at: receivedAt.toISOString(),
       status: reason === undefined ? 'accepted' : 'flagged',
       flag_reason: reason ?? null,
+      hlc: fact.hlc,
     })
     .execute();
   const applied =

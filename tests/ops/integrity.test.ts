@@ -139,7 +139,7 @@ describe.each(['sqlite', 'postgres'] as const)('the integrity check on %s', (eng
         ),
       );
       expect(found).toContainEqual(
-        `payments ${paymentId}: its amount, account or currency differ from the fact the device signed`,
+        `payments ${paymentId}: its amount, account, currency or clock stamp differ from the fact the device signed`,
       );
     },
   );
@@ -153,7 +153,7 @@ describe.each(['sqlite', 'postgres'] as const)('the integrity check on %s', (eng
       .execute();
     // The signed fact is the truth: the ledger agrees with it, and the row that does not is named.
     expect(names(await checkIntegrity(store))).toEqual([
-      `payments ${paymentId}: its amount, account or currency differ from the fact the device signed`,
+      `payments ${paymentId}: its amount, account, currency or clock stamp differ from the fact the device signed`,
     ]);
   });
 
