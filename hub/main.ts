@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     console.error('[hub] starting despite the problems above (HUB_START_DESPITE_PROBLEMS=1)');
   }
   if (env.HUB_DEMO === 'seed-when-empty' && (await isEmpty(store))) {
-    await seedDemo(store, new Date());
+    await seedDemo(store, new Date(), env.HUB_DEMO_CUSTOMERS);
     console.log('[hub] seeded the demo deployment into an empty store');
   }
   const demoCodes: string[] = [];

@@ -37,10 +37,13 @@ export function SyncBadge() {
   const sync = state?.key === 'sync' ? state : undefined;
   const pending = oldest?.count ?? 0;
   const report = app.syncReport;
+  // Before this session's first sync ends the hub's state is unknown: it says so, not "Synced".
   const label: MessageKey =
     pending > 0 && (!report || report.state === 'synced')
       ? 'syncPending'
-      : labels[report?.state ?? 'synced'];
+      : report
+        ? labels[report.state]
+        : 'syncChecking';
   const progress = sync?.pullProgress;
   return (
     <button

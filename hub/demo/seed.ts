@@ -30,7 +30,8 @@ export const demoSignIns = {
   ],
 } as const;
 
-const CUSTOMERS = 200;
+/** Customers the demo seeds unless told otherwise (HUB_DEMO_CUSTOMERS), half on each route. */
+export const DEMO_CUSTOMERS = 200;
 const MONTHS = 12;
 
 const firstNames = [
@@ -111,7 +112,11 @@ export async function isEmpty(store: Store): Promise<boolean> {
   return row === undefined;
 }
 
-export async function seedDemo(store: Store, today: Date): Promise<void> {
+export async function seedDemo(
+  store: Store,
+  today: Date,
+  customers = DEMO_CUSTOMERS,
+): Promise<void> {
   const random = generator(20261126);
   const supervisorHash = hashSecret(demoSignIns.supervisor.password);
   const agentHashes = demoSignIns.agents.map((agent) => hashSecret(agent.pin));
@@ -157,7 +162,7 @@ export async function seedDemo(store: Store, today: Date): Promise<void> {
     const accounts = [];
     const readings = [];
     const bills = [];
-    for (let n = 1; n <= CUSTOMERS; n++) {
+    for (let n = 1; n <= customers; n++) {
       const routeId = n % 2 === 1 ? 'route-nyando' : 'route-kabondo';
       const id = `acc-${String(n).padStart(4, '0')}`;
       let register = 1000 + Math.floor(random() * 9000);

@@ -19,6 +19,7 @@ import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
 import { cashPaymentFlag } from '../../shared/payments.ts';
 import { flagsThatStillApply, type FactOutcome, type FlagReason } from '../../shared/protocol.ts';
 import type { Database } from '../store/schema.ts';
+import { openBillsOfAccounts } from '../store/bills.ts';
 import { chunks, takeCounters, type Store } from '../store/store.ts';
 import { outcomeOf } from './project.ts';
 import { flag, type AccountRow, type Trx } from './projection.ts';
@@ -194,27 +195,8 @@ async function readAccounts(trx: Trx, ids: readonly string[]): Promise<Map<strin
     }
     const known = rows.map((row) => row.id);
     if (known.length === 0) continue;
-    const bills = await trx
-      .selectFrom('bills')
-      .selectAll()
-      .where('account_id', 'in', known)
-      .whereRef('paid_minor', '<', 'amount_minor')
-      .orderBy('account_id')
-      .orderBy('due_on')
-      .orderBy('issued_on')
-      .orderBy('id')
-      .execute();
-    for (const bill of bills) {
-      accounts.get(bill.account_id)?.bills.push({
-        id: bill.id,
-        period: bill.period,
-        issuedOn: bill.issued_on,
-        dueOn: bill.due_on,
-        kwh: bill.kwh,
-        amountMinor: minor(Number(bill.amount_minor)),
-        paidMinor: minor(Number(bill.paid_minor)),
-      });
-    }
+    for (const { accountId, bill } of await openBillsOfAccounts(trx, known))
+      accounts.get(accountId)?.bills.push(bill);
     // Each account's latest unvoided payments, oldest first: one walk of the payments_recent
     // index per account, stopped at the limit.
     const latest = known.map(

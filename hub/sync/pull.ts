@@ -18,8 +18,9 @@ import type {
 import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION, sealPullPage } from '../../shared/protocol.ts';
 import type { CurrencyCode } from '../../shared/money.ts';
 import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.ts';
-import { currentCounter, storeEpoch, type Store } from '../store/store.ts';
-import { openBillsOf } from '../store/bills.ts';
+import type { Bill } from '../../shared/billing.ts';
+import { chunks, currentCounter, storeEpoch, type Store } from '../store/store.ts';
+import { openBillsOfAccounts } from '../store/bills.ts';
 
 export async function pullChanges(
   store: Store,
@@ -53,33 +54,26 @@ export async function pullChanges(
           ).n,
         )
       : 0;
-    const accounts: AccountSnapshot[] = [];
-    for (const row of page) {
-      accounts.push({
-        id: row.id,
-        accountNumber: row.account_number,
-        name: row.name,
-        address: row.address,
-        phone: row.phone,
-        meterNumber: row.meter_number,
-        routeId: row.route_id,
-        currency: row.currency as CurrencyCode,
-        balanceMinor: minor(Number(row.balance_minor)),
-        openBills: await openBillsOf(trx, row.id),
-        tariffId: row.tariff_id,
-        lastReading: await lastReadingOf(trx, row.id),
-        carried: (
-          await trx
-            .selectFrom('carried')
-            .select(['id', 'amount_minor'])
-            .where('account_id', '=', row.id)
-            .where('billed_by', 'is', null)
-            .orderBy('id')
-            .execute()
-        ).map((c) => ({ sourceId: c.id, amountMinor: minor(Number(c.amount_minor)) })),
-        changeSeq: Number(row.change_seq),
-      });
-    }
+    const details = await accountDetails(
+      trx,
+      page.map((row) => row.id),
+    );
+    const accounts: AccountSnapshot[] = page.map((row) => ({
+      id: row.id,
+      accountNumber: row.account_number,
+      name: row.name,
+      address: row.address,
+      phone: row.phone,
+      meterNumber: row.meter_number,
+      routeId: row.route_id,
+      currency: row.currency as CurrencyCode,
+      balanceMinor: minor(Number(row.balance_minor)),
+      openBills: details.openBills.get(row.id) ?? [],
+      tariffId: row.tariff_id,
+      lastReading: details.lastReading.get(row.id) ?? null,
+      carried: details.carried.get(row.id) ?? [],
+      changeSeq: Number(row.change_seq),
+    }));
     const tariffs = await trx
       .selectFrom('tariff_versions')
       .select(['tariff_id', 'version', 'effective_from', 'document'])
@@ -133,35 +127,72 @@ export async function pullChanges(
   });
 }
 
+type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
+
 /**
- * Where the next bill printed at the door starts: the meter's latest reading not flagged, on or
- * before the end of the account's last bill (a reading after it was not billed, or its bill was
- * refused, and the next bill must cover those days too). With no bill yet, the latest reading.
+ * What a snapshot tells of each account besides its row, read for a whole page at once: open
+ * bills oldest first, unbilled differences carried from earlier bills, and the reading the next
+ * bill printed at the door starts from (the meter's latest reading not flagged, on or before the
+ * end of the account's last bill: a reading after it was not billed, or its bill was refused,
+ * and the next bill must cover those days too; with no bill yet, the latest reading).
  */
-async function lastReadingOf(
-  trx: Parameters<Parameters<Store['transaction']>[0]>[0],
-  accountId: string,
-): Promise<AccountSnapshot['lastReading']> {
-  const bills = await trx
-    .selectFrom('bills')
-    .select(['period', 'issued_on'])
-    .where('account_id', '=', accountId)
-    .execute();
-  const billedTo = bills
-    .map((bill) => (bill.period.includes('/') ? (bill.period.split('/')[1] ?? '') : bill.issued_on))
-    .reduce<string | undefined>(
-      (latest, end) => (latest === undefined || end > latest ? end : latest),
-      undefined,
-    );
-  const row = await trx
-    .selectFrom('readings')
-    .select(['read_on', 'register_kwh'])
-    .where('account_id', '=', accountId)
-    .where('status', '=', 'accepted')
-    .$if(billedTo !== undefined, (query) => query.where('read_on', '<=', billedTo as string))
-    .orderBy('read_on', 'desc')
-    .orderBy('change_seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? { readOn: row.read_on, registerKwh: row.register_kwh } : null;
+async function accountDetails(
+  trx: Trx,
+  ids: readonly string[],
+): Promise<{
+  openBills: Map<string, Bill[]>;
+  carried: Map<string, AccountSnapshot['carried']>;
+  lastReading: Map<string, NonNullable<AccountSnapshot['lastReading']>>;
+}> {
+  const openBills = new Map<string, Bill[]>();
+  const carried = new Map<string, AccountSnapshot['carried']>();
+  const lastReading = new Map<string, NonNullable<AccountSnapshot['lastReading']>>();
+  const billedTo = new Map<string, string>();
+  for (const part of chunks(ids)) {
+    for (const bill of await openBillsOfAccounts(trx, part)) {
+      const list = openBills.get(bill.accountId) ?? [];
+      list.push(bill.bill);
+      openBills.set(bill.accountId, list);
+    }
+    const carriedRows = await trx
+      .selectFrom('carried')
+      .select(['id', 'account_id', 'amount_minor'])
+      .where('account_id', 'in', part)
+      .where('billed_by', 'is', null)
+      .orderBy('account_id')
+      .orderBy('id')
+      .execute();
+    for (const row of carriedRows) {
+      const list = carried.get(row.account_id) ?? [];
+      list.push({ sourceId: row.id, amountMinor: minor(Number(row.amount_minor)) });
+      carried.set(row.account_id, list);
+    }
+    const bills = await trx
+      .selectFrom('bills')
+      .select(['account_id', 'period', 'issued_on'])
+      .where('account_id', 'in', part)
+      .execute();
+    for (const bill of bills) {
+      const end = bill.period.includes('/') ? (bill.period.split('/')[1] ?? '') : bill.issued_on;
+      const latest = billedTo.get(bill.account_id);
+      if (latest === undefined || end > latest) billedTo.set(bill.account_id, end);
+    }
+    // Latest first: the first reading within an account's billed time is its last reading.
+    const readings = await trx
+      .selectFrom('readings')
+      .select(['account_id', 'read_on', 'register_kwh'])
+      .where('account_id', 'in', part)
+      .where('status', '=', 'accepted')
+      .orderBy('account_id')
+      .orderBy('read_on', 'desc')
+      .orderBy('change_seq', 'desc')
+      .execute();
+    for (const row of readings) {
+      if (lastReading.has(row.account_id)) continue;
+      const until = billedTo.get(row.account_id);
+      if (until !== undefined && row.read_on > until) continue;
+      lastReading.set(row.account_id, { readOn: row.read_on, registerKwh: row.register_kwh });
+    }
+  }
+  return { openBills, carried, lastReading };
 }
