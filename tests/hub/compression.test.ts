@@ -3,10 +3,16 @@
  * that claims gzip but is not, an encoding the hub does not speak, or a body that would inflate
  * past the limit is refused with a clear error and writes nothing.
  *
+ * The app's files go gzipped to browsers that accept it.
+ *
  * Method: the hub app in-process on seeded in-memory SQLite; bodies compressed with node:zlib.
  */
-import { gzipSync } from 'node:zlib';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
+import { createApp } from '../../hub/app.ts';
 import { minor } from '../../shared/money.ts';
 import { DeviceChain, openHub, pushBody, rowCounts, TABLET_A } from './harness.ts';
 
@@ -63,5 +69,31 @@ describe('compressed pushes', () => {
     const response = await sendRaw(hub.app, bomb, 'gzip');
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ error: 'request-too-large' });
+  });
+});
+
+describe("the app's files", () => {
+  test('go gzipped to a browser that accepts gzip, and whole to one that does not', async () => {
+    const hub = await openHub();
+    const root = mkdtempSync(join(tmpdir(), 'gridtally-static-'));
+    try {
+      const script = `export const lines = [${Array.from({ length: 2000 }, (_, i) => `"line ${i}"`).join(',')}];`;
+      mkdirSync(join(root, 'assets'));
+      writeFileSync(join(root, 'assets', 'index.js'), script);
+      const app = createApp({ store: hub.store, now: () => new Date() }, { staticDir: root });
+      const zipped = await app.request('/assets/index.js', {
+        headers: { 'accept-encoding': 'gzip' },
+      });
+      expect(zipped.status).toBe(200);
+      expect(zipped.headers.get('content-encoding')).toBe('gzip');
+      const bytes = Buffer.from(await zipped.arrayBuffer());
+      expect(bytes.length * 3).toBeLessThan(script.length);
+      expect(gunzipSync(bytes).toString()).toBe(script);
+      const plain = await app.request('/assets/index.js');
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(await plain.text()).toBe(script);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
