@@ -147,6 +147,12 @@ export const pullRequestSchema = z.object({
   deviceId: uuidSchema,
   cursor: z.number().int().min(0),
   limit: z.number().int().min(1).max(MAX_ACCOUNTS_PER_PULL).optional(),
+  /**
+   * Every fact of this device up to this seq has its final answer on the device (none pending,
+   * none held): the page leaves their acks out. A device that pushed 10,000 facts and had
+   * every answer then pulls no ack it already has.
+   */
+  answeredThrough: z.number().int().min(0).optional(),
 });
 
 export type PullRequest = z.infer<typeof pullRequestSchema>;

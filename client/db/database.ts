@@ -139,6 +139,8 @@ export class GridtallyDatabase extends Dexie {
             stored.balanceDeltaMinor = -stored.amountMinor;
           }),
       );
+    // Facts by outcome: a pull asks only for the acks of facts not finally answered (held).
+    this.version(3).stores({ facts: 'seq, &id, status, accountId, outcome' });
   }
 }
 

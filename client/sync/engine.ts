@@ -279,7 +279,12 @@ async function pullAll(
         method: 'POST',
         path: '/api/sync/pull',
         token: session.token,
-        body: { formatVersion: PROTOCOL_VERSION, deviceId, cursor },
+        body: {
+          formatVersion: PROTOCOL_VERSION,
+          deviceId,
+          cursor,
+          answeredThrough: await answeredThrough(db),
+        },
       },
       pullResponseSchema,
       deps.fetch,
@@ -315,6 +320,20 @@ async function pullAll(
     if (!answer.value.hasMore) return { ok: true, count, revived };
   }
   return { ok: true, count, revived };
+}
+
+/**
+ * The highest seq up to which every fact this device holds has its final answer: below its
+ * oldest pending or held fact, or its newest fact when none is. Facts pruned after their
+ * answer were answered too.
+ */
+async function answeredThrough(db: GridtallyDatabase): Promise<number> {
+  const pending = await db.facts.where('status').equals('pending').first();
+  const held = await db.facts.where('outcome').equals('held').first();
+  const waiting = Math.min(pending?.seq ?? Infinity, held?.seq ?? Infinity);
+  if (waiting !== Infinity) return waiting - 1;
+  const newest = await db.facts.orderBy('seq').last();
+  return newest?.seq ?? 0;
 }
 
 /**

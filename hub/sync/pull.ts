@@ -94,6 +94,9 @@ export async function pullChanges(
       .where('device_id', '=', request.deviceId)
       .where('change_seq', '>', request.cursor)
       .where('change_seq', '<=', cursor)
+      .$if(request.answeredThrough !== undefined, (query) =>
+        query.where('seq', '>', request.answeredThrough ?? 0),
+      )
       .orderBy('change_seq')
       .execute();
     const device = await trx

@@ -243,6 +243,37 @@ describe('pulling after a push', () => {
     );
   });
 
+  test('a device that has every answer up to a seq gets the acks of later facts only', async () => {
+    const hub = await openHub();
+    const amy = await agentOn(hub, amina, TABLET_A);
+    const { cursor } = await pull(hub, amy, 0);
+    const pushed = await push(hub, amy, [
+      amy.chain.payment({ accountId: 'acc-0011', amountMinor: minor(1_100) }),
+      amy.chain.payment({ accountId: 'acc-0013', amountMinor: minor(1_300) }),
+      amy.chain.payment({ accountId: 'acc-0015', amountMinor: minor(1_500) }),
+    ]);
+    const ask = async (answeredThrough: number) => {
+      const response = await request(
+        hub.app,
+        'POST',
+        '/api/sync/pull',
+        { ...pullBody(amy.device, cursor), answeredThrough },
+        amy.token,
+      );
+      expect(response.status).toBe(200);
+      return pullResponseSchema.parse(await response.json());
+    };
+    const all = await pull(hub, amy, cursor);
+    expect(all.acks.map((ack) => ack.seq)).toEqual([1, 2, 3]);
+    const some = await ask(2);
+    expect(some.acks.map((ack) => ack.id)).toEqual([pushed.results[2]?.id]);
+    const none = await ask(3);
+    expect(none.acks).toEqual([]);
+    // The accounts and the cursor are the same whatever the device says it has.
+    expect(none.accounts).toEqual(all.accounts);
+    expect(none.cursor).toBe(all.cursor);
+  });
+
   test('another device’s payment on the route sends the account but no ack to this device', async () => {
     const hub = await openHub();
     const amy = await agentOn(hub, amina, TABLET_A);
