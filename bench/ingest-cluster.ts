@@ -1,6 +1,6 @@
 /**
  * Hub ingest on PostgreSQL with 1, 2 and 4 hub processes on one database, behind a round-robin:
- * eight devices send their signed batches of 200 at once (each device's batches in order, as a
+ * eight devices send their signed batches (as large as the client sends) at once (each device's batches in order, as a
  * device must), 10,000 payments in all, over real HTTP on loopback. Each process verifies,
  * stores and projects what it receives. PostgreSQL is a throw-away cluster from the machine's
  * binaries (or DATABASE_URL's server); without PostgreSQL the figures are skipped, saying why.
@@ -10,12 +10,12 @@ import { ECDSA_KEY } from '../shared/devices.ts';
 import { startHubCluster } from '../tests/support/hub-cluster.ts';
 import { postgresMissing, startPostgres } from '../tests/support/postgres.ts';
 import { issueEnrolmentCodes } from '../tests/faults/fleet.ts';
+import { PUSH_BATCH as BATCH } from '../client/sync/engine.ts';
 import type { Figure } from './figures.ts';
 import { publicJwk, signedPaymentPushes } from './pushes.ts';
 
 const DEVICES = 8;
 const PAYMENTS_PER_DEVICE = 1_250;
-const BATCH = 200;
 const PROCESS_COUNTS = [1, 2, 4] as const;
 
 export async function ingestPostgres(): Promise<Figure[]> {

@@ -173,10 +173,15 @@ export function factTexts(fact: Fact): { readonly unsigned: string; readonly doc
   const members = Object.keys(fact)
     .filter((key) => fact[key as keyof Fact] !== undefined)
     .sort()
-    .map((key) => ({
-      key,
-      text: `${canonicalJson(key)}:${canonicalJson(fact[key as keyof Fact])}`,
-    }));
+    .map((key) => {
+      const value: unknown = fact[key as keyof Fact];
+      // A string or a number is written by JSON.stringify in canonical JSON too (RFC 8785 §3.2.2).
+      const text =
+        typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
+          ? JSON.stringify(value)
+          : canonicalJson(value);
+      return { key, text: `${JSON.stringify(key)}:${text}` };
+    });
   const document = `{${members.map((member) => member.text).join(',')}}`;
   const unsigned = `{${members
     .filter((member) => member.key !== 'hash')

@@ -52,16 +52,14 @@ export async function openSqliteStore(file: string): Promise<Store> {
       const first = rows[0];
       if (!first) return;
       const columns = Object.keys(first);
-      const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+      const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`;
       let statement = statements.get(text);
       if (!statement) {
         statement = connection.prepare(text);
         statements.set(text, statement);
       }
-      for (const row of rows) {
-        const values = row as Record<string, unknown>;
-        statement.run(columns.map((column) => values[column] ?? null));
-      }
+      // Named parameters bind straight from each row object.
+      for (const row of rows) statement.run(row);
     },
     async close() {
       await db.destroy();
