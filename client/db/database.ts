@@ -139,8 +139,11 @@ export class GridtallyDatabase extends Dexie {
             stored.balanceDeltaMinor = -stored.amountMinor;
           }),
       );
-    // Facts by outcome: a pull asks only for the acks of facts not finally answered (held).
-    this.version(3).stores({ facts: 'seq, &id, status, accountId, outcome' });
+    // Facts by outcome: a pull asks only for the acks of facts not finally answered (held);
+    // by status and age: pruning reads only the acknowledged facts old enough to go.
+    this.version(3).stores({
+      facts: 'seq, &id, status, accountId, outcome, [status+fact.recordedAt]',
+    });
   }
 }
 

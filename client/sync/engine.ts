@@ -11,9 +11,11 @@ import {
   pullPageIntact,
   pullResponseSchema,
   pushResponseSchema,
+  type FactOutcome,
   type PullResponse,
   type PushResponse,
 } from '../../shared/protocol.ts';
+import Dexie from 'dexie';
 import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import {
@@ -22,6 +24,7 @@ import {
   type DeviceRecord,
   type GridtallyDatabase,
   type SessionRecord,
+  type StoredFact,
 } from '../db/database.ts';
 
 /**
@@ -109,12 +112,9 @@ export async function pruneAcknowledged(db: GridtallyDatabase, now: Date): Promi
     if (caps?.key !== 'caps' || cursor?.key !== 'cursor') return 0;
     const before = new Date(now.getTime() - caps.retentionDays * DAY_MS).toISOString();
     return db.facts
-      .where('status')
-      .equals('acked')
-      .filter(
-        (stored) =>
-          (stored.ackChangeSeq ?? Infinity) <= cursor.cursor && stored.fact.recordedAt < before,
-      )
+      .where('[status+fact.recordedAt]')
+      .between(['acked', Dexie.minKey], ['acked', before])
+      .filter((stored) => (stored.ackChangeSeq ?? Infinity) <= cursor.cursor)
       .delete();
   });
 }
@@ -241,23 +241,32 @@ async function resendForgottenFacts(
 }
 
 export async function applyPushAnswer(db: GridtallyDatabase, answer: PushResponse): Promise<void> {
-  await db.transaction('rw', db.facts, async () => {
-    for (const result of answer.results) {
-      await db.facts
-        .where('id')
-        .equals(result.id)
-        .modify((stored) => {
-          // An answer that arrives late (another tab already learnt a later decision of the
-          // hub, such as a held void applied) must not put an older outcome back.
-          if (stored.ackChangeSeq !== undefined && result.changeSeq < stored.ackChangeSeq) return;
-          stored.status = 'acked';
-          stored.ackChangeSeq = result.changeSeq;
-          stored.outcome = result.outcome;
-          if (result.reason !== undefined) stored.reason = result.reason;
-          else delete stored.reason;
-        });
-    }
+  await db.transaction('rw', db.facts, () => applyAnswers(db, answer.results));
+}
+
+/**
+ * Writes the hub's answers onto the facts they name, read and written in bulk by seq (inside
+ * the caller's transaction). An answer that arrives late (another tab already learnt a later
+ * decision of the hub, such as a held void applied) must not put an older outcome back.
+ */
+async function applyAnswers(db: GridtallyDatabase, answers: readonly FactOutcome[]): Promise<void> {
+  if (answers.length === 0) return;
+  const stored = await db.facts.bulkGet(answers.map((answer) => answer.seq));
+  const changed: StoredFact[] = [];
+  answers.forEach((answer, index) => {
+    const fact = stored[index];
+    if (!fact || fact.id !== answer.id) return;
+    if (fact.ackChangeSeq !== undefined && answer.changeSeq < fact.ackChangeSeq) return;
+    const { reason: _reason, ...rest } = fact;
+    changed.push({
+      ...rest,
+      status: 'acked',
+      ackChangeSeq: answer.changeSeq,
+      outcome: answer.outcome,
+      ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+    });
   });
+  await db.facts.bulkPut(changed);
 }
 
 async function pullAll(
@@ -385,21 +394,7 @@ export async function applyPullPage(
         .filter((account) => account.changeSeq >= (held.get(account.id) ?? -1))
         .map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
     );
-    for (const ack of page.acks) {
-      await db.facts
-        .where('id')
-        .equals(ack.id)
-        .modify((stored) => {
-          // An older ack (from a page that arrived late) changes nothing; a later change for an
-          // acked fact is a held void the hub has now decided.
-          if (stored.ackChangeSeq !== undefined && ack.changeSeq < stored.ackChangeSeq) return;
-          stored.status = 'acked';
-          stored.ackChangeSeq = ack.changeSeq;
-          stored.outcome = ack.outcome;
-          if (ack.reason !== undefined) stored.reason = ack.reason;
-          else delete stored.reason;
-        });
-    }
+    await applyAnswers(db, page.acks);
     await db.settings.put({
       key: 'cursor',
       routeId,
