@@ -9,7 +9,7 @@ import { uuidv7 } from 'uuidv7';
 import { ECDSA_KEY } from '../shared/devices.ts';
 import { startHubCluster } from '../tests/support/hub-cluster.ts';
 import { postgresMissing, startPostgres } from '../tests/support/postgres.ts';
-import { issueEnrolmentCodes } from '../tests/faults/fleet.ts';
+import { issueEnrolmentCodes } from '../tests/support/enrolment.ts';
 import { PUSH_BATCH as BATCH } from '../client/sync/engine.ts';
 import type { Figure } from './figures.ts';
 import { publicJwk, signedPaymentPushes } from './pushes.ts';

@@ -13,6 +13,7 @@ import {
   pushResponseSchema,
   type FactOutcome,
   type PullResponse,
+  type PushRequest,
   type PushResponse,
 } from '../../shared/protocol.ts';
 import Dexie from 'dexie';
@@ -50,6 +51,8 @@ export interface SyncDeps {
   readonly baseUrl: string;
   readonly fetch?: FetchLike;
   readonly now: () => Date;
+  /** Facts per push (PUSH_BATCH unless a test wants several batches from a few facts). */
+  readonly pushBatch?: number;
 }
 
 export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<SyncReport> {
@@ -166,43 +169,96 @@ async function pushPending(
 ): Promise<Step> {
   let count = 0;
   let resends = 0;
+  let next = signedBatch(db, deps, deviceId, key);
+  let readAhead = false;
+  // The previous batch's answer, being written while the hub works on the current batch.
+  let applying: Promise<void> = Promise.resolve();
   for (;;) {
-    // Entries of one index key come in primary-key order, so this is the oldest batch, read
-    // without loading the whole outbox.
-    const batch = await db.facts.where('status').equals('pending').limit(PUSH_BATCH).toArray();
-    if (batch.length === 0) return { ok: true, count };
-    const message = {
-      formatVersion: PROTOCOL_VERSION,
-      deviceId,
-      facts: batch.map((stored) => stored.fact),
-      sentAtMs: deps.now().getTime(),
-    };
-    const signature = await crypto.subtle.sign(
-      ECDSA_SIGNING,
-      key,
-      new TextEncoder().encode(pushSigningText(message)),
-    );
-    const answer = await callHub(
+    const current = await next;
+    if (!current) {
+      await applying;
+      if (!readAhead) return { ok: true, count };
+      // Nothing pending right after the last batch: one more look at the whole outbox.
+      readAhead = false;
+      next = signedBatch(db, deps, deviceId, key);
+      continue;
+    }
+    const answering = callHub(
       deps.baseUrl,
-      {
-        method: 'POST',
-        path: '/api/sync/push',
-        body: { ...message, signature: base64url(signature) },
-        gzip: true,
-      },
+      { method: 'POST', path: '/api/sync/push', body: current.message, gzip: true },
       pushResponseSchema,
       deps.fetch,
     );
+    // While the hub works on this batch, the last answer is written and the next batch is read
+    // and signed: the facts after this one that are pending now (one acknowledged meanwhile by
+    // another tab is only answered again).
+    next = signedBatch(db, deps, deviceId, key, current.lastSeq);
+    readAhead = true;
+    await applying;
+    const answer = await answering;
     if (!answer.ok) {
-      if (resends < MAX_RESENDS && (await resendForgottenFacts(db, answer.error, batch[0]?.seq))) {
+      // The batch read ahead is not sent: the next round reads it again.
+      await next.catch(() => undefined);
+      if (
+        resends < MAX_RESENDS &&
+        (await resendForgottenFacts(db, answer.error, current.firstSeq))
+      ) {
         resends++;
+        next = signedBatch(db, deps, deviceId, key);
+        readAhead = false;
         continue;
       }
       return { ok: false, count, failure: answer.error };
     }
-    await applyPushAnswer(db, answer.value);
-    count += batch.length;
+    applying = applyPushAnswer(db, answer.value);
+    count += current.size;
   }
+}
+
+/**
+ * The oldest pending facts, up to a batch, as a signed push; none when nothing is pending. With
+ * `afterSeq`, the pending ones among the batch of seqs after it.
+ */
+async function signedBatch(
+  db: GridtallyDatabase,
+  deps: SyncDeps,
+  deviceId: string,
+  key: CryptoKey,
+  afterSeq?: number,
+): Promise<{ message: PushRequest; firstSeq: number; lastSeq: number; size: number } | undefined> {
+  // Entries of one index key come in primary-key order, so this is the oldest batch, read
+  // without loading the whole outbox. Read ahead: the facts right after the batch in flight,
+  // by key range, pending ones kept.
+  const size = deps.pushBatch ?? PUSH_BATCH;
+  const batch =
+    afterSeq === undefined
+      ? await db.facts.where('status').equals('pending').limit(size).toArray()
+      : (
+          await db.facts
+            .where('seq')
+            .between(afterSeq, afterSeq + size, false, true)
+            .toArray()
+        ).filter((stored) => stored.status === 'pending');
+  const first = batch[0];
+  const last = batch.at(-1);
+  if (!first || !last) return undefined;
+  const unsigned = {
+    formatVersion: PROTOCOL_VERSION,
+    deviceId,
+    facts: batch.map((stored) => stored.fact),
+    sentAtMs: deps.now().getTime(),
+  };
+  const signature = await crypto.subtle.sign(
+    ECDSA_SIGNING,
+    key,
+    new TextEncoder().encode(pushSigningText(unsigned)),
+  );
+  return {
+    message: { ...unsigned, signature: base64url(signature) },
+    firstSeq: first.seq,
+    lastSeq: last.seq,
+    size: batch.length,
+  };
 }
 
 const MAX_RESENDS = 3;

@@ -96,7 +96,8 @@ export async function nextCounter(trx: Transaction<Database>, name: string): Pro
 
 /**
  * Takes `count` consecutive numbers of a named counter at once (one statement, one lock, as
- * `nextCounter`) and returns the first; the numbers are first .. first + count - 1.
+ * `nextCounter`) and returns the first; the numbers are first .. first + count - 1. A count of
+ * 0 takes no number, only the lock.
  */
 export async function takeCounters(
   trx: Transaction<Database>,

@@ -22,7 +22,7 @@ import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Database } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import { takeCounters, type Store } from '../store/store.ts';
 import { applyPayments, paymentsWithHeldVoids } from './project-batch.ts';
 import { applyFact, outcomeOf } from './project.ts';
 
@@ -159,6 +159,11 @@ async function applyFacts(
   documents: ReadonlyMap<Fact, string>,
   receivedAt: Date,
 ): Promise<FactOutcome[]> {
+  if (fresh.length === 0) return [];
+  // From here to commit this push holds the change counter (on PostgreSQL, where other hub
+  // processes write at once): what it reads below, such as the voids waiting for its payments,
+  // cannot change before it writes.
+  await takeCounters(trx, 'change', 0);
   const payments = fresh.filter((fact): fact is FactOf<'payment'> => fact.kind === 'payment');
   const releasing = await paymentsWithHeldVoids(
     trx,

@@ -69,10 +69,12 @@ export async function applyPayments(
   receivedAt: Date,
 ): Promise<FactOutcome[]> {
   if (facts.length === 0) return [];
-  const accounts = await readAccounts(trx, [...new Set(facts.map((f) => f.body.accountId))]);
-  // The change numbers are taken last of all reads: on PostgreSQL the counter's row stays
-  // locked from here to commit, so other pushes wait only for this push's writes.
+  // The change numbers are taken before anything is read: on PostgreSQL the counter's row stays
+  // locked to commit (ingest took it already), so the balances, open bills and recent payments
+  // read below cannot change before this push's writes. Signatures, hashes and parsing ran
+  // before the transaction, outside the lock.
   const firstChange = await takeCounters(trx, 'change', facts.length);
+  const accounts = await readAccounts(trx, [...new Set(facts.map((f) => f.body.accountId))]);
   const receivedIso = receivedAt.toISOString();
   const factRows: Insertable<Database['facts']>[] = [];
   const paymentRows: Insertable<Database['payments']>[] = [];

@@ -5,7 +5,7 @@
  * Method: the device's real code (Dexie on fake-indexeddb, the sync engine) against the hub's
  * real app on in-memory SQLite, joined by a fetch that can drop a request, drop a reply after
  * the hub committed, deliver a request twice, or answer 502. Specific cases first; then a
- * seeded simulation (fast-check) of random payments and faults, checked against an
+ * seeded simulation (fast-check) of random payments and faults, pushed in batches of 1 to 4, checked against an
  * independent model: the sum of what the device recorded, per account.
  */
 import fc from 'fast-check';
@@ -46,8 +46,13 @@ async function signedInRig(): Promise<Rig> {
   return opened;
 }
 
-async function sync(target: Rig) {
-  return syncOnce(target.db, { baseUrl: BASE_URL, fetch: target.fetch, now: () => SEED_DAY });
+async function sync(target: Rig, pushBatch?: number) {
+  return syncOnce(target.db, {
+    baseUrl: BASE_URL,
+    fetch: target.fetch,
+    now: () => SEED_DAY,
+    ...(pushBatch === undefined ? {} : { pushBatch }),
+  });
 }
 
 async function pay(target: Rig, accountId: string, amount: number) {
@@ -149,6 +154,34 @@ describe('device sync against the hub', () => {
     expect(stored.map((fact) => [fact.outcome, fact.reason])).toEqual([
       ['flagged', 'currency-mismatch'],
     ]);
+  });
+
+  it('pushes a long outbox in batches, each sent once, oldest first', async () => {
+    const paid = [];
+    for (let n = 0; n < 10; n++) paid.push(await pay(rig, 'acc-0001', 1_000 + n));
+    const pushed: number[][] = [];
+    const report = await syncOnce(rig.db, {
+      baseUrl: BASE_URL,
+      now: () => SEED_DAY,
+      pushBatch: 3,
+      fetch: async (input, init) => {
+        if (input.endsWith('/api/sync/push')) {
+          const text = new TextDecoder().decode(
+            await new Response(
+              new Blob([init.body as BlobPart])
+                .stream()
+                .pipeThrough(new DecompressionStream('gzip')),
+            ).arrayBuffer(),
+          );
+          pushed.push((JSON.parse(text) as { facts: { seq: number }[] }).facts.map((f) => f.seq));
+        }
+        return rig.fetch(input, init);
+      },
+    });
+    expect(report).toMatchObject({ state: 'synced', pending: 0, pushed: 10 });
+    const seqs = paid.map((stored) => stored.seq);
+    expect(pushed).toEqual([seqs.slice(0, 3), seqs.slice(3, 6), seqs.slice(6, 9), seqs.slice(9)]);
+    expect(await hubPaymentCount(rig)).toBe(10);
   });
 
   it('a request delivered twice is stored once', async () => {
@@ -293,37 +326,43 @@ describe('simulation: random payments under random network faults', () => {
 
   it('every payment reaches the hub exactly once and every balance agrees with the model', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 25 }), async (actions) => {
-        const sim = await signedInRig();
-        try {
-          const initial = new Map<string, number>();
-          for (const id of accounts) initial.set(id, await hubBalance(sim.store, id));
-          const paid = new Map<string, number>();
-          const recorded = new Set<string>();
-          for (const step of actions) {
-            if (step.kind === 'pay') {
-              const stored = await pay(sim, step.account, step.amount);
-              recorded.add(stored.id);
-              paid.set(step.account, (paid.get(step.account) ?? 0) + step.amount);
-            } else {
-              sim.faults.splice(0, sim.faults.length, ...step.faults);
-              await sync(sim);
+      fc.asyncProperty(
+        fc.array(action, { minLength: 1, maxLength: 25 }),
+        // Small batches: a sync makes several pushes, each read and signed while the hub works
+        // on the one before, and a fault can cut any of them.
+        fc.integer({ min: 1, max: 4 }),
+        async (actions, pushBatch) => {
+          const sim = await signedInRig();
+          try {
+            const initial = new Map<string, number>();
+            for (const id of accounts) initial.set(id, await hubBalance(sim.store, id));
+            const paid = new Map<string, number>();
+            const recorded = new Set<string>();
+            for (const step of actions) {
+              if (step.kind === 'pay') {
+                const stored = await pay(sim, step.account, step.amount);
+                recorded.add(stored.id);
+                paid.set(step.account, (paid.get(step.account) ?? 0) + step.amount);
+              } else {
+                sim.faults.splice(0, sim.faults.length, ...step.faults);
+                await sync(sim, pushBatch);
+              }
             }
+            sim.faults.length = 0;
+            const final = await sync(sim, pushBatch);
+            expect(final).toMatchObject({ state: 'synced', pending: 0 });
+            const stored = await sim.store.db.selectFrom('payments').select('fact_id').execute();
+            expect(stored.map((row) => row.fact_id).sort()).toEqual([...recorded].sort());
+            for (const id of accounts) {
+              const expected = (initial.get(id) ?? 0) - (paid.get(id) ?? 0);
+              expect(await hubBalance(sim.store, id)).toBe(expected);
+              expect((await accountView(sim.db, id))?.balanceMinor).toBe(expected);
+            }
+          } finally {
+            await sim.close();
           }
-          sim.faults.length = 0;
-          const final = await sync(sim);
-          expect(final).toMatchObject({ state: 'synced', pending: 0 });
-          const stored = await sim.store.db.selectFrom('payments').select('fact_id').execute();
-          expect(stored.map((row) => row.fact_id).sort()).toEqual([...recorded].sort());
-          for (const id of accounts) {
-            const expected = (initial.get(id) ?? 0) - (paid.get(id) ?? 0);
-            expect(await hubBalance(sim.store, id)).toBe(expected);
-            expect((await accountView(sim.db, id))?.balanceMinor).toBe(expected);
-          }
-        } finally {
-          await sim.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 25, seed: 20261126 },
     );
   }, 120_000);

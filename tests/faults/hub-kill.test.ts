@@ -29,13 +29,8 @@ import {
   readHub,
   type HubSnapshot,
 } from './audit.ts';
-import {
-  demoAgents,
-  issueEnrolmentCodes,
-  openDevice,
-  type Device,
-  type FleetPhase,
-} from './fleet.ts';
+import { issueEnrolmentCodes } from '../support/enrolment.ts';
+import { demoAgents, openDevice, type Device, type FleetPhase } from './fleet.ts';
 import { KillableHub } from './hub-process.ts';
 import { killRepeatedly, type Kill } from './killer.ts';
 import { PushWatch } from './push-watch.ts';

@@ -35,7 +35,7 @@ import {
   startPostgres,
   type PostgresServer,
 } from '../support/postgres.ts';
-import { issueEnrolmentCodes } from './fleet.ts';
+import { issueEnrolmentCodes } from '../support/enrolment.ts';
 
 const PROCESSES = 3;
 const DEVICES = 12;
