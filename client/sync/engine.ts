@@ -389,16 +389,16 @@ async function pullAll(
 
 /**
  * The highest seq up to which every fact this device holds has its final answer: below its
- * oldest pending or held fact, or its newest fact when none is. Facts pruned after their
- * answer were answered too.
+ * oldest pending or held fact, or its newest fact (the chain's head) when none is. Facts pruned
+ * after their answer were answered too.
  */
 async function answeredThrough(db: GridtallyDatabase): Promise<number> {
   const pending = await db.facts.where('status').equals('pending').first();
   const held = await db.facts.where('outcome').equals('held').first();
   const waiting = Math.min(pending?.seq ?? Infinity, held?.seq ?? Infinity);
   if (waiting !== Infinity) return waiting - 1;
-  const newest = await db.facts.orderBy('seq').last();
-  return newest?.seq ?? 0;
+  const device = (await db.settings.get('device')) as DeviceRecord | undefined;
+  return device?.headSeq ?? 0;
 }
 
 /**
