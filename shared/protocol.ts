@@ -26,6 +26,12 @@ export const pushRequestSchema = z.object({
   sentAtMs: z.number().int().min(0).optional(),
   /** ECDSA P-256 signature (IEEE P1363, base64url) of pushSigningText, by the device's key. */
   signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url P-256 signature'),
+  /**
+   * The device reads `acceptedRuns` in the answer: facts accepted one after another under
+   * consecutive change numbers come as one run instead of one result each. Devices that do not
+   * say so get every result, as before.
+   */
+  acceptsRuns: z.boolean().optional(),
 });
 
 export type PushRequest = z.infer<typeof pushRequestSchema>;
@@ -92,15 +98,80 @@ export const factOutcomeSchema = z.object({
 
 export type FactOutcome = z.infer<typeof factOutcomeSchema>;
 
+export const acceptedRunSchema = z
+  .object({
+    fromSeq: z.number().int().min(1),
+    toSeq: z.number().int().min(1),
+    firstChangeSeq: z.number().int(),
+  })
+  .refine((run) => run.toSeq >= run.fromSeq && run.toSeq - run.fromSeq < MAX_FACTS_PER_PUSH, {
+    message: 'a run goes from a seq to a later one, within one push',
+  });
+
+export type AcceptedRun = z.infer<typeof acceptedRunSchema>;
+
 export const pushResponseSchema = z.object({
   formatVersion: z.literal(PROTOCOL_VERSION),
   deviceId: uuidSchema,
   /** The highest sequence number the hub holds for this device. */
   ackedSeq: z.number().int(),
   results: z.array(factOutcomeSchema),
+  /** Facts fromSeq..toSeq, all accepted, at change numbers firstChangeSeq, +1, … (see acceptsRuns). */
+  acceptedRuns: z.array(acceptedRunSchema).optional(),
 });
 
 export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+/** One answer per fact, whichever way it came: one result each, or within an accepted run. */
+export interface FactAnswer {
+  readonly seq: number;
+  /** Absent for a fact answered within a run: its seq names it (the chain fixes seq to id). */
+  readonly id?: string;
+  readonly outcome: FactOutcomeKind;
+  readonly reason?: FlagReason | undefined;
+  readonly changeSeq: number;
+}
+
+/**
+ * The same answer with runs of accepted facts folded: a fact accepted at the change number
+ * after its predecessor's, itself accepted, joins its run. A run of one stays a result.
+ */
+export function foldAcceptedRuns(answer: PushResponse): PushResponse {
+  const runs: AcceptedRun[] = [];
+  const rest: FactOutcome[] = [];
+  let run: FactOutcome[] = [];
+  const close = () => {
+    const first = run[0];
+    const last = run.at(-1);
+    if (first && last && run.length > 1)
+      runs.push({ fromSeq: first.seq, toSeq: last.seq, firstChangeSeq: first.changeSeq });
+    else rest.push(...run);
+    run = [];
+  };
+  for (const result of [...answer.results].sort((a, b) => a.seq - b.seq)) {
+    const previous = run.at(-1);
+    const plain = result.outcome === 'accepted' && result.reason === undefined;
+    if (
+      !plain ||
+      (previous && (result.seq !== previous.seq + 1 || result.changeSeq !== previous.changeSeq + 1))
+    )
+      close();
+    if (plain) run.push(result);
+    else rest.push(result);
+  }
+  close();
+  return { ...answer, results: rest, acceptedRuns: runs };
+}
+
+/** Every fact's answer in a push answer, folded or not, in seq order. */
+export function answersOf(answer: PushResponse): FactAnswer[] {
+  const answers: FactAnswer[] = [...answer.results];
+  for (const run of answer.acceptedRuns ?? []) {
+    for (let seq = run.fromSeq; seq <= run.toSeq; seq++)
+      answers.push({ seq, outcome: 'accepted', changeSeq: run.firstChangeSeq + seq - run.fromSeq });
+  }
+  return answers.sort((a, b) => a.seq - b.seq);
+}
 
 /** Why a whole push is refused; the facts stay in the device's outbox. */
 export const pushRefusals = [

@@ -11,7 +11,8 @@ import {
   pullPageIntact,
   pullResponseSchema,
   pushResponseSchema,
-  type FactOutcome,
+  answersOf,
+  type FactAnswer,
   type PullResponse,
   type PushRequest,
   type PushResponse,
@@ -254,7 +255,7 @@ async function signedBatch(
     new TextEncoder().encode(pushSigningText(unsigned)),
   );
   return {
-    message: { ...unsigned, signature: base64url(signature) },
+    message: { ...unsigned, signature: base64url(signature), acceptsRuns: true },
     firstSeq: first.seq,
     lastSeq: last.seq,
     size: batch.length,
@@ -297,7 +298,7 @@ async function resendForgottenFacts(
 }
 
 export async function applyPushAnswer(db: GridtallyDatabase, answer: PushResponse): Promise<void> {
-  await db.transaction('rw', db.facts, () => applyAnswers(db, answer.results));
+  await db.transaction('rw', db.facts, () => applyAnswers(db, answersOf(answer)));
 }
 
 /**
@@ -305,13 +306,13 @@ export async function applyPushAnswer(db: GridtallyDatabase, answer: PushRespons
  * the caller's transaction). An answer that arrives late (another tab already learnt a later
  * decision of the hub, such as a held void applied) must not put an older outcome back.
  */
-async function applyAnswers(db: GridtallyDatabase, answers: readonly FactOutcome[]): Promise<void> {
+async function applyAnswers(db: GridtallyDatabase, answers: readonly FactAnswer[]): Promise<void> {
   if (answers.length === 0) return;
   const stored = await db.facts.bulkGet(answers.map((answer) => answer.seq));
   const changed: StoredFact[] = [];
   answers.forEach((answer, index) => {
     const fact = stored[index];
-    if (!fact || fact.id !== answer.id) return;
+    if (!fact || (answer.id !== undefined && fact.id !== answer.id)) return;
     if (fact.ackChangeSeq !== undefined && answer.changeSeq < fact.ackChangeSeq) return;
     const { reason: _reason, ...rest } = fact;
     changed.push({

@@ -5,6 +5,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponseSchema } from '../../shared/api.ts';
 import {
+  foldAcceptedRuns,
   outboxFileSchema,
   pullRequestSchema,
   pullResponseSchema,
@@ -117,7 +118,9 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
     // No session needed: the device's signature authenticates the batch, so facts taken
     // during weeks offline still sync after the agent's session has expired.
     const { store, now } = c.get('deps');
-    return c.json(await ingestPush(store, c.req.valid('json'), now()), 200);
+    const request = c.req.valid('json');
+    const answer = await ingestPush(store, request, now());
+    return c.json(request.acceptsRuns === true ? foldAcceptedRuns(answer) : answer, 200);
   });
   app.openapi(pullRoute, async (c) => {
     const request = c.req.valid('json');

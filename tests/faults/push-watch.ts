@@ -47,11 +47,15 @@ export class PushWatch {
         if (!response.ok) await this.readAnswer(path, response.clone());
         return response;
       }
-      const push = this.begin(deviceIndex, this.factIdsOf(init));
+      const facts = this.factsOf(init);
+      const push = this.begin(
+        deviceIndex,
+        facts.map((fact) => fact.id),
+      );
       try {
         const response = await fetch(input, init);
         this.end(push, 'answered');
-        await this.readAnswer(path, response.clone());
+        await this.readAnswer(path, response.clone(), facts);
         return response;
       } catch (error) {
         this.end(push, refusedConnection(error) ? 'refused' : 'cut');
@@ -75,15 +79,18 @@ export class PushWatch {
     });
   }
 
-  /** The ids of the facts in a push, sent as text or gzip-compressed; never throws. */
-  private factIdsOf(init: RequestInit): string[] {
+  /** The facts in a push (id and seq), sent as text or gzip-compressed; never throws. */
+  private factsOf(init: RequestInit): { id: string; seq: number }[] {
     const body = init.body;
     try {
       const text =
         typeof body === 'string'
           ? body
           : gunzipSync(new Uint8Array(body as Uint8Array | ArrayBuffer)).toString('utf8');
-      return (JSON.parse(text) as { facts: { id: string }[] }).facts.map((fact) => fact.id);
+      return (JSON.parse(text) as { facts: { id: string; seq: number }[] }).facts.map((fact) => ({
+        id: fact.id,
+        seq: fact.seq,
+      }));
     } catch {
       this.unreadableBodies += 1;
       return [];
@@ -104,8 +111,18 @@ export class PushWatch {
     return push;
   }
 
-  private async readAnswer(path: string, response: Response): Promise<void> {
-    let body: { results?: { id: string }[]; error?: string } | undefined;
+  private async readAnswer(
+    path: string,
+    response: Response,
+    sent: readonly { id: string; seq: number }[] = [],
+  ): Promise<void> {
+    let body:
+      | {
+          results?: { id: string }[];
+          acceptedRuns?: { fromSeq: number; toSeq: number }[];
+          error?: string;
+        }
+      | undefined;
     try {
       body = (await response.json()) as typeof body;
     } catch {
@@ -113,6 +130,10 @@ export class PushWatch {
     }
     if (response.ok) {
       for (const result of body?.results ?? []) this.acknowledged.add(result.id);
+      // Facts accepted in a run are named by seq: their ids are the sent facts' of those seqs.
+      for (const run of body?.acceptedRuns ?? [])
+        for (const fact of sent)
+          if (fact.seq >= run.fromSeq && fact.seq <= run.toSeq) this.acknowledged.add(fact.id);
     } else {
       // Any other answer, even one that is not JSON (a 5xx the device takes for "offline").
       const key = `${path} ${response.status} ${body?.error ?? 'unreadable'}`;

@@ -7,7 +7,7 @@
  * with the demo deployment (two routes of 100 accounts each). Pages are followed cursor by
  * cursor as a device would, and what arrives is compared with the store itself.
  */
-import { pullPageIntact, sealPullPage } from '../../shared/protocol.ts';
+import { answersOf, pullPageIntact, sealPullPage } from '../../shared/protocol.ts';
 import { DEFAULT_DEVICE_SETTINGS } from '../../shared/risk.ts';
 import { storeEpoch } from '../../hub/store/store.ts';
 import { describe, expect, test } from 'vitest';
@@ -240,6 +240,46 @@ describe('pulling after a push', () => {
         outcome,
         ...(reason === undefined ? {} : { reason }),
       })),
+    );
+  });
+
+  test('a device that reads accepted runs gets them folded, the flagged ones named, each as stored', async () => {
+    const hub = await openHub();
+    const amy = await agentOn(hub, amina, TABLET_A);
+    const facts = [
+      amy.chain.payment({ accountId: 'acc-0011', amountMinor: minor(1_100) }),
+      amy.chain.payment({ accountId: 'acc-0013', amountMinor: minor(1_300) }),
+      amy.chain.payment({ accountId: 'acc-0015', amountMinor: minor(1_500), currency: 'USD' }),
+      amy.chain.payment({ accountId: 'acc-0017', amountMinor: minor(1_700) }),
+      amy.chain.payment({ accountId: 'acc-0019', amountMinor: minor(1_900) }),
+    ];
+    const response = await request(hub.app, 'POST', '/api/sync/push', {
+      ...(await pushBody(amy.device, facts)),
+      acceptsRuns: true,
+    });
+    expect(response.status).toBe(200);
+    const answer = pushResponseSchema.parse(await response.json());
+    const stored = await hub.store.db
+      .selectFrom('facts')
+      .select(['seq', 'outcome', 'change_seq'])
+      .orderBy('seq')
+      .execute();
+    const first = Number(stored[0]?.change_seq);
+    expect(answer.acceptedRuns).toEqual([
+      { fromSeq: 1, toSeq: 2, firstChangeSeq: first },
+      { fromSeq: 4, toSeq: 5, firstChangeSeq: first + 3 },
+    ]);
+    expect(answer.results).toEqual([
+      {
+        id: facts[2]?.id,
+        seq: 3,
+        changeSeq: first + 2,
+        outcome: 'flagged',
+        reason: 'currency-mismatch',
+      },
+    ]);
+    expect(answersOf(answer).map((a) => [a.seq, a.outcome, a.changeSeq])).toEqual(
+      stored.map((row) => [row.seq, row.outcome, Number(row.change_seq)]),
     );
   });
 

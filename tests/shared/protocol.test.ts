@@ -12,12 +12,16 @@ import { describe, expect, test } from 'vitest';
 import { minor } from '../../shared/money.ts';
 import {
   accountSnapshotSchema,
+  answersOf,
   deviceBalance,
+  foldAcceptedRuns,
   MAX_FACTS_PER_PUSH,
   pendingEffects,
   pullRequestSchema,
   pushRequestSchema,
+  pushResponseSchema,
   type AccountSnapshot,
+  type FactAnswer,
   type OwnEffect,
 } from '../../shared/protocol.ts';
 
@@ -176,5 +180,88 @@ describe('protocol messages', () => {
     expect(
       pullRequestSchema.safeParse({ formatVersion: 1, deviceId: DEVICE, ...fields }).success,
     ).toBe(false);
+  });
+});
+
+describe('push answers folded into accepted runs', () => {
+  const outcomeArb = fc.oneof(
+    { weight: 6, arbitrary: fc.constant({ outcome: 'accepted' as const }) },
+    {
+      weight: 1,
+      arbitrary: fc.constant({
+        outcome: 'duplicate' as const,
+        reason: 'possible-duplicate' as const,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant({ outcome: 'flagged' as const, reason: 'currency-mismatch' as const }),
+    },
+    { weight: 1, arbitrary: fc.constant({ outcome: 'held' as const }) },
+  );
+  // Answers as the hub gives them: seqs from a head on, change numbers rising, sometimes by
+  // more than one (another device's push, or a released void, took numbers in between).
+  const answerArb = fc
+    .record({
+      fromSeq: fc.integer({ min: 1, max: 10_000 }),
+      firstChange: fc.integer({ min: 1, max: 1_000_000 }),
+      steps: fc.array(fc.record({ outcome: outcomeArb, gap: fc.constantFrom(1, 1, 1, 2, 7) }), {
+        minLength: 1,
+        maxLength: 60,
+      }),
+    })
+    .map(({ fromSeq, firstChange, steps }) => {
+      let changeSeq = firstChange;
+      const results = steps.map((step, i) => {
+        changeSeq += step.gap;
+        const id = `019b8b74-1800-70de-8000-${String(fromSeq + i).padStart(12, '0')}`;
+        return { id, seq: fromSeq + i, changeSeq, ...step.outcome };
+      });
+      return {
+        formatVersion: 1 as const,
+        deviceId: DEVICE,
+        ackedSeq: fromSeq + steps.length - 1,
+        results,
+      };
+    });
+
+  test('give every fact the same answer as the full list, and fold only plain acceptances', () => {
+    fc.assert(
+      fc.property(answerArb, (answer) => {
+        const folded = foldAcceptedRuns(answer);
+        expect(pushResponseSchema.parse(folded)).toEqual(folded);
+        const strip = ({ id: _id, ...rest }: FactAnswer) => rest;
+        expect(answersOf(folded).map(strip)).toEqual(answer.results.map(strip));
+        // Facts a run does not name keep their ids; runs hold only accepted facts, 2 or more.
+        for (const run of folded.acceptedRuns ?? []) {
+          expect(run.toSeq).toBeGreaterThan(run.fromSeq);
+          for (const result of answer.results.filter(
+            (r) => r.seq >= run.fromSeq && r.seq <= run.toSeq,
+          ))
+            expect(result).toMatchObject({ outcome: 'accepted' });
+        }
+        expect(
+          folded.results.length +
+            (folded.acceptedRuns ?? []).reduce((n, run) => n + run.toSeq - run.fromSeq + 1, 0),
+        ).toBe(answer.results.length);
+      }),
+    );
+  });
+
+  test('fold a push of 1,000 accepted payments into one run', () => {
+    const results = Array.from({ length: 1000 }, (_, i) => ({
+      id: `019b8b74-1800-70de-8000-${String(i + 1).padStart(12, '0')}`,
+      seq: i + 1,
+      changeSeq: 500 + i,
+      outcome: 'accepted' as const,
+    }));
+    const folded = foldAcceptedRuns({
+      formatVersion: 1,
+      deviceId: DEVICE,
+      ackedSeq: 1000,
+      results,
+    });
+    expect(folded.results).toEqual([]);
+    expect(folded.acceptedRuns).toEqual([{ fromSeq: 1, toSeq: 1000, firstChangeSeq: 500 }]);
   });
 });

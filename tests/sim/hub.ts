@@ -63,6 +63,7 @@ interface Summarised {
   cursor?: number;
   error?: string;
   results?: { seq: number; outcome: string }[];
+  acceptedRuns?: { fromSeq: number; toSeq: number }[];
   accounts?: unknown[];
   acks?: unknown[];
   hasMore?: boolean;
@@ -84,7 +85,10 @@ export function replySummary(reply: Reply): string {
   const body = json(reply.headers, reply.body) as Summarised | undefined;
   if (reply.status >= 400) return `${reply.status} ${body?.error ?? ''}`.trimEnd();
   if (body?.results)
-    return `${reply.status} ${body.results.map((result) => `${result.seq}:${result.outcome}`).join(' ')}`;
+    return `${reply.status} ${[
+      ...body.results.map((result) => `${result.seq}:${result.outcome}`),
+      ...(body.acceptedRuns ?? []).map((run) => `${run.fromSeq}..${run.toSeq}:accepted`),
+    ].join(' ')}`;
   if (body?.pushes)
     return `${reply.status} ${body.pushes.length} pushes${body.pushes.some((push) => push.ok === false) ? ', some refused' : ''}`;
   if (body?.accounts && body.acks)
