@@ -43,6 +43,8 @@ export interface OurDevice {
   readonly db: GridtallyDatabase;
   readonly agent: User;
   readonly deps: DeviceDeps;
+  /** Sets the device's clock: each payment is recorded a minute after the one before. */
+  readonly setClock: (ms: number) => void;
 }
 
 /**
@@ -51,7 +53,8 @@ export interface OurDevice {
  */
 export async function openOurDevice(hubUrl: string): Promise<OurDevice> {
   const db = new GridtallyDatabase(`bench-${uuidv7()}`, { indexedDB, IDBKeyRange });
-  const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => Date.now() };
+  let clockMs: number | undefined;
+  const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => clockMs ?? Date.now() };
   const [code] = await issueEnrolmentCodes(hubUrl, 1);
   const enrolled = await enrolDevice(db, hubUrl, code ?? '', deps);
   if (!enrolled.ok) throw new Error(`enrolment failed: ${enrolled.error}`);
@@ -59,7 +62,14 @@ export async function openOurDevice(hubUrl: string): Promise<OurDevice> {
   if (!signedIn.ok) throw new Error(`sign-in failed: ${signedIn.error}`);
   const first = await syncOnce(db, { baseUrl: hubUrl, now: () => new Date() });
   if (first.state !== 'synced') throw new Error(`first sync failed: ${JSON.stringify(first)}`);
-  return { db, agent: signedIn.value, deps };
+  return {
+    db,
+    agent: signedIn.value,
+    deps,
+    setClock: (ms) => {
+      clockMs = ms;
+    },
+  };
 }
 
 /** How many payments are recorded before the outbox is parked (see recordPayments). */
@@ -83,7 +93,11 @@ export async function recordPayments(
 ): Promise<Record<string, unknown>[]> {
   const facts: Record<string, unknown>[] = [];
   const seqs: number[] = [];
+  // A minute apart by the device's clock, as an agent walks from door to door (recorded all at
+  // once, payments seconds apart to the same customers would rightly look like duplicates).
+  const start = device.deps.nowMs();
   for (let n = from; n < from + count; n++) {
+    device.setClock(start + (n - from + 1) * 60_000);
     const amount = minor(5_000 + (n % 1_000) * 37);
     const recorded = await recordCashPayment(
       device.db,
