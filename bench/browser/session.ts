@@ -5,17 +5,8 @@
  * console collected, and what the device holds read straight from IndexedDB.
  */
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tests/support/chromium.ts';
 import { installProbes } from './probes.ts';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 export interface BrowserSession {
   readonly context: BrowserContext;
@@ -26,7 +17,7 @@ export interface BrowserSession {
 
 export async function launch(profileDir: string): Promise<BrowserSession> {
   const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
     headless: true,
     viewport: { width: 800, height: 1000 },

@@ -42,14 +42,5 @@ export async function openBillsOf(
   trx: Pick<Transaction<Database>, 'selectFrom'>,
   accountId: string,
 ): Promise<Bill[]> {
-  const rows = await trx
-    .selectFrom('bills')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .whereRef('paid_minor', '<', 'amount_minor')
-    .orderBy('due_on')
-    .orderBy('issued_on')
-    .orderBy('id')
-    .execute();
-  return rows.map(billOf);
+  return (await openBillsOfAccounts(trx, [accountId])).map((open) => open.bill);
 }

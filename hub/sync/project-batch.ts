@@ -22,7 +22,7 @@ import type { Database } from '../store/schema.ts';
 import { openBillsOfAccounts } from '../store/bills.ts';
 import { chunks, takeCounters, type Store } from '../store/store.ts';
 import { outcomeOf } from './project.ts';
-import { flag, type AccountRow, type Trx } from './projection.ts';
+import { factRow, flag, paymentRow, type AccountRow, type Trx } from './projection.ts';
 
 /** How many recent payments of an account the duplicate rule looks at (as `duplicateFlag`). */
 const RECENT_PAYMENTS = 50;
@@ -115,36 +115,10 @@ export async function applyPayments(
       if (account.recent.length > RECENT_PAYMENTS) account.recent.shift();
     }
     const decision = reason === undefined ? undefined : flag(reason);
-    factRows.push({
-      id: fact.id,
-      seq: fact.seq,
-      outcome: decision?.outcome ?? 'accepted',
-      flag_reason: reason ?? null,
-      change_seq: changeSeq,
-      device_id: fact.deviceId,
-      kind: fact.kind,
-      hash: fact.hash,
-      prev_hash: fact.prevHash,
-      hlc: fact.hlc,
-      agent_id: fact.agentId,
-      recorded_at: fact.recordedAt,
-      document: documents.get(fact) ?? canonicalJson(fact),
-      received_at: receivedIso,
-    });
-    paymentRows.push({
-      fact_id: fact.id,
-      account_id: body.accountId,
-      agent_id: fact.agentId,
-      currency: body.currency,
-      amount_minor: body.amountMinor,
-      method: body.method,
-      receipt_number: body.receiptNumber,
-      taken_at: fact.recordedAt,
-      received_at: receivedIso,
-      status: reason === undefined ? 'accepted' : 'flagged',
-      flag_reason: reason ?? null,
-      hlc: fact.hlc,
-    });
+    factRows.push(
+      factRow(fact, documents.get(fact) ?? canonicalJson(fact), receivedIso, changeSeq, decision),
+    );
+    paymentRows.push(paymentRow(fact, receivedIso, reason));
     outcomes.push(
       outcomeOf({
         id: fact.id,

@@ -20,6 +20,7 @@ import {
   ACCEPTED,
   flag,
   moveBalance,
+  paymentRow,
   type AccountRow,
   type Context,
   type Decision,
@@ -78,20 +79,7 @@ export async function projectPayment(context: Context, fact: FactOf<'payment'>):
     paymentFlag(fact, account) ?? (account ? await duplicateFlag(trx, fact) : undefined);
   await trx
     .insertInto('payments')
-    .values({
-      fact_id: fact.id,
-      account_id: body.accountId,
-      agent_id: fact.agentId,
-      currency: body.currency,
-      amount_minor: body.amountMinor,
-      method: body.method,
-      receipt_number: body.receiptNumber,
-      taken_at: fact.recordedAt,
-      received_at: receivedAt.toISOString(),
-      status: reason === undefined ? 'accepted' : 'flagged',
-      flag_reason: reason ?? null,
-      hlc: fact.hlc,
-    })
+    .values(paymentRow(fact, receivedAt.toISOString(), reason))
     .execute();
   const applied =
     account !== undefined && (reason === undefined || flagsThatStillApply.has(reason));

@@ -12,7 +12,7 @@ import type { FactOutcome, FactOutcomeKind, FlagReason } from '../../shared/prot
 import { nextCounter } from '../store/store.ts';
 import { projectPayment, projectVoid } from './project-money.ts';
 import { projectContact, projectReading, projectSpotBill } from './project-records.ts';
-import type { Context, Decision, Trx } from './projection.ts';
+import { factRow, type Context, type Decision, type Trx } from './projection.ts';
 
 export function outcomeOf(row: {
   id: string;
@@ -45,22 +45,7 @@ export async function applyFact(
     .executeTakeFirst();
   await trx
     .insertInto('facts')
-    .values({
-      id: fact.id,
-      seq: fact.seq,
-      outcome: 'accepted',
-      flag_reason: null,
-      change_seq: changeSeq,
-      device_id: fact.deviceId,
-      kind: fact.kind,
-      hash: fact.hash,
-      prev_hash: fact.prevHash,
-      hlc: fact.hlc,
-      agent_id: fact.agentId,
-      recorded_at: fact.recordedAt,
-      document,
-      received_at: receivedAt.toISOString(),
-    })
+    .values(factRow(fact, document, receivedAt.toISOString(), changeSeq))
     .execute();
   const context: Context = {
     trx,
