@@ -12,20 +12,13 @@
  * Three cases: the first sync of 10,000 payments, 100 more after them, and a sync with nothing
  * new. Each prints both sides' wall time, requests and bytes each way, and peer/ours ratios.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Figure } from './figures.ts';
 import { measure, measuredFigures, roundSeconds, type Measured } from './peer/measure.ts';
-import { openOurDevice, recordPayments, startOurHub, syncAll } from './peer/ours.ts';
-import {
-  asDocument,
-  openPouchDevice,
-  peerVersions,
-  serverDocCount,
-  startPouchServer,
-} from './peer/pouch.ts';
-import { startThrottleProxy } from './throttle.ts';
+import { recordPayments, withOurSide } from './peer/ours.ts';
+import { asDocument, peerVersions, withPeerSide } from './peer/pouch.ts';
 
 const PAYMENTS = 10_000;
 const MORE = 100;
@@ -56,74 +49,40 @@ interface OurRun {
   readonly recordSeconds: number;
 }
 
-async function runOurs(dataDir: string): Promise<OurRun> {
-  const hub = await startOurHub(dataDir);
-  try {
-    const device = await openOurDevice(`http://127.0.0.1:${hub.port}`);
-    const proxy = await startThrottleProxy(hub.port, null);
-    try {
-      const baseUrl = `http://127.0.0.1:${proxy.port}`;
-      const sync = async (countRequest: () => void) => {
-        await syncAll(device, baseUrl, countRequest);
-      };
-      const recordStarted = performance.now();
-      const facts = await recordPayments(device, 0, PAYMENTS);
-      const recordSeconds = (performance.now() - recordStarted) / 1000;
-      const initial = await measure(proxy, sync);
-      facts.push(...(await recordPayments(device, PAYMENTS, MORE)));
-      const incremental = await measure(proxy, sync);
-      const noChange = await measure(proxy, sync);
-      return {
-        measured: {
-          'initial-10000': initial,
-          'incremental-100': incremental,
-          'no-change': noChange,
-        },
-        facts,
-        recordSeconds,
-      };
-    } finally {
-      await proxy.close();
-      device.db.close();
-    }
-  } finally {
-    await hub.stop();
-  }
+function runOurs(dataDir: string): Promise<OurRun> {
+  return withOurSide(dataDir, null, async ({ device, proxy, sync }) => {
+    const recordStarted = performance.now();
+    const facts = await recordPayments(device, 0, PAYMENTS);
+    const recordSeconds = (performance.now() - recordStarted) / 1000;
+    const initial = await measure(proxy, sync);
+    facts.push(...(await recordPayments(device, PAYMENTS, MORE)));
+    const incremental = await measure(proxy, sync);
+    const noChange = await measure(proxy, sync);
+    return {
+      measured: { 'initial-10000': initial, 'incremental-100': incremental, 'no-change': noChange },
+      facts,
+      recordSeconds,
+    };
+  });
 }
 
-const PEER_DATABASE = 'payments';
-
-async function runPeer(folder: string, facts: readonly Record<string, unknown>[]): Promise<Side> {
-  mkdirSync(folder, { recursive: true });
-  const server = await startPouchServer(folder);
-  try {
-    const proxy = await startThrottleProxy(server.port, null);
-    try {
-      const device = await openPouchDevice(`http://127.0.0.1:${proxy.port}/${PEER_DATABASE}`);
-      try {
-        const replicate = (expected: number) => async (countRequest: () => void) => {
-          const run = await device.replicate(countRequest);
-          if (run.docsWritten !== expected)
-            throw new Error(`PouchDB wrote ${run.docsWritten} documents, not ${expected}`);
-        };
-        const documents = facts.map(asDocument);
-        await device.add(documents.slice(0, PAYMENTS));
-        const initial = await measure(proxy, replicate(PAYMENTS));
-        await device.add(documents.slice(PAYMENTS));
-        const incremental = await measure(proxy, replicate(MORE));
-        const noChange = await measure(proxy, replicate(0));
-        const held = await serverDocCount(server.port, PEER_DATABASE);
-        if (held !== PAYMENTS + MORE) throw new Error(`pouchdb-server holds ${held} documents`);
-        return { 'initial-10000': initial, 'incremental-100': incremental, 'no-change': noChange };
-      } finally {
-        await device.close();
-      }
-    } finally {
-      await proxy.close();
-    }
-  } finally {
-    await server.stop();
-  }
+function runPeer(folder: string, facts: readonly Record<string, unknown>[]): Promise<Side> {
+  return withPeerSide(folder, null, async ({ device, proxy, heldDocuments }) => {
+    const replicate = (expected: number) => async (countRequest: () => void) => {
+      const run = await device.replicate(countRequest);
+      if (run.docsWritten !== expected)
+        throw new Error(`PouchDB wrote ${run.docsWritten} documents, not ${expected}`);
+    };
+    const documents = facts.map(asDocument);
+    await device.add(documents.slice(0, PAYMENTS));
+    const initial = await measure(proxy, replicate(PAYMENTS));
+    await device.add(documents.slice(PAYMENTS));
+    const incremental = await measure(proxy, replicate(MORE));
+    const noChange = await measure(proxy, replicate(0));
+    const held = await heldDocuments();
+    if (held !== PAYMENTS + MORE) throw new Error(`pouchdb-server holds ${held} documents`);
+    return { 'initial-10000': initial, 'incremental-100': incremental, 'no-change': noChange };
+  });
 }
 
 /** peer / ours, so that 5 reads "ours is 5 times faster (or 5 times fewer)". */

@@ -8,20 +8,13 @@
  * PEER_CAP_MS: past that its replication is cancelled, and its figures are lower bounds marked
  * `capped`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Figure } from './figures.ts';
 import { measure, measuredFigures, type Measured } from './peer/measure.ts';
-import { openOurDevice, recordPayments, startOurHub, syncAll } from './peer/ours.ts';
-import {
-  asDocument,
-  openPouchDevice,
-  peerVersions,
-  serverDocCount,
-  startPouchServer,
-} from './peer/pouch.ts';
-import { startThrottleProxy } from './throttle.ts';
+import { recordPayments, withOurSide } from './peer/ours.ts';
+import { asDocument, peerVersions, withPeerSide } from './peer/pouch.ts';
 
 const PAYMENTS = 500;
 const LINK = { bitsPerSecond: 50_000, oneWayDelayMs: 500 };
@@ -51,59 +44,29 @@ export async function twoG(): Promise<Figure[]> {
   }
 }
 
-async function runOurs(
+function runOurs(
   dataDir: string,
 ): Promise<{ measured: Measured; facts: Record<string, unknown>[] }> {
-  const hub = await startOurHub(dataDir);
-  try {
-    const device = await openOurDevice(`http://127.0.0.1:${hub.port}`);
-    const proxy = await startThrottleProxy(hub.port, LINK);
-    try {
-      const facts = await recordPayments(device, 0, PAYMENTS);
-      const baseUrl = `http://127.0.0.1:${proxy.port}`;
-      const measured = await measure(proxy, async (countRequest) => {
-        await syncAll(device, baseUrl, countRequest);
-      });
-      return { measured, facts };
-    } finally {
-      await proxy.close();
-      device.db.close();
-    }
-  } finally {
-    await hub.stop();
-  }
+  return withOurSide(dataDir, LINK, async ({ device, proxy, sync }) => {
+    const facts = await recordPayments(device, 0, PAYMENTS);
+    return { measured: await measure(proxy, sync), facts };
+  });
 }
 
-const PEER_DATABASE = 'payments';
-
-async function runPeer(
+function runPeer(
   folder: string,
   facts: readonly Record<string, unknown>[],
 ): Promise<{ measured: Measured; capped: boolean }> {
-  mkdirSync(folder, { recursive: true });
-  const server = await startPouchServer(folder);
-  try {
-    const proxy = await startThrottleProxy(server.port, LINK);
-    try {
-      const device = await openPouchDevice(`http://127.0.0.1:${proxy.port}/${PEER_DATABASE}`);
-      try {
-        await device.add(facts.map(asDocument));
-        let capped = false;
-        const measured = await measure(proxy, async (countRequest) => {
-          capped = (await device.replicate(countRequest, PEER_CAP_MS)).capped;
-        });
-        if (!capped) {
-          const held = await serverDocCount(server.port, PEER_DATABASE);
-          if (held !== PAYMENTS) throw new Error(`pouchdb-server holds ${held} documents`);
-        }
-        return { measured, capped };
-      } finally {
-        await device.close();
-      }
-    } finally {
-      await proxy.close();
+  return withPeerSide(folder, LINK, async ({ device, proxy, heldDocuments }) => {
+    await device.add(facts.map(asDocument));
+    let capped = false;
+    const measured = await measure(proxy, async (countRequest) => {
+      capped = (await device.replicate(countRequest, PEER_CAP_MS)).capped;
+    });
+    if (!capped) {
+      const held = await heldDocuments();
+      if (held !== PAYMENTS) throw new Error(`pouchdb-server holds ${held} documents`);
     }
-  } finally {
-    await server.stop();
-  }
+    return { measured, capped };
+  });
 }

@@ -16,6 +16,7 @@ import type { User } from '../../shared/api.ts';
 import { minor } from '../../shared/money.ts';
 import { issueEnrolmentCodes } from '../../tests/support/enrolment.ts';
 import { startHubCluster } from '../../tests/support/hub-cluster.ts';
+import { startThrottleProxy, type Link, type ThrottleProxy } from '../throttle.ts';
 
 export interface OurHub {
   readonly port: number;
@@ -27,7 +28,7 @@ export interface OurHub {
  * a real tablet's; the thousands of payments a benchmark records before syncing would trip it,
  * so the hub is told a cap no benchmark reaches (HUB_MAX_UNSYNCED_CASH_MINOR).
  */
-export async function startOurHub(dataDir: string): Promise<OurHub> {
+async function startOurHub(dataDir: string): Promise<OurHub> {
   const saved = process.env.HUB_MAX_UNSYNCED_CASH_MINOR;
   process.env.HUB_MAX_UNSYNCED_CASH_MINOR = String(1e12);
   try {
@@ -51,7 +52,7 @@ export interface OurDevice {
  * A device enrolled on the hub at `hubUrl`, amina signed in, and its first sync done (the route
  * pulled, the hub's caps learnt), as a tablet is before its agent goes out.
  */
-export async function openOurDevice(hubUrl: string): Promise<OurDevice> {
+async function openOurDevice(hubUrl: string): Promise<OurDevice> {
   const db = new GridtallyDatabase(`bench-${uuidv7()}`, { indexedDB, IDBKeyRange });
   let clockMs: number | undefined;
   const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => clockMs ?? Date.now() };
@@ -137,7 +138,7 @@ async function markRecorded(
 }
 
 /** One sync round through `baseUrl`, which must leave nothing pending. */
-export async function syncAll(
+async function syncAll(
   device: OurDevice,
   baseUrl: string,
   countRequest: () => void,
@@ -153,4 +154,44 @@ export async function syncAll(
   if (report.state !== 'synced' || report.pending !== 0)
     throw new Error(`sync did not finish: ${JSON.stringify(report)}`);
   return report;
+}
+
+/** Our side of a measured sync: a device enrolled on a hub process, reached through a proxy. */
+export interface OurSide {
+  readonly device: OurDevice;
+  readonly proxy: ThrottleProxy;
+  /** One sync round through the proxy, which must leave nothing pending. */
+  sync(countRequest: () => void): Promise<void>;
+}
+
+/**
+ * Runs `work` on our side: a hub process on SQLite in `dataDir`, a device enrolled and synced
+ * directly, and a proxy in front of the hub (throttled as `link`, or counting only); stops
+ * all of it afterwards.
+ */
+export async function withOurSide<T>(
+  dataDir: string,
+  link: Link | null,
+  work: (side: OurSide) => Promise<T>,
+): Promise<T> {
+  const hub = await startOurHub(dataDir);
+  try {
+    const device = await openOurDevice(`http://127.0.0.1:${hub.port}`);
+    const proxy = await startThrottleProxy(hub.port, link);
+    const baseUrl = `http://127.0.0.1:${proxy.port}`;
+    try {
+      return await work({
+        device,
+        proxy,
+        sync: async (countRequest) => {
+          await syncAll(device, baseUrl, countRequest);
+        },
+      });
+    } finally {
+      await proxy.close();
+      device.db.close();
+    }
+  } finally {
+    await hub.stop();
+  }
 }

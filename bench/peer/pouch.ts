@@ -8,13 +8,14 @@
  * defaults (batches of 100 documents), as an app would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import PouchDB from 'pouchdb';
 import memoryAdapter from 'pouchdb-adapter-memory';
 import { uuidv7 } from 'uuidv7';
 import { freePort } from '../../tests/support/ports.ts';
+import { startThrottleProxy, type Link, type ThrottleProxy } from '../throttle.ts';
 
 PouchDB.plugin(memoryAdapter);
 
@@ -35,7 +36,7 @@ export const peerVersions = {
 };
 
 /** Starts `pouchdb-server` on LevelDB in `folder` (its config and log go there too). */
-export async function startPouchServer(folder: string): Promise<PouchServer> {
+async function startPouchServer(folder: string): Promise<PouchServer> {
   const port = await freePort();
   const bin = join(serverManifest, '..', 'bin', 'pouchdb-server');
   const log: string[] = [];
@@ -105,7 +106,7 @@ export interface ReplicationRun {
  * proxy). The remote database is created here, before anything is measured, as our device is
  * enrolled before it is measured.
  */
-export async function openPouchDevice(remoteUrl: string): Promise<PouchDevice> {
+async function openPouchDevice(remoteUrl: string): Promise<PouchDevice> {
   const local = new PouchDB(`peer-${uuidv7()}`, { adapter: 'memory' });
   let onRequest = () => {};
   // PouchDB's own fetch in Node (node-fetch) closes the connection after every request; in a
@@ -159,7 +160,50 @@ export function asDocument(fact: Record<string, unknown>): object {
 }
 
 /** How many documents the server's database holds, asked directly (not through the proxy). */
-export async function serverDocCount(port: number, database: string): Promise<number> {
+async function serverDocCount(port: number, database: string): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/${database}`);
   return ((await response.json()) as { doc_count: number }).doc_count;
+}
+
+const PEER_DATABASE = 'payments';
+
+/** The peer's side of a measured sync: a PouchDB device replicating through a proxy. */
+export interface PeerSide {
+  readonly device: PouchDevice;
+  readonly proxy: ThrottleProxy;
+  /** How many documents the server's database holds, asked directly. */
+  heldDocuments(): Promise<number>;
+}
+
+/**
+ * Runs `work` on the peer's side: pouchdb-server on LevelDB in `folder`, a proxy in front of it
+ * (throttled as `link`, or counting only) and a device replicating through the proxy; stops all
+ * of it afterwards.
+ */
+export async function withPeerSide<T>(
+  folder: string,
+  link: Link | null,
+  work: (side: PeerSide) => Promise<T>,
+): Promise<T> {
+  mkdirSync(folder, { recursive: true });
+  const server = await startPouchServer(folder);
+  try {
+    const proxy = await startThrottleProxy(server.port, link);
+    try {
+      const device = await openPouchDevice(`http://127.0.0.1:${proxy.port}/${PEER_DATABASE}`);
+      try {
+        return await work({
+          device,
+          proxy,
+          heldDocuments: () => serverDocCount(server.port, PEER_DATABASE),
+        });
+      } finally {
+        await device.close();
+      }
+    } finally {
+      await proxy.close();
+    }
+  } finally {
+    await server.stop();
+  }
 }

@@ -100,13 +100,6 @@ function isoDate(year: number, monthIndex: number, day: number): string {
   return new Date(Date.UTC(year, monthIndex, day)).toISOString().slice(0, 10);
 }
 
-async function insertChunked<T>(
-  rows: readonly T[],
-  insert: (chunk: T[]) => Promise<unknown>,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += 400) await insert(rows.slice(i, i + 400));
-}
-
 export async function isEmpty(store: Store): Promise<boolean> {
   const row = await store.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   return row === undefined;
@@ -216,18 +209,19 @@ export async function seedDemo(
         change_seq: await nextCounter(trx, 'change'),
       });
     }
-    await insertChunked(accounts, (chunk) => trx.insertInto('accounts').values(chunk).execute());
+    await store.insertMany(trx, 'accounts', accounts);
     // Each account's ledger opens with the balance it was loaded with.
-    await insertChunked(
+    await store.insertMany(
+      trx,
+      'ledger',
       accounts.map((account) => ({
         source: 'opening',
         account_id: account.id,
         delta_minor: account.balance_minor,
         change_seq: account.change_seq,
       })),
-      (chunk) => trx.insertInto('ledger').values(chunk).execute(),
     );
-    await insertChunked(readings, (chunk) => trx.insertInto('readings').values(chunk).execute());
-    await insertChunked(bills, (chunk) => trx.insertInto('bills').values(chunk).execute());
+    await store.insertMany(trx, 'readings', readings);
+    await store.insertMany(trx, 'bills', bills);
   });
 }

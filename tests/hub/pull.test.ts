@@ -16,7 +16,9 @@ import { minor } from '../../shared/money.ts';
 import {
   pullResponseSchema,
   pushResponseSchema,
+  type PullRequest,
   type PullResponse,
+  type PushRequest,
   type PushResponse,
 } from '../../shared/protocol.ts';
 import {
@@ -49,24 +51,35 @@ async function agentOn(
   return { device, token, chain: new DeviceChain(device, user.id) };
 }
 
-async function pull(hub: Hub, agent: Agent, cursor: number, limit?: number): Promise<PullResponse> {
+async function pull(
+  hub: Hub,
+  agent: Agent,
+  cursor: number,
+  limit?: number,
+  more: Pick<PullRequest, 'answeredThrough'> = {},
+): Promise<PullResponse> {
   const response = await request(
     hub.app,
     'POST',
     '/api/sync/pull',
-    pullBody(agent.device, cursor, limit),
+    { ...pullBody(agent.device, cursor, limit), ...more },
     agent.token,
   );
   expect(response.status).toBe(200);
   return pullResponseSchema.parse(await response.json());
 }
 
-async function push(hub: Hub, agent: Agent, facts: readonly Fact[]): Promise<PushResponse> {
+async function push(
+  hub: Hub,
+  agent: Agent,
+  facts: readonly Fact[],
+  more: Pick<PushRequest, 'acceptsRuns'> = {},
+): Promise<PushResponse> {
   const response = await request(
     hub.app,
     'POST',
     '/api/sync/push',
-    await pushBody(agent.device, facts),
+    { ...(await pushBody(agent.device, facts)), ...more },
     agent.token,
   );
   expect(response.status).toBe(200);
@@ -253,12 +266,7 @@ describe('pulling after a push', () => {
       amy.chain.payment({ accountId: 'acc-0017', amountMinor: minor(1_700) }),
       amy.chain.payment({ accountId: 'acc-0019', amountMinor: minor(1_900) }),
     ];
-    const response = await request(hub.app, 'POST', '/api/sync/push', {
-      ...(await pushBody(amy.device, facts)),
-      acceptsRuns: true,
-    });
-    expect(response.status).toBe(200);
-    const answer = pushResponseSchema.parse(await response.json());
+    const answer = await push(hub, amy, facts, { acceptsRuns: true });
     const stored = await hub.store.db
       .selectFrom('facts')
       .select(['seq', 'outcome', 'change_seq'])
@@ -292,17 +300,7 @@ describe('pulling after a push', () => {
       amy.chain.payment({ accountId: 'acc-0013', amountMinor: minor(1_300) }),
       amy.chain.payment({ accountId: 'acc-0015', amountMinor: minor(1_500) }),
     ]);
-    const ask = async (answeredThrough: number) => {
-      const response = await request(
-        hub.app,
-        'POST',
-        '/api/sync/pull',
-        { ...pullBody(amy.device, cursor), answeredThrough },
-        amy.token,
-      );
-      expect(response.status).toBe(200);
-      return pullResponseSchema.parse(await response.json());
-    };
+    const ask = (answeredThrough: number) => pull(hub, amy, cursor, undefined, { answeredThrough });
     const all = await pull(hub, amy, cursor);
     expect(all.acks.map((ack) => ack.seq)).toEqual([1, 2, 3]);
     const some = await ask(2);
