@@ -1,28 +1,27 @@
 /**
  * Charges after energy, each one line, in the order the tariff writes them. Percentages take
  * the sum of named earlier lines as their base ("energy" names every energy line), and every
- * line is rounded once by its own rule. A discount never takes a bill below zero.
+ * line is worked out exactly, then rounded once by its own rule. A discount never takes a bill
+ * below zero. Amounts (a base, a discount's cap, a minimum) count at what the tariff's lines
+ * count for: rounded, or exact when the tariff's lines are exact (see `counted`).
  */
 import { assertNever } from '../assert.ts';
-import {
-  minor,
-  roundQuotient,
-  type CurrencyCode,
-  type MinorUnits,
-  type RoundingRule,
-} from '../money.ts';
-import {
-  energyAmount,
-  kwhText,
-  minorPerMajor,
-  percentOf,
-  rate,
-  RATE_SCALE,
-  type Wh,
-} from './decimal.ts';
+import type { CurrencyCode, RoundingRule } from '../money.ts';
+import { energyExact, kwhText, minorPerMajor, rate, RATE_SCALE, type Wh } from './decimal.ts';
 import type { Share } from './energy.ts';
-import type { BillFailure, BillLine } from './lines.ts';
-import type { Charge } from './schema.ts';
+import {
+  compareExact,
+  exact,
+  EXACT_ZERO,
+  maxExact,
+  minExact,
+  negateExact,
+  subtractExact,
+  sumExact,
+  type Exact,
+} from './exact.ts';
+import { counted, priceLine, type BillFailure, type BillLine, type PricedLine } from './lines.ts';
+import type { Charge, LineAmounts } from './schema.ts';
 
 export interface ChargeInput {
   readonly chargedWh: Wh;
@@ -37,74 +36,132 @@ export interface ChargeInput {
 interface Context {
   readonly currency: CurrencyCode;
   readonly rounding: RoundingRule;
+  readonly lineAmounts: LineAmounts;
   readonly idSuffix: string;
 }
 
-/** A fixed amount in major units, scaled by the share of the period, rounded once. */
-function fixedAmount(
-  amount: string,
-  share: Share,
-  currency: CurrencyCode,
-  rule: RoundingRule,
-): MinorUnits {
-  const numerator = rate(amount) * minorPerMajor(currency) * BigInt(share.numerator);
-  return minor(Number(roundQuotient(numerator, RATE_SCALE * BigInt(share.denominator), rule)));
+/** A fixed amount in major units, scaled by the share of the period, exactly. */
+function fixedExact(amount: string, share: Share, currency: CurrencyCode): Exact {
+  return exact(
+    rate(amount) * minorPerMajor(currency) * BigInt(share.numerator),
+    RATE_SCALE * BigInt(share.denominator),
+  );
 }
 
+/** percent % of an amount, exactly. */
+function percentExact(base: Exact, percent: string): Exact {
+  return exact(base.numerator * rate(percent), base.denominator * 100n * RATE_SCALE);
+}
+
+/** What the named earlier lines count for together (all of them when none are named). */
 function baseOf(
-  lines: readonly BillLine[],
+  lines: readonly PricedLine[],
   names: readonly string[] | undefined,
   suffix: string,
-): MinorUnits {
+): Exact {
   const wanted = names === undefined ? undefined : new Set(names.map((name) => name + suffix));
-  const included = lines.filter((line) => {
+  const included = lines.filter(({ line }) => {
     if (wanted === undefined) return true;
     if (line.kind === 'energy' && names?.includes('energy')) return true;
     if (line.kind === 'allowance' && names?.includes('allowance')) return true;
     return wanted.has(line.id);
   });
-  return minor(included.reduce((total, line) => total + line.amountMinor, 0));
+  return sumExact(included.map((priced) => priced.exact));
 }
 
 export type ChargeOutcome =
-  { ok: true; line: BillLine | undefined } | { ok: false; failure: BillFailure };
+  { ok: true; line: PricedLine | undefined } | { ok: false; failure: BillFailure };
+
+type Fields = Omit<BillLine, 'id' | 'rounding' | 'label' | 'amountMinor' | 'exactMinor'>;
+
+interface Maker {
+  readonly make: (fields: Fields, value: Exact, quantum?: number) => ChargeOutcome;
+  /** What an amount counts for on this tariff's bills, by this charge's rule. */
+  readonly count: (value: Exact) => Exact;
+}
+
+function discountLine(
+  charge: Extract<Charge, { kind: 'discount' }>,
+  earlier: readonly PricedLine[],
+  input: ChargeInput,
+  context: Context,
+  maker: Maker,
+): ChargeOutcome {
+  if (charge.eligibility !== undefined && !input.eligibility.has(charge.eligibility))
+    return { ok: true, line: undefined };
+  // A discount never takes the bill below zero: it is capped at the total so far.
+  const running = maxExact(EXACT_ZERO, baseOf(earlier, undefined, context.idSuffix));
+  const asked = maker.count(
+    charge.percent !== undefined
+      ? percentExact(baseOf(earlier, charge.of, context.idSuffix), charge.percent)
+      : fixedExact(charge.amount ?? '0', input.share, context.currency),
+  );
+  const wanted =
+    charge.capAmount === undefined
+      ? asked
+      : minExact(asked, maker.count(fixedExact(charge.capAmount, input.share, context.currency)));
+  const off = minExact(running, maxExact(EXACT_ZERO, wanted));
+  return maker.make(
+    { kind: 'discount', ...(charge.percent === undefined ? {} : { rate: charge.percent }) },
+    negateExact(off),
+  );
+}
+
+function minimumLine(
+  charge: Extract<Charge, { kind: 'minimum' }>,
+  earlier: readonly PricedLine[],
+  input: ChargeInput,
+  context: Context,
+  maker: Maker,
+): ChargeOutcome {
+  const minimum = maker.count(fixedExact(charge.amount, input.share, context.currency));
+  const subtotal = baseOf(earlier, charge.of, context.idSuffix);
+  if (compareExact(subtotal, minimum) >= 0) return { ok: true, line: undefined };
+  return maker.make({ kind: 'minimum' }, subtractExact(minimum, subtotal));
+}
 
 export function chargeLine(
   charge: Charge,
   index: number,
-  earlier: readonly BillLine[],
+  earlier: readonly PricedLine[],
   input: ChargeInput,
   context: Context,
 ): ChargeOutcome {
   const rule = charge.rounding ?? context.rounding;
   const id = charge.id + context.idSuffix;
-  const line = (fields: Omit<BillLine, 'id' | 'rounding' | 'label'>): ChargeOutcome => ({
-    ok: true,
-    line: { id, label: charge.label ?? charge.id, rounding: rule, ...fields },
-  });
+  const maker: Maker = {
+    make: (fields, value, quantum) => ({
+      ok: true,
+      line: priceLine(
+        { id, label: charge.label ?? charge.id, rounding: rule, ...fields },
+        value,
+        context.lineAmounts,
+        quantum,
+      ),
+    }),
+    count: (value) => counted(value, rule, context.lineAmounts),
+  };
   switch (charge.kind) {
     case 'fixed':
-      return line({
-        kind: 'fixed',
-        amountMinor: fixedAmount(charge.amount, input.share, context.currency, rule),
-      });
+      return maker.make(
+        { kind: 'fixed' },
+        fixedExact(charge.amount, input.share, context.currency),
+      );
     case 'fixed-by-kwh': {
       const step = charge.steps.find(
         (candidate) =>
           candidate.upToKwh === null || input.totalWh <= Math.round(candidate.upToKwh * 1000),
       );
-      return line({
-        kind: 'fixed',
-        amountMinor: fixedAmount(step?.amount ?? '0', input.share, context.currency, rule),
-      });
+      return maker.make(
+        { kind: 'fixed' },
+        fixedExact(step?.amount ?? '0', input.share, context.currency),
+      );
     }
     case 'per-kwh':
-      return line({
-        kind: 'per-kwh',
-        kwh: kwhText(input.chargedWh),
-        rate: charge.rate,
-        amountMinor: energyAmount(input.chargedWh, rate(charge.rate), context.currency, rule),
-      });
+      return maker.make(
+        { kind: 'per-kwh', kwh: kwhText(input.chargedWh), rate: charge.rate },
+        energyExact(input.chargedWh, rate(charge.rate), context.currency),
+      );
     case 'per-kwh-dated': {
       const row = [...charge.table].reverse().find((candidate) => candidate.from <= input.month);
       if (!row) {
@@ -117,46 +174,21 @@ export function chargeLine(
           },
         };
       }
-      return line({
-        kind: 'per-kwh',
-        kwh: kwhText(input.chargedWh),
-        rate: row.rate,
-        amountMinor: energyAmount(input.chargedWh, rate(row.rate), context.currency, rule),
-      });
+      return maker.make(
+        { kind: 'per-kwh', kwh: kwhText(input.chargedWh), rate: row.rate },
+        energyExact(input.chargedWh, rate(row.rate), context.currency),
+      );
     }
-    case 'percentage': {
-      const quantum = BigInt(charge.quantumMinor ?? 1);
-      const exact = BigInt(baseOf(earlier, charge.of, context.idSuffix)) * rate(charge.percent);
-      const amount = roundQuotient(exact, 100n * RATE_SCALE * quantum, rule) * quantum;
-      return line({ kind: charge.group, rate: charge.percent, amountMinor: minor(Number(amount)) });
-    }
-    case 'discount': {
-      if (charge.eligibility !== undefined && !input.eligibility.has(charge.eligibility))
-        return { ok: true, line: undefined };
-      // A discount never takes the bill below zero: it is capped at the total so far.
-      const running = Math.max(0, baseOf(earlier, undefined, context.idSuffix));
-      const asked =
-        charge.percent !== undefined
-          ? percentOf(baseOf(earlier, charge.of, context.idSuffix), rate(charge.percent), rule)
-          : fixedAmount(charge.amount ?? '0', input.share, context.currency, rule);
-      const cap =
-        charge.capAmount === undefined
-          ? Infinity
-          : fixedAmount(charge.capAmount, input.share, context.currency, rule);
-      const wanted = Math.min(asked, cap);
-      const off = minor(Math.min(running, Math.max(0, wanted)));
-      return line({
-        kind: 'discount',
-        ...(charge.percent === undefined ? {} : { rate: charge.percent }),
-        amountMinor: minor(-off),
-      });
-    }
-    case 'minimum': {
-      const minimum = fixedAmount(charge.amount, input.share, context.currency, rule);
-      const subtotal = baseOf(earlier, charge.of, context.idSuffix);
-      if (subtotal >= minimum) return { ok: true, line: undefined };
-      return line({ kind: 'minimum', amountMinor: minor(minimum - subtotal) });
-    }
+    case 'percentage':
+      return maker.make(
+        { kind: charge.group, rate: charge.percent },
+        percentExact(baseOf(earlier, charge.of, context.idSuffix), charge.percent),
+        charge.quantumMinor,
+      );
+    case 'discount':
+      return discountLine(charge, earlier, input, context, maker);
+    case 'minimum':
+      return minimumLine(charge, earlier, input, context, maker);
     default:
       return assertNever(charge);
   }

@@ -13,6 +13,7 @@ import {
   type MinorUnits,
   type RoundingRule,
 } from '../money.ts';
+import { exact, type Exact } from './exact.ts';
 
 export const RATE_DIGITS = 9;
 export const RATE_SCALE = 10n ** BigInt(RATE_DIGITS);
@@ -79,15 +80,9 @@ export function minorPerMajor(currency: CurrencyCode): bigint {
   return 10n ** BigInt(currencies[currency].exponent);
 }
 
-/** energy × rate (major units per kWh), rounded once to minor units. */
-export function energyAmount(
-  energy: Wh,
-  perKwh: Rate,
-  currency: CurrencyCode,
-  rule: RoundingRule,
-): MinorUnits {
-  const numerator = BigInt(energy) * perKwh * minorPerMajor(currency);
-  return minor(Number(roundQuotient(numerator, 1000n * RATE_SCALE, rule)));
+/** energy × rate (major units per kWh), exactly, in minor units. */
+export function energyExact(energy: Wh, perKwh: Rate, currency: CurrencyCode): Exact {
+  return exact(BigInt(energy) * perKwh * minorPerMajor(currency), 1000n * RATE_SCALE);
 }
 
 /** A fixed amount in major units, as a Rate, converted to minor units and rounded once. */

@@ -6,9 +6,9 @@
  */
 import type { CurrencyCode, RoundingRule } from '../money.ts';
 import { assertNever } from '../assert.ts';
-import { energyAmount, kwhText, rate, wh, type Wh } from './decimal.ts';
-import type { BillLine } from './lines.ts';
-import type { EnergyComponent } from './schema.ts';
+import { energyExact, kwhText, rate, wh, type Wh } from './decimal.ts';
+import { priceLine, type PricedLine } from './lines.ts';
+import type { EnergyComponent, LineAmounts } from './schema.ts';
 
 /** A fraction by which monthly thresholds and allowances shrink when a tariff covers part of a period. */
 export interface Share {
@@ -35,7 +35,23 @@ export interface EnergyInput {
 interface Context {
   readonly currency: CurrencyCode;
   readonly rounding: RoundingRule;
+  readonly lineAmounts: LineAmounts;
   readonly idPrefix: string;
+}
+
+/** What every line of a component shares: the currency, the line rule and the tariff's line amounts. */
+interface Pricing {
+  readonly currency: CurrencyCode;
+  readonly rule: RoundingRule;
+  readonly lineAmounts: LineAmounts;
+}
+
+function pricing(component: EnergyComponent, context: Context): Pricing {
+  return {
+    currency: context.currency,
+    rule: component.rounding ?? context.rounding,
+    lineAmounts: context.lineAmounts,
+  };
 }
 
 type Block = { upToKwh: number | null; rate: string };
@@ -55,24 +71,19 @@ function chargedRange(start: number, input: EnergyInput): [number, number] {
     : [start, start + input.totalWh - free];
 }
 
-/** One energy line: kWh at one price, rounded once. */
+/** One energy line: kWh at one price, exactly, then rounded once unless lines are exact. */
 function energyLine(
   id: string,
   label: string,
   energy: Wh,
   price: string,
-  currency: CurrencyCode,
-  rule: RoundingRule,
-): BillLine {
-  return {
-    id,
-    kind: 'energy',
-    label,
-    kwh: kwhText(energy),
-    rate: price,
-    amountMinor: energyAmount(energy, rate(price), currency, rule),
-    rounding: rule,
-  };
+  how: Pricing,
+): PricedLine {
+  return priceLine(
+    { id, kind: 'energy', label, kwh: kwhText(energy), rate: price, rounding: how.rule },
+    energyExact(energy, rate(price), how.currency),
+    how.lineAmounts,
+  );
 }
 
 interface Ladder {
@@ -81,14 +92,13 @@ interface Ladder {
   readonly share: Share;
   readonly label: string;
   readonly idPrefix: string;
-  readonly rule: RoundingRule;
 }
 
 /** One line for each block the charged range reaches, with the kWh that fall in it. */
-function ladderLines(ladder: Ladder, currency: CurrencyCode): BillLine[] {
+function ladderLines(ladder: Ladder, how: Pricing): PricedLine[] {
   const [from, to] = ladder.range;
   const uppers = bounds(ladder.blocks, ladder.share);
-  const lines: BillLine[] = [];
+  const lines: PricedLine[] = [];
   ladder.blocks.forEach((block, index) => {
     const lower = index === 0 ? 0 : (uppers[index - 1] ?? 0);
     const upper = uppers[index] ?? Infinity;
@@ -100,8 +110,7 @@ function ladderLines(ladder: Ladder, currency: CurrencyCode): BillLine[] {
         `${ladder.label}, tier ${index + 1}`,
         wh(inBlock),
         block.rate,
-        currency,
-        ladder.rule,
+        how,
       ),
     );
   });
@@ -112,7 +121,7 @@ function blockLines(
   component: Extract<EnergyComponent, { kind: 'blocks' }>,
   input: EnergyInput,
   context: Context,
-): BillLine[] {
+): PricedLine[] {
   const annual = component.period === 'year';
   return ladderLines(
     {
@@ -121,9 +130,8 @@ function blockLines(
       share: annual ? WHOLE : input.share,
       label: component.label ?? 'Energy',
       idPrefix: context.idPrefix,
-      rule: component.rounding ?? context.rounding,
     },
-    context.currency,
+    pricing(component, context),
   );
 }
 
@@ -131,7 +139,7 @@ function bandLines(
   component: Extract<EnergyComponent, { kind: 'bands' }>,
   input: EnergyInput,
   context: Context,
-): BillLine[] {
+): PricedLine[] {
   const byThisBill = component.basis.kind === 'this-month';
   const chooser = byThisBill ? input.totalWh : (input.averageWh ?? input.totalWh);
   const uppers = bounds(component.bands, byThisBill ? input.share : WHOLE);
@@ -140,23 +148,23 @@ function bandLines(
   const band = component.bands[index];
   const range = chargedRange(0, input);
   if (!band || range[1] - range[0] === 0) return [];
-  const rule = component.rounding ?? context.rounding;
+  const how = pricing(component, context);
   const label = `${component.label ?? 'Energy'}, band ${index + 1}`;
   const idPrefix = `${context.idPrefix}band-${index + 1}`;
   if ('blocks' in band) {
     return ladderLines(
-      { blocks: band.blocks, range, share: input.share, label, idPrefix: `${idPrefix}-`, rule },
-      context.currency,
+      { blocks: band.blocks, range, share: input.share, label, idPrefix: `${idPrefix}-` },
+      how,
     );
   }
-  return [energyLine(idPrefix, label, wh(range[1] - range[0]), band.rate, context.currency, rule)];
+  return [energyLine(idPrefix, label, wh(range[1] - range[0]), band.rate, how)];
 }
 
 function timeOfUseLines(
   component: Extract<EnergyComponent, { kind: 'time-of-use' }>,
   input: EnergyInput,
   context: Context,
-): BillLine[] {
+): PricedLine[] {
   // The allowance is taken from the cheapest registers first (lowest) or the dearest (top).
   const order = [...component.periods].sort((a, b) => {
     const difference = rate(a.rate) - rate(b.rate);
@@ -170,7 +178,7 @@ function timeOfUseLines(
     free -= taken;
     charged.set(period.register, used - taken);
   }
-  const rule = component.rounding ?? context.rounding;
+  const how = pricing(component, context);
   return component.periods
     .filter((period) => (charged.get(period.register) ?? 0) > 0)
     .map((period) =>
@@ -179,8 +187,7 @@ function timeOfUseLines(
         period.label ?? `Energy, ${period.register}`,
         wh(charged.get(period.register) ?? 0),
         period.rate,
-        context.currency,
-        rule,
+        how,
       ),
     );
 }
@@ -189,18 +196,16 @@ function flatLines(
   component: Extract<EnergyComponent, { kind: 'flat' }>,
   input: EnergyInput,
   context: Context,
-): BillLine[] {
+): PricedLine[] {
   const [from, to] = chargedRange(0, input);
   if (to - from === 0) return [];
-  const rule = component.rounding ?? context.rounding;
   return [
     energyLine(
       `${context.idPrefix}flat`,
       component.label ?? 'Energy',
       wh(to - from),
       component.rate,
-      context.currency,
-      rule,
+      pricing(component, context),
     ),
   ];
 }
@@ -209,7 +214,7 @@ export function energyLines(
   component: EnergyComponent,
   input: EnergyInput,
   context: Context,
-): BillLine[] {
+): PricedLine[] {
   switch (component.kind) {
     case 'flat':
       return flatLines(component, input, context);

@@ -8,13 +8,24 @@
  * date and each part is billed with its version: the kWh, the monthly thresholds, the
  * allowance and the fixed amounts are shared out by days. Annual tiers are not shared out:
  * the later part's kWh simply follow the earlier part's in the year.
+ *
+ * The total is the sum of the lines. Each line is rounded once, unless the tariff's lines are
+ * exact: then the bill is rounded once, at the total, and a rounding line shows what the
+ * rounded lines shown leave over (`lineRoundingLine`).
  */
 import { err, ok, type Result } from '../result.ts';
-import { minor, roundQuotient } from '../money.ts';
+import { minor, roundQuotient, type RoundingRule } from '../money.ts';
 import { kwhText, parseKwh, wh, type Wh } from './decimal.ts';
 import { energyLines, firstTierLeft, WHOLE, type Share } from './energy.ts';
 import { chargeLine } from './charges.ts';
-import type { BillFailure, BillLine, BillResult } from './lines.ts';
+import { EXACT_ZERO, roundExact, sumExact } from './exact.ts';
+import {
+  priceLine,
+  type BillFailure,
+  type BillLine,
+  type BillResult,
+  type PricedLine,
+} from './lines.ts';
 import { usageSchema, type Tariff, type Usage, type UsageInput } from './schema.ts';
 
 const DAY_MS = 86_400_000;
@@ -108,7 +119,7 @@ interface Part {
   readonly idSuffix: string;
 }
 
-function billPart(part: Part, usage: Usage, month: string): Result<BillLine[], BillFailure> {
+function billPart(part: Part, usage: Usage, month: string): Result<PricedLine[], BillFailure> {
   const { tariff, measured, share } = part;
   const eligibility = new Set(usage.eligibility);
   const lifeline =
@@ -128,27 +139,28 @@ function billPart(part: Part, usage: Usage, month: string): Result<BillLine[], B
     freeFrom: lifeline?.takenFrom ?? ('lowest' as const),
     share,
   };
-  const lines: BillLine[] = [];
+  const lines: PricedLine[] = [];
   tariff.energy.forEach((component, index) => {
     const idPrefix = index === 0 ? 'energy-' : `energy-${index + 1}-`;
-    for (const line of energyLines(component, input, {
+    for (const priced of energyLines(component, input, {
       currency: tariff.currency,
       rounding: tariff.rounding,
+      lineAmounts: tariff.lineAmounts,
       idPrefix,
     })) {
-      lines.push({ ...line, id: line.id + part.idSuffix });
+      lines.push({ ...priced, line: { ...priced.line, id: priced.line.id + part.idSuffix } });
     }
   });
   const free = wh(Math.min(freeWh, measured.totalWh));
   if (lifeline && free > 0) {
-    lines.push({
+    const allowance = {
       id: `allowance${part.idSuffix}`,
-      kind: 'allowance',
+      kind: 'allowance' as const,
       label: lifeline.label ?? 'Lifeline allowance (free)',
       kwh: kwhText(free),
-      amountMinor: minor(0),
       rounding: tariff.rounding,
-    });
+    };
+    lines.push(priceLine(allowance, EXACT_ZERO, tariff.lineAmounts));
   }
   const chargeInput = {
     chargedWh: wh(measured.totalWh - free),
@@ -161,6 +173,7 @@ function billPart(part: Part, usage: Usage, month: string): Result<BillLine[], B
     const outcome = chargeLine(charge, index, lines, chargeInput, {
       currency: tariff.currency,
       rounding: tariff.rounding,
+      lineAmounts: tariff.lineAmounts,
       idSuffix: part.idSuffix,
     });
     if (!outcome.ok) return err(outcome.failure);
@@ -194,6 +207,26 @@ function partsOfPeriod(
     if (from < to) parts.push({ tariff, from, to });
   });
   return parts;
+}
+
+/**
+ * The one place a bill's total is rounded to minor units: the exact sum of what the lines count
+ * for, rounded once by the tariff's rule. When lines are rounded they count for their rounded
+ * amounts, the sum is whole and nothing changes. When lines are exact, the rounded amounts they
+ * show may not add up to it; the line returned shows the difference, so the lines always add up
+ * to the total. Absent when nothing changes.
+ */
+function lineRoundingLine(priced: readonly PricedLine[], rule: RoundingRule): BillLine | undefined {
+  const total = roundExact(sumExact(priced.map((one) => one.exact)), rule);
+  const shown = priced.reduce((sum, one) => sum + one.line.amountMinor, 0);
+  if (total === shown) return undefined;
+  return {
+    id: 'line-rounding',
+    kind: 'rounding',
+    label: 'Rounding: the lines are exact, the total is rounded once',
+    amountMinor: minor(total - shown),
+    rounding: rule,
+  };
 }
 
 /** The line that rounds the total to the tariff's quantum; absent when nothing changes. */
@@ -245,7 +278,7 @@ export function computeBill(
     [...measuredWhole.value.registers].map(([name, value]) => [name, shareOut(value, weights)]),
   );
   const month = previousDay(usage.period.to).slice(0, 7);
-  const lines: BillLine[] = [];
+  const priced: PricedLine[] = [];
   let priorYearWh = measuredWhole.value.priorYearWh;
   for (const [index, span] of spans.entries()) {
     const measured = measure(span.tariff, usage);
@@ -267,11 +300,15 @@ export function computeBill(
     };
     const billed = billPart(part, usage, month);
     if (!billed.ok) return billed;
-    lines.push(...billed.value);
+    priced.push(...billed.value);
     priorYearWh = wh(priorYearWh + part.measured.totalWh);
   }
-  const lastTariff = spans[spans.length - 1]?.tariff;
-  const adjustment = lastTariff?.totalRounding
+  // The latest version's rules round the total, as its quantum already did.
+  const lastTariff = spans[spans.length - 1]?.tariff ?? first.tariff;
+  const lines: BillLine[] = priced.map((one) => one.line);
+  const lineRounding = lineRoundingLine(priced, lastTariff.rounding);
+  if (lineRounding) lines.push(lineRounding);
+  const adjustment = lastTariff.totalRounding
     ? totalRoundingLine(lines, lastTariff.totalRounding)
     : undefined;
   if (adjustment) lines.push(adjustment);

@@ -14,6 +14,14 @@ import { parseKwh, parseRate } from './decimal.ts';
 
 const roundingSchema = z.enum(['half-up', 'half-even', 'truncate']);
 
+/**
+ * rounded: each line is rounded to minor units and the total is their sum (most utilities).
+ * exact: lines keep their exact amounts and the bill is rounded once, at the total, by the
+ * tariff's `rounding` (utilities that print lines to a fraction of a minor unit).
+ */
+export const lineAmountsSchema = z.enum(['rounded', 'exact']);
+export type LineAmounts = z.output<typeof lineAmountsSchema>;
+
 const decimal = z.string().refine((text) => parseRate(text) !== undefined, {
   message:
     'must be a decimal number written as a string, such as "0.4883", with at most 9 decimals',
@@ -243,6 +251,7 @@ export const tariffSchema = z
     currency: currencySchema,
     effectiveFrom: isoDate,
     rounding: roundingSchema.default('half-up'),
+    lineAmounts: lineAmountsSchema.default('rounded'),
     /** Rounds the bill's total to a multiple of minor units, shown as a rounding line. */
     totalRounding: z
       .object({ rule: roundingSchema, quantumMinor: z.number().int().min(1) })
@@ -291,6 +300,18 @@ export const tariffSchema = z
         }
       });
       known.add(charge.id);
+      if (
+        tariff.lineAmounts === 'exact' &&
+        'quantumMinor' in charge &&
+        charge.quantumMinor !== undefined
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['charges', index, 'quantumMinor'],
+          message:
+            'a tariff with exact lines rounds only its total: use totalRounding, not a quantum on a line',
+        });
+      }
     });
     const timeOfUse = tariff.energy.filter((component) => component.kind === 'time-of-use').length;
     if (timeOfUse > 1)
