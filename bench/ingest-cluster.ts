@@ -45,6 +45,13 @@ export async function ingestPostgres(): Promise<Figure[]> {
             }),
           });
           if (!enrolled.ok) throw new Error(`enrol failed: ${enrolled.status}`);
+          // The bench's payments are amina's: she signs in on each device, as an agent does.
+          const signedIn = await cluster.fetch(`${cluster.baseUrl}/api/auth/agent`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: 'amina', pin: '1234', deviceId }),
+          });
+          if (!signedIn.ok) throw new Error(`sign-in failed: ${signedIn.status}`);
           pushes.push(
             await signedPaymentPushes({
               deviceId,

@@ -18,6 +18,7 @@ import { uuidv7 } from 'uuidv7';
 import { PUSH_BATCH } from '../client/sync/engine.ts';
 import { createApp } from '../hub/app.ts';
 import { seedDemo } from '../hub/demo/seed.ts';
+import { recordAgentOnDevice } from '../hub/auth/sessions.ts';
 import { enrolDevice, issueEnrolmentCode } from '../hub/devices/enrolment.ts';
 import { openSqliteStore } from '../hub/store/sqlite.ts';
 import type { Store } from '../hub/store/store.ts';
@@ -56,6 +57,8 @@ async function readyStore(store: Store, device: Device): Promise<void> {
     { code: code.replace(/-/g, ''), deviceId: device.id, publicKey: device.publicKey },
     new Date(),
   );
+  // The bench's payments are amina's: she signed in on the device, as an agent does.
+  await store.transaction((trx) => recordAgentOnDevice(trx, device.id, 'user-amina', new Date()));
 }
 
 async function inProcess(

@@ -29,6 +29,7 @@ import { openBillsOf } from '../hub/store/bills.ts';
 import { openSqliteStore } from '../hub/store/sqlite.ts';
 import { currentCounter, type Store } from '../hub/store/store.ts';
 import { allocatePayment, openBills, type Bill } from '../shared/billing.ts';
+import { readFact } from '../shared/facts.ts';
 import { canonicalJson } from '../shared/hash.ts';
 import { PROTOCOL_VERSION, type PushRequest, type PushResponse } from '../shared/protocol.ts';
 import { freePort } from '../tests/support/ports.ts';
@@ -159,9 +160,11 @@ async function plannedRows(store: Store, bodies: readonly string[]): Promise<Pla
     const request = JSON.parse(body) as PushRequest;
     const receivedAt = new Date().toISOString();
     const payments: PlannedPayment[] = [];
-    for (const fact of request.facts) {
-      if (fact.kind !== 'payment')
-        throw new Error(`the raw insert plans payments, not ${fact.kind}`);
+    for (const envelope of request.facts) {
+      const read = readFact(envelope);
+      if (!read.ok || read.value.kind !== 'payment')
+        throw new Error(`the raw insert plans payments, not ${envelope.kind}`);
+      const fact = read.value;
       const { accountId, amountMinor } = fact.body;
       change += 1;
       const allocation = allocatePayment(
@@ -182,9 +185,10 @@ async function plannedRows(store: Store, bodies: readonly string[]): Promise<Pla
           fact.hlc,
           fact.agentId,
           fact.recordedAt,
-          canonicalJson(fact),
+          canonicalJson(envelope),
           receivedAt,
           'accepted',
+          null,
           null,
           change,
         ],
@@ -198,6 +202,7 @@ async function plannedRows(store: Store, bodies: readonly string[]): Promise<Pla
           fact.body.receiptNumber,
           fact.recordedAt,
           receivedAt,
+          change,
           'accepted',
           null,
           fact.hlc,
@@ -229,13 +234,13 @@ function statementsOf(connection: BetterSqlite3.Database) {
     counter: prepare(`update counters set value = ? where name = 'change'`),
     fact: prepare(
       `insert into facts (id, device_id, seq, kind, hash, prev_hash, hlc, agent_id, recorded_at,
-         document, received_at, outcome, flag_reason, change_seq)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         document, received_at, outcome, flag_reason, flag_detail, change_seq)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     payment: prepare(
       `insert into payments (fact_id, account_id, agent_id, currency, amount_minor, method,
-         receipt_number, taken_at, received_at, status, flag_reason, hlc)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         receipt_number, taken_at, received_at, change_seq, status, flag_reason, hlc)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     bill: prepare('update bills set paid_minor = paid_minor + ? where id = ?'),
     allocation: prepare(

@@ -3,8 +3,10 @@
  * supervisor's views. The hub validates with them and the client reads with them.
  */
 import { z } from 'zod';
-import { uuidSchema } from './facts.ts';
-import { currencySchema, minorUnitsSchema } from './money.ts';
+import { bodyFaultSchema, uuidSchema, voidReasons } from './facts.ts';
+import { currencySchema, minorTotalSchema, minorUnitsSchema } from './money.ts';
+import { factOutcomes, flagReasons } from './protocol.ts';
+import { paymentStandings } from './rules/payment.ts';
 import { usageSchema } from './tariff/schema.ts';
 
 export const errorResponseSchema = z.object({
@@ -54,21 +56,52 @@ export const collectionSchema = z.object({
   currency: currencySchema,
   amountMinor: minorUnitsSchema,
   method: z.enum(['cash']),
-  status: z.enum(['accepted', 'flagged']),
-  flagReason: z.string().nullable(),
+  /** How the payment stands, by the one rule (shared/rules/payment.ts paymentStanding). */
+  standing: z.enum(paymentStandings),
+  /** The flag the payment was answered with, if any (applied or not, by its standing). */
+  flagReason: z.enum(flagReasons).nullable(),
   /** The void that reversed this payment, if one did; the payment stays listed. */
-  voidedBy: z.string().nullable(),
+  voidedBy: z
+    .object({
+      factId: uuidSchema,
+      agentName: z.string(),
+      recordedAt: z.iso.datetime(),
+      reason: z.enum(voidReasons),
+      reversedMinor: minorUnitsSchema,
+    })
+    .nullable(),
   takenAt: z.iso.datetime(),
   receivedAt: z.iso.datetime(),
 });
 
 export type Collection = z.infer<typeof collectionSchema>;
 
+/**
+ * The totals of one currency over every payment the hub holds, by standing. Sums are exact
+ * decimal strings: safe for any number of payments, however large each is within its limit.
+ * `appliedMinor` is what the counted payments took off balances (voided ones included, since
+ * they counted until voided) and `reversedMinor` what voids gave back: `appliedMinor` less
+ * `reversedMinor` is `netMinor`, which equals the balance movements of payments and voids.
+ */
+export const collectionTotalsSchema = z.object({
+  currency: currencySchema,
+  byStanding: z.array(
+    z.object({
+      standing: z.enum(paymentStandings),
+      count: z.number().int(),
+      amountMinor: minorTotalSchema,
+    }),
+  ),
+  appliedMinor: minorTotalSchema,
+  reversedMinor: minorTotalSchema,
+  netMinor: minorTotalSchema,
+});
+
+export type CollectionTotals = z.infer<typeof collectionTotalsSchema>;
+
 export const collectionsResponseSchema = z.object({
   collections: z.array(collectionSchema),
-  totals: z.array(
-    z.object({ currency: currencySchema, amountMinor: minorUnitsSchema, count: z.number().int() }),
-  ),
+  totals: z.array(collectionTotalsSchema),
 });
 
 export type CollectionsResponse = z.infer<typeof collectionsResponseSchema>;
@@ -127,19 +160,27 @@ export const quoteRequestSchema = z
 /** A fact the hub flagged or holds, for a supervisor to look at; nothing resolves it silently. */
 export const flaggedFactSchema = z.object({
   factId: uuidSchema,
+  /** The fact's kind as the device sent it (a kind the hub does not know is flagged too). */
   kind: z.string(),
-  outcome: z.enum(['accepted', 'duplicate', 'flagged', 'held']),
-  /** The flag: the fact's own, or one a later fact put on it (a reading found to be the odd one). */
-  reason: z.string().nullable(),
-  accountId: z.string(),
+  outcome: z.enum(factOutcomes),
+  /**
+   * Why it is here: the fact's own flag, one a later fact put on it (a reading found to be the
+   * odd one), or `device-revoked` for what a device revoked later had delivered.
+   */
+  reason: z.enum(flagReasons).nullable(),
+  /** For a body the hub could not read: the field at fault and what is wrong with it. */
+  fault: bodyFaultSchema.nullable(),
+  accountId: z.string().nullable(),
   accountNumber: z.string().nullable(),
   customerName: z.string().nullable(),
+  /** The account's currency, for amounts a body gives without one (a void's). */
+  currency: currencySchema.nullable(),
   deviceId: uuidSchema,
   agentName: z.string(),
   recordedAt: z.iso.datetime(),
   receivedAt: z.iso.datetime(),
-  /** The fact's body as the device sent it: the evidence. */
-  body: z.record(z.string(), z.unknown()),
+  /** The fact's body as the device sent it: the evidence, read by its kind's schema to show. */
+  body: z.unknown(),
 });
 
 export type FlaggedFact = z.infer<typeof flaggedFactSchema>;

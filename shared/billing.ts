@@ -9,8 +9,8 @@ import { minOf, minor, minorUnitsSchema, subtract, ZERO, type MinorUnits } from 
 
 export const billSchema = z.object({
   id: z.string().min(1),
-  /** The billing period: YYYY-MM for a monthly bill, FROM/TO dates for one printed at the door. */
-  period: z.string().regex(/^\d{4}-\d{2}$|^\d{4}-\d{2}-\d{2}\/\d{4}-\d{2}-\d{2}$/),
+  /** The period billed: from its first day up to, not including, its last reading's day. */
+  period: z.object({ from: z.iso.date(), to: z.iso.date() }),
   issuedOn: z.iso.date(),
   dueOn: z.iso.date(),
   kwh: z.number().int().min(0),

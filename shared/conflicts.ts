@@ -92,7 +92,12 @@ export function voidDecision(
     return { kind: 'flag', reason: 'void-amount-mismatch' };
   if (payment.voidedBy !== undefined && payment.voidedBy !== request.factId)
     return { kind: 'flag', reason: 'already-voided' };
-  return { kind: 'apply', reverseMinor: payment.applied ? payment.amountMinor : 0 };
+  return { kind: 'apply', reverseMinor: reversalOf(payment) };
+}
+
+/** What voiding a payment gives back to the balance: what it counted, nothing if it never did. */
+export function reversalOf(payment: Pick<PaymentState, 'applied' | 'amountMinor'>): number {
+  return payment.applied ? payment.amountMinor : 0;
 }
 
 /** Held voids released by one payment's arrival, in a fixed order: by clock stamp, then id. */

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { canonicalJson, GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
 import { currencySchema, minorUnitsSchema } from './money.ts';
+import { err, ok, type Result } from './result.ts';
 
 const uuid = z
   .string()
@@ -37,18 +38,49 @@ export const voidReasons = [
   'other',
 ] as const;
 
+/** A receipt number as a device prints it: `R-`, six hex digits of the device id, the seq. */
+export const receiptNumberSchema = z
+  .string()
+  .regex(/^R-[0-9A-F]{6}-\d{6,10}$/, 'must be a receipt number as printed (R-XXXXXX-NNNNNN)');
+
+/** How a void names its payment: by fact id, or by the receipt number printed on its receipt. */
+export type PaymentReference = { readonly paymentId: string } | { readonly receiptNumber: string };
+
+/**
+ * Reads what an agent typed or scanned to name a payment: a fact id (the receipt's QR code) or
+ * a receipt number as printed, in either case (`r-6966d5-000001` is `R-6966D5-000001`).
+ */
+export function parsePaymentReference(
+  text: string,
+): Result<PaymentReference, 'receipt-number-invalid'> {
+  const trimmed = text.trim();
+  if (uuid.safeParse(trimmed.toLowerCase()).success)
+    return ok({ paymentId: trimmed.toLowerCase() });
+  const upper = trimmed.toUpperCase();
+  if (receiptNumberSchema.safeParse(upper).success) return ok({ receiptNumber: upper });
+  return err('receipt-number-invalid');
+}
+
 /**
  * A void of a cash payment: a compensating fact, never a delete. It names the payment by its
- * fact id (printed on the receipt as a QR code) and repeats the account and amount the receipt
- * shows, so the hub can tell a void that names the wrong payment.
+ * fact id (printed on the receipt as a QR code) or, when the agent typed it from a printed
+ * receipt, by its receipt number, which the hub resolves; exactly one of the two. It repeats
+ * the account and amount the receipt shows, so the hub can tell a void that names the wrong
+ * payment.
  */
-export const voidBodySchema = z.object({
-  accountId: z.string().min(1).max(64),
-  paymentId: uuid,
-  amountMinor: minorUnitsSchema,
-  reason: z.enum(voidReasons),
-  note: z.string().max(200).optional(),
-});
+export const voidBodySchema = z
+  .object({
+    accountId: z.string().min(1).max(64),
+    paymentId: uuid.optional(),
+    receiptNumber: receiptNumberSchema.optional(),
+    amountMinor: minorUnitsSchema,
+    reason: z.enum(voidReasons),
+    note: z.string().max(200).optional(),
+  })
+  .refine((body) => (body.paymentId === undefined) !== (body.receiptNumber === undefined), {
+    message: 'name the payment by its id or by its receipt number, not both',
+    path: ['paymentId'],
+  });
 
 export const contactFields = ['name', 'phone', 'address'] as const;
 export type ContactField = (typeof contactFields)[number];
@@ -66,12 +98,16 @@ export const contactBodySchema = z.object({
   baseChangeSeq: z.number().int().min(0),
 });
 
-/** A meter register read at the door, in whole kWh. */
+/**
+ * A meter register read at the door, in whole kWh. `confirmedImplausible` says the agent was
+ * told the reading implies far more use than the account's history and confirmed it anyway.
+ */
 export const readingBodySchema = z.object({
   accountId: z.string().min(1).max(64),
   meterNumber: z.string().min(1).max(40),
   registerKwh: z.number().int().min(0).max(999_999_999),
   readOn: z.iso.date(),
+  confirmedImplausible: z.literal(true).optional(),
 });
 
 /**
@@ -143,6 +179,149 @@ export const factSchema = z.discriminatedUnion('kind', [
   z.object({ ...sealed, kind: z.literal('spot-bill'), body: bodies['spot-bill'] }),
 ]);
 
+/** The most characters a fact's body may hold as JSON: every body a device makes stays far below. */
+export const MAX_BODY_CHARS = 4096;
+/** The deepest a body may nest (a spot bill's carried lines are three levels down). */
+export const MAX_BODY_DEPTH = 6;
+
+/** Whether a JSON value nests no deeper than `limit`, looked at without recursion. */
+function nestsAtMost(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const next = stack.pop() as { value: unknown; depth: number };
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= limit) return false;
+    for (const child of Object.values(next.value))
+      stack.push({ value: child, depth: next.depth + 1 });
+  }
+  return true;
+}
+
+/**
+ * A fact as it travels: the header the chain and the signature rest on, checked strictly, and
+ * a body of any shape within MAX_BODY_CHARS and MAX_BODY_DEPTH. The envelope decides whether a
+ * push can be trusted; the body is read by `readFact` afterwards, so a body the hub cannot
+ * apply is stored and flagged instead of refusing the push, and nothing in one fact can stop
+ * the facts after it. The hash covers the fact exactly as sent.
+ */
+export const factEnvelopeSchema = z
+  .strictObject({ ...sealed, kind: z.string().min(1).max(32), body: z.unknown() })
+  .superRefine((fact, context) => {
+    if (!nestsAtMost(fact.body, MAX_BODY_DEPTH))
+      context.addIssue({
+        code: 'custom',
+        path: ['body'],
+        message: `must nest at most ${MAX_BODY_DEPTH} levels`,
+      });
+    else if ((JSON.stringify(fact.body) ?? '').length > MAX_BODY_CHARS)
+      context.addIssue({
+        code: 'custom',
+        path: ['body'],
+        message: `must be at most ${MAX_BODY_CHARS} characters of JSON`,
+      });
+  });
+
+export type FactEnvelope = z.infer<typeof factEnvelopeSchema>;
+
+/** What is wrong with a body, in a closed list a screen can put in words. */
+export const bodyProblems = [
+  'missing',
+  'wrong-type',
+  'too-large',
+  'too-small',
+  'bad-format',
+  'not-allowed',
+  'unknown-kind',
+] as const;
+export type BodyProblem = (typeof bodyProblems)[number];
+
+/** Why a body cannot be applied: the first problem found, and the field it is in. */
+export interface BodyFault {
+  readonly field: string;
+  readonly problem: BodyProblem;
+}
+
+export const bodyFaultSchema = z.object({
+  field: z.string().max(80),
+  problem: z.enum(bodyProblems),
+});
+
+/** The value at `path` inside `value`, or undefined when the path leads nowhere. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function problemOf(issue: z.core.$ZodIssue, input: unknown): BodyProblem {
+  switch (issue.code) {
+    case 'invalid_type':
+      return valueAt(input, issue.path) === undefined ? 'missing' : 'wrong-type';
+    case 'too_big':
+      return 'too-large';
+    case 'too_small':
+      return 'too-small';
+    case 'invalid_format':
+    case 'invalid_value':
+    case 'custom':
+      return 'bad-format';
+    case 'unrecognized_keys':
+    case 'invalid_union':
+    case 'invalid_key':
+    case 'invalid_element':
+    case 'not_multiple_of':
+      return 'not-allowed';
+  }
+}
+
+export function isFactKind(kind: string): kind is FactKind {
+  return Object.hasOwn(bodies, kind);
+}
+
+/** A fact's kind with its body, typed together. */
+export type KindAndBody = { [K in FactKind]: { kind: K; body: FactOf<K>['body'] } }[FactKind];
+
+/**
+ * Reads a body by its kind's schema: the kind and body typed together (trimmed, defaults
+ * filled), or the first problem found and the field it is in.
+ */
+export function readBody(kind: string, body: unknown): Result<KindAndBody, BodyFault> {
+  if (!isFactKind(kind)) return err({ field: 'kind', problem: 'unknown-kind' });
+  const parsed = bodies[kind].safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return err({
+      field: ['body', ...(issue?.path ?? [])].join('.').slice(0, 80),
+      problem: issue ? problemOf(issue, body) : 'bad-format',
+    });
+  }
+  return ok({ kind, body: parsed.data } as KindAndBody);
+}
+
+/**
+ * Reads a fact's body by its kind's schema: the typed fact, or what is wrong with it. The
+ * typed fact carries the body as the schema reads it; the hash and the stored document stay
+ * the fact as sent.
+ */
+export function readFact(envelope: FactEnvelope): Result<Fact, BodyFault> {
+  const read = readBody(envelope.kind, envelope.body);
+  return read.ok ? ok({ ...envelope, ...read.value } as Fact) : read;
+}
+
+/** The first problem the device's own schema finds in a fact it is about to seal, if any. */
+export function unsignedFactFault(fact: UnsignedFact): BodyFault | undefined {
+  const parsed = unsignedFactSchema.safeParse(fact);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  return {
+    field: (issue?.path ?? []).join('.').slice(0, 80),
+    problem: issue ? problemOf(issue, fact) : 'bad-format',
+  };
+}
+
 export type UnsignedFact = z.infer<typeof unsignedFactSchema>;
 export type Fact = z.infer<typeof factSchema>;
 export type FactKind = Fact['kind'];
@@ -154,8 +333,8 @@ export type SpotBillBody = z.infer<typeof spotBillBodySchema>;
 export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
 export type UnsignedFactOf<K extends FactKind> = Extract<UnsignedFact, { kind: K }>;
 
-/** The hash of a fact covers every field but the hash itself. */
-export function factHash(fact: UnsignedFact): Sha256Hex {
+/** The hash of a fact covers every field but the hash itself, exactly as sent. */
+export function factHash(fact: Omit<FactEnvelope, 'hash'> | UnsignedFact): Sha256Hex {
   return hashOf(fact);
 }
 
@@ -169,12 +348,16 @@ export function sealFact<F extends UnsignedFact>(fact: F): F & { hash: string } 
  * its members sorted by key, each value canonical itself, so both are joined from the same
  * canonical members; equal to `canonicalJson(withoutHash(fact))` and `canonicalJson(fact)`.
  */
-export function factTexts(fact: Fact): { readonly unsigned: string; readonly document: string } {
-  const members = Object.keys(fact)
-    .filter((key) => fact[key as keyof Fact] !== undefined)
+export function factTexts(fact: FactEnvelope | Fact): {
+  readonly unsigned: string;
+  readonly document: string;
+} {
+  const record = fact as unknown as Record<string, unknown>;
+  const members = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
     .sort()
     .map((key) => {
-      const value: unknown = fact[key as keyof Fact];
+      const value: unknown = record[key];
       // A string or a number is written by JSON.stringify in canonical JSON too (RFC 8785 §3.2.2).
       const text =
         typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
@@ -190,7 +373,9 @@ export function factTexts(fact: Fact): { readonly unsigned: string; readonly doc
   return { unsigned, document };
 }
 
-export function withoutHash(fact: Fact): UnsignedFact {
+export function withoutHash(fact: Fact): UnsignedFact;
+export function withoutHash(fact: FactEnvelope): Omit<FactEnvelope, 'hash'>;
+export function withoutHash(fact: FactEnvelope | Fact): Omit<FactEnvelope, 'hash'> | UnsignedFact {
   const { hash: _hash, ...rest } = fact;
   return rest;
 }
@@ -210,11 +395,12 @@ export const EMPTY_CHAIN: ChainHead = { seq: 0, hash: GENESIS_HASH };
  * `hashIsRight` lets a caller that checked the hashes already (the hub, before it takes a
  * lock) pass its answers in.
  */
-export function checkChain(
+export function checkChain<F extends FactEnvelope | Fact>(
   head: ChainHead,
   deviceId: string,
-  facts: readonly Fact[],
-  hashIsRight: (fact: Fact) => boolean = (fact) => factHash(withoutHash(fact)) === fact.hash,
+  facts: readonly F[],
+  hashIsRight: (fact: F) => boolean = (fact) =>
+    factHash(withoutHash(fact as FactEnvelope)) === fact.hash,
 ): { ok: true; head: ChainHead } | { ok: false; error: ChainError; seq: number } {
   let current = head;
   for (const fact of facts) {

@@ -55,6 +55,14 @@ export const minorUnitsSchema = z
   .max(MAX_ABS_MINOR)
   .brand<'MinorUnits'>();
 
+/**
+ * A sum of many amounts, as exact decimal digits of minor units: a total over any number of
+ * facts within their limits, which may pass the range of a single amount. Parsed with BigInt.
+ */
+export const minorTotalSchema = z
+  .string()
+  .regex(/^-?\d{1,40}$/, 'must be a whole number of minor units');
+
 export const currencySchema = z.enum(currencyCodes as [CurrencyCode, ...CurrencyCode[]]);
 
 export function add(a: MinorUnits, b: MinorUnits): MinorUnits {
@@ -119,17 +127,22 @@ export function parseAmount(
   return ok(minor(Number(value)));
 }
 
-/** Formats minor units for people: "1,250.50" (no symbol; the screen adds the currency). */
-export function formatAmount(amount: MinorUnits, currency: CurrencyCode): string {
+/**
+ * Formats minor units for people: "1,250.50" (no symbol; the screen adds the currency). A total
+ * (`minorTotalSchema`, as a bigint) formats the same way.
+ */
+export function formatAmount(amount: MinorUnits | bigint, currency: CurrencyCode): string {
   const { exponent } = currencies[currency];
   const negative = amount < 0;
-  const digits = String(Math.abs(amount)).padStart(exponent + 1, '0');
+  const digits = (negative ? -BigInt(amount) : BigInt(amount))
+    .toString()
+    .padStart(exponent + 1, '0');
   const whole = digits.slice(0, digits.length - exponent) || '0';
   const fraction = digits.slice(digits.length - exponent);
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return (negative ? '-' : '') + grouped + (exponent > 0 ? '.' + fraction : '');
 }
 
-export function formatMoney(amount: MinorUnits, currency: CurrencyCode): string {
+export function formatMoney(amount: MinorUnits | bigint, currency: CurrencyCode): string {
   return `${currency} ${formatAmount(amount, currency)}`;
 }

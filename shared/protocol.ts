@@ -9,19 +9,24 @@
  */
 import { z } from 'zod';
 import { billSchema } from './billing.ts';
+import type { HubErrorCode } from './errors.ts';
 import { hashOf } from './hash.ts';
 import { deviceSettingsSchema } from './risk.ts';
-import { factSchema, uuidSchema } from './facts.ts';
+import { bodyFaultSchema, factEnvelopeSchema, uuidSchema } from './facts.ts';
 import { add, currencySchema, minor, minorUnitsSchema, type MinorUnits } from './money.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 export const MAX_FACTS_PER_PUSH = 1000;
 export const MAX_ACCOUNTS_PER_PULL = 500;
+/** Readings of a meter a snapshot carries: the history a reading is judged against. */
+export const RECENT_READINGS_SENT = 6;
+/** Payments of an account a snapshot carries, for the duplicate warning on the device. */
+export const RECENT_PAYMENTS_SENT = 5;
 
 export const pushRequestSchema = z.object({
   formatVersion: z.literal(PROTOCOL_VERSION),
   deviceId: uuidSchema,
-  facts: z.array(factSchema).min(1).max(MAX_FACTS_PER_PUSH),
+  facts: z.array(factEnvelopeSchema).min(1).max(MAX_FACTS_PER_PUSH),
   /** The device's wall clock when it sent the push: how far off the device's clock is. */
   sentAtMs: z.number().int().min(0).optional(),
   /** ECDSA P-256 signature (IEEE P1363, base64url) of pushSigningText, by the device's key. */
@@ -38,7 +43,10 @@ export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 /** Why a stored fact was flagged for a supervisor. The fact is kept either way. */
 export const flagReasons = [
+  'body-invalid',
+  'agent-not-on-device',
   'account-not-found',
+  'amount-above-limit',
   'amount-must-be-positive',
   'tendered-less-than-amount',
   'change-mismatch',
@@ -58,6 +66,10 @@ export const flagReasons = [
   'tariff-not-found',
   'period-already-billed',
   'carried-mismatch',
+  'bill-total-mismatch',
+  'implausible-reading',
+  'reading-in-future',
+  'void-reference-ambiguous',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];
@@ -80,6 +92,14 @@ export const flagsThatStillApply: ReadonlySet<FlagReason> = new Set([
 ]);
 
 /**
+ * Whether a fact takes effect, by the flag it got: the one rule every path asks (ingest, the
+ * integrity check, the collections' states, the device's own balance).
+ */
+export function appliesUnder(reason: FlagReason | null | undefined): boolean {
+  return reason === null || reason === undefined || flagsThatStillApply.has(reason);
+}
+
+/**
  * What the hub did with a fact. accepted; duplicate: applied, but looks like one payment taken
  * twice; flagged: see the reason; held: a void whose payment has not arrived, applied when it
  * does (the one outcome that can change later, and only to accepted or flagged).
@@ -92,6 +112,8 @@ export const factOutcomeSchema = z.object({
   seq: z.number().int(),
   outcome: z.enum(factOutcomes),
   reason: z.enum(flagReasons).optional(),
+  /** For `body-invalid`: the field at fault and what is wrong with it. */
+  fault: bodyFaultSchema.optional(),
   /** The hub's change number at which the fact's effect became visible to pulls. */
   changeSeq: z.number().int(),
 });
@@ -175,7 +197,8 @@ export function answersOf(answer: PushResponse): FactAnswer[] {
 
 /** Why a whole push is refused; the facts stay in the device's outbox. */
 export const pushRefusals = [
-  'unsupported-format-version',
+  'invalid-request',
+  'request-too-large',
   'device-not-enrolled',
   'device-revoked',
   'signature-invalid',
@@ -184,7 +207,7 @@ export const pushRefusals = [
   'chain-gap',
   'chain-broken',
   'fact-conflict',
-] as const;
+] as const satisfies readonly HubErrorCode[];
 
 export type PushRefusal = (typeof pushRefusals)[number];
 
@@ -207,6 +230,28 @@ export const accountSnapshotSchema = z.object({
   carried: z.array(
     z.object({ sourceId: z.string().min(1).max(80), amountMinor: minorUnitsSchema }),
   ),
+  /**
+   * The meter's latest accepted readings, oldest first: what the device judges a new reading
+   * against (shared/rules/reading.ts), as the hub does.
+   */
+  recentReadings: z
+    .array(z.object({ readOn: z.iso.date(), registerKwh: z.number().int() }))
+    .max(RECENT_READINGS_SENT),
+  /**
+   * The account's latest payments the hub counts and no void took back, oldest first: the
+   * device warns its agent before taking what looks like the same payment again.
+   */
+  recentPayments: z
+    .array(
+      z.object({
+        factId: uuidSchema,
+        receiptNumber: z.string(),
+        amountMinor: minorUnitsSchema,
+        hlc: z.string(),
+        takenAt: z.iso.datetime(),
+      }),
+    )
+    .max(RECENT_PAYMENTS_SENT),
   /** The hub change that produced this snapshot. */
   changeSeq: z.number().int(),
 });

@@ -5,12 +5,42 @@
  * touched. The hub sets the caps and sends them with every pull.
  */
 import { z } from 'zod';
+import { currencies, currencySchema, type CurrencyCode } from './money.ts';
+
+/**
+ * The most one fact may carry in a currency (one payment, one bill), unless the hub is set
+ * otherwise: a million major units (a hundred million for exponent 0 currencies, whose units
+ * are small). Far below the money range, so that any number of facts within it sums safely.
+ */
+export const DEFAULT_MAX_AMOUNT_MINOR: Readonly<Record<CurrencyCode, number>> = Object.fromEntries(
+  Object.entries(currencies).map(([code, { exponent }]) => [
+    code,
+    exponent === 0 ? 100_000_000 : 1_000_000 * 10 ** exponent,
+  ]),
+) as Record<CurrencyCode, number>;
+
+/** The highest the hub may set a currency's limit: a millionth of the money range. */
+export const MAX_CONFIGURABLE_AMOUNT_MINOR = 1_000_000_000;
+
+export const amountLimitsSchema = z.partialRecord(
+  currencySchema,
+  z.number().int().min(1).max(MAX_CONFIGURABLE_AMOUNT_MINOR),
+);
+
+export type AmountLimits = z.infer<typeof amountLimitsSchema>;
+
+/** The most one fact may carry in `currency`: the hub's setting, or the default. */
+export function maxAmountMinor(limits: AmountLimits | undefined, currency: CurrencyCode): number {
+  return limits?.[currency] ?? DEFAULT_MAX_AMOUNT_MINOR[currency];
+}
 
 export const deviceSettingsSchema = z.object({
   maxUnsyncedCashMinor: z.number().int().min(0),
   maxDaysOffline: z.number().int().min(1),
   /** Acknowledged facts are kept this long, so a hub restored from an older backup can get them again. */
   retentionDays: z.number().int().min(1),
+  /** The most one fact may carry, by currency (absent: DEFAULT_MAX_AMOUNT_MINOR). */
+  maxAmountMinor: amountLimitsSchema.optional(),
 });
 
 export type DeviceSettings = z.infer<typeof deviceSettingsSchema>;

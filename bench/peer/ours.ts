@@ -100,17 +100,21 @@ export async function recordPayments(
   for (let n = from; n < from + count; n++) {
     device.setClock(start + (n - from + 1) * 60_000);
     const amount = minor(5_000 + (n % 1_000) * 37);
-    const recorded = await recordCashPayment(
-      device.db,
-      {
-        accountId: `acc-${String(1 + 2 * (n % 100)).padStart(4, '0')}`,
-        currency: 'KES',
-        amountMinor: amount,
-        tenderedMinor: amount,
-        agent: device.agent,
-      },
-      device.deps,
-    );
+    const input = {
+      accountId: `acc-${String(1 + 2 * (n % 100)).padStart(4, '0')}`,
+      currency: 'KES' as const,
+      amountMinor: amount,
+      tenderedMinor: amount,
+      agent: device.agent,
+    };
+    let recorded = await recordCashPayment(device.db, input, device.deps);
+    // The agent is warned of a payment that looks like one taken within the hour, and confirms.
+    if (!recorded.ok && recorded.error === 'possible-duplicate')
+      recorded = await recordCashPayment(
+        device.db,
+        { ...input, duplicateConfirmed: true },
+        device.deps,
+      );
     if (!recorded.ok) throw new Error(`payment ${n} not recorded: ${recorded.error}`);
     facts.push({ ...recorded.value.fact });
     seqs.push(recorded.value.seq);

@@ -12,7 +12,7 @@ import { signInResponseSchema, type SignInResponse, type User } from '../../shar
 import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike } from '../api.ts';
 import type { Credential, GridtallyDatabase, SessionRecord } from '../db/database.ts';
-import { ensureDevice, type DeviceDeps } from '../db/facts.ts';
+import { ensureDevice, markRevoked, type DeviceDeps } from '../db/facts.ts';
 import { unexportedCount } from '../sync/export.ts';
 
 const PBKDF2_ITERATIONS = 210_000;
@@ -96,7 +96,10 @@ export async function signInAgent(
   }
   if (answer.error.code === 'sign-in-failed') return err('sign-in-failed');
   if (answer.error.code === 'device-not-enrolled') return err('device-not-enrolled');
-  if (answer.error.code === 'device-revoked') return err('device-revoked');
+  if (answer.error.code === 'device-revoked') {
+    await markRevoked(db, new Date(deps.nowMs()));
+    return err('device-revoked');
+  }
   if (answer.error.code === 'invalid-request') return err('invalid-request');
   if (answer.error.code !== 'hub-unreachable') return err('hub-failed');
   const credential = await db.credentials.get(username);

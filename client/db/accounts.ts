@@ -7,7 +7,7 @@ import { allocatePayment, openBills, type Bill } from '../../shared/billing.ts';
 import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance, pendingEffects } from '../../shared/protocol.ts';
 import type { ContactField } from '../../shared/facts.ts';
-import { contactShown } from './facts.ts';
+import { contactShown, voidedOwn } from './facts.ts';
 import type { GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
 
 export interface AccountView {
@@ -29,9 +29,7 @@ export async function accountView(
   const account = await db.accounts.get(accountId);
   if (!account) return undefined;
   const own = await db.facts.where('accountId').equals(accountId).sortBy('seq');
-  const voided = new Set(
-    own.flatMap((stored) => (stored.fact.kind === 'void' ? [stored.fact.body.paymentId] : [])),
-  );
+  const voided = voidedOwn(own);
   let bills: readonly Bill[] = account.openBills;
   for (const stored of pendingEffects(account, own)) {
     const fact = stored.fact;
@@ -40,7 +38,7 @@ export async function accountView(
         ...bills,
         {
           id: fact.id,
-          period: `${fact.body.period.from}/${fact.body.period.to}`,
+          period: fact.body.period,
           issuedOn: fact.recordedAt.slice(0, 10),
           dueOn: fact.recordedAt.slice(0, 10),
           kwh: fact.body.kwh,

@@ -68,6 +68,11 @@ export interface DeviceRecord {
   publicKeyJwk?: JsonWebKey;
   /** Set once the hub accepted the device's enrolment. */
   enrolledAt?: string;
+  /**
+   * Set once the device learnt the hub revoked it (a push or a sign-in refused with
+   * `device-revoked`): from then on it records nothing new, and can still export what it holds.
+   */
+  revokedAt?: string;
 }
 
 export interface SessionRecord {
@@ -144,7 +149,39 @@ export class GridtallyDatabase extends Dexie {
     this.version(3).stores({
       facts: 'seq, &id, status, accountId, outcome, [status+fact.recordedAt]',
     });
+    // Snapshots carry bill periods as two dates and the account's recent readings and
+    // payments: held snapshots are brought to that shape, so a device offline through the
+    // update keeps its route.
+    this.version(4)
+      .stores({})
+      .upgrade((tx) =>
+        tx
+          .table<StoredAccount>('accounts')
+          .toCollection()
+          .modify((account) => upgradeSnapshot(account as unknown as Record<string, unknown>)),
+      );
   }
+}
+
+/** A snapshot held before version 4, brought to today's shape in place. */
+function upgradeSnapshot(account: Record<string, unknown>): void {
+  const bills = Array.isArray(account.openBills)
+    ? (account.openBills as Record<string, unknown>[])
+    : [];
+  for (const bill of bills) {
+    if (typeof bill.period !== 'string') continue;
+    const [from, to] = bill.period.split('/');
+    bill.period =
+      to !== undefined
+        ? { from, to }
+        : {
+            from: `${bill.period}-01`,
+            to: typeof bill.issuedOn === 'string' ? bill.issuedOn : from,
+          };
+  }
+  const last = account.lastReading;
+  account.recentReadings ??= last ? [last] : [];
+  account.recentPayments ??= [];
 }
 
 export function searchWordsOf(account: AccountSnapshot): string[] {

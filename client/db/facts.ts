@@ -7,8 +7,11 @@
 import { uuidv7 } from 'uuidv7';
 import type { User } from '../../shared/api.ts';
 import { formatHlc, hlcStart, hlcTick, parseHlc } from '../../shared/clock.ts';
+import { duplicateOf, type PaymentSeen } from '../../shared/conflicts.ts';
 import {
   sealFact,
+  unsignedFactFault,
+  type PaymentReference,
   type CashPaymentBody,
   type ContactBody,
   type ContactField,
@@ -19,7 +22,7 @@ import {
 } from '../../shared/facts.ts';
 import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
 import { minor, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
-import { flagsThatStillApply, pendingEffects } from '../../shared/protocol.ts';
+import { appliesUnder, pendingEffects } from '../../shared/protocol.ts';
 import { draftSpotBill, type SpotBillError } from '../../shared/spot-bill.ts';
 import type { BillLine } from '../../shared/tariff/lines.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
@@ -27,10 +30,12 @@ import { cashTender, type CashPaymentError } from '../../shared/payments.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import {
   DEFAULT_DEVICE_SETTINGS,
+  maxAmountMinor,
   riskCapBreached,
   type DeviceSettings,
   type RiskCapError,
 } from '../../shared/risk.ts';
+import { readingImplausible, readingInFuture } from '../../shared/rules/reading.ts';
 import type { DeviceRecord, GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
 
 export interface DeviceDeps {
@@ -64,6 +69,8 @@ export interface CashPaymentInput {
   readonly amountMinor: MinorUnits;
   readonly tenderedMinor: MinorUnits;
   readonly agent: User;
+  /** The agent saw the warning of a payment that looks the same, and takes this one anyway. */
+  readonly duplicateConfirmed?: boolean;
 }
 
 export function receiptNumber(deviceId: string, seq: number): string {
@@ -87,24 +94,30 @@ interface DraftContext {
   readonly newId: () => string;
 }
 
+/** What any recording can be refused for, whatever the fact. */
+export type AppendError = 'device-revoked' | 'record-invalid';
+
 /**
  * Appends facts to the device's chain: each takes the next seq, a clock stamp and the previous
  * hash, and all are written with the new chain head in one transaction, or none are. `build`
  * runs inside the transaction, so what it reads (the head, pending facts, caps) cannot change
- * under it; returning an error string writes nothing.
+ * under it; returning an error string writes nothing. A device that learnt it was revoked
+ * records nothing, and every fact is checked by the schema the hub reads it with before it is
+ * sealed, so a fact the hub could not read is never recorded.
  */
 async function appendFacts<E extends string>(
   db: GridtallyDatabase,
   agent: User,
   deps: DeviceDeps,
   build: (context: DraftContext) => Promise<Draft[] | E>,
-): Promise<Result<StoredFact[], E>> {
+): Promise<Result<StoredFact[], E | AppendError>> {
   const device = await ensureDevice(db, deps);
   const written = await db.transaction(
     'rw',
     [db.settings, db.facts, db.accounts, db.tariffs],
-    async () => {
+    async (): Promise<StoredFact[] | E | AppendError> => {
       const head = (await db.settings.get('device')) as DeviceRecord;
+      if (head.revokedAt !== undefined) return 'device-revoked';
       const nowMs = deps.nowMs();
       const drafts = await build({ head, firstSeq: head.headSeq + 1, nowMs, newId: deps.makeId });
       if (typeof drafts === 'string') return drafts;
@@ -115,7 +128,7 @@ async function appendFacts<E extends string>(
       for (const draft of drafts) {
         clock = hlcTick(clock, nowMs);
         seq += 1;
-        const fact = sealFact({
+        const unsigned = {
           id: draft.id,
           deviceId: head.deviceId,
           seq,
@@ -124,7 +137,9 @@ async function appendFacts<E extends string>(
           agentId: agent.id,
           recordedAt: new Date(nowMs).toISOString(),
           ...draft.fact,
-        } as UnsignedFact);
+        } as UnsignedFact;
+        if (unsignedFactFault(unsigned)) return 'record-invalid';
+        const fact = sealFact(unsigned);
         prevHash = fact.hash as Sha256Hex;
         records.push({
           seq,
@@ -145,20 +160,121 @@ async function appendFacts<E extends string>(
   return typeof written === 'string' ? err(written) : ok(written);
 }
 
+/** The device learnt from the hub that it was revoked: from now on it records nothing new. */
+export async function markRevoked(db: GridtallyDatabase, at: Date): Promise<void> {
+  await db.transaction('rw', db.settings, async () => {
+    const device = await db.settings.get('device');
+    if (device?.key === 'device' && device.revokedAt === undefined)
+      await db.settings.put({ ...device, revokedAt: at.toISOString() });
+  });
+}
+
+/** The hub's caps as last pulled, or the defaults before the first pull. */
+async function capsOf(db: GridtallyDatabase): Promise<DeviceSettings> {
+  const caps = await db.settings.get('caps');
+  return caps?.key === 'caps' ? caps : DEFAULT_DEVICE_SETTINGS;
+}
+
+/** A payment that looks like the one about to be taken, for the agent to see first. */
+export interface DuplicateWarning {
+  readonly amountMinor: MinorUnits;
+  readonly currency: CurrencyCode;
+  readonly receiptNumber: string;
+  readonly takenAt: string;
+  /** Taken on this tablet (true), or known from the hub's snapshot of the account. */
+  readonly here: boolean;
+}
+
+/**
+ * The payment on the account that a payment of `amountMinor` now would look like a duplicate
+ * of, by the hub's own rule (`duplicateOf`): this tablet's payments not voided, and those the
+ * hub's snapshot lists.
+ */
+export async function recentDuplicate(
+  db: GridtallyDatabase,
+  accountId: string,
+  amountMinor: number,
+  nowMs: number,
+): Promise<DuplicateWarning | undefined> {
+  const account = await db.accounts.get(accountId);
+  const own = await db.facts.where('accountId').equals(accountId).toArray();
+  const voided = voidedOwn(own);
+  const candidates = new Map<string, PaymentSeen & { warning: DuplicateWarning }>();
+  for (const stored of own) {
+    const fact = stored.fact;
+    if (fact.kind !== 'payment' || voided.has(stored.id)) continue;
+    candidates.set(stored.id, {
+      factId: stored.id,
+      accountId,
+      amountMinor: fact.body.amountMinor,
+      hlc: fact.hlc,
+      warning: { ...fact.body, takenAt: fact.recordedAt, here: true },
+    });
+  }
+  for (const payment of account?.recentPayments ?? []) {
+    if (candidates.has(payment.factId) || !account) continue;
+    candidates.set(payment.factId, {
+      factId: payment.factId,
+      accountId,
+      amountMinor: payment.amountMinor,
+      hlc: payment.hlc,
+      warning: { ...payment, currency: account.currency, here: false },
+    });
+  }
+  const match = duplicateOf({ factId: '', accountId, amountMinor, hlc: '', wallMs: nowMs }, [
+    ...candidates.values(),
+  ]);
+  return match ? candidates.get(match.factId)?.warning : undefined;
+}
+
+/** Ids of this device's payments a void recorded here names, by id or by receipt number. */
+export function voidedOwn(own: readonly StoredFact[]): Set<string> {
+  const byReceipt = new Map(
+    own.flatMap((stored) =>
+      stored.fact.kind === 'payment' ? [[stored.fact.body.receiptNumber, stored.id] as const] : [],
+    ),
+  );
+  const voided = new Set<string>();
+  for (const stored of own) {
+    if (stored.fact.kind !== 'void') continue;
+    const { paymentId, receiptNumber } = stored.fact.body;
+    const id =
+      paymentId ?? (receiptNumber === undefined ? undefined : byReceipt.get(receiptNumber));
+    if (id !== undefined) voided.add(id);
+  }
+  return voided;
+}
+
+export type CashPaymentRefusal =
+  CashPaymentError | RiskCapError | AppendError | 'amount-above-limit' | 'possible-duplicate';
+
+/**
+ * Records a cash payment. Refused, with nothing written, when it breaks the cash rules, a risk
+ * cap or the most one payment may carry; and, until the agent confirms (`duplicateConfirmed`),
+ * when it looks like a payment already taken (`recentDuplicate` tells which).
+ */
 export async function recordCashPayment(
   db: GridtallyDatabase,
   input: CashPaymentInput,
   deps: DeviceDeps,
-): Promise<Result<StoredFact, CashPaymentError | RiskCapError>> {
+): Promise<Result<StoredFact, CashPaymentRefusal>> {
   const tender = cashTender(input.amountMinor, input.tenderedMinor);
   if (!tender.ok) return err(tender.error);
-  const written = await appendFacts(
+  const written = await appendFacts<CashPaymentRefusal>(
     db,
     input.agent,
     deps,
     async ({ head, firstSeq, nowMs, newId }) => {
-      const breach = await riskCapCheck(db, head, tender.value.amountMinor, nowMs);
+      const caps = await capsOf(db);
+      if (tender.value.amountMinor > maxAmountMinor(caps.maxAmountMinor, input.currency))
+        return 'amount-above-limit';
+      const breach = await riskCapCheck(db, head, caps, tender.value.amountMinor, nowMs);
       if (breach) return breach;
+      if (
+        !input.duplicateConfirmed &&
+        (await recentDuplicate(db, input.accountId, tender.value.amountMinor, nowMs))
+      )
+        return 'possible-duplicate';
       const body: CashPaymentBody = {
         accountId: input.accountId,
         currency: input.currency,
@@ -185,13 +301,47 @@ export async function recordCashPayment(
 export type VoidError = 'payment-not-found' | 'already-voided';
 
 export interface VoidInput {
-  /** The payment's fact id: from this device's log, or read from a receipt's QR code. */
-  readonly paymentId: string;
+  /**
+   * The payment: its fact id (this device's log, or a receipt's QR code) or its receipt number
+   * as printed (`parsePaymentReference` reads what the agent typed).
+   */
+  readonly payment: PaymentReference;
   readonly reason: VoidBody['reason'];
   readonly note?: string;
   readonly agent: User;
   /** For a payment not taken on this device: what its receipt says. */
   readonly receipt?: { readonly accountId: string; readonly amountMinor: MinorUnits };
+}
+
+/**
+ * The payment a reference names as this device knows it: one of its own, by id or receipt
+ * number; or, by receipt number, one the hub's snapshot of the account lists, whose id it then
+ * knows. Otherwise the reference goes as it is, and the hub resolves it.
+ */
+async function resolvePayment(
+  db: GridtallyDatabase,
+  reference: PaymentReference,
+  accountId: string | undefined,
+): Promise<{ own?: StoredFact; reference: PaymentReference }> {
+  const own = (
+    'paymentId' in reference
+      ? await db.facts.where('id').equals(reference.paymentId).toArray()
+      : await db.facts
+          .filter(
+            (stored) =>
+              stored.fact.kind === 'payment' &&
+              stored.fact.body.receiptNumber === reference.receiptNumber,
+          )
+          .toArray()
+  ).find((stored) => stored.fact.kind === 'payment');
+  if (own) return { own, reference: { paymentId: own.id } };
+  if ('receiptNumber' in reference && accountId !== undefined) {
+    const listed = (await db.accounts.get(accountId))?.recentPayments.find(
+      (payment) => payment.receiptNumber === reference.receiptNumber,
+    );
+    if (listed) return { reference: { paymentId: listed.factId } };
+  }
+  return { reference };
 }
 
 /**
@@ -204,28 +354,33 @@ export async function recordVoid(
   db: GridtallyDatabase,
   input: VoidInput,
   deps: DeviceDeps,
-): Promise<Result<StoredFact, VoidError>> {
+): Promise<Result<StoredFact, VoidError | AppendError>> {
   const written = await appendFacts<VoidError>(db, input.agent, deps, async ({ newId }) => {
-    const own = await db.facts.where('id').equals(input.paymentId).first();
+    const { own, reference } = await resolvePayment(db, input.payment, input.receipt?.accountId);
     const target =
       own?.fact.kind === 'payment'
         ? { accountId: own.accountId, amountMinor: own.fact.body.amountMinor }
         : input.receipt;
     if (!target) return 'payment-not-found';
-    const earlier = await db.facts
+    const already = voidedOwn(await db.facts.where('accountId').equals(target.accountId).toArray());
+    if ('paymentId' in reference && already.has(reference.paymentId)) return 'already-voided';
+    const earlierByReceipt = await db.facts
       .where('accountId')
       .equals(target.accountId)
-      .filter((f) => f.fact.kind === 'void' && f.fact.body.paymentId === input.paymentId)
+      .filter(
+        (f) =>
+          f.fact.kind === 'void' &&
+          'receiptNumber' in reference &&
+          f.fact.body.receiptNumber === reference.receiptNumber,
+      )
       .first();
-    if (earlier) return 'already-voided';
-    const countedByHub =
-      own === undefined ||
-      own.outcome === undefined ||
-      own.reason === undefined ||
-      flagsThatStillApply.has(own.reason);
+    if (earlierByReceipt) return 'already-voided';
+    // The balance moves back only for a payment the device itself counted: one the hub has
+    // not answered yet, or answered with a flag under which it counts (the one rule).
+    const countedByHub = own === undefined || own.outcome === undefined || appliesUnder(own.reason);
     const body: VoidBody = {
       accountId: target.accountId,
-      paymentId: input.paymentId,
+      ...reference,
       amountMinor: target.amountMinor,
       reason: input.reason,
       ...(input.note ? { note: input.note } : {}),
@@ -235,8 +390,7 @@ export async function recordVoid(
         id: newId(),
         fact: { kind: 'void', body },
         accountId: target.accountId,
-        // Cash goes back only for a payment this device took; the balance moves back only
-        // for a payment the device itself counted.
+        // Cash goes back only for a payment this device took.
         amountMinor: own ? minor(-target.amountMinor) : minor(0),
         balanceDeltaMinor: own && countedByHub ? target.amountMinor : 0,
       },
@@ -252,7 +406,7 @@ export async function recordContactEdit(
   db: GridtallyDatabase,
   input: { accountId: string; field: ContactField; value: string; agent: User },
   deps: DeviceDeps,
-): Promise<Result<StoredFact, ContactEditError>> {
+): Promise<Result<StoredFact, ContactEditError | AppendError>> {
   const written = await appendFacts<ContactEditError>(db, input.agent, deps, async ({ newId }) => {
     const account = await db.accounts.get(input.accountId);
     if (!account) return 'account-not-found';
@@ -296,7 +450,12 @@ export async function contactShown(
   return shown;
 }
 
-export type ReadingError = 'account-not-found' | SpotBillError;
+export type ReadingError =
+  | 'account-not-found'
+  | 'reading-in-future'
+  | 'reading-implausible'
+  | 'amount-above-limit'
+  | SpotBillError;
 
 export interface ReadingInput {
   readonly accountId: string;
@@ -305,6 +464,23 @@ export interface ReadingInput {
   readonly agent: User;
   /** Also print a bill for the period since the last reading. */
   readonly bill: boolean;
+  /** The agent was told the reading implies far more use than the meter's own and confirms it. */
+  readonly confirmedImplausible?: boolean;
+}
+
+/**
+ * The meter's history a new reading is judged against, as the hub judges it: the accepted
+ * readings the hub's snapshot carries, and this device's own readings it does not include yet.
+ */
+async function readingHistory(
+  db: GridtallyDatabase,
+  account: StoredAccount,
+): Promise<{ readOn: string; registerKwh: number }[]> {
+  const own = await db.facts.where('accountId').equals(account.id).sortBy('seq');
+  const pending = pendingEffects(account, own).flatMap((stored) =>
+    stored.fact.kind === 'reading' && appliesUnder(stored.reason) ? [stored.fact.body] : [],
+  );
+  return [...account.recentReadings, ...pending];
 }
 
 /**
@@ -340,21 +516,29 @@ export async function recordReading(
   input: ReadingInput,
   deps: DeviceDeps,
 ): Promise<
-  Result<{ reading: StoredFact; bill?: StoredFact; lines?: readonly BillLine[] }, ReadingError>
+  Result<
+    { reading: StoredFact; bill?: StoredFact; lines?: readonly BillLine[] },
+    ReadingError | AppendError
+  >
 > {
   let lines: readonly BillLine[] | undefined;
   const written = await appendFacts<ReadingError>(
     db,
     input.agent,
     deps,
-    async ({ head, firstSeq, newId }) => {
+    async ({ head, firstSeq, nowMs, newId }) => {
       const account = await db.accounts.get(input.accountId);
       if (!account) return 'account-not-found';
+      if (readingInFuture(input.readOn, new Date(nowMs).toISOString().slice(0, 10)))
+        return 'reading-in-future';
+      const implausible = readingImplausible(input, await readingHistory(db, account));
+      if (implausible && input.confirmedImplausible !== true) return 'reading-implausible';
       const reading: ReadingBody = {
         accountId: account.id,
         meterNumber: account.meterNumber,
         registerKwh: input.registerKwh,
         readOn: input.readOn,
+        ...(implausible ? { confirmedImplausible: true as const } : {}),
       };
       const readingDraft: Draft = {
         id: newId(),
@@ -374,6 +558,9 @@ export async function recordReading(
         versions,
       });
       if (!draft.ok) return draft.error;
+      const caps = await capsOf(db);
+      if (Math.abs(draft.value.totalMinor) > maxAmountMinor(caps.maxAmountMinor, account.currency))
+        return 'amount-above-limit';
       lines = draft.value.lines;
       const body: SpotBillBody = {
         accountId: account.id,
@@ -413,11 +600,10 @@ export function billNumber(deviceId: string, seq: number): string {
 async function riskCapCheck(
   db: GridtallyDatabase,
   device: DeviceRecord,
+  settings: DeviceSettings,
   amountMinor: number,
   nowMs: number,
 ): Promise<RiskCapError | undefined> {
-  const caps = await db.settings.get('caps');
-  const settings: DeviceSettings = caps?.key === 'caps' ? caps : DEFAULT_DEVICE_SETTINGS;
   const sync = await db.settings.get('sync');
   const lastSuccess =
     sync?.key === 'sync' && sync.lastSuccessAt !== undefined

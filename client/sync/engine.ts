@@ -20,6 +20,7 @@ import {
 import Dexie from 'dexie';
 import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
+import { markRevoked } from '../db/facts.ts';
 import {
   searchWordsOf,
   type CursorRecord,
@@ -63,6 +64,7 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
   }
   // Pushing needs no session: the device's signature authenticates its facts.
   const pushed = await pushPending(db, deps, device.deviceId, device.signingKey);
+  if (!pushed.ok && pushed.failure.code === 'device-revoked') await markRevoked(db, deps.now());
   if (!pushed.ok) {
     return finish(db, deps, {
       ...failureReport(pushed.failure),

@@ -7,6 +7,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import {
   contactFields,
+  parsePaymentReference,
   voidReasons,
   type ContactField,
   type VoidBody,
@@ -114,7 +115,11 @@ export function ContactCard({ view }: { view: AccountView }) {
   );
 }
 
-/** A meter reading, and the bill for the period since the last one, printed at the door. */
+/**
+ * A meter reading, and the bill for the period since the last one, printed at the door. A
+ * reading dated in the future is refused; one implying far more use than the meter's history
+ * is recorded only once the agent has checked the meter and confirms it.
+ */
 export function MeterReadingForm({ view }: { view: AccountView }) {
   const app = useApp();
   const { t, errorOf } = useText();
@@ -123,8 +128,9 @@ export function MeterReadingForm({ view }: { view: AccountView }) {
   const [bill, setBill] = useState(view.account.lastReading !== null);
   const [error, setError] = useState<string | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
+  const [confirming, setConfirming] = useState(false);
 
-  async function submit(event: Event) {
+  async function submit(event: Event, confirmedImplausible = false) {
     event.preventDefault();
     const session = app.session;
     if (!session) return setError(errorOf('not-signed-in'));
@@ -133,11 +139,22 @@ export function MeterReadingForm({ view }: { view: AccountView }) {
       return setError(errorOf('reading-not-a-number'));
     const result = await recordReading(
       app.db,
-      { accountId: view.account.id, registerKwh: kwh, readOn, agent: session.user, bill },
+      {
+        accountId: view.account.id,
+        registerKwh: kwh,
+        readOn,
+        agent: session.user,
+        bill,
+        confirmedImplausible,
+      },
       browserDeps,
     );
-    if (!result.ok) return setError(errorOf(result.error));
+    if (!result.ok) {
+      setConfirming(result.error === 'reading-implausible');
+      return setError(errorOf(result.error));
+    }
     setError(undefined);
+    setConfirming(false);
     app.requestSync();
     if (result.value.bill) app.go({ name: 'receipt', seq: result.value.bill.seq });
     else {
@@ -148,7 +165,7 @@ export function MeterReadingForm({ view }: { view: AccountView }) {
 
   const last = view.account.lastReading;
   return (
-    <form class="card reading" onSubmit={submit} data-testid="reading-form">
+    <form class="card reading" onSubmit={(e) => void submit(e)} data-testid="reading-form">
       <h3>{t('readMeter')}</h3>
       {last && (
         <p class="muted" data-testid="last-reading">
@@ -161,7 +178,10 @@ export function MeterReadingForm({ view }: { view: AccountView }) {
           name="register"
           inputMode="numeric"
           value={register}
-          onInput={(e) => setRegister(e.currentTarget.value)}
+          onInput={(e) => {
+            setRegister(e.currentTarget.value);
+            setConfirming(false);
+          }}
           required
         />
       </label>
@@ -171,7 +191,11 @@ export function MeterReadingForm({ view }: { view: AccountView }) {
           name="read-on"
           type="date"
           value={readOn}
-          onInput={(e) => setReadOn(e.currentTarget.value)}
+          max={today()}
+          onInput={(e) => {
+            setReadOn(e.currentTarget.value);
+            setConfirming(false);
+          }}
           required
         />
       </label>
@@ -186,7 +210,18 @@ export function MeterReadingForm({ view }: { view: AccountView }) {
       </label>
       <ErrorLine error={error} />
       {notice && <p class="notice">{notice}</p>}
-      <button type="submit">{t('recordReading')}</button>
+      {confirming ? (
+        <button
+          type="button"
+          class="danger"
+          data-testid="confirm-reading"
+          onClick={(e) => void submit(e, true)}
+        >
+          {t('recordReadingAnyway')}
+        </button>
+      ) : (
+        <button type="submit">{t('recordReading')}</button>
+      )}
     </form>
   );
 }
@@ -247,7 +282,7 @@ export function VoidForm({ payment }: { payment: StoredFact }) {
     if (!session) return setError(errorOf('not-signed-in'));
     const result = await recordVoid(
       app.db,
-      { paymentId: payment.id, reason, agent: session.user },
+      { payment: { paymentId: payment.id }, reason, agent: session.user },
       browserDeps,
     );
     if (!result.ok) return setError(errorOf(result.error));
@@ -302,8 +337,9 @@ function ReasonSelect({
 }
 
 /**
- * Voids a payment taken on another tablet, from what its receipt says: its reference (the QR
- * code) and amount. The hub holds the void until that payment reaches it.
+ * Voids a payment taken on another tablet, from what its receipt says: its receipt number as
+ * printed (or its QR code, scanned into the same field) and amount. The hub holds the void
+ * until that payment reaches it.
  */
 function VoidOtherForm({ accountId, currency }: { accountId: string; currency: CurrencyCode }) {
   const app = useApp();
@@ -317,12 +353,14 @@ function VoidOtherForm({ accountId, currency }: { accountId: string; currency: C
     event.preventDefault();
     const session = app.session;
     if (!session) return setError(errorOf('not-signed-in'));
+    const payment = parsePaymentReference(reference);
+    if (!payment.ok) return setError(errorOf(payment.error));
     const amount = parseAmount(amountText, currency);
     if (!amount.ok) return setError(errorOf(amount.error));
     const result = await recordVoid(
       app.db,
       {
-        paymentId: reference.trim().toLowerCase(),
+        payment: payment.value,
         reason,
         agent: session.user,
         receipt: { accountId, amountMinor: amount.value },
@@ -337,13 +375,14 @@ function VoidOtherForm({ accountId, currency }: { accountId: string; currency: C
   return (
     <details class="void-other">
       <summary>{t('voidOther')}</summary>
-      <form onSubmit={submit}>
+      <form onSubmit={submit} noValidate>
         <label>
           {t('paymentReference')}
           <input
             name="payment-reference"
             value={reference}
-            pattern="[0-9a-fA-F-]{36}"
+            placeholder="R-6966D5-000001"
+            autocapitalize="characters"
             onInput={(e) => setReference(e.currentTarget.value)}
             required
           />

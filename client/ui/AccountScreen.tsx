@@ -5,20 +5,33 @@
  * on the device before anything else happens; the receipt follows at once, online or not.
  */
 import { useState } from 'preact/hooks';
-import { formatAmount, minor, parseAmount, ZERO, type MinorUnits } from '../../shared/money.ts';
+import {
+  formatAmount,
+  minor,
+  parseAmount,
+  ZERO,
+  type CurrencyCode,
+  type MinorUnits,
+} from '../../shared/money.ts';
 import { cashTender } from '../../shared/payments.ts';
 import { outstanding } from '../../shared/billing.ts';
 import { accountView } from '../db/accounts.ts';
 import { ContactCard, MeterReadingForm, OwnPayments } from './AccountActions.tsx';
-import { browserDeps, recordCashPayment } from '../db/facts.ts';
-import { useApp, useText } from './context.ts';
-import { money } from './format.ts';
+import {
+  browserDeps,
+  recentDuplicate,
+  recordCashPayment,
+  type DuplicateWarning,
+} from '../db/facts.ts';
+import { useApp, useRevoked, useText } from './context.ts';
+import { ago, fill, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 
 export function AccountScreen({ accountId }: { accountId: string }) {
   const app = useApp();
   const { t } = useText();
   const view = useLiveQuery(() => accountView(app.db, accountId), [accountId]);
+  const revoked = useRevoked();
   if (!view) return <main class="screen" />;
   const { account, balanceMinor } = view;
   return (
@@ -63,7 +76,9 @@ export function AccountScreen({ accountId }: { accountId: string }) {
             <tbody>
               {view.openBills.map((bill) => (
                 <tr key={bill.id}>
-                  <td>{bill.period}</td>
+                  <td>
+                    {bill.period.from} – {bill.period.to}
+                  </td>
                   <td>{bill.dueOn}</td>
                   <td class="num">{formatAmount(bill.amountMinor, account.currency)}</td>
                   <td class="num">{formatAmount(outstanding(bill), account.currency)}</td>
@@ -73,14 +88,19 @@ export function AccountScreen({ accountId }: { accountId: string }) {
           </table>
         )}
       </section>
-      <CashPaymentForm
-        accountId={account.id}
-        currency={account.currency}
-        suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
-      />
-      <OwnPayments view={view} />
-      <MeterReadingForm view={view} />
-      <ContactCard view={view} />
+      {/* A revoked device records nothing: the banner at the top says why. */}
+      {!revoked && (
+        <>
+          <CashPaymentForm
+            accountId={account.id}
+            currency={account.currency}
+            suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
+          />
+          <OwnPayments view={view} />
+          <MeterReadingForm view={view} />
+          <ContactCard view={view} />
+        </>
+      )}
     </main>
   );
 }
@@ -91,7 +111,7 @@ function CashPaymentForm({
   suggestedMinor,
 }: {
   accountId: string;
-  currency: Parameters<typeof parseAmount>[1];
+  currency: CurrencyCode;
   suggestedMinor: MinorUnits;
 }) {
   const app = useApp();
@@ -101,13 +121,14 @@ function CashPaymentForm({
   );
   const [tenderedText, setTenderedText] = useState('');
   const [error, setError] = useState<string | undefined>();
+  const [warning, setWarning] = useState<DuplicateWarning | undefined>();
   const [busy, setBusy] = useState(false);
 
   const amount = parseAmount(amountText, currency);
   const tendered = parseAmount(tenderedText === '' ? amountText : tenderedText, currency);
   const tender = amount.ok && tendered.ok ? cashTender(amount.value, tendered.value) : undefined;
 
-  async function submit(event: Event) {
+  async function submit(event: Event, duplicateConfirmed = false) {
     event.preventDefault();
     const session = app.session;
     if (!amount.ok) return setError(errorOf(amount.error));
@@ -122,17 +143,23 @@ function CashPaymentForm({
         amountMinor: amount.value,
         tenderedMinor: tendered.value,
         agent: session.user,
+        duplicateConfirmed,
       },
       browserDeps,
     );
     setBusy(false);
+    if (!result.ok && result.error === 'possible-duplicate') {
+      setError(undefined);
+      return setWarning(await recentDuplicate(app.db, accountId, amount.value, Date.now()));
+    }
+    setWarning(undefined);
     if (!result.ok) return setError(errorOf(result.error));
     app.requestSync();
     app.go({ name: 'receipt', seq: result.value.seq });
   }
 
   return (
-    <form class="card pay" onSubmit={submit}>
+    <form class="card pay" onSubmit={(e) => void submit(e)}>
       <h3>{t('takeCash')}</h3>
       <label>
         {t('amountPaid')} ({currency})
@@ -140,7 +167,10 @@ function CashPaymentForm({
           name="amount"
           inputMode="decimal"
           value={amountText}
-          onInput={(e) => setAmountText(e.currentTarget.value)}
+          onInput={(e) => {
+            setAmountText(e.currentTarget.value);
+            setWarning(undefined);
+          }}
           required
         />
       </label>
@@ -165,9 +195,33 @@ function CashPaymentForm({
           {error}
         </p>
       )}
-      <button type="submit" class="primary" disabled={busy}>
-        {t('recordPayment')}
-      </button>
+      {warning ? (
+        <div class="warning" role="alert" data-testid="duplicate-warning">
+          <p>
+            {fill(t('duplicateWarning'), {
+              amount: money(warning.amountMinor, warning.currency),
+              ago: ago(warning.takenAt, Date.now(), t),
+              receipt: warning.receiptNumber,
+            })}
+          </p>
+          <button
+            type="button"
+            class="danger"
+            data-testid="confirm-duplicate"
+            disabled={busy}
+            onClick={(e) => void submit(e, true)}
+          >
+            {t('takeAnyway')}
+          </button>{' '}
+          <button type="button" class="link" onClick={() => setWarning(undefined)}>
+            {t('cancel')}
+          </button>
+        </div>
+      ) : (
+        <button type="submit" class="primary" disabled={busy}>
+          {t('recordPayment')}
+        </button>
+      )}
     </form>
   );
 }

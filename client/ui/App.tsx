@@ -49,6 +49,13 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
   const scheduler = useRef<SyncScheduler | undefined>(undefined);
   // An update may reload the page once every payment has synced or been exported to a file.
   const pending = useLiveQuery(() => unexportedCount(db), []) ?? 0;
+  const device = useLiveQuery(() => db.settings.get('device'), []);
+  const revoked = device?.key === 'device' && device.revokedAt !== undefined;
+
+  useEffect(() => {
+    // Screen readers, fonts and hyphenation follow the language the words are in.
+    document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
+  }, [language]);
 
   async function loadSession() {
     const found = await currentSession(db);
@@ -152,6 +159,11 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
       {notice && (
         <p class="error notice" role="alert">
           {notice}
+        </p>
+      )}
+      {session?.user.role === 'agent' && revoked && (
+        <p class="error notice" role="alert" data-testid="revoked-banner">
+          {t('revokedBanner')}
         </p>
       )}
       {!session && <SignInScreen />}

@@ -1,28 +1,17 @@
 /**
  * The supervisor's review list: every fact the hub flagged or holds, newest first, with the
- * reason in words and the device's own record as evidence. Nothing here is resolved by the
- * sync; a flag stays until a supervisor decides.
+ * reason in words and the device's own record as evidence, read by its kind's schema and said
+ * in words. Nothing here is resolved by the sync; a flag stays until a supervisor decides.
  */
+import type { FlaggedFact } from '../../shared/api.ts';
 import { flagsResponseSchema } from '../../shared/api.ts';
+import { isFactKind, readBody, type KindAndBody } from '../../shared/facts.ts';
 import { useHubList } from './hub-list.ts';
 import { useApp, useText } from './context.ts';
-import { dateTime } from './format.ts';
-import type { MessageKey } from './messages.ts';
-
-const KINDS = new Set(['payment', 'void', 'contact', 'reading', 'spot-bill']);
-
-function summary(body: Record<string, unknown>): string {
-  return Object.entries(body)
-    .filter(([key]) => key !== 'accountId')
-    .map(
-      ([key, value]) =>
-        `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
-    )
-    .join(' · ');
-}
+import { dateTime, money } from './format.ts';
+import { faultText, flagText, type MessageKey } from './messages.ts';
 
 export function FlagsScreen() {
-  const app = useApp();
   const { t } = useText();
   const { data, error, reload } = useHubList('/api/flags', flagsResponseSchema);
 
@@ -55,21 +44,58 @@ export function FlagsScreen() {
           </thead>
           <tbody>
             {data.flags.map((row) => (
-              <tr key={row.factId} data-testid="flag-row">
-                <td>{KINDS.has(row.kind) ? t(`kind.${row.kind}` as MessageKey) : row.kind}</td>
-                <td class={row.outcome}>
-                  {row.outcome === 'held' ? t('held') : (row.reason ?? row.outcome)}
-                </td>
-                <td>{row.accountNumber ?? row.accountId}</td>
-                <td>{row.customerName ?? ''}</td>
-                <td>{row.agentName}</td>
-                <td>{dateTime(row.recordedAt, app.language)}</td>
-                <td class="details">{summary(row.body)}</td>
-              </tr>
+              <FlagRow key={row.factId} row={row} />
             ))}
           </tbody>
         </table>
       )}
     </main>
   );
+}
+
+function FlagRow({ row }: { row: FlaggedFact }) {
+  const app = useApp();
+  const { t } = useText();
+  return (
+    <tr data-testid="flag-row">
+      <td>{isFactKind(row.kind) ? t(`kind.${row.kind}`) : t('kind.unknown')}</td>
+      <td class={row.outcome} data-testid="flag-reason">
+        {row.outcome === 'held' ? t('held') : row.reason ? flagText(app.language, row.reason) : ''}
+      </td>
+      <td>{row.accountNumber ?? row.accountId ?? ''}</td>
+      <td>{row.customerName ?? ''}</td>
+      <td>{row.agentName}</td>
+      <td>{dateTime(row.recordedAt, app.language)}</td>
+      <td class="details" data-testid="flag-details">
+        <Evidence row={row} />
+      </td>
+    </tr>
+  );
+}
+
+/** The device's record in words, read by the same schema the hub reads it with. */
+function Evidence({ row }: { row: FlaggedFact }) {
+  const app = useApp();
+  const { t } = useText();
+  if (row.fault) return <>{faultText(app.language, row.fault)}</>;
+  const read = readBody(row.kind, row.body);
+  if (!read.ok) return <>{faultText(app.language, read.error)}</>;
+  return <>{describe(read.value, row, t)}</>;
+}
+
+function describe(fact: KindAndBody, row: FlaggedFact, t: (key: MessageKey) => string): string {
+  const amount = (minorUnits: Parameters<typeof money>[0]) =>
+    row.currency ? money(minorUnits, row.currency) : String(minorUnits);
+  switch (fact.kind) {
+    case 'payment':
+      return `${money(fact.body.amountMinor, fact.body.currency)} · ${t('receiptNumber')} ${fact.body.receiptNumber} · ${t('tendered')} ${money(fact.body.tenderedMinor, fact.body.currency)} · ${t('change')} ${money(fact.body.changeMinor, fact.body.currency)}`;
+    case 'void':
+      return `${t('voidOf')} ${fact.body.receiptNumber ?? fact.body.paymentId ?? ''} · ${amount(fact.body.amountMinor)} · ${t(`reason.${fact.body.reason}`)}`;
+    case 'contact':
+      return `${t(fact.body.field)}: ${fact.body.value} (${t('was')} ${fact.body.previous || '—'})`;
+    case 'reading':
+      return `${fact.body.registerKwh} kWh · ${fact.body.readOn}${fact.body.confirmedImplausible ? ` · ${t('confirmedByAgent')}` : ''}`;
+    case 'spot-bill':
+      return `${t('bill')} ${fact.body.billNumber} · ${fact.body.period.from} – ${fact.body.period.to} · ${fact.body.kwh} kWh · ${money(fact.body.totalMinor, fact.body.currency)}`;
+  }
 }

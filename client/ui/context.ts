@@ -3,6 +3,7 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { GridtallyDatabase, SessionRecord } from '../db/database.ts';
 import type { SyncReport } from '../sync/engine.ts';
+import { useLiveQuery } from './live.ts';
 import { errorText, translate, type Language, type MessageKey } from './messages.ts';
 
 export type Screen =
@@ -37,4 +38,11 @@ export function useApp(): AppContextValue {
 export function useText(): { t: (key: MessageKey) => string; errorOf: (code: string) => string } {
   const { language } = useApp();
   return { t: (key) => translate(language, key), errorOf: (code) => errorText(language, code) };
+}
+
+/** Whether this device learnt it was revoked: then it records nothing new. */
+export function useRevoked(): boolean {
+  const { db } = useApp();
+  const device = useLiveQuery(() => db.settings.get('device'), []);
+  return device?.key === 'device' && device.revokedAt !== undefined;
 }

@@ -1,6 +1,6 @@
 /** Formatting at the screen's edge: money from minor units, times in the device's zone. */
 import { formatMoney, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
-import type { Language } from './messages.ts';
+import type { Language, MessageKey } from './messages.ts';
 
 export function money(amount: MinorUnits, currency: CurrencyCode): string {
   return formatMoney(amount, currency);
@@ -11,4 +11,17 @@ export function dateTime(iso: string, language: Language): string {
     dateStyle: 'medium',
     timeStyle: 'short',
   });
+}
+
+/** A message with `{name}` places filled in. */
+export function fill(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/** How long ago `iso` was, in words: "3 min ago", "2 h ago", "4 days ago". */
+export function ago(iso: string, nowMs: number, t: (key: MessageKey) => string): string {
+  const minutes = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 60_000));
+  if (minutes < 60) return `${minutes} ${t('minutesOld')}`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} ${t('hoursOld')}`;
+  return `${Math.round(minutes / 1440)} ${t('daysOld')}`;
 }

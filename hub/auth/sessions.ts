@@ -3,7 +3,9 @@
  * session lives long, since an agent may be offline for weeks and must still sync when the
  * network returns; a supervisor's lives a working day.
  */
+import type { Transaction } from 'kysely';
 import type { User } from '../../shared/api.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionUser } from '../http/context.ts';
 import { newSessionToken, tokenHash } from './secrets.ts';
@@ -31,8 +33,27 @@ export async function createSession(
         expires_at: expiresAt,
       })
       .execute();
+    if (deviceId !== null && user.role === 'agent')
+      await recordAgentOnDevice(trx, deviceId, user.id, now);
   });
   return { token, expiresAt };
+}
+
+/**
+ * Records that an agent signed in on a device: from then on the agent may record facts on it,
+ * also long after the session ended (the hub holds this for as long as it holds the facts).
+ */
+export async function recordAgentOnDevice(
+  trx: Transaction<Database>,
+  deviceId: string,
+  userId: string,
+  at: Date,
+): Promise<void> {
+  await trx
+    .insertInto('device_agents')
+    .values({ device_id: deviceId, user_id: userId, first_signed_in_at: at.toISOString() })
+    .onConflict((oc) => oc.columns(['device_id', 'user_id']).doNothing())
+    .execute();
 }
 
 export async function findSession(

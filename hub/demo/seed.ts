@@ -187,7 +187,8 @@ export async function seedDemo(
         bills.push({
           id: `${id}-b${readOn.slice(0, 7)}`,
           account_id: id,
-          period: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1).slice(0, 7),
+          period_from: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1),
+          period_to: readOn,
           issued_on: readOn,
           due_on: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 15),
           kwh,

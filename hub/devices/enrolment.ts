@@ -141,14 +141,8 @@ export async function revokeDevice(
       .where('id', '=', deviceId)
       .execute();
     await trx.deleteFrom('sessions').where('device_id', '=', deviceId).execute();
-    await trx
-      .updateTable('payments')
-      .set({ status: 'flagged', flag_reason: 'device-revoked' })
-      .where('status', '=', 'accepted')
-      .where('fact_id', 'in', (eb) =>
-        eb.selectFrom('facts').select('id').where('device_id', '=', deviceId),
-      )
-      .execute();
+    // What the device delivered stays as the hub decided it: money taken was taken. Its money
+    // facts are listed for review (hub/review/routes.ts), never rewritten here.
     await appendAudit(trx, {
       at,
       actor: `user:${supervisorId}`,

@@ -6,12 +6,13 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { HubErrorCode } from '../../shared/errors.ts';
 
 export class HubError extends Error {
   override name = 'HubError';
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: HubErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -19,7 +20,7 @@ export class HubError extends Error {
   }
 }
 
-export function errorBody(code: string, message: string, details?: unknown) {
+export function errorBody(code: HubErrorCode, message: string, details?: unknown) {
   return details === undefined ? { error: code, message } : { error: code, message, details };
 }
 

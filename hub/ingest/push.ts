@@ -10,38 +10,61 @@
  */
 import type { Transaction } from 'kysely';
 import { createHash } from 'node:crypto';
-import { checkChain, factTexts, type Fact, type FactOf } from '../../shared/facts.ts';
+import {
+  bodyFaultSchema,
+  checkChain,
+  factTexts,
+  type BodyFault,
+  type FactEnvelope,
+} from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import {
   PROTOCOL_VERSION,
   type FactOutcome,
+  type FlagReason,
   type PushRequest,
   type PushResponse,
 } from '../../shared/protocol.ts';
+import type { AmountLimits } from '../../shared/risk.ts';
+import { assert } from '../../shared/assert.ts';
 import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Database } from '../store/schema.ts';
 import { takeCounters, type Store } from '../store/store.ts';
-import { applyPayments, paymentsWithHeldVoids } from './project-batch.ts';
-import { applyFact, outcomeOf } from './project.ts';
+import { applyFacts, arriving, type Arriving } from './apply.ts';
+import { writeAll } from './rows.ts';
+import { loadState } from './state.ts';
 
 type Trx = Transaction<Database>;
+
+export interface IngestOptions {
+  /** The most one fact may carry, by currency (the hub's setting). */
+  readonly limits?: AmountLimits | undefined;
+  /**
+   * The supervisor uploading the device's exported file, if it came that way. A revoked
+   * device's pushes are refused, but its file is taken from a supervisor's hands: every new
+   * fact in it is stored, flagged `device-revoked`, and changes nothing until decided.
+   */
+  readonly uploadedBy?: string | undefined;
+}
 
 export async function ingestPush(
   store: Store,
   request: PushRequest,
   receivedAt: Date,
+  options: IngestOptions = {},
 ): Promise<PushResponse> {
   const facts = [...request.facts].sort((a, b) => a.seq - b.seq);
-  // The costly checks (the signature, every fact's hash) run before the transaction, so on
-  // PostgreSQL they hold no lock while other pushes wait.
-  const keyChecked = await checkedKey(store, request);
-  const documents = new Map<Fact, string>();
+  const viaSupervisor = options.uploadedBy !== undefined;
+  // The costly checks (the signature, every fact's hash, reading every body) run before the
+  // transaction, so on PostgreSQL they hold no lock while other pushes wait.
+  const keyChecked = await checkedKey(store, request, viaSupervisor);
+  const documents = new Map<FactEnvelope, Arriving>();
   for (const fact of facts) {
     const texts = factTexts(fact);
     if (createHash('sha256').update(texts.unsigned).digest('hex') === fact.hash)
-      documents.set(fact, texts.document);
+      documents.set(fact, arriving(fact, texts.document));
   }
   try {
     return await store.transaction(async (trx) => {
@@ -54,7 +77,7 @@ export async function ingestPush(
         .$if(store.engine === 'postgres', (query) => query.forUpdate())
         .executeTakeFirst();
       if (!device || device.public_key === null) throw notEnrolled();
-      if (device.status === 'revoked') throw revoked();
+      if (device.status === 'revoked' && !viaSupervisor) throw revoked();
       if (
         device.public_key !== keyChecked &&
         !(await pushSignatureValid(device.public_key, request))
@@ -84,8 +107,13 @@ export async function ingestPush(
         );
       }
       await refuseReusedIds(trx, fresh);
-      for (const outcome of await applyFacts(store, trx, fresh, documents, receivedAt))
-        results.set(outcome.id, outcome);
+      const arrived = fresh.map((fact) => documents.get(fact) as Arriving);
+      const applied = await applyNew(store, trx, request.deviceId, arrived, {
+        receivedAt,
+        deviceRevoked: device.status === 'revoked',
+        limits: options.limits,
+      });
+      for (const outcome of applied) results.set(outcome.id, outcome);
       if (fresh.length > 0 || request.sentAtMs !== undefined) {
         await trx
           .updateTable('devices')
@@ -123,16 +151,21 @@ export async function ingestPush(
 /**
  * The device's enrolled key if the push's signature is right under it, checked outside any
  * transaction; the transaction checks again only if the key changed meanwhile. Refuses the
- * push when the device is unknown, revoked, or the signature is wrong.
+ * push when the device is unknown, revoked (unless a supervisor brought its file), or the
+ * signature is wrong.
  */
-async function checkedKey(store: Store, request: PushRequest): Promise<string> {
+async function checkedKey(
+  store: Store,
+  request: PushRequest,
+  viaSupervisor: boolean,
+): Promise<string> {
   const device = await store.db
     .selectFrom('devices')
     .select(['public_key', 'status'])
     .where('id', '=', request.deviceId)
     .executeTakeFirst();
   if (!device || device.public_key === null) throw notEnrolled();
-  if (device.status === 'revoked') throw revoked();
+  if (device.status === 'revoked' && !viaSupervisor) throw revoked();
   if (!(await pushSignatureValid(device.public_key, request))) throw badSignature();
   return device.public_key;
 }
@@ -149,45 +182,30 @@ const badSignature = () =>
   new HubError(401, 'signature-invalid', "The push is not signed by this device's enrolled key.");
 
 /**
- * Applies new facts in the device's order: runs of cash payments as one batch
- * (project-batch.ts), every other fact, and a payment a held void waits for, one by one.
+ * Applies new facts in the device's order, all by one path (hub/ingest/apply.ts): the change
+ * counter first (on PostgreSQL its row stays locked to commit, so what is read next cannot
+ * change before this push writes), then every read the rules need, the rules in memory, and
+ * the rows written set-based.
  */
-async function applyFacts(
+async function applyNew(
   store: Store,
   trx: Trx,
-  fresh: readonly Fact[],
-  documents: ReadonlyMap<Fact, string>,
-  receivedAt: Date,
+  deviceId: string,
+  fresh: readonly Arriving[],
+  arrival: { receivedAt: Date; deviceRevoked: boolean; limits: AmountLimits | undefined },
 ): Promise<FactOutcome[]> {
   if (fresh.length === 0) return [];
-  // From here to commit this push holds the change counter (on PostgreSQL, where other hub
-  // processes write at once): what it reads below, such as the voids waiting for its payments,
-  // cannot change before it writes.
-  await takeCounters(trx, 'change', 0);
-  const payments = fresh.filter((fact): fact is FactOf<'payment'> => fact.kind === 'payment');
-  const releasing = await paymentsWithHeldVoids(
-    trx,
-    payments.map((fact) => fact.id),
-  );
-  const outcomes: FactOutcome[] = [];
-  let run: FactOf<'payment'>[] = [];
-  const flush = async () => {
-    outcomes.push(...(await applyPayments(store, trx, run, documents, receivedAt)));
-    run = [];
-  };
-  for (const fact of fresh) {
-    if (fact.kind === 'payment' && !releasing.has(fact.id)) {
-      run.push(fact);
-      continue;
-    }
-    await flush();
-    outcomes.push(await applyFact(trx, fact, receivedAt, documents.get(fact)));
-  }
-  await flush();
-  return outcomes;
+  const firstChange = await takeCounters(trx, 'change', 0);
+  const readable = fresh.flatMap((fact) => (fact.read.ok ? [fact.read.value] : []));
+  const state = await loadState(trx, deviceId, readable);
+  const applied = applyFacts(state, fresh, { ...arrival, firstChange });
+  const taken = await takeCounters(trx, 'change', applied.changesUsed);
+  assert(taken === firstChange, 'the change counter moved while this push held it');
+  await writeAll(store, trx, applied.writes, state.accounts.values(), state.bills.values());
+  return applied.outcomes;
 }
 
-function assertDistinct(facts: readonly Fact[]): void {
+function assertDistinct(facts: readonly FactEnvelope[]): void {
   const ids = new Set(facts.map((fact) => fact.id));
   const seqs = new Set(facts.map((fact) => fact.seq));
   if (ids.size !== facts.length || seqs.size !== facts.length) {
@@ -203,12 +221,12 @@ function assertDistinct(facts: readonly Fact[]): void {
 async function replayKnown(
   trx: Trx,
   deviceId: string,
-  known: readonly Fact[],
+  known: readonly FactEnvelope[],
 ): Promise<FactOutcome[]> {
   if (known.length === 0) return [];
   const rows = await trx
     .selectFrom('facts')
-    .select(['id', 'seq', 'hash', 'outcome', 'flag_reason', 'change_seq'])
+    .select(['id', 'seq', 'hash', 'outcome', 'flag_reason', 'flag_detail', 'change_seq'])
     .where('device_id', '=', deviceId)
     .where(
       'seq',
@@ -231,7 +249,7 @@ async function replayKnown(
   });
 }
 
-async function refuseReusedIds(trx: Trx, fresh: readonly Fact[]): Promise<void> {
+async function refuseReusedIds(trx: Trx, fresh: readonly FactEnvelope[]): Promise<void> {
   if (fresh.length === 0) return;
   const reused = await trx
     .selectFrom('facts')
@@ -249,6 +267,36 @@ async function refuseReusedIds(trx: Trx, fresh: readonly Fact[]): Promise<void> 
       `Fact id ${reused.id} is already used by another fact.`,
       { id: reused.id },
     );
+}
+
+/** A stored fact's answer, as it was given the first time. */
+export function outcomeOf(row: {
+  id: string;
+  seq: number;
+  outcome: FactOutcome['outcome'];
+  flag_reason: FlagReason | null;
+  flag_detail: string | null;
+  change_seq: number;
+}): FactOutcome {
+  const fault = row.flag_detail === null ? undefined : faultOf(row.flag_detail);
+  return {
+    id: row.id,
+    seq: row.seq,
+    outcome: row.outcome,
+    ...(row.flag_reason === null ? {} : { reason: row.flag_reason }),
+    ...(fault ? { fault } : {}),
+    changeSeq: row.change_seq,
+  };
+}
+
+/** A stored body fault, read defensively: what the hub wrote it can always read back. */
+export function faultOf(text: string): BodyFault | undefined {
+  try {
+    const parsed = bodyFaultSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function auditConflict(

@@ -4,7 +4,6 @@
  */
 import type { Selectable, Transaction } from 'kysely';
 import type { Bill } from '../../shared/billing.ts';
-import { minor } from '../../shared/money.ts';
 import type { Database } from './schema.ts';
 
 /** The open bills of several accounts: each account's oldest first, accounts in id order. */
@@ -29,12 +28,12 @@ export async function openBillsOfAccounts(
 function billOf(row: Selectable<Database['bills']>): Bill {
   return {
     id: row.id,
-    period: row.period,
+    period: { from: row.period_from, to: row.period_to },
     issuedOn: row.issued_on,
     dueOn: row.due_on,
     kwh: row.kwh,
-    amountMinor: minor(Number(row.amount_minor)),
-    paidMinor: minor(Number(row.paid_minor)),
+    amountMinor: row.amount_minor,
+    paidMinor: row.paid_minor,
   };
 }
 

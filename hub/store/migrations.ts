@@ -417,6 +417,107 @@ const recentPayments: Migration = {
   },
 };
 
+/**
+ * Trust at the edges (issue 11):
+ *
+ * - a fact whose body the hub cannot read is stored with what is wrong with it (`flag_detail`);
+ * - which agents signed in on which device (`device_agents`), filled from the sessions held;
+ * - payments take their arrival order (`change_seq`), so the duplicate rule's "latest payments"
+ *   mean the same on every engine, under a covering index in that order;
+ * - a void may name its payment by receipt number (`receipt_number`), so its payment id is
+ *   unknown until the hub resolves it: the column takes null (SQLite rebuilds the table);
+ * - revoking a device no longer rewrites its payments' flags: payments flagged
+ *   `device-revoked` that way get back the flag their fact was answered with;
+ * - a bill printed at the door whose total was not its lines is `bill-total-mismatch`, so
+ *   `bill-differs` always means a bill the hub issued (the one rule: a flag applies or not);
+ * - a bill's period is two dates, `period_from` and `period_to` (a monthly bill's from its
+ *   month's first day to its reading day, `issued_on`).
+ */
+const trustAtTheEdges = (engine: Engine): Migration => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('facts').addColumn('flag_detail', 'text').execute();
+    await db.schema
+      .createTable('device_agents')
+      .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('first_signed_in_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('device_agents_pk', ['device_id', 'user_id'])
+      .execute();
+    await sql`insert into device_agents (device_id, user_id, first_signed_in_at)
+              select sessions.device_id, sessions.user_id, min(sessions.created_at) from sessions
+              join devices on devices.id = sessions.device_id
+              group by sessions.device_id, sessions.user_id`.execute(db);
+    await db.schema
+      .alterTable('payments')
+      .addColumn('change_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await sql`update payments set change_seq = (select facts.change_seq from facts where facts.id = payments.fact_id)`.execute(
+      db,
+    );
+    await db.schema.dropIndex('payments_recent').execute();
+    await db.schema
+      .createIndex('payments_recent')
+      .on('payments')
+      .columns(['account_id', 'change_seq', 'fact_id', 'amount_minor', 'hlc', 'voided_by'])
+      .execute();
+    await db.schema
+      .createIndex('payments_receipt')
+      .on('payments')
+      .column('receipt_number')
+      .execute();
+    await sql`update payments set
+                flag_reason = (select facts.flag_reason from facts where facts.id = payments.fact_id),
+                status = (select case when facts.flag_reason is null then 'accepted' else 'flagged' end
+                          from facts where facts.id = payments.fact_id)
+              where flag_reason = 'device-revoked'`.execute(db);
+    await voidsByReceipt(db, engine);
+    await sql`update facts set flag_reason = 'bill-total-mismatch'
+              where kind = 'spot-bill' and flag_reason = 'bill-differs'
+              and id in (select fact_id from spot_bills where status = 'flagged')`.execute(db);
+    await sql`update spot_bills set flag_reason = 'bill-total-mismatch'
+              where status = 'flagged' and flag_reason = 'bill-differs'`.execute(db);
+    await db.schema.alterTable('bills').addColumn('period_from', 'text').execute();
+    await db.schema.alterTable('bills').addColumn('period_to', 'text').execute();
+    await sql`update bills set
+                period_from = case when period like '%/%' then substr(period, 1, 10) else period || '-01' end,
+                period_to = case when period like '%/%' then substr(period, 12, 10) else issued_on end`.execute(
+      db,
+    );
+    await db.schema.alterTable('bills').dropColumn('period').execute();
+  },
+});
+
+/** Voids take a receipt number, and their payment id may wait to be resolved. */
+async function voidsByReceipt(db: Kysely<unknown>, engine: Engine): Promise<void> {
+  if (engine === 'postgres') {
+    await sql`alter table voids alter column payment_id drop not null`.execute(db);
+    await db.schema.alterTable('voids').addColumn('receipt_number', 'text').execute();
+  } else {
+    // SQLite cannot drop a NOT NULL: the table is made again with the same rows.
+    await db.schema
+      .createTable('voids_new')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('payment_id', 'text')
+      .addColumn('receipt_number', 'text')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('hlc', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('flag_reason', 'text')
+      .addColumn('reversed_minor', 'bigint', (c) => c.notNull())
+      .execute();
+    await sql`insert into voids_new (fact_id, payment_id, account_id, amount_minor, reason, hlc,
+                status, flag_reason, reversed_minor)
+              select fact_id, payment_id, account_id, amount_minor, reason, hlc, status,
+                flag_reason, reversed_minor from voids`.execute(db);
+    await db.schema.dropTable('voids').execute();
+    await db.schema.alterTable('voids_new').renameTo('voids').execute();
+    await db.schema.createIndex('voids_payment').on('voids').column('payment_id').execute();
+  }
+  await db.schema.createIndex('voids_receipt').on('voids').column('receipt_number').execute();
+}
+
 const migrations = (engine: Engine): Record<string, Migration> => ({
   '0001-initial': initial(engine),
   '0002-tariff-versions': tariffVersions,
@@ -427,6 +528,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0007-hub-meta': hubMeta,
   '0008-ledger-and-audit-chain': ledgerAndAuditChain,
   '0009-recent-payments': recentPayments,
+  '0010-trust-at-the-edges': trustAtTheEdges(engine),
 });
 
 /** Every migration, in order, for the engine they will run on. */

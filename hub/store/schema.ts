@@ -1,8 +1,14 @@
 /**
- * The hub's tables as Kysely sees them. Money columns are integers of minor units, always;
- * timestamps are ISO 8601 text in UTC so that they sort and compare the same on every engine.
+ * The hub's tables as Kysely sees them. Money columns are integers of minor units, always, and
+ * carry the branded `MinorUnits` type (written only through `minor`'s range guard); currencies,
+ * flag reasons and other closed lists keep their union types, so nothing read back needs a
+ * cast. Timestamps are ISO 8601 text in UTC so that they sort and compare the same on every
+ * engine.
  */
 import type { Generated } from 'kysely';
+import type { ContactField, VoidBody } from '../../shared/facts.ts';
+import type { CurrencyCode, MinorUnits } from '../../shared/money.ts';
+import type { FactOutcomeKind, FlagReason } from '../../shared/protocol.ts';
 
 export interface RoutesTable {
   id: string;
@@ -54,7 +60,7 @@ export interface EnrolmentCodesTable {
 export interface TariffsTable {
   id: string;
   name: string;
-  currency: string;
+  currency: CurrencyCode;
 }
 
 export interface TariffVersionsTable {
@@ -74,20 +80,22 @@ export interface AccountsTable {
   meter_number: string;
   route_id: string;
   tariff_id: string;
-  currency: string;
-  balance_minor: number;
+  currency: CurrencyCode;
+  balance_minor: MinorUnits;
   change_seq: number;
 }
 
 export interface BillsTable {
   id: string;
   account_id: string;
-  period: string;
+  /** The period billed: from its first day up to, not including, `period_to`. */
+  period_from: string;
+  period_to: string;
   issued_on: string;
   due_on: string;
   kwh: number;
-  amount_minor: number;
-  paid_minor: number;
+  amount_minor: MinorUnits;
+  paid_minor: MinorUnits;
 }
 
 export interface ReadingsTable {
@@ -98,7 +106,7 @@ export interface ReadingsTable {
   /** The device fact the reading came in, or null for readings loaded from elsewhere. */
   fact_id: string | null;
   status: Generated<'accepted' | 'flagged'>;
-  flag_reason: string | null;
+  flag_reason: FlagReason | null;
   change_seq: Generated<number>;
 }
 
@@ -114,8 +122,10 @@ export interface FactsTable {
   recorded_at: string;
   document: string;
   received_at: string;
-  outcome: 'accepted' | 'duplicate' | 'flagged' | 'held';
-  flag_reason: string | null;
+  outcome: FactOutcomeKind;
+  flag_reason: FlagReason | null;
+  /** For `body-invalid`: the field at fault and its problem, as JSON (shared/facts.ts BodyFault). */
+  flag_detail: string | null;
   change_seq: number;
 }
 
@@ -123,14 +133,16 @@ export interface PaymentsTable {
   fact_id: string;
   account_id: string;
   agent_id: string;
-  currency: string;
-  amount_minor: number;
+  currency: CurrencyCode;
+  amount_minor: MinorUnits;
   method: string;
   receipt_number: string;
   taken_at: string;
   received_at: string;
+  /** The hub change at which the payment arrived: the duplicate rule's order of arrival. */
+  change_seq: number;
   status: 'accepted' | 'flagged';
-  flag_reason: string | null;
+  flag_reason: FlagReason | null;
   /** Its fact's hybrid clock stamp, copied for the duplicate rule's index. */
   hlc: string;
   /** The void that reversed the payment, if one did. */
@@ -139,27 +151,30 @@ export interface PaymentsTable {
 
 export interface VoidsTable {
   fact_id: string;
-  payment_id: string;
+  /** The payment voided; null while a void that names a receipt number waits for it. */
+  payment_id: string | null;
+  /** The receipt number the void named instead of the payment's id, if it did. */
+  receipt_number: string | null;
   account_id: string;
-  amount_minor: number;
-  reason: string;
+  amount_minor: MinorUnits;
+  reason: VoidBody['reason'];
   hlc: string;
   status: 'held' | 'applied' | 'flagged';
-  flag_reason: string | null;
+  flag_reason: FlagReason | null;
   /** What the void gave back to the balance: the payment's amount, or 0 if it never counted. */
-  reversed_minor: number;
+  reversed_minor: MinorUnits;
 }
 
 export interface ReversalsTable {
   void_fact_id: string;
   bill_id: string;
-  amount_minor: number;
+  amount_minor: MinorUnits;
 }
 
 export interface ContactEditsTable {
   fact_id: string;
   account_id: string;
-  field: string;
+  field: ContactField;
   value: string;
   previous: string;
   device_id: string;
@@ -168,7 +183,7 @@ export interface ContactEditsTable {
   base_change_seq: number;
   change_seq: number;
   received_at: string;
-  flag_reason: string | null;
+  flag_reason: FlagReason | null;
 }
 
 export interface SpotBillsTable {
@@ -179,14 +194,14 @@ export interface SpotBillsTable {
   tariff_id: string;
   tariff_version: number;
   /** The bill's own amount as printed, without carried lines. */
-  printed_minor: number;
+  printed_minor: MinorUnits;
   /** What the customer was told in all, with carried lines. */
-  total_minor: number;
+  total_minor: MinorUnits;
   /** The amount by the hub's tariff, or null when the hub has no such tariff. */
-  hub_minor: number | null;
-  difference_minor: number;
+  hub_minor: MinorUnits | null;
+  difference_minor: MinorUnits;
   status: 'applied' | 'flagged';
-  flag_reason: string | null;
+  flag_reason: FlagReason | null;
 }
 
 /** A difference waiting to be billed: from a spot bill the hub computed otherwise, or a correction. */
@@ -194,8 +209,8 @@ export interface CarriedTable {
   id: string;
   account_id: string;
   source_fact_id: string;
-  amount_minor: number;
-  reason: string;
+  amount_minor: MinorUnits;
+  reason: FlagReason;
   /** The spot bill that billed it; null while it waits. */
   billed_by: string | null;
 }
@@ -203,7 +218,7 @@ export interface CarriedTable {
 export interface AllocationsTable {
   payment_fact_id: string;
   bill_id: string;
-  amount_minor: number;
+  amount_minor: MinorUnits;
 }
 
 export interface CountersTable {
@@ -230,8 +245,15 @@ export interface AuditTable {
 export interface LedgerTable {
   source: string;
   account_id: string;
-  delta_minor: number;
+  delta_minor: MinorUnits;
   change_seq: number;
+}
+
+/** Which agents signed in on which device: a fact's agent must be one of its device's. */
+export interface DeviceAgentsTable {
+  device_id: string;
+  user_id: string;
+  first_signed_in_at: string;
 }
 
 export interface HubMetaTable {
@@ -244,6 +266,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   devices: DevicesTable;
+  device_agents: DeviceAgentsTable;
   enrolment_codes: EnrolmentCodesTable;
   tariffs: TariffsTable;
   tariff_versions: TariffVersionsTable;

@@ -8,6 +8,7 @@
  * the page and its cursor are read in one snapshot, so a cursor can never pass a change that
  * commits later.
  */
+import { sql } from 'kysely';
 import { minor } from '../../shared/money.ts';
 import type {
   AccountSnapshot,
@@ -15,8 +16,14 @@ import type {
   PullRequest,
   PullResponse,
 } from '../../shared/protocol.ts';
-import { MAX_ACCOUNTS_PER_PULL, PROTOCOL_VERSION, sealPullPage } from '../../shared/protocol.ts';
-import type { CurrencyCode } from '../../shared/money.ts';
+import {
+  MAX_ACCOUNTS_PER_PULL,
+  PROTOCOL_VERSION,
+  RECENT_PAYMENTS_SENT,
+  RECENT_READINGS_SENT,
+  sealPullPage,
+} from '../../shared/protocol.ts';
+import { paymentCounts } from '../../shared/rules/payment.ts';
 import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.ts';
 import type { Bill } from '../../shared/billing.ts';
 import { chunks, currentCounter, storeEpoch, type Store } from '../store/store.ts';
@@ -66,12 +73,14 @@ export async function pullChanges(
       phone: row.phone,
       meterNumber: row.meter_number,
       routeId: row.route_id,
-      currency: row.currency as CurrencyCode,
-      balanceMinor: minor(Number(row.balance_minor)),
+      currency: row.currency,
+      balanceMinor: row.balance_minor,
       openBills: details.openBills.get(row.id) ?? [],
       tariffId: row.tariff_id,
       lastReading: details.lastReading.get(row.id) ?? null,
       carried: details.carried.get(row.id) ?? [],
+      recentReadings: details.recentReadings.get(row.id) ?? [],
+      recentPayments: details.recentPayments.get(row.id) ?? [],
       changeSeq: Number(row.change_seq),
     }));
     const tariffs = await trx
@@ -132,31 +141,39 @@ export async function pullChanges(
 
 type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
 
+interface Details {
+  readonly openBills: Map<string, Bill[]>;
+  readonly carried: Map<string, AccountSnapshot['carried']>;
+  readonly lastReading: Map<string, NonNullable<AccountSnapshot['lastReading']>>;
+  readonly recentReadings: Map<string, AccountSnapshot['recentReadings']>;
+  readonly recentPayments: Map<string, AccountSnapshot['recentPayments']>;
+}
+
+function push<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /**
  * What a snapshot tells of each account besides its row, read for a whole page at once: open
- * bills oldest first, unbilled differences carried from earlier bills, and the reading the next
- * bill printed at the door starts from (the meter's latest reading not flagged, on or before the
- * end of the account's last bill: a reading after it was not billed, or its bill was refused,
- * and the next bill must cover those days too; with no bill yet, the latest reading).
+ * bills oldest first, unbilled differences carried from earlier bills, the meter's latest
+ * accepted readings, the latest payments that count, and the reading the next bill printed at
+ * the door starts from (the meter's latest accepted reading on or before the end of the
+ * account's last bill: a reading after it was not billed, or its bill was refused, and the next
+ * bill must cover those days too; with no bill yet, the latest reading).
  */
-async function accountDetails(
-  trx: Trx,
-  ids: readonly string[],
-): Promise<{
-  openBills: Map<string, Bill[]>;
-  carried: Map<string, AccountSnapshot['carried']>;
-  lastReading: Map<string, NonNullable<AccountSnapshot['lastReading']>>;
-}> {
-  const openBills = new Map<string, Bill[]>();
-  const carried = new Map<string, AccountSnapshot['carried']>();
-  const lastReading = new Map<string, NonNullable<AccountSnapshot['lastReading']>>();
-  const billedTo = new Map<string, string>();
+async function accountDetails(trx: Trx, ids: readonly string[]): Promise<Details> {
+  const details: Details = {
+    openBills: new Map(),
+    carried: new Map(),
+    lastReading: new Map(),
+    recentReadings: new Map(),
+    recentPayments: new Map(),
+  };
   for (const part of chunks(ids)) {
-    for (const bill of await openBillsOfAccounts(trx, part)) {
-      const list = openBills.get(bill.accountId) ?? [];
-      list.push(bill.bill);
-      openBills.set(bill.accountId, list);
-    }
+    for (const bill of await openBillsOfAccounts(trx, part))
+      push(details.openBills, bill.accountId, bill.bill);
     const carriedRows = await trx
       .selectFrom('carried')
       .select(['id', 'account_id', 'amount_minor'])
@@ -165,37 +182,73 @@ async function accountDetails(
       .orderBy('account_id')
       .orderBy('id')
       .execute();
-    for (const row of carriedRows) {
-      const list = carried.get(row.account_id) ?? [];
-      list.push({ sourceId: row.id, amountMinor: minor(Number(row.amount_minor)) });
-      carried.set(row.account_id, list);
-    }
-    const bills = await trx
-      .selectFrom('bills')
-      .select(['account_id', 'period', 'issued_on'])
-      .where('account_id', 'in', part)
-      .execute();
-    for (const bill of bills) {
-      const end = bill.period.includes('/') ? (bill.period.split('/')[1] ?? '') : bill.issued_on;
-      const latest = billedTo.get(bill.account_id);
-      if (latest === undefined || end > latest) billedTo.set(bill.account_id, end);
-    }
-    // Latest first: the first reading within an account's billed time is its last reading.
-    const readings = await trx
-      .selectFrom('readings')
-      .select(['account_id', 'read_on', 'register_kwh'])
-      .where('account_id', 'in', part)
-      .where('status', '=', 'accepted')
-      .orderBy('account_id')
-      .orderBy('read_on', 'desc')
-      .orderBy('change_seq', 'desc')
-      .execute();
-    for (const row of readings) {
-      if (lastReading.has(row.account_id)) continue;
-      const until = billedTo.get(row.account_id);
-      if (until !== undefined && row.read_on > until) continue;
-      lastReading.set(row.account_id, { readOn: row.read_on, registerKwh: row.register_kwh });
-    }
+    for (const row of carriedRows)
+      push(details.carried, row.account_id, { sourceId: row.id, amountMinor: row.amount_minor });
+    await readingDetails(trx, part, details);
+    await paymentDetails(trx, part, details);
   }
-  return { openBills, carried, lastReading };
+  return details;
+}
+
+async function readingDetails(trx: Trx, part: readonly string[], details: Details): Promise<void> {
+  const billedTo = new Map<string, string>();
+  const bills = await trx
+    .selectFrom('bills')
+    .select((eb) => ['account_id', eb.fn.max('period_to').as('until')])
+    .where('account_id', 'in', part)
+    .groupBy('account_id')
+    .execute();
+  for (const bill of bills) billedTo.set(bill.account_id, bill.until);
+  // Latest first: the first reading within an account's billed time is its last reading.
+  const readings = await trx
+    .selectFrom('readings')
+    .select(['account_id', 'read_on', 'register_kwh'])
+    .where('account_id', 'in', part)
+    .where('status', '=', 'accepted')
+    .orderBy('account_id')
+    .orderBy('read_on', 'desc')
+    .orderBy('change_seq', 'desc')
+    .execute();
+  for (const row of readings) {
+    const point = { readOn: row.read_on, registerKwh: row.register_kwh };
+    const recent = details.recentReadings.get(row.account_id) ?? [];
+    if (recent.length < RECENT_READINGS_SENT) {
+      recent.unshift(point);
+      details.recentReadings.set(row.account_id, recent);
+    }
+    if (details.lastReading.has(row.account_id)) continue;
+    const until = billedTo.get(row.account_id);
+    if (until !== undefined && row.read_on > until) continue;
+    details.lastReading.set(row.account_id, point);
+  }
+}
+
+/** Each account's latest unvoided payments that count, by arrival, oldest first. */
+async function paymentDetails(trx: Trx, part: readonly string[], details: Details): Promise<void> {
+  if (part.length === 0) return;
+  const latest = part.map(
+    (id) =>
+      sql`select * from (select fact_id, account_id, receipt_number, amount_minor, hlc, taken_at,
+          flag_reason, change_seq from payments where account_id = ${id} and voided_by is null
+          order by change_seq desc limit ${RECENT_PAYMENTS_SENT}) as latest`,
+  );
+  const rows = await sql<{
+    fact_id: string;
+    account_id: string;
+    receipt_number: string;
+    amount_minor: number;
+    hlc: string;
+    taken_at: string;
+    flag_reason: FlagReason | null;
+  }>`${sql.join(latest, sql` union all `)} order by change_seq`.execute(trx);
+  for (const row of rows.rows) {
+    if (!paymentCounts(row.flag_reason)) continue;
+    push(details.recentPayments, row.account_id, {
+      factId: row.fact_id,
+      receiptNumber: row.receipt_number,
+      amountMinor: minor(Number(row.amount_minor)),
+      hlc: row.hlc,
+      takenAt: row.taken_at,
+    });
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * HTTP routes of the sync protocol. A push is authenticated by the device's signature; a pull
- * needs a signed-in agent whose session was opened on the device named in the request.
+ * needs a signed-in agent whose session was opened on the device named in the request. The
+ * ingest engine behind push and upload is hub/ingest/.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponseSchema } from '../../shared/api.ts';
@@ -17,7 +18,7 @@ import {
 import { requireRole } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
-import { ingestPush } from './ingest.ts';
+import { ingestPush } from '../ingest/push.ts';
 import { pullChanges } from './pull.ts';
 
 const errors = {
@@ -99,14 +100,18 @@ const uploadRoute = createRoute({
 export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(uploadRoute, async (c) => {
     const file = c.req.valid('json');
-    const { store, now } = c.get('deps');
+    const { store, now, deviceSettings } = c.get('deps');
+    const options = {
+      limits: deviceSettings?.maxAmountMinor,
+      uploadedBy: c.get('user').userId,
+    };
     const answers: UploadResponse['pushes'] = [];
     // In sequence order, each push on its own: one refused push does not stop the others.
     for (const push of [...file.pushes].sort(
       (a, b) => (a.facts[0]?.seq ?? 0) - (b.facts[0]?.seq ?? 0),
     )) {
       try {
-        answers.push({ ok: true, response: await ingestPush(store, push, now()) });
+        answers.push({ ok: true, response: await ingestPush(store, push, now(), options) });
       } catch (error) {
         if (!(error instanceof HubError)) throw error;
         answers.push({ ok: false, error: error.code, message: error.message });
@@ -117,9 +122,11 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(pushRoute, async (c) => {
     // No session needed: the device's signature authenticates the batch, so facts taken
     // during weeks offline still sync after the agent's session has expired.
-    const { store, now } = c.get('deps');
+    const { store, now, deviceSettings } = c.get('deps');
     const request = c.req.valid('json');
-    const answer = await ingestPush(store, request, now());
+    const answer = await ingestPush(store, request, now(), {
+      limits: deviceSettings?.maxAmountMinor,
+    });
     return c.json(request.acceptsRuns === true ? foldAcceptedRuns(answer) : answer, 200);
   });
   app.openapi(pullRoute, async (c) => {

@@ -32,6 +32,8 @@ export interface Rig {
   readonly faults: Fault[];
   readonly calls: string[];
   issueCode(): Promise<string>;
+  /** Time passes, for the hub and the device alike. */
+  advance(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,10 @@ export async function openRig(options: { deviceSettings?: DeviceSettings } = {})
     faults,
     calls,
     issueCode,
+    advance(ms) {
+      hubMs += ms;
+      deviceMs += ms;
+    },
     async close() {
       db.close();
       await store.close();

@@ -61,6 +61,7 @@ async function pay(db: GridtallyDatabase, deps: DeviceDeps, accountId: string, a
       amountMinor: minor(amount),
       tenderedMinor: minor(amount),
       agent: await agentOf(db),
+      duplicateConfirmed: true,
     },
     deps,
   );
@@ -92,7 +93,7 @@ describe('voids', () => {
 
     const voided = await recordVoid(
       rig.db,
-      { paymentId: payment.id, reason: 'wrong-account', agent: await agentOf(rig.db) },
+      { payment: { paymentId: payment.id }, reason: 'wrong-account', agent: await agentOf(rig.db) },
       rig.deps,
     );
     expect(voided.ok).toBe(true);
@@ -117,7 +118,7 @@ describe('voids', () => {
 
     const voided = await recordVoid(
       rig.db,
-      { paymentId: payment.id, reason: 'entered-twice', agent: await agentOf(rig.db) },
+      { payment: { paymentId: payment.id }, reason: 'entered-twice', agent: await agentOf(rig.db) },
       rig.deps,
     );
     expect(voided.ok).toBe(true);
@@ -134,16 +135,24 @@ describe('voids', () => {
     const agent = await agentOf(rig.db);
     const first = await recordVoid(
       rig.db,
-      { paymentId: payment.id, reason: 'other', agent },
+      { payment: { paymentId: payment.id }, reason: 'other', agent },
       rig.deps,
     );
     expect(first.ok).toBe(true);
     const count = await rig.db.facts.count();
     expect(
-      await recordVoid(rig.db, { paymentId: payment.id, reason: 'other', agent }, rig.deps),
+      await recordVoid(
+        rig.db,
+        { payment: { paymentId: payment.id }, reason: 'other', agent },
+        rig.deps,
+      ),
     ).toEqual({ ok: false, error: 'already-voided' });
     expect(
-      await recordVoid(rig.db, { paymentId: uuidv7(), reason: 'other', agent }, rig.deps),
+      await recordVoid(
+        rig.db,
+        { payment: { paymentId: uuidv7() }, reason: 'other', agent },
+        rig.deps,
+      ),
     ).toEqual({ ok: false, error: 'payment-not-found' });
     expect(await rig.db.facts.count()).toBe(count);
   });
@@ -160,7 +169,7 @@ describe('voids', () => {
     const voided = await recordVoid(
       otherDb,
       {
-        paymentId: payment.id,
+        payment: { paymentId: payment.id },
         reason: 'wrong-amount',
         agent: await agentOf(otherDb),
         receipt: { accountId: 'acc-0009', amountMinor: minor(4_400) },
@@ -329,6 +338,7 @@ describe('meter readings and bills printed at the door', () => {
     expect(await rig.db.tariffs.where('tariffId').equals('demo-domestic').count()).toBe(2);
 
     // The next bill, a month on, carries the difference as a line and the hub marks it billed.
+    rig.advance(29 * 86_400_000);
     const next = await recordReading(
       rig.db,
       {

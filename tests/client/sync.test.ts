@@ -66,6 +66,8 @@ async function pay(target: Rig, accountId: string, amount: number) {
       amountMinor: minor(amount),
       tenderedMinor: minor(amount),
       agent: session.user,
+      // These tests are about sync: the agent confirms any duplicate warning.
+      duplicateConfirmed: true,
     },
     target.deps,
   );

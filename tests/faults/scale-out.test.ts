@@ -150,6 +150,8 @@ describe.each(['sqlite', 'postgres'] as const)(
                     amountMinor: amount,
                     tenderedMinor: amount,
                     agent: session.user,
+                    // Each payment is meant: the agent confirms any duplicate warning.
+                    duplicateConfirmed: true,
                   },
                   target.deps,
                 );

@@ -17,6 +17,7 @@ import type { Fact } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import {
   amina,
+  accountState,
   DeviceChain,
   openHub,
   pushBody,
@@ -142,23 +143,33 @@ describe('collections', () => {
       currency: 'KES',
       amountMinor: 61_610,
       method: 'cash',
-      status: 'accepted',
+      standing: 'applied',
       flagReason: null,
+      voidedBy: null,
       takenAt: fact.recordedAt,
     });
     const receivedAt = Date.parse(listed?.receivedAt ?? '');
     expect(receivedAt).toBeGreaterThanOrEqual(window.from);
     expect(receivedAt).toBeLessThan(window.to);
-    expect(body.totals).toEqual([{ currency: 'KES', amountMinor: 61_610, count: 1 }]);
+    expect(body.totals).toEqual([
+      {
+        currency: 'KES',
+        byStanding: [{ standing: 'applied', count: 1, amountMinor: '61610' }],
+        appliedMinor: '61610',
+        reversedMinor: '0',
+        netMinor: '61610',
+      },
+    ]);
   });
 
-  test('a flagged payment is listed with its reason but not counted in the totals', async () => {
+  test('each payment is listed in its standing: applied, applied and flagged (counted in the net), or not applied (not counted)', async () => {
     const hub = await openHub();
     const { token } = await signInAgent(hub.app, amina, TABLET_A);
     const chain = new DeviceChain(TABLET_A, 'user-amina');
     const accepted = chain.payment({ accountId: 'acc-0063', amountMinor: minor(6_363) });
+    const twice = chain.payment({ accountId: 'acc-0063', amountMinor: minor(6_363) });
     const flagged = chain.payment({ accountId: 'acc-0404', amountMinor: minor(4_004) });
-    await pushAs(hub, token, [accepted, flagged]);
+    await pushAs(hub, token, [accepted, twice, flagged]);
 
     const body = await collections(hub);
 
@@ -166,10 +177,26 @@ describe('collections', () => {
       accountNumber: 'acc-0404',
       customerName: '',
       amountMinor: 4_004,
-      status: 'flagged',
+      standing: 'not-applied',
       flagReason: 'account-not-found',
     });
-    expect(body.totals).toEqual([{ currency: 'KES', amountMinor: 6_363, count: 1 }]);
+    expect(body.collections.find((c) => c.factId === twice.id)).toMatchObject({
+      standing: 'applied-flagged',
+      flagReason: 'possible-duplicate',
+    });
+    expect(body.totals).toEqual([
+      {
+        currency: 'KES',
+        byStanding: [
+          { standing: 'applied', count: 1, amountMinor: '6363' },
+          { standing: 'applied-flagged', count: 1, amountMinor: '6363' },
+          { standing: 'not-applied', count: 1, amountMinor: '4004' },
+        ],
+        appliedMinor: '12726',
+        reversedMinor: '0',
+        netMinor: '12726',
+      },
+    ]);
   });
 
   test('collections are newest first and the limit is honoured', async () => {
@@ -199,21 +226,35 @@ describe('collections', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid-request' });
   });
 
-  test('every payment the hub stored is listed, also one recorded under an agent id the hub does not know', async () => {
+  test('a payment recorded under an agent who never signed in on its device is listed as not applied, and moves no balance', async () => {
     const hub = await openHub();
     const { token } = await signInAgent(hub.app, amina, TABLET_A);
+    const before = await accountState(hub.store, 'acc-0069');
     const chain = new DeviceChain(TABLET_A, 'user-nobody');
     const fact = chain.payment({ accountId: 'acc-0069', amountMinor: minor(6_969) });
     await pushAs(hub, token, [fact]);
-    const stored = await hub.store.db.selectFrom('payments').select('fact_id').execute();
-    expect(stored.map((row) => row.fact_id)).toEqual([fact.id]);
+    const stored = await hub.store.db
+      .selectFrom('facts')
+      .select(['id', 'outcome', 'flag_reason'])
+      .execute();
+    expect(stored).toEqual([
+      { id: fact.id, outcome: 'flagged', flag_reason: 'agent-not-on-device' },
+    ]);
+    expect((await accountState(hub.store, 'acc-0069')).balanceMinor).toBe(before.balanceMinor);
 
     const body = await collections(hub);
 
-    expect(body.collections.map((c) => c.factId)).toEqual([fact.id]);
-    const listedTotal = body.collections
-      .filter((c) => c.status === 'accepted')
-      .reduce((total, c) => total + c.amountMinor, 0);
-    expect(body.totals.reduce((total, t) => total + t.amountMinor, 0)).toBe(listedTotal);
+    expect(body.collections.map((c) => [c.factId, c.standing, c.flagReason])).toEqual([
+      [fact.id, 'not-applied', 'agent-not-on-device'],
+    ]);
+    expect(body.totals).toEqual([
+      {
+        currency: 'KES',
+        byStanding: [{ standing: 'not-applied', count: 1, amountMinor: '6969' }],
+        appliedMinor: '0',
+        reversedMinor: '0',
+        netMinor: '0',
+      },
+    ]);
   });
 });

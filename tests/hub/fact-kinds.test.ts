@@ -19,21 +19,9 @@
 import { describe, expect, test } from 'vitest';
 import { demoTariff, demoTariffDocument } from '../../hub/demo/tariff.ts';
 import type { Store } from '../../hub/store/store.ts';
-import {
-  collectionsResponseSchema,
-  flagsResponseSchema,
-  type FlaggedFact,
-} from '../../shared/api.ts';
-import type { Fact, FactOf } from '../../shared/facts.ts';
+import { collectionsResponseSchema } from '../../shared/api.ts';
+import type { FactOf } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
-import {
-  pullResponseSchema,
-  pushResponseSchema,
-  type AccountSnapshot,
-  type PullResponse,
-  type PushResponse,
-} from '../../shared/protocol.ts';
-import { draftSpotBill } from '../../shared/spot-bill.ts';
 import { computeBill } from '../../shared/tariff/engine.ts';
 import type { Tariff, TariffDocument } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
@@ -43,207 +31,28 @@ import {
   amina,
   baraka,
   DeviceChain,
-  openHub,
   openOf,
-  pullBody,
-  pushBody,
   request,
-  signInAgent,
-  signInSupervisor,
   TABLET_A,
   TABLET_B,
   TABLET_C,
   type Hub,
 } from './harness.ts';
-
-// --- helpers ----------------------------------------------------------------------------------
-
-interface Agent {
-  readonly device: string;
-  readonly token: string;
-  readonly chain: DeviceChain;
-}
-
-interface Scene {
-  readonly hub: Hub;
-  /** Amina (route Nyando, odd accounts) on tablet A. */
-  readonly amy: Agent;
-  /** Baraka (route Kabondo, even accounts) on tablet B. */
-  readonly bob: Agent;
-  readonly supervisor: string;
-}
-
-async function agentOn(
-  hub: Hub,
-  who: typeof amina | typeof baraka,
-  device: string,
-): Promise<Agent> {
-  const { token, user } = await signInAgent(hub.app, who, device);
-  return { device, token, chain: new DeviceChain(device, user.id) };
-}
-
-async function scene(): Promise<Scene> {
-  const hub = await openHub();
-  return {
-    hub,
-    amy: await agentOn(hub, amina, TABLET_A),
-    bob: await agentOn(hub, baraka, TABLET_B),
-    supervisor: (await signInSupervisor(hub.app)).token,
-  };
-}
-
-function at<T>(items: readonly T[], index: number): T {
-  const item = items[index];
-  if (item === undefined) throw new Error(`nothing at index ${index}`);
-  return item;
-}
-
-async function pushOnce(hub: Hub, agent: Agent, facts: readonly Fact[]): Promise<PushResponse> {
-  const response = await request(
-    hub.app,
-    'POST',
-    '/api/sync/push',
-    await pushBody(agent.device, facts),
-  );
-  expect(response.status).toBe(200);
-  return pushResponseSchema.parse(await response.json());
-}
-
-/**
- * Pushes `facts`, then pushes them again as a retry would: the second answer must equal the
- * first and the store must not change at all. Returns the answer.
- */
-async function push(hub: Hub, agent: Agent, facts: readonly Fact[]): Promise<PushResponse> {
-  const first = await pushOnce(hub, agent, facts);
-  const dump = await fullDump(hub.store);
-  const again = await pushOnce(hub, agent, facts);
-  expect(again).toEqual(first);
-  expect(await fullDump(hub.store)).toEqual(dump);
-  return first;
-}
-
-async function pull(hub: Hub, agent: Agent, cursor: number): Promise<PullResponse> {
-  const response = await request(
-    hub.app,
-    'POST',
-    '/api/sync/pull',
-    pullBody(agent.device, cursor),
-    agent.token,
-  );
-  expect(response.status).toBe(200);
-  return pullResponseSchema.parse(await response.json());
-}
-
-function snapshotOf(page: PullResponse, accountId: string): AccountSnapshot {
-  const snapshot = page.accounts.find((account) => account.id === accountId);
-  if (!snapshot) throw new Error(`the pull did not send ${accountId}`);
-  return snapshot;
-}
-
-const dumpedTables = [
-  'accounts',
-  'bills',
-  'readings',
-  'facts',
-  'payments',
-  'allocations',
-  'voids',
-  'reversals',
-  'contact_edits',
-  'spot_bills',
-  'carried',
-  'tariff_versions',
-  'counters',
-  'audit',
-  'devices',
-] as const;
-
-/** Every row of every table the hub writes, in a fixed order: equal dumps, nothing written. */
-async function fullDump(store: Store): Promise<Record<string, string[]>> {
-  const dump: Record<string, string[]> = {};
-  for (const table of dumpedTables) {
-    const rows = await store.db.selectFrom(table).selectAll().execute();
-    dump[table] = rows.map((row) => JSON.stringify(row)).sort();
-  }
-  return dump;
-}
-
-/**
- * What a fact can do to customers: balances, contact fields, bills, payments and their
- * allocations, reversals and carried differences. A flagged or held fact leaves this equal
- * (its own rows and the account's change number aside).
- */
-async function ledger(store: Store): Promise<Record<string, unknown[]>> {
-  const { db } = store;
-  return {
-    accounts: await db
-      .selectFrom('accounts')
-      .select(['id', 'balance_minor', 'name', 'phone', 'address'])
-      .orderBy('id')
-      .execute(),
-    bills: await db
-      .selectFrom('bills')
-      .select(['id', 'amount_minor', 'paid_minor'])
-      .orderBy('id')
-      .execute(),
-    payments: await db
-      .selectFrom('payments')
-      .select(['fact_id', 'status', 'voided_by'])
-      .orderBy('fact_id')
-      .execute(),
-    allocations: await db
-      .selectFrom('allocations')
-      .selectAll()
-      .orderBy('payment_fact_id')
-      .orderBy('bill_id')
-      .execute(),
-    reversals: await db
-      .selectFrom('reversals')
-      .selectAll()
-      .orderBy('void_fact_id')
-      .orderBy('bill_id')
-      .execute(),
-    carried: await db.selectFrom('carried').selectAll().orderBy('id').execute(),
-  };
-}
-
-async function factRow(
-  store: Store,
-  id: string,
-): Promise<{ outcome: string; flag_reason: string | null; change_seq: number }> {
-  const row = await store.db
-    .selectFrom('facts')
-    .select(['outcome', 'flag_reason', 'change_seq'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  return { ...row, change_seq: Number(row.change_seq) };
-}
-
-/** An ack or push result as the protocol writes it, for exact comparisons. */
-function result(
-  fact: Pick<Fact, 'id' | 'seq'>,
-  outcome: string,
-  changeSeq: number,
-  reason?: string,
-): Record<string, unknown> {
-  return {
-    id: fact.id,
-    seq: fact.seq,
-    outcome,
-    changeSeq,
-    ...(reason === undefined ? {} : { reason }),
-  };
-}
-
-async function flagsAs(hub: Hub, token: string | undefined): Promise<Response> {
-  return request(hub.app, 'GET', '/api/flags', undefined, token);
-}
-
-async function flags(hub: Hub, supervisor: string): Promise<FlaggedFact[]> {
-  const response = await flagsAs(hub, supervisor);
-  expect(response.status).toBe(200);
-  return flagsResponseSchema.parse(await response.json()).flags;
-}
+import {
+  at,
+  factRow,
+  flags,
+  flagsAs,
+  fullDump,
+  ledger,
+  pull,
+  push,
+  readAndBill,
+  result,
+  scene,
+  snapshotOf,
+  type Agent,
+} from './scene.ts';
 
 // --- voids ------------------------------------------------------------------------------------
 
@@ -337,13 +146,29 @@ describe('voids', () => {
 
     const response = await request(hub.app, 'GET', '/api/collections', undefined, supervisor);
     const collections = collectionsResponseSchema.parse(await response.json());
-    expect(collections.collections.map((c) => [c.factId, c.voidedBy]).sort()).toEqual(
+    expect(
+      collections.collections
+        .map((c) => [c.factId, c.standing, c.voidedBy?.factId ?? null, c.voidedBy?.reversedMinor])
+        .sort(),
+    ).toEqual(
       [
-        [payment.id, voidFact.id],
-        [other.id, null],
+        [payment.id, 'voided', voidFact.id, amountMinor],
+        [other.id, 'applied', null, undefined],
       ].sort(),
     );
-    expect(collections.totals).toEqual([{ currency: 'KES', amountMinor: 31_415, count: 1 }]);
+    // The voided payment counted until its void gave it back: the net is the other payment.
+    expect(collections.totals).toEqual([
+      {
+        currency: 'KES',
+        byStanding: [
+          { standing: 'applied', count: 1, amountMinor: '31415' },
+          { standing: 'voided', count: 1, amountMinor: String(amountMinor) },
+        ],
+        appliedMinor: String(31_415 + amountMinor),
+        reversedMinor: String(amountMinor),
+        netMinor: '31415',
+      },
+    ]);
   });
 
   test('a void that arrives before its payment is held and changes nothing, then applied when the payment arrives, and its device’s pull acknowledges the new outcome', async () => {
@@ -905,56 +730,18 @@ async function publish(hub: Hub, token: string, document: unknown): Promise<Resp
   return request(hub.app, 'POST', '/api/tariffs/demo-domestic/versions', document, token);
 }
 
-/**
- * A reading `usedKwh` after the snapshot's last one and the bill a device prints from it with
- * `versions`, as the device drafts it (shared/spot-bill.ts).
- */
-function readAndBill(
-  agent: Agent,
-  snapshot: AccountSnapshot,
-  readOn: string,
-  usedKwh: number,
-  versions: readonly Tariff[],
-  billNumber: string,
-): { reading: FactOf<'reading'>; bill: FactOf<'spot-bill'> } {
-  const previous = snapshot.lastReading;
-  if (!previous) throw new Error(`${snapshot.id} has no last reading`);
-  const reading = agent.chain.reading({
-    accountId: snapshot.id,
-    meterNumber: snapshot.meterNumber,
-    registerKwh: previous.registerKwh + usedKwh,
-    readOn,
-  });
-  const draft = draftSpotBill({ account: snapshot, previous, reading: reading.body, versions });
-  if (!draft.ok) throw new Error(draft.error);
-  const bill = agent.chain.spotBill({
-    accountId: snapshot.id,
-    billNumber,
-    readingId: reading.id,
-    period: draft.value.period,
-    kwh: draft.value.kwh,
-    tariffId: draft.value.tariffId,
-    tariffVersion: draft.value.tariffVersion,
-    currency: 'KES',
-    amountMinor: draft.value.amountMinor,
-    carried: [...draft.value.carried],
-    totalMinor: draft.value.totalMinor,
-  });
-  return { reading, bill };
-}
-
 async function billRow(
   store: Store,
   id: string,
 ): Promise<{ period: string; kwh: number; amountMinor: number; paidMinor: number } | undefined> {
   const row = await store.db
     .selectFrom('bills')
-    .select(['period', 'kwh', 'amount_minor', 'paid_minor'])
+    .select(['period_from', 'period_to', 'kwh', 'amount_minor', 'paid_minor'])
     .where('id', '=', id)
     .executeTakeFirst();
   return row
     ? {
-        period: row.period,
+        period: `${row.period_from}/${row.period_to}`,
         kwh: row.kwh,
         amountMinor: Number(row.amount_minor),
         paidMinor: Number(row.paid_minor),
@@ -1050,6 +837,8 @@ describe('spot bills', () => {
       amountMinor: nextAmount,
       totalMinor: nextAmount + hubAmount - printed,
     });
+    // The next week comes: a reading dated after the hub's today would be flagged as in the future.
+    hub.advanceClock(7 * 86_400_000);
     const nextAnswer = await push(hub, amy, [next.reading, next.bill]);
 
     expect(at(nextAnswer.results, 1)).toEqual(

@@ -8,6 +8,7 @@
  */
 import { UUID } from 'uuidv7';
 import { createApp } from '../../hub/app.ts';
+import { recordAgentOnDevice } from '../../hub/auth/sessions.ts';
 import { enrolDevice, issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
 import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { demoSignIns, seedDemo } from '../../hub/demo/seed.ts';
@@ -76,6 +77,12 @@ export async function openHub(given?: Store): Promise<Hub> {
   await seedDemo(store, HUB_START);
   await enrolTablet(store, TABLET_A, HUB_START);
   await enrolTablet(store, TABLET_B, HUB_START);
+  // Both agents have signed in on both tablets before: their facts from either are theirs.
+  await store.transaction(async (trx) => {
+    for (const device of [TABLET_A, TABLET_B])
+      for (const agent of [amina, baraka])
+        await recordAgentOnDevice(trx, device, `user-${agent.username}`, HUB_START);
+  });
   let nextMs = HUB_START.getTime();
   const now = () => {
     const reading = new Date(nextMs);

@@ -10,6 +10,7 @@
  * device builds them (tests/hub/harness.ts). "Nothing written" is checked by comparing a dump
  * of every table a push can write before and after.
  */
+import { flagsResponseSchema } from '../../shared/api.ts';
 import { describe, expect, test } from 'vitest';
 import { sealFact, withoutHash, type Fact } from '../../shared/facts.ts';
 import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
@@ -708,9 +709,9 @@ describe('a batch refused whole', () => {
     expect(await storeDump(hub.store)).toEqual(before);
   });
 
-  test('a revoked device’s new pushes are refused and what it delivered before is kept and flagged', async () => {
+  test('a revoked device’s new pushes are refused; what it delivered before stays as decided and is listed for review', async () => {
     const { hub, chain, push } = await scene();
-    chain.payment({ accountId: 'acc-0041', amountMinor: minor(41_041) });
+    const paid = chain.payment({ accountId: 'acc-0041', amountMinor: minor(41_041) });
     expect((await push(chain.facts)).status).toBe(200);
     const supervisor = await signInSupervisor(hub.app);
     const revoked = await request(
@@ -725,7 +726,11 @@ describe('a batch refused whole', () => {
       .selectFrom('payments')
       .select(['status', 'flag_reason'])
       .execute();
-    expect(stored).toEqual([{ status: 'flagged', flag_reason: 'device-revoked' }]);
+    expect(stored).toEqual([{ status: 'accepted', flag_reason: null }]);
+    const review = await request(hub.app, 'GET', '/api/flags', undefined, supervisor.token);
+    expect(
+      flagsResponseSchema.parse(await review.json()).flags.map((f) => [f.factId, f.reason]),
+    ).toEqual([[paid.id, 'device-revoked']]);
     chain.payment({ accountId: 'acc-0043', amountMinor: minor(43_043) });
     const before = await storeDump(hub.store);
     await refusal(await push(chain.facts), 403, 'device-revoked');

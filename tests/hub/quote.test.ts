@@ -41,13 +41,13 @@ describe('POST /api/quote', () => {
     const hub = await openHub();
     const stored = await hub.store.db
       .selectFrom('bills')
-      .select(['kwh', 'amount_minor', 'issued_on', 'period'])
+      .select(['kwh', 'amount_minor', 'issued_on', 'period_from'])
       .where('account_id', '=', 'acc-0017')
       .orderBy('issued_on')
       .execute();
     expect(stored.length).toBe(12);
     for (const bill of stored.slice(0, 3)) {
-      const usage = { period: { from: `${bill.period}-01`, to: bill.issued_on }, kwh: bill.kwh };
+      const usage = { period: { from: bill.period_from, to: bill.issued_on }, kwh: bill.kwh };
       const response = await request(hub.app, 'POST', '/api/quote', {
         tariffId: 'demo-domestic',
         usage,

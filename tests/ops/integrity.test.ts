@@ -148,7 +148,7 @@ describe.each(['sqlite', 'postgres'] as const)('the integrity check on %s', (eng
     const { store, paymentId } = await scene(engine);
     await store.db
       .updateTable('payments')
-      .set({ amount_minor: 2_500 })
+      .set({ amount_minor: minor(2_500) })
       .where('fact_id', '=', paymentId)
       .execute();
     // The signed fact is the truth: the ledger agrees with it, and the row that does not is named.

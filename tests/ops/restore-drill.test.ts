@@ -128,6 +128,8 @@ async function collect(device: Device, round: number): Promise<void> {
         amountMinor: amount,
         tenderedMinor: amount,
         agent: session.user,
+        // The drill's payments are meant: the agent confirms any duplicate warning.
+        duplicateConfirmed: true,
       },
       device.deps,
     );
@@ -136,7 +138,7 @@ async function collect(device: Device, round: number): Promise<void> {
   }
   const voided = await recordVoid(
     device.db,
-    { paymentId: paid[1] as string, reason: 'entered-twice', agent: session.user },
+    { payment: { paymentId: paid[1] as string }, reason: 'entered-twice', agent: session.user },
     device.deps,
   );
   expect(voided.ok).toBe(true);

@@ -28,7 +28,7 @@ function isoDay(offset: number): string {
 function bill(id: string, dueOn: string, issuedOn: string, amount: number, paid: number): Bill {
   return {
     id,
-    period: `${issuedOn.slice(0, 7)}`,
+    period: { from: `${issuedOn.slice(0, 7)}-01`, to: issuedOn },
     issuedOn,
     dueOn,
     kwh: 100,

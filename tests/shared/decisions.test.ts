@@ -102,7 +102,7 @@ describe('credit transfers', () => {
 describe('credit applied to new bills (auto-debit from balance)', () => {
   const bill = (id: string, dueOn: string, amount: number): Bill => ({
     id,
-    period: dueOn.slice(0, 7),
+    period: { from: `${dueOn.slice(0, 7)}-01`, to: dueOn },
     issuedOn: dueOn,
     dueOn,
     kwh: 100,

@@ -42,6 +42,8 @@ function snapshot(id: string, balanceMinor: number, changeSeq: number): AccountS
     tariffId: 'demo-domestic',
     lastReading: null,
     carried: [],
+    recentReadings: [],
+    recentPayments: [],
     changeSeq,
   };
 }

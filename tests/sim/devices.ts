@@ -259,6 +259,9 @@ export async function recordPayment(tab: Tab, input: PaymentInput) {
       amountMinor: minor(input.amountMinor),
       tenderedMinor: minor(input.tenderedMinor),
       agent: user,
+      // The simulated agent confirms the duplicate warning: the hub's duplicate rule is what
+      // the simulation checks, so every payment it means to take is taken.
+      duplicateConfirmed: true,
     },
     tab.device.deps,
   );
@@ -280,7 +283,7 @@ export function recordVoidIn(
   return recordVoid(
     tab.db,
     {
-      paymentId,
+      payment: { paymentId },
       reason,
       agent: agentOf(tab),
       ...(receipt

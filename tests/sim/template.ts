@@ -192,7 +192,8 @@ async function writeTemplate(file: string, world: TemplateWorld): Promise<void> 
           .values({
             id: bill.id,
             account_id: account.id,
-            period: bill.period,
+            period_from: `${bill.period}-01`,
+            period_to: bill.issuedOn,
             issued_on: bill.issuedOn,
             due_on: bill.dueOn,
             kwh: bill.kwh,

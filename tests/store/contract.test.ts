@@ -177,7 +177,7 @@ describe.each(engines)('the store on $name', (engine) => {
           await nextCounter(trx, 'change');
           await trx
             .updateTable('accounts')
-            .set({ balance_minor: 1 })
+            .set({ balance_minor: minor(1) })
             .where('id', '=', 'acc-0001')
             .execute();
           throw new Error('disk full, say');

@@ -1,0 +1,82 @@
+/**
+ * What a payment fact does, decided in one place for every path that asks: ingest (its flag and
+ * whether it counts), the void that may reverse it, the integrity check, and the supervisor's
+ * collections (the state each payment is listed in, and which totals count it).
+ */
+import { duplicateOf, type PaymentSeen } from '../conflicts.ts';
+import type { FactOf } from '../facts.ts';
+import { MAX_ABS_MINOR, type CurrencyCode } from '../money.ts';
+import { cashPaymentFlag } from '../payments.ts';
+import { appliesUnder, type FlagReason } from '../protocol.ts';
+
+/**
+ * How many of an account's latest unvoided payments, by arrival at the hub, the duplicate rule
+ * compares an arriving payment with: a bound on the work per payment, and part of the rule
+ * (a payment matching only an older one is not flagged).
+ */
+export const RECENT_PAYMENTS_CHECKED = 50;
+
+export interface PaymentContext {
+  /** A flag the fact got before its kind's rules (shared/rules/fact.ts), if any. */
+  readonly provenance: FlagReason | undefined;
+  /** The account the payment names, as the hub holds it now; undefined if unknown. */
+  readonly account: { readonly currency: CurrencyCode; readonly balanceMinor: number } | undefined;
+  /** The most one payment may carry in the payment's currency. */
+  readonly maxAmountMinor: number;
+  /** The account's latest unvoided payments, at most RECENT_PAYMENTS_CHECKED. */
+  readonly recent: readonly PaymentSeen[];
+}
+
+export interface PaymentDecision {
+  readonly reason: FlagReason | undefined;
+  /** Whether the payment lowers the balance and pays bills. */
+  readonly counts: boolean;
+}
+
+/** The first rule a payment breaks names its flag; it counts unless the flag says otherwise. */
+export function decidePayment(fact: FactOf<'payment'>, context: PaymentContext): PaymentDecision {
+  const reason = paymentFlag(fact, context);
+  return { reason, counts: appliesUnder(reason) };
+}
+
+function paymentFlag(fact: FactOf<'payment'>, context: PaymentContext): FlagReason | undefined {
+  const { account } = context;
+  const body = fact.body;
+  if (context.provenance !== undefined) return context.provenance;
+  if (!account) return 'account-not-found';
+  if (account.currency !== body.currency) return 'currency-mismatch';
+  if (body.amountMinor > context.maxAmountMinor) return 'amount-above-limit';
+  if (Math.abs(account.balanceMinor - body.amountMinor) > MAX_ABS_MINOR)
+    return 'balance-out-of-range';
+  const cash = cashPaymentFlag(body);
+  if (cash !== undefined) return cash;
+  const arriving: PaymentSeen = {
+    factId: fact.id,
+    accountId: body.accountId,
+    amountMinor: body.amountMinor,
+    hlc: fact.hlc,
+  };
+  return duplicateOf(arriving, context.recent) ? 'possible-duplicate' : undefined;
+}
+
+/** How a payment stands, as the supervisor's list shows it; each payment is in exactly one. */
+export const paymentStandings = ['applied', 'applied-flagged', 'voided', 'not-applied'] as const;
+export type PaymentStanding = (typeof paymentStandings)[number];
+
+/**
+ * A payment's state from what the hub decided: voided once a void reversed it (whether or not
+ * it counted), otherwise applied (with or without a flag) or not applied.
+ */
+export function paymentStanding(payment: {
+  readonly reason: FlagReason | null;
+  readonly voidedBy: string | null;
+}): PaymentStanding {
+  if (payment.voidedBy !== null) return 'voided';
+  if (!appliesUnder(payment.reason)) return 'not-applied';
+  return payment.reason === null ? 'applied' : 'applied-flagged';
+}
+
+/** Whether a payment counts against its account, from its flag: the same rule as at ingest. */
+export function paymentCounts(reason: FlagReason | null): boolean {
+  return appliesUnder(reason);
+}
