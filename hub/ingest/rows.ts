@@ -70,8 +70,17 @@ export async function writeAll(
   accounts: Iterable<AccountState>,
   bills: Iterable<BillState>,
 ): Promise<void> {
+  const held = new Map([...bills].map((entry) => [entry.bill.id, entry]));
   await store.insertMany(trx, 'facts', writes.facts);
-  await store.insertMany(trx, 'bills', writes.bills);
+  // A bill issued by this push goes in with what later facts of the push paid on it.
+  await store.insertMany(
+    trx,
+    'bills',
+    writes.bills.map((row) => ({
+      ...row,
+      paid_minor: held.get(row.id)?.bill.paidMinor ?? row.paid_minor,
+    })),
+  );
   await store.insertMany(trx, 'payments', writes.payments);
   await store.insertMany(trx, 'allocations', writes.allocations);
   await store.insertMany(trx, 'reversals', writes.reversals);
@@ -84,7 +93,7 @@ export async function writeAll(
   const created = new Set(writes.bills.map((bill) => bill.id));
   await addToBills(
     trx,
-    [...bills]
+    [...held.values()]
       .filter((entry) => !created.has(entry.bill.id) && entry.bill.paidMinor !== entry.paidAtRead)
       .map((entry) => [entry.bill.id, entry.bill.paidMinor - entry.paidAtRead]),
   );
