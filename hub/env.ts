@@ -23,6 +23,8 @@ const envSchema = z.object({
     .transform((value) => value === '1'),
   HUB_STATIC_DIR: z.string().min(1).default('./dist/client'),
   HUB_DEMO: z.enum(['seed-when-empty', 'off']).default('seed-when-empty'),
+  /** The demo's past: a month of field work synced by two demo tablets (`npm start`), or none. */
+  HUB_DEMO_ACTIVITY: z.enum(['month', 'none']).default('none'),
   /** How many customers the demo seeds (half on each route): 200, or a realistic route for the bench. */
   HUB_DEMO_CUSTOMERS: z.coerce.number().int().min(2).max(50_000).default(200),
   /** Risk caps sent to devices: the most cash (minor units) a device may hold unsynced… */

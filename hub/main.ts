@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createApp } from './app.ts';
+import { seedDemoMonth } from './demo/month.ts';
 import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
 import { issueEnrolmentCode } from './devices/enrolment.ts';
 import { readEnv } from './env.ts';
@@ -47,8 +48,13 @@ async function main(): Promise<void> {
     console.error('[hub] starting despite the problems above (HUB_START_DESPITE_PROBLEMS=1)');
   }
   if (env.HUB_DEMO === 'seed-when-empty' && (await isEmpty(store))) {
-    await seedDemo(store, new Date(), env.HUB_DEMO_CUSTOMERS);
-    console.log('[hub] seeded the demo deployment into an empty store');
+    const today = new Date();
+    await seedDemo(store, today, env.HUB_DEMO_CUSTOMERS);
+    if (env.HUB_DEMO_ACTIVITY === 'month')
+      await seedDemoMonth(store, today, env.HUB_DEMO_CUSTOMERS);
+    console.log(
+      `[hub] seeded the demo deployment into an empty store${env.HUB_DEMO_ACTIVITY === 'month' ? ', with a month of field work' : ''}`,
+    );
   }
   const demoCodes: string[] = [];
   if (env.HUB_DEMO === 'seed-when-empty') {

@@ -1,6 +1,7 @@
 /**
  * `npm start`: builds the PWA when it is missing or older than its sources, then runs the hub
- * in this process's place, so that Ctrl-C and signals reach the hub directly.
+ * in this process's place, so that Ctrl-C and signals reach the hub directly. An empty store is
+ * seeded with the demo and a month of its field work (HUB_DEMO_ACTIVITY).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -30,4 +31,7 @@ if (isStale()) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// The demo that `npm start` shows comes with a month of field work behind it, so the
+// supervisor's screens have collections and flags to look at; hubs started by tests do not.
+process.env.HUB_DEMO_ACTIVITY ??= 'month';
 await import('../hub/main.ts');
