@@ -13,7 +13,11 @@ import { openSqliteStore } from '../../hub/store/sqlite.ts';
 import type { Store } from '../../hub/store/store.ts';
 import type { FetchLike } from '../../client/api.ts';
 import type { DeviceSettings } from '../../shared/risk.ts';
+import { enrolDevice } from '../../client/auth/enrol.ts';
+import { signInAgent } from '../../client/auth/session.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
+import { syncOnce, type SyncReport } from '../../client/sync/engine.ts';
+import type { User } from '../../shared/api.ts';
 import type { DeviceDeps } from '../../client/db/facts.ts';
 
 export const BASE_URL = 'http://hub.test';
@@ -102,4 +106,28 @@ export async function hubBalance(store: Store, accountId: string): Promise<numbe
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
   return Number(row.balance_minor);
+}
+
+/** Enrols `db` on the rig's hub and signs amina in on it. */
+export async function enrolAndSignIn(
+  rig: Rig,
+  db: GridtallyDatabase = rig.db,
+  deps: DeviceDeps = rig.deps,
+): Promise<void> {
+  const enrolled = await enrolDevice(db, BASE_URL, await rig.issueCode(), deps, rig.fetch);
+  if (!enrolled.ok) throw new Error(`enrolment failed: ${enrolled.error}`);
+  const signedIn = await signInAgent(db, BASE_URL, 'amina', '1234', deps, rig.fetch);
+  if (!signedIn.ok) throw new Error(`sign-in failed: ${signedIn.error}`);
+}
+
+/** The agent signed in on `db`. */
+export async function agentOf(db: GridtallyDatabase): Promise<User> {
+  const session = await db.settings.get('session');
+  if (session?.key !== 'session') throw new Error('not signed in');
+  return session.user;
+}
+
+/** One sync round of `db` against the rig's hub, at the seed day. */
+export async function syncWith(rig: Rig, db: GridtallyDatabase = rig.db): Promise<SyncReport> {
+  return syncOnce(db, { baseUrl: BASE_URL, fetch: rig.fetch, now: () => SEED_DAY });
 }

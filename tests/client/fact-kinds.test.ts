@@ -11,8 +11,6 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enrolDevice } from '../../client/auth/enrol.ts';
-import { signInAgent } from '../../client/auth/session.ts';
 import { accountView } from '../../client/db/accounts.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import {
@@ -22,32 +20,30 @@ import {
   recordVoid,
   type DeviceDeps,
 } from '../../client/db/facts.ts';
-import { syncOnce } from '../../client/sync/engine.ts';
 import { demoTariff, demoTariffDocument } from '../../hub/demo/tariff.ts';
 import { minor } from '../../shared/money.ts';
 import { computeBill } from '../../shared/tariff/engine.ts';
 import type { TariffDocument } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
-import { BASE_URL, hubBalance, openRig, SEED_DAY, type Rig } from './device-hub.ts';
+import {
+  agentOf,
+  BASE_URL,
+  enrolAndSignIn as enrolAndSignInOn,
+  hubBalance,
+  openRig,
+  SEED_DAY,
+  syncWith,
+  type Rig,
+} from './device-hub.ts';
 
 let rig: Rig;
 
-/** Enrols `db` on the rig's hub and signs amina in on it. */
 async function enrolAndSignIn(db: GridtallyDatabase, deps: DeviceDeps): Promise<void> {
-  const enrolled = await enrolDevice(db, BASE_URL, await rig.issueCode(), deps, rig.fetch);
-  expect(enrolled.ok).toBe(true);
-  const signedIn = await signInAgent(db, BASE_URL, 'amina', '1234', deps, rig.fetch);
-  expect(signedIn.ok).toBe(true);
-}
-
-async function agentOf(db: GridtallyDatabase) {
-  const session = await db.settings.get('session');
-  if (session?.key !== 'session') throw new Error('not signed in');
-  return session.user;
+  await enrolAndSignInOn(rig, db, deps);
 }
 
 async function sync(db: GridtallyDatabase = rig.db) {
-  const report = await syncOnce(db, { baseUrl: BASE_URL, fetch: rig.fetch, now: () => SEED_DAY });
+  const report = await syncWith(rig, db);
   expect(report.error).toBe(undefined);
   return report;
 }
