@@ -3,7 +3,11 @@
  * that names the variable, instead of failing later in a request.
  */
 import { z } from 'zod';
-import { DEFAULT_DEVICE_SETTINGS } from '../shared/risk.ts';
+import {
+  amountLimitsSchema,
+  DEFAULT_DEVICE_SETTINGS,
+  MAX_CONFIGURABLE_AMOUNT_MINOR,
+} from '../shared/risk.ts';
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8787),
@@ -39,6 +43,30 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(DEFAULT_DEVICE_SETTINGS.maxDaysOffline),
+  /**
+   * The most one payment or bill may carry, per currency, in minor units: `KES=50000000,USD=1000000`.
+   * A currency not named keeps its default (DEFAULT_MAX_AMOUNT_MINOR in shared/risk.ts).
+   */
+  HUB_MAX_AMOUNT_MINOR: z
+    .string()
+    .default('')
+    .transform((text, context) => {
+      const limits: Record<string, number> = {};
+      for (const part of text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)) {
+        const [code, value] = part.split('=');
+        limits[(code ?? '').trim()] = Number((value ?? '').trim());
+      }
+      const parsed = amountLimitsSchema.safeParse(limits);
+      if (parsed.success) return parsed.data;
+      context.addIssue({
+        code: 'custom',
+        message: `must be CURRENCY=minor units, comma separated, each 1 to ${MAX_CONFIGURABLE_AMOUNT_MINOR} (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? ''})`,
+      });
+      return z.NEVER;
+    }),
   /** …and how many days devices keep facts the hub acknowledged. */
   HUB_DEVICE_RETENTION_DAYS: z.coerce
     .number()

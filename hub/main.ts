@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     maxUnsyncedCashMinor: env.HUB_MAX_UNSYNCED_CASH_MINOR,
     maxDaysOffline: env.HUB_MAX_DAYS_OFFLINE,
     retentionDays: env.HUB_DEVICE_RETENTION_DAYS,
+    maxAmountMinor: env.HUB_MAX_AMOUNT_MINOR,
   };
   const app = createApp(
     { store, now: () => new Date(), deviceSettings },
