@@ -8,13 +8,14 @@
  * the whole batch is refused and nothing is written. A fact that breaks a business rule is
  * stored and flagged, never dropped: money that was taken was taken.
  */
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import {
   bodyFaultSchema,
   checkChain,
   factTexts,
   type BodyFault,
+  type ChainHead,
   type FactEnvelope,
 } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
@@ -68,44 +69,14 @@ export async function ingestPush(
   }
   try {
     return await store.transaction(async (trx) => {
-      // Pushes of one device take turns: on PostgreSQL, where hub processes write at once, the
-      // device's row is locked until this push commits (SQLite runs one transaction at a time).
-      const device = await trx
-        .selectFrom('devices')
-        .selectAll()
-        .where('id', '=', request.deviceId)
-        .$if(store.engine === 'postgres', (query) => query.forUpdate())
-        .executeTakeFirst();
-      if (!device || device.public_key === null) throw notEnrolled();
-      if (device.status === 'revoked' && !viaSupervisor) throw revoked();
-      if (
-        device.public_key !== keyChecked &&
-        !(await pushSignatureValid(device.public_key, request))
-      )
-        throw badSignature();
+      const device = await lockedDevice(store, trx, request, keyChecked, viaSupervisor);
       assertDistinct(facts);
       const known = facts.filter((fact) => fact.seq <= device.head_seq);
       const fresh = facts.filter((fact) => fact.seq > device.head_seq);
       const results = new Map<string, FactOutcome>();
       for (const outcome of await replayKnown(trx, request.deviceId, known))
         results.set(outcome.id, outcome);
-      const chain = checkChain(
-        { seq: device.head_seq, hash: device.head_hash as Sha256Hex },
-        request.deviceId,
-        fresh,
-        (fact) => documents.has(fact),
-      );
-      if (!chain.ok) {
-        throw new HubError(
-          409,
-          chain.error,
-          `Fact ${chain.seq} does not extend this device's chain (${chain.error}).`,
-          {
-            seq: chain.seq,
-            expectedSeq: device.head_seq + 1,
-          },
-        );
-      }
+      const head = extendedHead(device, request.deviceId, fresh, (fact) => documents.has(fact));
       await refuseReusedIds(trx, fresh);
       const arrived = fresh.map((fact) => documents.get(fact) as Arriving);
       const applied = await applyNew(store, trx, request.deviceId, arrived, {
@@ -114,28 +85,11 @@ export async function ingestPush(
         limits: options.limits,
       });
       for (const outcome of applied) results.set(outcome.id, outcome);
-      if (fresh.length > 0 || request.sentAtMs !== undefined) {
-        await trx
-          .updateTable('devices')
-          .set({
-            ...(fresh.length > 0 && {
-              head_seq: chain.head.seq,
-              head_hash: chain.head.hash,
-              last_push_at: receivedAt.toISOString(),
-            }),
-            // A device clock days off is tolerated (its stamps never decide a winner alone) and
-            // shown.
-            ...(request.sentAtMs !== undefined && {
-              clock_skew_ms: request.sentAtMs - receivedAt.getTime(),
-            }),
-          })
-          .where('id', '=', request.deviceId)
-          .execute();
-      }
+      await moveHead(trx, request, fresh.length > 0 ? head : undefined, receivedAt);
       return {
         formatVersion: PROTOCOL_VERSION,
         deviceId: request.deviceId,
-        ackedSeq: Math.max(device.head_seq, chain.head.seq),
+        ackedSeq: Math.max(device.head_seq, head.seq),
         results: facts
           .map((fact) => results.get(fact.id))
           .filter((r): r is FactOutcome => r !== undefined),
@@ -146,6 +100,80 @@ export async function ingestPush(
       await auditConflict(store, request, error, receivedAt);
     throw error;
   }
+}
+
+type DeviceRow = Selectable<Database['devices']>;
+
+/**
+ * The pushing device's row, locked: pushes of one device take turns (on PostgreSQL, where hub
+ * processes write at once, the row is locked until this push commits; SQLite runs one
+ * transaction at a time). Refuses an unknown or revoked device, or a signature not by its key.
+ */
+async function lockedDevice(
+  store: Store,
+  trx: Trx,
+  request: PushRequest,
+  keyChecked: string,
+  viaSupervisor: boolean,
+): Promise<DeviceRow> {
+  const device = await trx
+    .selectFrom('devices')
+    .selectAll()
+    .where('id', '=', request.deviceId)
+    .$if(store.engine === 'postgres', (query) => query.forUpdate())
+    .executeTakeFirst();
+  if (!device || device.public_key === null) throw notEnrolled();
+  if (device.status === 'revoked' && !viaSupervisor) throw revoked();
+  if (device.public_key !== keyChecked && !(await pushSignatureValid(device.public_key, request)))
+    throw badSignature();
+  return device;
+}
+
+/** The chain's head after the new facts, which must extend it; or the whole push is refused. */
+function extendedHead(
+  device: DeviceRow,
+  deviceId: string,
+  fresh: readonly FactEnvelope[],
+  hashIsRight: (fact: FactEnvelope) => boolean,
+): ChainHead {
+  const chain = checkChain(
+    { seq: device.head_seq, hash: device.head_hash as Sha256Hex },
+    deviceId,
+    fresh,
+    hashIsRight,
+  );
+  if (chain.ok) return chain.head;
+  throw new HubError(
+    409,
+    chain.error,
+    `Fact ${chain.seq} does not extend this device's chain (${chain.error}).`,
+    { seq: chain.seq, expectedSeq: device.head_seq + 1 },
+  );
+}
+
+/** The device's new chain head, when the push brought new facts, and its clock's skew. */
+async function moveHead(
+  trx: Trx,
+  request: PushRequest,
+  head: ChainHead | undefined,
+  receivedAt: Date,
+): Promise<void> {
+  if (head === undefined && request.sentAtMs === undefined) return;
+  await trx
+    .updateTable('devices')
+    .set({
+      ...(head !== undefined && {
+        head_seq: head.seq,
+        head_hash: head.hash,
+        last_push_at: receivedAt.toISOString(),
+      }),
+      // A device clock days off is tolerated (its stamps never decide a winner alone) and shown.
+      ...(request.sentAtMs !== undefined && {
+        clock_skew_ms: request.sentAtMs - receivedAt.getTime(),
+      }),
+    })
+    .where('id', '=', request.deviceId)
+    .execute();
 }
 
 /**

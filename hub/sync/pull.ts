@@ -8,7 +8,7 @@
  * the page and its cursor are read in one snapshot, so a cursor can never pass a change that
  * commits later.
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { minor } from '../../shared/money.ts';
 import type {
   AccountSnapshot,
@@ -28,6 +28,7 @@ import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.
 import type { Bill } from '../../shared/billing.ts';
 import { chunks, currentCounter, storeEpoch, type Store } from '../store/store.ts';
 import { openBillsOfAccounts } from '../store/bills.ts';
+import type { Database } from '../store/schema.ts';
 
 export async function pullChanges(
   store: Store,
@@ -35,79 +36,12 @@ export async function pullChanges(
   routeId: string,
   settings: DeviceSettings = DEFAULT_DEVICE_SETTINGS,
 ): Promise<PullResponse> {
-  const limit = request.limit ?? MAX_ACCOUNTS_PER_PULL;
   return store.readTransaction(async (trx) => {
-    const rows = await trx
-      .selectFrom('accounts')
-      .selectAll()
-      .where('route_id', '=', routeId)
-      .where('change_seq', '>', request.cursor)
-      .orderBy('change_seq')
-      .limit(limit + 1)
-      .execute();
-    const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const cursor = hasMore && last ? Number(last.change_seq) : await currentCounter(trx, 'change');
-    const remaining = hasMore
-      ? Number(
-          (
-            await trx
-              .selectFrom('accounts')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('route_id', '=', routeId)
-              .where('change_seq', '>', cursor)
-              .executeTakeFirstOrThrow()
-          ).n,
-        )
-      : 0;
+    const { page, cursor, hasMore, remaining } = await readPage(trx, request, routeId);
     const details = await accountDetails(
       trx,
       page.map((row) => row.id),
     );
-    const accounts: AccountSnapshot[] = page.map((row) => ({
-      id: row.id,
-      accountNumber: row.account_number,
-      name: row.name,
-      address: row.address,
-      phone: row.phone,
-      meterNumber: row.meter_number,
-      routeId: row.route_id,
-      currency: row.currency,
-      balanceMinor: row.balance_minor,
-      openBills: details.openBills.get(row.id) ?? [],
-      tariffId: row.tariff_id,
-      lastReading: details.lastReading.get(row.id) ?? null,
-      carried: details.carried.get(row.id) ?? [],
-      recentReadings: details.recentReadings.get(row.id) ?? [],
-      recentPayments: details.recentPayments.get(row.id) ?? [],
-      changeSeq: Number(row.change_seq),
-    }));
-    const tariffs = await trx
-      .selectFrom('tariff_versions')
-      .select(['tariff_id', 'version', 'effective_from', 'document'])
-      .where('tariff_id', 'in', (eb) =>
-        eb.selectFrom('accounts').select('tariff_id').distinct().where('route_id', '=', routeId),
-      )
-      .where((eb) =>
-        request.cursor === 0
-          ? eb.lit(true)
-          : eb.and([eb('change_seq', '>', request.cursor), eb('change_seq', '<=', cursor)]),
-      )
-      .orderBy('tariff_id')
-      .orderBy('version')
-      .execute();
-    const acks = await trx
-      .selectFrom('facts')
-      .select(['id', 'seq', 'change_seq', 'outcome', 'flag_reason'])
-      .where('device_id', '=', request.deviceId)
-      .where('change_seq', '>', request.cursor)
-      .where('change_seq', '<=', cursor)
-      .$if(request.answeredThrough !== undefined, (query) =>
-        query.where('seq', '>', request.answeredThrough ?? 0),
-      )
-      .orderBy('change_seq')
-      .execute();
     const device = await trx
       .selectFrom('devices')
       .select('head_seq')
@@ -117,20 +51,9 @@ export async function pullChanges(
       formatVersion: PROTOCOL_VERSION,
       epoch: await storeEpoch(trx),
       deviceHeadSeq: device?.head_seq ?? 0,
-      accounts,
-      acks: acks.map((ack) => ({
-        id: ack.id,
-        seq: ack.seq,
-        changeSeq: Number(ack.change_seq),
-        outcome: ack.outcome,
-        ...(ack.flag_reason === null ? {} : { reason: ack.flag_reason as FlagReason }),
-      })),
-      tariffs: tariffs.map((t) => ({
-        tariffId: t.tariff_id,
-        version: t.version,
-        effectiveFrom: t.effective_from.slice(0, 10),
-        document: JSON.parse(t.document) as unknown,
-      })),
+      accounts: page.map((row) => snapshotOf(row, details)),
+      acks: await acksOf(trx, request, cursor),
+      tariffs: await tariffsOf(trx, request, routeId, cursor),
       cursor: Math.max(cursor, request.cursor),
       hasMore,
       remaining,
@@ -140,6 +63,117 @@ export async function pullChanges(
 }
 
 type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
+type AccountRow = Selectable<Database['accounts']>;
+
+/**
+ * The route's accounts changed after the cursor, oldest change first, up to the limit; the
+ * cursor after them (the last account's change when more wait, else the counter itself), and
+ * how many accounts wait after this page.
+ */
+async function readPage(trx: Trx, request: PullRequest, routeId: string) {
+  const limit = request.limit ?? MAX_ACCOUNTS_PER_PULL;
+  const rows = await trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('route_id', '=', routeId)
+    .where('change_seq', '>', request.cursor)
+    .orderBy('change_seq')
+    .limit(limit + 1)
+    .execute();
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const cursor = hasMore && last ? last.change_seq : await currentCounter(trx, 'change');
+  const remaining = hasMore
+    ? Number(
+        (
+          await trx
+            .selectFrom('accounts')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('route_id', '=', routeId)
+            .where('change_seq', '>', cursor)
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    : 0;
+  return { page, cursor, hasMore, remaining };
+}
+
+function snapshotOf(row: AccountRow, details: Details): AccountSnapshot {
+  return {
+    id: row.id,
+    accountNumber: row.account_number,
+    name: row.name,
+    address: row.address,
+    phone: row.phone,
+    meterNumber: row.meter_number,
+    routeId: row.route_id,
+    currency: row.currency,
+    balanceMinor: row.balance_minor,
+    openBills: details.openBills.get(row.id) ?? [],
+    tariffId: row.tariff_id,
+    lastReading: details.lastReading.get(row.id) ?? null,
+    carried: details.carried.get(row.id) ?? [],
+    recentReadings: details.recentReadings.get(row.id) ?? [],
+    recentPayments: details.recentPayments.get(row.id) ?? [],
+    changeSeq: row.change_seq,
+  };
+}
+
+/** This device's facts whose effects landed in the page's range of changes. */
+async function acksOf(
+  trx: Trx,
+  request: PullRequest,
+  cursor: number,
+): Promise<PullResponse['acks']> {
+  const acks = await trx
+    .selectFrom('facts')
+    .select(['id', 'seq', 'change_seq', 'outcome', 'flag_reason'])
+    .where('device_id', '=', request.deviceId)
+    .where('change_seq', '>', request.cursor)
+    .where('change_seq', '<=', cursor)
+    .$if(request.answeredThrough !== undefined, (query) =>
+      query.where('seq', '>', request.answeredThrough ?? 0),
+    )
+    .orderBy('change_seq')
+    .execute();
+  return acks.map((ack) => ({
+    id: ack.id,
+    seq: ack.seq,
+    changeSeq: ack.change_seq,
+    outcome: ack.outcome,
+    ...(ack.flag_reason === null ? {} : { reason: ack.flag_reason }),
+  }));
+}
+
+/** Versions of the route's tariffs: all of them at cursor 0, then those published since. */
+async function tariffsOf(
+  trx: Trx,
+  request: PullRequest,
+  routeId: string,
+  cursor: number,
+): Promise<PullResponse['tariffs']> {
+  const tariffs = await trx
+    .selectFrom('tariff_versions')
+    .select(['tariff_id', 'version', 'effective_from', 'document'])
+    .where('tariff_id', 'in', (eb) =>
+      eb.selectFrom('accounts').select('tariff_id').distinct().where('route_id', '=', routeId),
+    )
+    .where((eb) =>
+      request.cursor === 0
+        ? eb.lit(true)
+        : eb.and([eb('change_seq', '>', request.cursor), eb('change_seq', '<=', cursor)]),
+    )
+    .orderBy('tariff_id')
+    .orderBy('version')
+    .execute();
+  return tariffs.map((t) => ({
+    tariffId: t.tariff_id,
+    version: t.version,
+    effectiveFrom: t.effective_from.slice(0, 10),
+    document: JSON.parse(t.document) as unknown,
+  }));
+}
 
 interface Details {
   readonly openBills: Map<string, Bill[]>;
