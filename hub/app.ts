@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { BEARER_SCHEME } from './auth/middleware.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { registerCollectionRoutes } from './collections/routes.ts';
 import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
@@ -57,6 +58,11 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerDeviceRoutes(app);
   registerTariffRoutes(app);
   registerReviewRoutes(app);
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The token a sign-in answers with (POST /api/auth/agent or /api/auth/supervisor).',
+  });
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

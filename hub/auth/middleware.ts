@@ -7,6 +7,20 @@ import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { findSession } from './sessions.ts';
 
+/** The OpenAPI name of the scheme: `Authorization: Bearer <token>` from a sign-in answer. */
+export const BEARER_SCHEME = 'bearer';
+
+/**
+ * What a route that needs a signed-in `role` spreads into its `createRoute`: the middleware that
+ * checks the token, and the OpenAPI statement that the route needs one.
+ */
+export function signedIn(role: 'agent' | 'supervisor') {
+  return {
+    middleware: [requireRole(role)],
+    security: [{ [BEARER_SCHEME]: [] }],
+  };
+}
+
 export function requireRole(role: 'agent' | 'supervisor') {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';

@@ -20,14 +20,14 @@ import {
   type PaymentStanding,
 } from '../../shared/rules/payment.ts';
 import type { Database } from '../store/schema.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { signedIn } from '../auth/middleware.ts';
 import type { AppEnv } from '../http/context.ts';
 
 const listRoute = createRoute({
   method: 'get',
   path: '/api/collections',
   summary: 'Payments received by the hub, newest first',
-  middleware: [requireRole('supervisor')] as const,
+  ...signedIn('supervisor'),
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }) },
   responses: {
     200: {

@@ -12,7 +12,7 @@ import {
   enrolResponseSchema,
 } from '../../shared/devices.ts';
 import { uuidSchema } from '../../shared/facts.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { signedIn } from '../auth/middleware.ts';
 import type { AppEnv } from '../http/context.ts';
 import { enrolDevice, issueEnrolmentCode, listDevices, revokeDevice } from './enrolment.ts';
 
@@ -30,7 +30,7 @@ const issueRoute = createRoute({
   method: 'post',
   path: '/api/devices/enrolment-codes',
   summary: 'A supervisor issues a one-time enrolment code',
-  middleware: [requireRole('supervisor')] as const,
+  ...signedIn('supervisor'),
   responses: { 201: json(enrolmentCodeResponseSchema, 'The code, shown once'), ...refused },
 });
 
@@ -52,7 +52,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/api/devices',
   summary: 'Enrolled devices',
-  middleware: [requireRole('supervisor')] as const,
+  ...signedIn('supervisor'),
   responses: { 200: json(devicesResponseSchema, 'Devices'), ...refused },
 });
 
@@ -60,7 +60,7 @@ const revokeRoute = createRoute({
   method: 'post',
   path: '/api/devices/{id}/revoke',
   summary: 'Revoke a device: its new pushes are refused, what it delivered is flagged',
-  middleware: [requireRole('supervisor')] as const,
+  ...signedIn('supervisor'),
   request: { params: z.object({ id: uuidSchema }) },
   responses: {
     200: json(deviceSummarySchema, 'The revoked device'),

@@ -7,7 +7,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { errorResponseSchema, flagsResponseSchema, type FlaggedFact } from '../../shared/api.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { signedIn } from '../auth/middleware.ts';
 import type { AppEnv } from '../http/context.ts';
 import { faultOf } from '../ingest/push.ts';
 import type { Database } from '../store/schema.ts';
@@ -16,7 +16,7 @@ const flagsRoute = createRoute({
   method: 'get',
   path: '/api/flags',
   summary: 'Facts flagged or held for a supervisor, newest first',
-  middleware: [requireRole('supervisor')] as const,
+  ...signedIn('supervisor'),
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }) },
   responses: {
     200: { description: 'Flags', content: { 'application/json': { schema: flagsResponseSchema } } },

@@ -15,7 +15,7 @@ import {
   uploadResponseSchema,
   type UploadResponse,
 } from '../../shared/protocol.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { signedIn } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { ingestPush } from '../ingest/push.ts';
@@ -60,7 +60,7 @@ const pullRoute = createRoute({
   method: 'post',
   path: '/api/sync/pull',
   summary: 'A device pulls changes in its route after a cursor',
-  middleware: [requireRole('agent')] as const,
+  ...signedIn('agent'),
   request: {
     body: { content: { 'application/json': { schema: pullRequestSchema } }, required: true },
   },
@@ -84,7 +84,7 @@ const uploadRoute = createRoute({
   path: '/api/sync/upload',
   summary:
     "A supervisor uploads a device's exported outbox file; the same as the device pushing it",
-  middleware: [requireRole('supervisor')] as const,
+  ...signedIn('supervisor'),
   request: {
     body: { content: { 'application/json': { schema: outboxFileSchema } }, required: true },
   },
