@@ -113,7 +113,7 @@ export function releaseOrder<T extends { readonly factId: string; readonly hlc: 
 // Contact fields: last writer wins by hybrid clock, but only among edits that had not seen
 // each other; an edit made after seeing another always wins over it, whatever the clocks say.
 
-/** A device stamp further ahead of the hub's receipt than this is read as the receipt time. */
+/** A device stamp further ahead of the hub's receipt than this is read as receipt plus this. */
 export const CLOCK_AHEAD_TOLERANCE_MS = 5 * 60 * 1000;
 
 export interface ContactEdit {
@@ -142,7 +142,8 @@ export function concurrent(a: ContactEdit, b: ContactEdit): boolean {
 
 /**
  * The stamp that orders concurrent edits: the device's hybrid clock, except that a stamp ahead
- * of the hub's receipt time by more than CLOCK_AHEAD_TOLERANCE_MS counts as the receipt time,
+ * of the hub's receipt time by more than CLOCK_AHEAD_TOLERANCE_MS counts as the receipt time
+ * plus that tolerance,
  * so a tablet whose clock says next month cannot win every edit until then.
  */
 export function effectiveStamp(edit: ContactEdit): Hlc | undefined {
