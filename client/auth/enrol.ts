@@ -7,6 +7,7 @@ import { ECDSA_KEY, enrolResponseSchema } from '../../shared/devices.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike } from '../api.ts';
 import type { DeviceRecord, GridtallyDatabase } from '../db/database.ts';
+import { deviceRecord } from '../db/database.ts';
 import { ensureDevice, type DeviceDeps } from '../db/facts.ts';
 
 export type EnrolError =
@@ -23,7 +24,7 @@ async function signingKey(db: GridtallyDatabase, deps: DeviceDeps): Promise<Devi
   const pair = await crypto.subtle.generateKey(ECDSA_KEY, false, ['sign', 'verify']);
   const publicKeyJwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
   return db.transaction('rw', db.settings, async () => {
-    const current = (await db.settings.get('device')) as DeviceRecord;
+    const current = await deviceRecord(db);
     if (current.signingKey && current.publicKeyJwk) return current;
     const next: DeviceRecord = { ...current, signingKey: pair.privateKey, publicKeyJwk };
     await db.settings.put(next);
@@ -66,7 +67,7 @@ export async function enrolDevice(
     );
   }
   await db.transaction('rw', db.settings, async () => {
-    const current = (await db.settings.get('device')) as DeviceRecord;
+    const current = await deviceRecord(db);
     await db.settings.put({ ...current, enrolledAt: answer.value.enrolledAt });
   });
   return ok(answer.value.enrolledAt);

@@ -14,6 +14,7 @@
  * never fork the chain.
  */
 import Dexie, { type DexieOptions, type EntityTable, type Table } from 'dexie';
+import { assert } from '../../shared/assert.ts';
 import type { User } from '../../shared/api.ts';
 import type { Fact, FactKind } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
@@ -115,6 +116,35 @@ export interface CapsRecord extends DeviceSettings {
 
 export type SettingRecord =
   DeviceRecord | SessionRecord | CursorRecord | SyncStateRecord | ExportRecord | CapsRecord;
+
+/** Each setting's record type by its key. */
+export type SettingOf<K extends SettingRecord['key']> = Extract<SettingRecord, { key: K }>;
+
+function isSetting<K extends SettingRecord['key']>(
+  record: SettingRecord | undefined,
+  key: K,
+): record is SettingOf<K> {
+  return record?.key === key;
+}
+
+/**
+ * The device's own record, which `ensureDevice` makes before anything else is written: its
+ * absence where it must exist is a bug, not an outcome.
+ */
+export async function deviceRecord(db: GridtallyDatabase): Promise<DeviceRecord> {
+  const device = await readSetting(db, 'device');
+  assert(device !== undefined, 'the device record is made before anything is recorded');
+  return device;
+}
+
+/** Reads one setting, typed by its key (undefined until it is first written). */
+export async function readSetting<K extends SettingRecord['key']>(
+  db: GridtallyDatabase,
+  key: K,
+): Promise<SettingOf<K> | undefined> {
+  const record = await db.settings.get(key);
+  return isSetting(record, key) ? record : undefined;
+}
 
 export class GridtallyDatabase extends Dexie {
   facts!: EntityTable<StoredFact, 'seq'>;

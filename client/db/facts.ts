@@ -37,6 +37,7 @@ import {
 } from '../../shared/risk.ts';
 import { readingImplausible, readingInFuture } from '../../shared/rules/reading.ts';
 import type { DeviceRecord, GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
+import { deviceRecord } from './database.ts';
 
 export interface DeviceDeps {
   readonly makeId: () => string;
@@ -116,7 +117,7 @@ async function appendFacts<E extends string>(
     'rw',
     [db.settings, db.facts, db.accounts, db.tariffs],
     async (): Promise<StoredFact[] | E | AppendError> => {
-      const head = (await db.settings.get('device')) as DeviceRecord;
+      const head = await deviceRecord(db);
       if (head.revokedAt !== undefined) return 'device-revoked';
       const nowMs = deps.nowMs();
       const drafts = await build({ head, firstSeq: head.headSeq + 1, nowMs, newId: deps.makeId });

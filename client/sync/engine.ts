@@ -23,11 +23,10 @@ import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import { markRevoked } from '../db/facts.ts';
 import {
   searchWordsOf,
-  type CursorRecord,
-  type DeviceRecord,
   type GridtallyDatabase,
   type SessionRecord,
   type StoredFact,
+  readSetting,
 } from '../db/database.ts';
 
 /**
@@ -58,7 +57,7 @@ export interface SyncDeps {
 }
 
 export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<SyncReport> {
-  const device = (await db.settings.get('device')) as DeviceRecord | undefined;
+  const device = await readSetting(db, 'device');
   if (!device?.signingKey || device.enrolledAt === undefined) {
     return finish(db, deps, { state: 'not-enrolled', pushed: 0, pulledAccounts: 0 });
   }
@@ -72,7 +71,7 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
       pulledAccounts: 0,
     });
   }
-  const session = (await db.settings.get('session')) as SessionRecord | undefined;
+  const session = await readSetting(db, 'session');
   if (session?.user.role !== 'agent')
     return finish(db, deps, { state: 'signed-out', pushed: pushed.count, pulledAccounts: 0 });
   const pulled = await pullAll(db, deps, session, device.deviceId);
@@ -341,7 +340,7 @@ async function pullAll(
   // Read once a round: a page's acks only move it on, so asking for a little more is harmless.
   const answered = await answeredThrough(db);
   for (let page = 0; page < MAX_PULL_PAGES; page++) {
-    const saved = (await db.settings.get('cursor')) as CursorRecord | undefined;
+    const saved = await readSetting(db, 'cursor');
     const cursor = saved?.routeId === routeId ? saved.cursor : 0;
     const answer = await callHub(
       deps.baseUrl,
@@ -402,7 +401,7 @@ async function answeredThrough(db: GridtallyDatabase): Promise<number> {
   const held = await db.facts.where('outcome').equals('held').first();
   const waiting = Math.min(pending?.seq ?? Infinity, held?.seq ?? Infinity);
   if (waiting !== Infinity) return waiting - 1;
-  const device = (await db.settings.get('device')) as DeviceRecord | undefined;
+  const device = await readSetting(db, 'device');
   return device?.headSeq ?? 0;
 }
 

@@ -6,7 +6,8 @@
  */
 import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { PROTOCOL_VERSION, type OutboxFile, type PushRequest } from '../../shared/protocol.ts';
-import type { DeviceRecord, ExportRecord, GridtallyDatabase } from '../db/database.ts';
+import type { ExportRecord, GridtallyDatabase } from '../db/database.ts';
+import { readSetting } from '../db/database.ts';
 import { PUSH_BATCH } from './engine.ts';
 
 export type ExportError = 'nothing-to-export' | 'device-not-enrolled';
@@ -15,7 +16,7 @@ export async function exportOutbox(
   db: GridtallyDatabase,
   now: Date,
 ): Promise<{ ok: true; file: OutboxFile } | { ok: false; error: ExportError }> {
-  const device = (await db.settings.get('device')) as DeviceRecord | undefined;
+  const device = await readSetting(db, 'device');
   if (!device?.signingKey || device.enrolledAt === undefined)
     return { ok: false, error: 'device-not-enrolled' };
   const pending = await db.facts.where('status').equals('pending').sortBy('seq');
@@ -54,7 +55,7 @@ export async function exportOutbox(
 
 /** Facts that are neither acknowledged by the hub nor exported to a file. */
 export async function unexportedCount(db: GridtallyDatabase): Promise<number> {
-  const exported = (await db.settings.get('export')) as ExportRecord | undefined;
+  const exported = await readSetting(db, 'export');
   const through = exported?.throughSeq ?? 0;
   return db.facts
     .where('status')

@@ -177,8 +177,8 @@ export async function listDevices(store: Store, onlyId?: string): Promise<Device
     status: row.status,
     enrolledAt: row.registered_at,
     revokedAt: row.revoked_at,
-    headSeq: Number(row.head_seq),
+    headSeq: row.head_seq,
     lastPushAt: row.last_push_at,
-    clockSkewMs: row.clock_skew_ms === null ? null : Number(row.clock_skew_ms),
+    clockSkewMs: row.clock_skew_ms,
   }));
 }

@@ -18,7 +18,6 @@ import {
   type ChainHead,
   type FactEnvelope,
 } from '../../shared/facts.ts';
-import type { Sha256Hex } from '../../shared/hash.ts';
 import {
   PROTOCOL_VERSION,
   type FactOutcome,
@@ -137,7 +136,7 @@ function extendedHead(
   hashIsRight: (fact: FactEnvelope) => boolean,
 ): ChainHead {
   const chain = checkChain(
-    { seq: device.head_seq, hash: device.head_hash as Sha256Hex },
+    { seq: device.head_seq, hash: device.head_hash },
     deviceId,
     fresh,
     hashIsRight,

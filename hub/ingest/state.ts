@@ -275,7 +275,7 @@ async function loadRecent(
       push(
         state.recent,
         row.account_id,
-        seen(row.fact_id, row.account_id, Number(row.amount_minor), row.hlc),
+        seen(row.fact_id, row.account_id, row.amount_minor, row.hlc),
       );
   }
 }

@@ -151,7 +151,7 @@ async function checkLedger(trx: Trx, facts: ReadonlyMap<string, Fact>, report: R
   }
   const entries = new Map(
     (await trx.selectFrom('ledger').select(['source', 'account_id', 'delta_minor']).execute()).map(
-      (row) => [`${row.source}|${row.account_id}`, Number(row.delta_minor)],
+      (row) => [`${row.source}|${row.account_id}`, row.delta_minor],
     ),
   );
   const factChange = new Map(

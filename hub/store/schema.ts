@@ -7,6 +7,7 @@
  */
 import type { Generated } from 'kysely';
 import type { ContactField, VoidBody } from '../../shared/facts.ts';
+import type { Sha256Hex } from '../../shared/hash.ts';
 import type { CurrencyCode, MinorUnits } from '../../shared/money.ts';
 import type { FactOutcomeKind, FlagReason } from '../../shared/protocol.ts';
 
@@ -38,7 +39,7 @@ export interface DevicesTable {
   /** The supervisor whose enrolment code the device used. */
   registered_by: string;
   head_seq: number;
-  head_hash: string;
+  head_hash: Sha256Hex;
   /** The device's ECDSA P-256 public key, as JWK JSON. */
   public_key: string | null;
   label: string | null;

@@ -113,7 +113,7 @@ export async function takeCounters(
       .executeTakeFirst();
   const row = (await bump()) ?? (await createCounter(trx, name).then(bump));
   if (!row) throw new Error(`counter ${name} could not be created`);
-  return Number(row.value) - count + 1;
+  return row.value - count + 1;
 }
 
 async function createCounter(trx: Transaction<Database>, name: string): Promise<void> {
@@ -130,7 +130,7 @@ export async function currentCounter(db: Kysely<Database>, name: string): Promis
     .select('value')
     .where('name', '=', name)
     .executeTakeFirst();
-  return row ? Number(row.value) : 0;
+  return row ? row.value : 0;
 }
 
 /** This store's epoch: a new one after every restore from a backup. */

@@ -280,7 +280,7 @@ async function paymentDetails(trx: Trx, part: readonly string[], details: Detail
     push(details.recentPayments, row.account_id, {
       factId: row.fact_id,
       receiptNumber: row.receipt_number,
-      amountMinor: minor(Number(row.amount_minor)),
+      amountMinor: minor(row.amount_minor),
       hlc: row.hlc,
       takenAt: row.taken_at,
     });

@@ -19,6 +19,7 @@ import { exportOutbox } from '../../client/sync/export.ts';
 import { uploadResponseSchema } from '../../shared/protocol.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import type { Sha256Hex } from '../../shared/hash.ts';
 import { minor } from '../../shared/money.ts';
 import { BASE_URL, hubBalance, openRig, SEED_DAY, type Fault, type Rig } from './device-hub.ts';
 
@@ -443,7 +444,7 @@ describe('a hub that forgot acknowledged facts', () => {
       await rig.store.db.deleteFrom('facts').where('id', 'in', ids).execute();
       await rig.store.db
         .updateTable('devices')
-        .set({ head_seq: 1, head_hash: first.fact.hash })
+        .set({ head_seq: 1, head_hash: first.fact.hash as Sha256Hex })
         .execute();
 
       const fourth = await pay(rig, 'acc-0029', 4_444);
