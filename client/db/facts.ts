@@ -549,48 +549,67 @@ export async function recordReading(
         balanceDeltaMinor: 0,
       };
       if (!input.bill) return [readingDraft];
-      const versions = (await db.tariffs.where('tariffId').equals(account.tariffId).toArray())
-        .map((v) => parseTariff(v.document))
-        .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
-      const draft = draftSpotBill({
-        account,
-        previous: await previousReading(db, account),
-        reading,
-        versions,
-      });
-      if (!draft.ok) return draft.error;
-      const caps = await capsOf(db);
-      if (Math.abs(draft.value.totalMinor) > maxAmountMinor(caps.maxAmountMinor, account.currency))
-        return 'amount-above-limit';
-      lines = draft.value.lines;
-      const body: SpotBillBody = {
-        accountId: account.id,
-        billNumber: billNumber(head.deviceId, firstSeq + 1),
+      const billed = await spotBillDraft(db, account, reading, {
         readingId: readingDraft.id,
-        period: draft.value.period,
-        kwh: draft.value.kwh,
-        tariffId: draft.value.tariffId,
-        tariffVersion: draft.value.tariffVersion,
-        currency: account.currency,
-        amountMinor: draft.value.amountMinor,
-        carried: [...draft.value.carried],
-        totalMinor: draft.value.totalMinor,
-      };
-      return [
-        readingDraft,
-        {
-          id: newId(),
-          fact: { kind: 'spot-bill', body },
-          accountId: account.id,
-          amountMinor: minor(0),
-          balanceDeltaMinor: draft.value.totalMinor,
-        },
-      ];
+        billNumber: billNumber(head.deviceId, firstSeq + 1),
+        id: newId(),
+      });
+      if (typeof billed === 'string') return billed;
+      lines = billed.lines;
+      return [readingDraft, billed.draft];
     },
   );
   if (!written.ok) return written;
   const [reading, bill] = written.value as [StoredFact, StoredFact | undefined];
   return ok(bill && lines ? { reading, bill, lines } : { reading });
+}
+
+/**
+ * The bill for the period since the account's previous reading, computed with the tariff
+ * versions the device holds, as a draft to write after its reading; or why it cannot be.
+ */
+async function spotBillDraft(
+  db: GridtallyDatabase,
+  account: StoredAccount,
+  reading: ReadingBody,
+  made: { readingId: string; billNumber: string; id: string },
+): Promise<{ draft: Draft; lines: readonly BillLine[] } | ReadingError> {
+  const versions = (await db.tariffs.where('tariffId').equals(account.tariffId).toArray())
+    .map((v) => parseTariff(v.document))
+    .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
+  const draft = draftSpotBill({
+    account,
+    previous: await previousReading(db, account),
+    reading,
+    versions,
+  });
+  if (!draft.ok) return draft.error;
+  const caps = await capsOf(db);
+  if (Math.abs(draft.value.totalMinor) > maxAmountMinor(caps.maxAmountMinor, account.currency))
+    return 'amount-above-limit';
+  const body: SpotBillBody = {
+    accountId: account.id,
+    billNumber: made.billNumber,
+    readingId: made.readingId,
+    period: draft.value.period,
+    kwh: draft.value.kwh,
+    tariffId: draft.value.tariffId,
+    tariffVersion: draft.value.tariffVersion,
+    currency: account.currency,
+    amountMinor: draft.value.amountMinor,
+    carried: [...draft.value.carried],
+    totalMinor: draft.value.totalMinor,
+  };
+  return {
+    lines: draft.value.lines,
+    draft: {
+      id: made.id,
+      fact: { kind: 'spot-bill', body },
+      accountId: account.id,
+      amountMinor: minor(0),
+      balanceDeltaMinor: draft.value.totalMinor,
+    },
+  };
 }
 
 export function billNumber(deviceId: string, seq: number): string {

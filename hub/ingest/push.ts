@@ -32,9 +32,10 @@ import { HubError } from '../http/errors.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Database } from '../store/schema.ts';
 import { takeCounters, type Store } from '../store/store.ts';
-import { applyFacts, arriving, type Arriving } from './apply.ts';
+import { applyFacts } from './apply.ts';
+import { arriving, type Arriving } from './batch.ts';
 import { writeAll } from './rows.ts';
-import { loadState } from './state.ts';
+import { loadState } from './reads.ts';
 
 type Trx = Transaction<Database>;
 

@@ -1,0 +1,379 @@
+/**
+ * What the rules of one push need to read, read in a few bulk queries before any rule runs,
+ * then kept in memory and updated as each fact is applied, so that a later fact of the push
+ * sees what an earlier one did exactly as if it had been read from the store again. The push
+ * holds the change counter (hub/ingest/push.ts) from before these reads to its commit, so on
+ * PostgreSQL no other hub process can change what was read.
+ *
+ * What is loaded, and why it is enough:
+ * - the accounts every fact names, and those of the payments its voids name;
+ * - open bills of accounts that take payments, every bill a voided payment had paid (a void
+ *   can reopen it), and every bill of accounts that get a bill printed at the door (for the
+ *   overlap rule): a bill not loaded is paid in full and nothing in the push can reopen it;
+ * - each paying account's latest unvoided payments, RECENT_PAYMENTS_CHECKED of them plus one
+ *   for each void in the push (a void takes a payment out of the latest);
+ * - the payments voids name (by id or receipt number) with what they paid, and the held voids
+ *   the push's payments release;
+ * - contact edits, readings, waiting differences and tariffs of the accounts whose facts need
+ *   them, and the agents who signed in on the device.
+ */
+import { sql, type Selectable } from 'kysely';
+import type { Fact } from '../../shared/facts.ts';
+import { appliesUnder } from '../../shared/protocol.ts';
+import { RECENT_PAYMENTS_CHECKED } from '../../shared/rules/payment.ts';
+import { parseTariff } from '../../shared/tariff/validate.ts';
+import type { Database } from '../store/schema.ts';
+import { chunks } from '../store/store.ts';
+import type { Trx } from './rows.ts';
+import { contactKey, holdBill, push, seen, type BatchState, type PaymentRecord } from './state.ts';
+
+interface Needs {
+  accounts: Set<string>;
+  paying: Set<string>;
+  billing: Set<string>;
+  reading: Set<string>;
+  contacts: Set<string>;
+  paymentIds: Set<string>;
+  receipts: Set<string>;
+  voids: number;
+}
+
+function needsOf(facts: readonly Fact[]): Needs {
+  const needs: Needs = {
+    accounts: new Set(),
+    paying: new Set(),
+    billing: new Set(),
+    reading: new Set(),
+    contacts: new Set(),
+    paymentIds: new Set(),
+    receipts: new Set(),
+    voids: 0,
+  };
+  for (const fact of facts) {
+    needs.accounts.add(fact.body.accountId);
+    if (fact.kind === 'payment') needs.paying.add(fact.body.accountId);
+    if (fact.kind === 'spot-bill') needs.billing.add(fact.body.accountId);
+    if (fact.kind === 'reading' || fact.kind === 'spot-bill')
+      needs.reading.add(fact.body.accountId);
+    if (fact.kind === 'contact') needs.contacts.add(fact.body.accountId);
+    if (fact.kind === 'void') {
+      needs.voids++;
+      if (fact.body.paymentId !== undefined) needs.paymentIds.add(fact.body.paymentId);
+      if (fact.body.receiptNumber !== undefined) needs.receipts.add(fact.body.receiptNumber);
+    }
+  }
+  return needs;
+}
+
+export async function loadState(
+  trx: Trx,
+  deviceId: string,
+  facts: readonly Fact[],
+): Promise<BatchState> {
+  const needs = needsOf(facts);
+  const state: BatchState = {
+    accounts: new Map(),
+    bills: new Map(),
+    accountBills: new Map(),
+    recent: new Map(),
+    payments: new Map(),
+    paymentsByReceipt: new Map(),
+    heldById: new Map(),
+    heldByReceipt: new Map(),
+    contactEdits: new Map(),
+    readings: new Map(),
+    carried: new Map(),
+    tariffs: new Map(),
+    agents: new Set(
+      (
+        await trx
+          .selectFrom('device_agents')
+          .select('user_id')
+          .where('device_id', '=', deviceId)
+          .execute()
+      ).map((row) => row.user_id),
+    ),
+  };
+  await loadVoidTargets(trx, state, needs);
+  await loadHeldVoids(trx, state, facts);
+  // The accounts voids name: a void released on another account than its payment's moves it.
+  for (const payment of state.payments.values()) needs.accounts.add(payment.accountId);
+  for (const held of [...state.heldById.values(), ...state.heldByReceipt.values()])
+    for (const row of held) needs.accounts.add(row.account_id);
+  await loadAccounts(trx, state, [...needs.accounts]);
+  const known = (ids: Iterable<string>) => [...ids].filter((id) => state.accounts.has(id));
+  await loadOpenBills(trx, state, known(needs.paying));
+  await loadAllBills(trx, state, known(needs.billing));
+  await loadRecent(trx, state, known(needs.paying), RECENT_PAYMENTS_CHECKED + needs.voids);
+  await loadContactEdits(trx, state, facts);
+  await loadReadings(trx, state, known(needs.reading));
+  await loadCarriedAndTariffs(trx, state, known(needs.billing));
+  return state;
+}
+
+async function loadAccounts(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
+  for (const part of chunks(ids)) {
+    for (const row of await trx
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', 'in', part)
+      .execute())
+      state.accounts.set(row.id, {
+        row,
+        balanceMinor: row.balance_minor,
+        changeSeq: row.change_seq,
+        fields: {},
+      });
+  }
+}
+
+function addBill(state: BatchState, row: Selectable<Database['bills']>): void {
+  holdBill(
+    state,
+    row.account_id,
+    {
+      id: row.id,
+      period: { from: row.period_from, to: row.period_to },
+      issuedOn: row.issued_on,
+      dueOn: row.due_on,
+      kwh: row.kwh,
+      amountMinor: row.amount_minor,
+      paidMinor: row.paid_minor,
+    },
+    row.paid_minor,
+  );
+}
+
+async function loadOpenBills(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
+  for (const part of chunks(ids)) {
+    const rows = await trx
+      .selectFrom('bills')
+      .selectAll()
+      .where('account_id', 'in', part)
+      .whereRef('paid_minor', '<', 'amount_minor')
+      .execute();
+    for (const row of rows) addBill(state, row);
+  }
+}
+
+async function loadAllBills(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
+  for (const part of chunks(ids))
+    for (const row of await trx
+      .selectFrom('bills')
+      .selectAll()
+      .where('account_id', 'in', part)
+      .execute())
+      addBill(state, row);
+}
+
+/** Each account's latest unvoided payments by arrival, oldest first. */
+async function loadRecent(
+  trx: Trx,
+  state: BatchState,
+  ids: readonly string[],
+  limit: number,
+): Promise<void> {
+  for (const part of chunks(ids, 100)) {
+    // One walk of the payments_recent index per account, stopped at the limit.
+    const latest = part.map(
+      (id) =>
+        sql`select * from (select fact_id, account_id, amount_minor, hlc, change_seq
+            from payments where account_id = ${id} and voided_by is null
+            order by change_seq desc limit ${limit}) as latest`,
+    );
+    const rows = await sql<{
+      fact_id: string;
+      account_id: string;
+      amount_minor: number;
+      hlc: string;
+    }>`${sql.join(latest, sql` union all `)} order by change_seq`.execute(trx);
+    for (const id of part) state.recent.set(id, []);
+    for (const row of rows.rows)
+      push(
+        state.recent,
+        row.account_id,
+        seen(row.fact_id, row.account_id, row.amount_minor, row.hlc),
+      );
+  }
+}
+
+/** The payments the push's voids name, with what each paid on which bill, and those bills. */
+async function loadVoidTargets(trx: Trx, state: BatchState, needs: Needs): Promise<void> {
+  const rows: Selectable<Database['payments']>[] = [];
+  for (const part of chunks([...needs.paymentIds]))
+    rows.push(
+      ...(await trx.selectFrom('payments').selectAll().where('fact_id', 'in', part).execute()),
+    );
+  for (const part of chunks([...needs.receipts]))
+    rows.push(
+      ...(await trx
+        .selectFrom('payments')
+        .selectAll()
+        .where('receipt_number', 'in', part)
+        .execute()),
+    );
+  for (const row of rows) {
+    if (state.payments.has(row.fact_id)) continue;
+    const record: PaymentRecord = {
+      factId: row.fact_id,
+      accountId: row.account_id,
+      amountMinor: row.amount_minor,
+      applied: appliesUnder(row.flag_reason),
+      voidedBy: row.voided_by ?? undefined,
+      receiptNumber: row.receipt_number,
+      allocations: [],
+    };
+    state.payments.set(record.factId, record);
+    push(state.paymentsByReceipt, record.receiptNumber, record);
+  }
+  for (const part of chunks([...state.payments.keys()])) {
+    const parts = await trx
+      .selectFrom('allocations')
+      .selectAll()
+      .where('payment_fact_id', 'in', part)
+      .execute();
+    for (const allocation of parts)
+      state.payments.get(allocation.payment_fact_id)?.allocations.push({
+        billId: allocation.bill_id,
+        amountMinor: allocation.amount_minor,
+      });
+    const billIds = parts.map((allocation) => allocation.bill_id);
+    for (const ids of chunks(billIds))
+      for (const bill of await trx.selectFrom('bills').selectAll().where('id', 'in', ids).execute())
+        addBill(state, bill);
+  }
+}
+
+/** Voids held for the push's payments, by the payment's id or its receipt number. */
+async function loadHeldVoids(trx: Trx, state: BatchState, facts: readonly Fact[]): Promise<void> {
+  const payments = facts.flatMap((fact) => (fact.kind === 'payment' ? [fact] : []));
+  for (const part of chunks(payments)) {
+    const rows = await trx
+      .selectFrom('voids')
+      .selectAll()
+      .where('status', '=', 'held')
+      .where((eb) =>
+        eb.or([
+          eb(
+            'payment_id',
+            'in',
+            part.map((fact) => fact.id),
+          ),
+          eb(
+            'receipt_number',
+            'in',
+            part.map((fact) => fact.body.receiptNumber),
+          ),
+        ]),
+      )
+      .execute();
+    for (const row of rows) {
+      if (row.payment_id !== null) push(state.heldById, row.payment_id, row);
+      else if (row.receipt_number !== null) push(state.heldByReceipt, row.receipt_number, row);
+    }
+  }
+}
+
+async function loadContactEdits(
+  trx: Trx,
+  state: BatchState,
+  facts: readonly Fact[],
+): Promise<void> {
+  const wanted = new Set(
+    facts.flatMap((fact) =>
+      fact.kind === 'contact' ? [contactKey(fact.body.accountId, fact.body.field)] : [],
+    ),
+  );
+  const accounts = [...new Set([...wanted].map((key) => key.split('|')[0] as string))];
+  for (const part of chunks(accounts)) {
+    const rows = await trx
+      .selectFrom('contact_edits')
+      .selectAll()
+      .where('account_id', 'in', part)
+      .execute();
+    for (const row of rows) {
+      const key = contactKey(row.account_id, row.field);
+      if (!wanted.has(key)) continue;
+      push(state.contactEdits, key, {
+        factId: row.fact_id,
+        deviceId: row.device_id,
+        deviceSeq: row.device_seq,
+        field: row.field,
+        value: row.value,
+        hlc: row.hlc,
+        baseChangeSeq: row.base_change_seq,
+        changeSeq: row.change_seq,
+        receivedAtMs: Date.parse(row.received_at),
+      });
+    }
+  }
+  for (const key of wanted) if (!state.contactEdits.has(key)) state.contactEdits.set(key, []);
+}
+
+async function loadReadings(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
+  for (const part of chunks(ids)) {
+    const rows = await trx
+      .selectFrom('readings')
+      .select([
+        'id',
+        'account_id',
+        'register_kwh',
+        'read_on',
+        'change_seq',
+        'status',
+        'flag_reason',
+      ])
+      .where('account_id', 'in', part)
+      .orderBy('change_seq')
+      .orderBy('id')
+      .execute();
+    for (const id of part) state.readings.set(id, []);
+    for (const row of rows)
+      push(state.readings, row.account_id, {
+        id: row.id,
+        registerKwh: row.register_kwh,
+        readOn: row.read_on,
+        changeSeq: row.change_seq,
+        flagged: row.status === 'flagged',
+        reason: row.flag_reason,
+      });
+  }
+}
+
+async function loadCarriedAndTariffs(
+  trx: Trx,
+  state: BatchState,
+  ids: readonly string[],
+): Promise<void> {
+  const tariffIds = new Set<string>();
+  for (const id of ids) {
+    state.carried.set(id, new Map());
+    tariffIds.add(state.accounts.get(id)?.row.tariff_id ?? '');
+  }
+  for (const part of chunks(ids)) {
+    const rows = await trx
+      .selectFrom('carried')
+      .select(['id', 'account_id', 'amount_minor'])
+      .where('account_id', 'in', part)
+      .where('billed_by', 'is', null)
+      .execute();
+    for (const row of rows) state.carried.get(row.account_id)?.set(row.id, row.amount_minor);
+  }
+  // Parsed from this store's rows on every push: a cache kept outside the store would hand one
+  // store's version to another in the same process, where one number can mean other rates.
+  for (const part of chunks([...tariffIds])) {
+    const rows = await trx
+      .selectFrom('tariff_versions')
+      .select(['tariff_id', 'document'])
+      .where('tariff_id', 'in', part)
+      .orderBy('tariff_id')
+      .orderBy('version')
+      .execute();
+    for (const row of rows) {
+      const parsed = parseTariff(JSON.parse(row.document) as unknown);
+      if (parsed.ok) push(state.tariffs, row.tariff_id, parsed.value);
+    }
+  }
+}
+
+/** The account's bills as the rules see them now: open ones oldest first, and all periods. */
