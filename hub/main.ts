@@ -10,11 +10,12 @@ import { createApp } from './app.ts';
 import { seedDemoMonth } from './demo/month.ts';
 import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
 import { issueEnrolmentCode } from './devices/enrolment.ts';
-import { readEnv } from './env.ts';
+import { readEnv, type HubEnv } from './env.ts';
 import { COMMANDS, isCommand, reportIntegrity, runCommand } from './ops/cli.ts';
 import { checkIntegrity } from './ops/integrity.ts';
 import { openPostgresStore } from './store/postgres.ts';
 import { openSqliteStore } from './store/sqlite.ts';
+import type { Store } from './store/store.ts';
 
 async function main(): Promise<void> {
   const env = readEnv(process.env);
@@ -28,6 +29,14 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const { store, where } = await openStore(env);
+  if (!(await integrityAllowsStart(store, env))) return;
+  const demoCodes = await prepareDemo(store, env);
+  serveHub(store, env, where, demoCodes);
+}
+
+/** The store the environment names (PostgreSQL, else SQLite in the data folder), and where. */
+async function openStore(env: HubEnv): Promise<{ store: Store; where: string }> {
   const file = join(env.HUB_DATA_DIR, 'gridtally.sqlite');
   const store = env.DATABASE_URL
     ? await openPostgresStore(env.DATABASE_URL, { poolSize: env.HUB_PG_POOL_SIZE })
@@ -35,18 +44,32 @@ async function main(): Promise<void> {
   const where = env.DATABASE_URL
     ? `PostgreSQL at ${redactPassword(env.DATABASE_URL)}`
     : `SQLite at ${file}`;
-  if (!reportIntegrity(await checkIntegrity(store))) {
-    if (!env.HUB_START_DESPITE_PROBLEMS) {
-      console.error(
-        '[hub] not starting: find what changed the rows named above (docs/operations.md), or restore a backup. ' +
-          'HUB_START_DESPITE_PROBLEMS=1 starts anyway.',
-      );
-      await store.close();
-      process.exitCode = 1;
-      return;
-    }
-    console.error('[hub] starting despite the problems above (HUB_START_DESPITE_PROBLEMS=1)');
+  return { store, where };
+}
+
+/**
+ * Whether the hub may start on this store. A store that fails the integrity check is not served
+ * unless the operator says so (HUB_START_DESPITE_PROBLEMS), so that nothing new is written over
+ * damage nobody has looked at yet. When it may not start, the store is closed and the exit code
+ * set.
+ */
+async function integrityAllowsStart(store: Store, env: HubEnv): Promise<boolean> {
+  if (reportIntegrity(await checkIntegrity(store))) return true;
+  if (!env.HUB_START_DESPITE_PROBLEMS) {
+    console.error(
+      '[hub] not starting: find what changed the rows named above (docs/operations.md), or restore a backup. ' +
+        'HUB_START_DESPITE_PROBLEMS=1 starts anyway.',
+    );
+    await store.close();
+    process.exitCode = 1;
+    return false;
   }
+  console.error('[hub] starting despite the problems above (HUB_START_DESPITE_PROBLEMS=1)');
+  return true;
+}
+
+/** Seeds the demo into an empty store when asked to, and returns fresh enrolment codes for it. */
+async function prepareDemo(store: Store, env: HubEnv): Promise<string[]> {
   if (env.HUB_DEMO === 'seed-when-empty' && (await isEmpty(store))) {
     const today = new Date();
     await seedDemo(store, today, env.HUB_DEMO_CUSTOMERS);
@@ -65,6 +88,11 @@ async function main(): Promise<void> {
       );
     }
   }
+  return demoCodes;
+}
+
+/** Listens, serving the built client when there is one, and stops cleanly on a signal. */
+function serveHub(store: Store, env: HubEnv, where: string, demoCodes: readonly string[]): void {
   const staticDir = existsSync(env.HUB_STATIC_DIR)
     ? relative(process.cwd(), env.HUB_STATIC_DIR) || '.'
     : undefined;

@@ -1,7 +1,7 @@
 /**
- * What an agent can record about a customer besides a payment: a correction of a contact
- * field, a meter reading with the bill printed at the door, and a void of a payment. Each is
- * a new fact on the device, written before anything else happens; nothing is edited or deleted.
+ * What an agent can record about a customer besides a payment and a meter reading
+ * (MeterReadingForm.tsx): a correction of a contact field, and a void of a payment. Each is a
+ * new fact on the device, written before anything else happens; nothing is edited or deleted.
  */
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
@@ -15,16 +15,13 @@ import {
 import { parseAmount, type CurrencyCode } from '../../shared/money.ts';
 import type { AccountView } from '../db/accounts.ts';
 import type { StoredFact } from '../db/database.ts';
-import { browserDeps, recordContactEdit, recordReading, recordVoid } from '../db/facts.ts';
+import { browserDeps, recordContactEdit, recordVoid } from '../db/facts.ts';
 import { useApp, useText } from './context.ts';
 import { money } from './format.ts';
 import type { MessageKey } from './messages.ts';
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-function ErrorLine({ error }: { error: string | undefined }) {
+/** The one error line each form shows, read out as soon as it appears. */
+export function ErrorLine({ error }: { error: string | undefined }) {
   if (!error) return null;
   return (
     <p class="error" role="alert">
@@ -36,15 +33,11 @@ function ErrorLine({ error }: { error: string | undefined }) {
 /** Name, phone and address as the agent should see them, each with a way to correct it. */
 export function ContactCard({ view }: { view: AccountView }) {
   const app = useApp();
-  const { t, errorOf } = useText();
+  const { errorOf } = useText();
   const [editing, setEditing] = useState<ContactField | undefined>();
   const [value, setValue] = useState('');
   const [error, setError] = useState<string | undefined>();
-  const pendingFields = new Set(
-    view.unsynced.flatMap((stored) =>
-      stored.fact.kind === 'contact' ? [stored.fact.body.field] : [],
-    ),
-  );
+  const pendingFields = pendingContactFields(view);
 
   async function save(event: Event) {
     event.preventDefault();
@@ -65,163 +58,111 @@ export function ContactCard({ view }: { view: AccountView }) {
     <section class="card contact" data-testid="contact">
       <dl class="facts">
         {contactFields.map((field) => (
-          <Fragment key={field}>
-            <dt>{t(field)}</dt>
-            <dd data-testid={`contact-${field}`}>
-              {view.contact[field]}
-              {pendingFields.has(field) && (
-                <span class="pending-tag" title={t('editPending')}>
-                  {' '}
-                  ●
-                </span>
-              )}{' '}
-              <button
-                type="button"
-                class="link small"
-                data-testid={`edit-${field}`}
-                onClick={() => {
-                  setEditing(field);
-                  setValue(view.contact[field]);
-                  setError(undefined);
-                }}
-              >
-                {t('edit')}
-              </button>
-            </dd>
-          </Fragment>
+          <ContactFieldRow
+            key={field}
+            field={field}
+            value={view.contact[field]}
+            pending={pendingFields.has(field)}
+            onEdit={() => {
+              setEditing(field);
+              setValue(view.contact[field]);
+              setError(undefined);
+            }}
+          />
         ))}
       </dl>
       {editing && (
-        <form class="inline-form" onSubmit={save}>
-          <label>
-            {t(editing)}
-            <input
-              name="contact-value"
-              value={value}
-              onInput={(e) => setValue(e.currentTarget.value)}
-              required
-            />
-          </label>
-          <button type="submit" class="primary">
-            {t('save')}
-          </button>
-          <button type="button" class="link" onClick={() => setEditing(undefined)}>
-            {t('cancel')}
-          </button>
-        </form>
+        <ContactEditForm
+          field={editing}
+          value={value}
+          onInput={setValue}
+          onSave={save}
+          onCancel={() => setEditing(undefined)}
+        />
       )}
       <ErrorLine error={error} />
     </section>
   );
 }
 
-/**
- * A meter reading, and the bill for the period since the last one, printed at the door. A
- * reading dated in the future is refused; one implying far more use than the meter's history
- * is recorded only once the agent has checked the meter and confirms it.
- */
-export function MeterReadingForm({ view }: { view: AccountView }) {
-  const app = useApp();
-  const { t, errorOf } = useText();
-  const [register, setRegister] = useState('');
-  const [readOn, setReadOn] = useState(today());
-  const [bill, setBill] = useState(view.account.lastReading !== null);
-  const [error, setError] = useState<string | undefined>();
-  const [notice, setNotice] = useState<string | undefined>();
-  const [confirming, setConfirming] = useState(false);
+/** The contact fields this device corrected and has not yet synced. */
+function pendingContactFields(view: AccountView): Set<ContactField> {
+  return new Set(
+    view.unsynced.flatMap((stored) =>
+      stored.fact.kind === 'contact' ? [stored.fact.body.field] : [],
+    ),
+  );
+}
 
-  async function submit(event: Event, confirmedImplausible = false) {
-    event.preventDefault();
-    const session = app.session;
-    if (!session) return setError(errorOf('not-signed-in'));
-    const kwh = Number(register);
-    if (!/^\d{1,9}$/.test(register.trim()) || !Number.isSafeInteger(kwh))
-      return setError(errorOf('reading-not-a-number'));
-    const result = await recordReading(
-      app.db,
-      {
-        accountId: view.account.id,
-        registerKwh: kwh,
-        readOn,
-        agent: session.user,
-        bill,
-        confirmedImplausible,
-      },
-      browserDeps,
-    );
-    if (!result.ok) {
-      setConfirming(result.error === 'reading-implausible');
-      return setError(errorOf(result.error));
-    }
-    setError(undefined);
-    setConfirming(false);
-    app.requestSync();
-    if (result.value.bill) app.go({ name: 'receipt', seq: result.value.bill.seq });
-    else {
-      setRegister('');
-      setNotice(t('readingRecorded'));
-    }
-  }
-
-  const last = view.account.lastReading;
+/** One contact field: its value, a mark while a correction of it is unsynced, and Edit. */
+function ContactFieldRow({
+  field,
+  value,
+  pending,
+  onEdit,
+}: {
+  field: ContactField;
+  value: string;
+  pending: boolean;
+  onEdit: () => void;
+}) {
+  const { t } = useText();
   return (
-    <form class="card reading" onSubmit={(e) => void submit(e)} data-testid="reading-form">
-      <h3>{t('readMeter')}</h3>
-      {last && (
-        <p class="muted" data-testid="last-reading">
-          {t('lastReading')}: {last.registerKwh} kWh · {last.readOn}
-        </p>
-      )}
-      <label>
-        {t('registerKwh')}
-        <input
-          name="register"
-          inputMode="numeric"
-          value={register}
-          onInput={(e) => {
-            setRegister(e.currentTarget.value);
-            setConfirming(false);
-          }}
-          required
-        />
-      </label>
-      <label>
-        {t('readOn')}
-        <input
-          name="read-on"
-          type="date"
-          value={readOn}
-          max={today()}
-          onInput={(e) => {
-            setReadOn(e.currentTarget.value);
-            setConfirming(false);
-          }}
-          required
-        />
-      </label>
-      <label class="check">
-        <input
-          name="print-bill"
-          type="checkbox"
-          checked={bill}
-          onChange={(e) => setBill(e.currentTarget.checked)}
-        />
-        {t('printBill')}
-      </label>
-      <ErrorLine error={error} />
-      {notice && <p class="notice">{notice}</p>}
-      {confirming ? (
+    <Fragment>
+      <dt>{t(field)}</dt>
+      <dd data-testid={`contact-${field}`}>
+        {value}
+        {pending && (
+          <span class="pending-tag" title={t('editPending')}>
+            {' '}
+            ●
+          </span>
+        )}{' '}
         <button
           type="button"
-          class="danger"
-          data-testid="confirm-reading"
-          onClick={(e) => void submit(e, true)}
+          class="link small"
+          data-testid={`edit-${field}`}
+          onClick={() => onEdit()}
         >
-          {t('recordReadingAnyway')}
+          {t('edit')}
         </button>
-      ) : (
-        <button type="submit">{t('recordReading')}</button>
-      )}
+      </dd>
+    </Fragment>
+  );
+}
+
+/** The correction of one contact field, its current value to start from. */
+function ContactEditForm({
+  field,
+  value,
+  onInput,
+  onSave,
+  onCancel,
+}: {
+  field: ContactField;
+  value: string;
+  onInput: (value: string) => void;
+  onSave: (event: Event) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const { t } = useText();
+  return (
+    <form class="inline-form" onSubmit={onSave}>
+      <label>
+        {t(field)}
+        <input
+          name="contact-value"
+          value={value}
+          onInput={(e) => onInput(e.currentTarget.value)}
+          required
+        />
+      </label>
+      <button type="submit" class="primary">
+        {t('save')}
+      </button>
+      <button type="button" class="link" onClick={() => onCancel()}>
+        {t('cancel')}
+      </button>
     </form>
   );
 }

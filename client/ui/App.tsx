@@ -4,12 +4,14 @@
  * supervisors the collections list.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { assertNever } from '../../shared/assert.ts';
 import { currentSession, signOut } from '../auth/session.ts';
 import type { GridtallyDatabase, SessionRecord } from '../db/database.ts';
 import type { SyncReport } from '../sync/engine.ts';
 import { unexportedCount } from '../sync/export.ts';
 import type { SyncScheduler } from '../sync/scheduler.ts';
 import { AccountScreen } from './AccountScreen.tsx';
+import { TopBar, UpdateBanner } from './AppFrame.tsx';
 import { CollectionsScreen } from './CollectionsScreen.tsx';
 import { DevicesScreen } from './DevicesScreen.tsx';
 import { FlagsScreen } from './FlagsScreen.tsx';
@@ -19,19 +21,12 @@ import { errorText, translate, type Language } from './messages.ts';
 import { ReceiptScreen } from './ReceiptScreen.tsx';
 import { SearchScreen } from './SearchScreen.tsx';
 import { SignInScreen } from './SignInScreen.tsx';
-import { SyncBadge } from './SyncBadge.tsx';
 
 export interface AppProps {
   readonly db: GridtallyDatabase;
   readonly makeScheduler: (onReport: (report: SyncReport) => void) => SyncScheduler;
   readonly updateReady: (() => void) | undefined;
 }
-
-const SUPERVISOR_SCREENS = [
-  { name: 'collections' },
-  { name: 'flags' },
-  { name: 'devices' },
-] as const satisfies readonly Screen[];
 
 function initialLanguage(): Language {
   const saved = localStorage.getItem('gridtally.language');
@@ -40,44 +35,14 @@ function initialLanguage(): Language {
 }
 
 export function App({ db, makeScheduler, updateReady }: AppProps) {
-  const [loaded, setLoaded] = useState(false);
-  const [session, setSession] = useState<SessionRecord | undefined>();
-  const [screen, setScreen] = useState<Screen>({ name: 'search' });
-  const [language, setLanguageState] = useState<Language>(initialLanguage);
-  const [syncReport, setSyncReport] = useState<SyncReport | undefined>();
-  const [notice, setNotice] = useState<string | undefined>();
-  const scheduler = useRef<SyncScheduler | undefined>(undefined);
   // An update may reload the page once every payment has synced or been exported to a file.
   const pending = useLiveQuery(() => unexportedCount(db), []) ?? 0;
   const device = useLiveQuery(() => db.settings.get('device'), []);
   const revoked = device?.key === 'device' && device.revokedAt !== undefined;
-
-  useEffect(() => {
-    // Screen readers, fonts and hyphenation follow the language the words are in.
-    document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
-  }, [language]);
-
-  async function loadSession() {
-    const found = await currentSession(db);
-    setSession(found);
-    setScreen(found?.user.role === 'supervisor' ? { name: 'collections' } : { name: 'search' });
-    setLoaded(true);
-  }
-
-  useEffect(() => {
-    void loadSession();
-  }, []);
-
-  useEffect(() => {
-    if (session?.user.role !== 'agent') return;
-    const started = makeScheduler(setSyncReport);
-    scheduler.current = started;
-    void started.syncNow();
-    return () => {
-      started.stop();
-      scheduler.current = undefined;
-    };
-  }, [session?.token]);
+  const [language, setLanguageState] = useLanguage();
+  const { loaded, session, screen, setScreen, loadSession } = useSession(db);
+  const { syncReport, scheduler } = useAgentSync(session, makeScheduler);
+  const [notice, setNotice] = useState<string | undefined>();
 
   const value: AppContextValue = useMemo(
     () => ({
@@ -109,53 +74,8 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
   const t = (key: Parameters<typeof translate>[1]) => translate(language, key);
   return (
     <AppContext.Provider value={value}>
-      {session && (
-        <header class="top">
-          <span class="brand">{t('appName')}</span>
-          <span class="who" data-testid="who">
-            {session.user.displayName}
-            {session.user.routeName && ` · ${t('route')} ${session.user.routeName}`}
-            {session.signedInOffline && ` · ${t('offlineSession')}`}
-          </span>
-          {session.user.role === 'agent' && <SyncBadge />}
-          {session.user.role === 'supervisor' && (
-            <nav class="tabs-top">
-              {SUPERVISOR_SCREENS.map((tab) => (
-                <button
-                  type="button"
-                  key={tab.name}
-                  class={screen.name === tab.name ? 'active' : ''}
-                  onClick={() => setScreen(tab)}
-                >
-                  {t(tab.name)}
-                </button>
-              ))}
-            </nav>
-          )}
-          <button
-            type="button"
-            class="link"
-            onClick={() => value.setLanguage(language === 'en' ? 'zh' : 'en')}
-          >
-            {t('language')}
-          </button>
-          <button type="button" class="link" onClick={() => void doSignOut()}>
-            {t('signOut')}
-          </button>
-        </header>
-      )}
-      {updateReady && (
-        <div class="update-banner" role="status">
-          {t('updateReady')}{' '}
-          {pending === 0 ? (
-            <button type="button" onClick={updateReady}>
-              {t('updateNow')}
-            </button>
-          ) : (
-            t('updateWaits')
-          )}
-        </div>
-      )}
+      {session && <TopBar session={session} screen={screen} onSignOut={() => void doSignOut()} />}
+      {updateReady && <UpdateBanner pending={pending} updateReady={updateReady} />}
       {notice && (
         <p class="error notice" role="alert">
           {notice}
@@ -166,13 +86,90 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
           {t('revokedBanner')}
         </p>
       )}
-      {!session && <SignInScreen />}
-      {session && screen.name === 'search' && <SearchScreen />}
-      {session && screen.name === 'account' && <AccountScreen accountId={screen.accountId} />}
-      {session && screen.name === 'receipt' && <ReceiptScreen seq={screen.seq} />}
-      {session && screen.name === 'collections' && <CollectionsScreen />}
-      {session && screen.name === 'devices' && <DevicesScreen />}
-      {session && screen.name === 'flags' && <FlagsScreen />}
+      <CurrentScreen session={session} screen={screen} />
     </AppContext.Provider>
   );
+}
+
+/** The language chosen on this device, or else the browser's. */
+function useLanguage() {
+  const [language, setLanguageState] = useState<Language>(initialLanguage);
+  useEffect(() => {
+    // Screen readers, fonts and hyphenation follow the language the words are in.
+    document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
+  }, [language]);
+  return [language, setLanguageState] as const;
+}
+
+/**
+ * Who is signed in, read from the device when the app opens and again after each sign-in and
+ * sign-out, and the screen showing: each role starts on its own first screen.
+ */
+function useSession(db: GridtallyDatabase) {
+  const [loaded, setLoaded] = useState(false);
+  const [session, setSession] = useState<SessionRecord | undefined>();
+  const [screen, setScreen] = useState<Screen>({ name: 'search' });
+
+  async function loadSession() {
+    const found = await currentSession(db);
+    setSession(found);
+    setScreen(found?.user.role === 'supervisor' ? { name: 'collections' } : { name: 'search' });
+    setLoaded(true);
+  }
+
+  useEffect(() => {
+    void loadSession();
+  }, []);
+
+  return { loaded, session, screen, setScreen, loadSession };
+}
+
+/**
+ * Background sync while an agent is signed in: a scheduler for each session, started with a
+ * sync at once and stopped when the session ends. Supervisors' devices do not sync.
+ */
+function useAgentSync(
+  session: SessionRecord | undefined,
+  makeScheduler: AppProps['makeScheduler'],
+) {
+  const [syncReport, setSyncReport] = useState<SyncReport | undefined>();
+  const scheduler = useRef<SyncScheduler | undefined>(undefined);
+  useEffect(() => {
+    if (session?.user.role !== 'agent') return;
+    const started = makeScheduler(setSyncReport);
+    scheduler.current = started;
+    void started.syncNow();
+    return () => {
+      started.stop();
+      scheduler.current = undefined;
+    };
+  }, [session?.token]);
+  return { syncReport, scheduler };
+}
+
+/** The screen showing: sign-in until someone is signed in. */
+function CurrentScreen({
+  session,
+  screen,
+}: {
+  session: SessionRecord | undefined;
+  screen: Screen;
+}) {
+  if (!session) return <SignInScreen />;
+  switch (screen.name) {
+    case 'search':
+      return <SearchScreen />;
+    case 'account':
+      return <AccountScreen accountId={screen.accountId} />;
+    case 'receipt':
+      return <ReceiptScreen seq={screen.seq} />;
+    case 'collections':
+      return <CollectionsScreen />;
+    case 'devices':
+      return <DevicesScreen />;
+    case 'flags':
+      return <FlagsScreen />;
+    default:
+      return assertNever(screen);
+  }
 }

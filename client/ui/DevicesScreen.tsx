@@ -10,26 +10,59 @@ import {
   enrolmentCodeResponseSchema,
   type DeviceSummary,
 } from '../../shared/devices.ts';
-import { uploadResponseSchema } from '../../shared/protocol.ts';
+import { uploadResponseSchema, type UploadResponse } from '../../shared/protocol.ts';
 import { callHub } from '../api.ts';
 import { useApp, useText } from './context.ts';
-import { dateTime } from './format.ts';
-
-const DAY_MS = 86_400_000;
-
-interface IssuedCode {
-  readonly code: string;
-  readonly expiresAt: string;
-  readonly qrSvg: string;
-}
+import { DeviceTable, EnrolmentCodeCard, type IssuedCode } from './DevicesParts.tsx';
+import type { MessageKey } from './messages.ts';
 
 export function DevicesScreen() {
+  const { t } = useText();
+  const { devices, issued, error, setError, load, issue, revoke } = useDevices();
+  const { uploaded, upload } = useOutboxUpload(setError, load);
+  return (
+    <main class="screen devices wide">
+      <div class="toolbar">
+        <h2>{t('devices')}</h2>
+        <button type="button" class="primary" onClick={() => void issue()}>
+          {t('issueCode')}
+        </button>
+      </div>
+      <label class="upload">
+        {t('uploadFile')}
+        <input
+          type="file"
+          accept="application/json,.json"
+          name="outbox-file"
+          onChange={(e) => void upload(e.currentTarget.files?.[0])}
+        />
+      </label>
+      {uploaded && (
+        <p class="muted" data-testid="upload-result">
+          {uploaded}
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {issued && <EnrolmentCodeCard issued={issued} />}
+      {devices && <DeviceTable devices={devices} onRevoke={(device) => void revoke(device)} />}
+    </main>
+  );
+}
+
+/**
+ * The devices as the hub lists them (loaded once the screen opens), the code issued last, and
+ * the actions that change them. A failure of any of them is shown as the screen's one error.
+ */
+function useDevices() {
   const app = useApp();
   const { t, errorOf } = useText();
   const [devices, setDevices] = useState<DeviceSummary[] | undefined>();
   const [issued, setIssued] = useState<IssuedCode | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [uploaded, setUploaded] = useState<string | undefined>();
   const token = app.session?.token ?? '';
 
   async function load() {
@@ -68,6 +101,23 @@ export function DevicesScreen() {
     await load();
   }
 
+  useEffect(() => {
+    void load();
+  }, []);
+
+  return { devices, issued, error, setError, load, issue, revoke };
+}
+
+/**
+ * Uploads an outbox file exported from a tablet that cannot sync, then reloads the devices,
+ * whose last push it may have moved. What the hub stored and refused is shown in one line.
+ */
+function useOutboxUpload(setError: (error: string | undefined) => void, load: () => Promise<void>) {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [uploaded, setUploaded] = useState<string | undefined>();
+  const token = app.session?.token ?? '';
+
   async function upload(file: File | undefined) {
     if (!file) return;
     let body: unknown;
@@ -82,108 +132,26 @@ export function DevicesScreen() {
       uploadResponseSchema,
     );
     if (!answer.ok) return setError(errorOf(answer.error.code));
-    const stored = answer.value.pushes.reduce(
-      (total, push) => total + (push.ok ? push.response.results.length : 0),
-      0,
-    );
-    const refused = answer.value.pushes
-      .filter((push) => !push.ok)
-      .map((push) => (push.ok ? '' : errorOf(push.error)));
     setError(undefined);
-    setUploaded(
-      `${t('uploaded')}: ${stored}${refused.length > 0 ? ` · ${refused.join(' ')}` : ''}`,
-    );
+    setUploaded(uploadSummary(answer.value, t, errorOf));
     await load();
   }
 
-  useEffect(() => {
-    void load();
-  }, []);
+  return { uploaded, upload };
+}
 
-  /** A device clock more than a day off is shown in days; smaller drift is normal. */
-  function clockText(skewMs: number | null): string {
-    if (skewMs === null) return '—';
-    if (Math.abs(skewMs) <= DAY_MS) return t('clockOk');
-    const days = Math.round(Math.abs(skewMs) / DAY_MS);
-    return `${skewMs > 0 ? '+' : '−'}${days} ${t('days')}`;
-  }
-
-  return (
-    <main class="screen devices wide">
-      <div class="toolbar">
-        <h2>{t('devices')}</h2>
-        <button type="button" class="primary" onClick={() => void issue()}>
-          {t('issueCode')}
-        </button>
-      </div>
-      <label class="upload">
-        {t('uploadFile')}
-        <input
-          type="file"
-          accept="application/json,.json"
-          name="outbox-file"
-          onChange={(e) => void upload(e.currentTarget.files?.[0])}
-        />
-      </label>
-      {uploaded && (
-        <p class="muted" data-testid="upload-result">
-          {uploaded}
-        </p>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      {issued && (
-        <section class="card enrolment-code" data-testid="enrolment-code">
-          <div class="qr" dangerouslySetInnerHTML={{ __html: issued.qrSvg }} />
-          <div>
-            <p class="code" data-testid="enrolment-code-text">
-              {issued.code}
-            </p>
-            <p class="muted">
-              {t('codeShownOnce')} {dateTime(issued.expiresAt, app.language)}
-            </p>
-          </div>
-        </section>
-      )}
-      {devices && (
-        <table data-testid="devices">
-          <thead>
-            <tr>
-              <th>{t('device')}</th>
-              <th>{t('status')}</th>
-              <th>{t('enrolledOn')}</th>
-              <th>{t('lastPush')}</th>
-              <th>{t('clock')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {devices.map((device) => (
-              <tr key={device.id} data-testid="device-row">
-                <td class="mono">{device.label ?? device.id.slice(-12)}</td>
-                <td>{device.status === 'active' ? t('active') : t('revoked')}</td>
-                <td>{dateTime(device.enrolledAt, app.language)}</td>
-                <td>
-                  {device.lastPushAt ? dateTime(device.lastPushAt, app.language) : t('never')}
-                </td>
-                <td class={Math.abs(device.clockSkewMs ?? 0) > DAY_MS ? 'warn' : ''}>
-                  {clockText(device.clockSkewMs)}
-                </td>
-                <td>
-                  {device.status === 'active' && (
-                    <button type="button" onClick={() => void revoke(device)}>
-                      {t('revoke')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </main>
+/** How many facts the hub stored from an upload, and why it refused any push it refused. */
+function uploadSummary(
+  answer: UploadResponse,
+  t: (key: MessageKey) => string,
+  errorOf: (code: string) => string,
+): string {
+  const stored = answer.pushes.reduce(
+    (total, push) => total + (push.ok ? push.response.results.length : 0),
+    0,
   );
+  const refused = answer.pushes
+    .filter((push) => !push.ok)
+    .map((push) => (push.ok ? '' : errorOf(push.error)));
+  return `${t('uploaded')}: ${stored}${refused.length > 0 ? ` · ${refused.join(' ')}` : ''}`;
 }

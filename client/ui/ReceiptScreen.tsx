@@ -10,6 +10,7 @@ import type { FactOf } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { computeBill } from '../../shared/tariff/engine.ts';
+import type { BillLine } from '../../shared/tariff/lines.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
 import type { StoredAccount, StoredFact } from '../db/database.ts';
 import { VoidForm } from './AccountActions.tsx';
@@ -181,34 +182,51 @@ function BillReceipt({
           {body.tariffId} v{body.tariffVersion}
         </dd>
       </dl>
-      <table class="bill-lines">
-        <tbody>
-          {(lines ?? []).map((line) => (
-            <tr key={line.id}>
-              <td>{line.label}</td>
-              <td class="num">{money(line.amountMinor, body.currency)}</td>
-            </tr>
-          ))}
-          {body.carried.map((item) => (
-            <tr key={item.sourceId} data-testid="bill-carried">
-              <td>{t('carriedLine')}</td>
-              <td class="num">{money(item.amountMinor, body.currency)}</td>
-            </tr>
-          ))}
-          <tr class="total">
-            <th>{t('billTotal')}</th>
-            <th class="num" data-testid="bill-total">
-              {money(body.totalMinor, body.currency)}
-            </th>
-          </tr>
-        </tbody>
-      </table>
+      <BillLinesTable lines={lines ?? []} body={body} />
       <p class="muted">
         {t('takenBy')}: {app.session?.user.displayName ?? fact.agentId} ·{' '}
         {dateTime(fact.recordedAt, app.language)}
       </p>
       <SyncLine stored={stored} />
     </section>
+  );
+}
+
+/**
+ * The bill's lines as the tariff engine gives them, then what was carried from earlier bills,
+ * then the total the bill was printed with.
+ */
+function BillLinesTable({
+  lines,
+  body,
+}: {
+  lines: readonly BillLine[];
+  body: FactOf<'spot-bill'>['body'];
+}) {
+  const { t } = useText();
+  return (
+    <table class="bill-lines">
+      <tbody>
+        {lines.map((line) => (
+          <tr key={line.id}>
+            <td>{line.label}</td>
+            <td class="num">{money(line.amountMinor, body.currency)}</td>
+          </tr>
+        ))}
+        {body.carried.map((item) => (
+          <tr key={item.sourceId} data-testid="bill-carried">
+            <td>{t('carriedLine')}</td>
+            <td class="num">{money(item.amountMinor, body.currency)}</td>
+          </tr>
+        ))}
+        <tr class="total">
+          <th>{t('billTotal')}</th>
+          <th class="num" data-testid="bill-total">
+            {money(body.totalMinor, body.currency)}
+          </th>
+        </tr>
+      </tbody>
+    </table>
   );
 }
 

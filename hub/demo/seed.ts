@@ -4,7 +4,9 @@
  * made from a fixed seed, so every demo and every test sees the same customers; dates are
  * relative to the day the store is seeded.
  */
+import type { Insertable, Transaction } from 'kysely';
 import { minor } from '../../shared/money.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { nextCounter } from '../store/store.ts';
 import { hashSecret } from '../auth/secrets.ts';
@@ -105,6 +107,11 @@ export async function isEmpty(store: Store): Promise<boolean> {
   return row === undefined;
 }
 
+type Trx = Transaction<Database>;
+type AccountRow = Omit<Insertable<Database['accounts']>, 'change_seq'>;
+type ReadingRow = Insertable<Database['readings']>;
+type BillRow = Insertable<Database['bills']>;
+
 export async function seedDemo(
   store: Store,
   today: Date,
@@ -114,115 +121,170 @@ export async function seedDemo(
   const supervisorHash = hashSecret(demoSignIns.supervisor.password);
   const agentHashes = demoSignIns.agents.map((agent) => hashSecret(agent.pin));
   await store.transaction(async (trx) => {
-    await trx
-      .insertInto('routes')
-      .values(demoSignIns.agents.map((a) => ({ id: a.routeId, name: a.routeName })))
-      .execute();
-    await trx
-      .insertInto('users')
-      .values([
-        {
-          id: 'user-grace',
-          username: demoSignIns.supervisor.username,
-          display_name: demoSignIns.supervisor.displayName,
-          role: 'supervisor',
-          route_id: null,
-          secret_hash: supervisorHash,
-        },
-        ...demoSignIns.agents.map((agent, i) => ({
-          id: `user-${agent.username}`,
-          username: agent.username,
-          display_name: agent.displayName,
-          role: 'agent' as const,
-          route_id: agent.routeId,
-          secret_hash: agentHashes[i] ?? '',
-        })),
-      ])
-      .execute();
-    await trx
-      .insertInto('tariffs')
-      .values({ id: demoTariff.id, name: demoTariff.name, currency: demoTariff.currency })
-      .execute();
-    await trx
-      .insertInto('tariff_versions')
-      .values({
-        tariff_id: demoTariff.id,
-        version: demoTariff.version,
-        effective_from: demoTariff.effectiveFrom,
-        document: JSON.stringify(demoTariffDocument),
-      })
-      .execute();
-    const accounts = [];
-    const readings = [];
-    const bills = [];
-    for (let n = 1; n <= customers; n++) {
-      const routeId = n % 2 === 1 ? 'route-nyando' : 'route-kabondo';
-      const id = `acc-${String(n).padStart(4, '0')}`;
-      let register = 1000 + Math.floor(random() * 9000);
-      const usual = 25 + Math.floor(random() * 180);
-      const unpaidMonths = Math.floor(random() * 4);
-      let balance = 0;
-      for (let m = MONTHS; m >= 1; m--) {
-        const readOn = isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 1);
-        const kwh = Math.max(0, usual + Math.floor((random() - 0.5) * usual * 0.4));
-        register += kwh;
-        readings.push({
-          id: `${id}-r${m}`,
-          account_id: id,
-          read_on: readOn,
-          register_kwh: register,
-        });
-        const amount = demoBillAmount(
-          kwh,
-          isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1),
-          readOn,
-        );
-        const paid =
-          m > unpaidMonths
-            ? amount
-            : m === unpaidMonths && random() < 0.3
-              ? Math.floor(amount / 2)
-              : 0;
-        balance += amount - paid;
-        bills.push({
-          id: `${id}-b${readOn.slice(0, 7)}`,
-          account_id: id,
-          period_from: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1),
-          period_to: readOn,
-          issued_on: readOn,
-          due_on: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 15),
-          kwh,
-          amount_minor: minor(amount),
-          paid_minor: minor(paid),
-        });
-      }
-      accounts.push({
-        id,
-        account_number: `GT-${10000 + n}`,
-        name: `${pick(random, firstNames)} ${pick(random, lastNames)}`,
-        address: `${pick(random, places[routeId])}, plot ${1 + Math.floor(random() * 300)}`,
-        phone: `+2547${String(10000000 + Math.floor(random() * 89999999))}`,
-        meter_number: `54${String(100000000 + n * 7919).slice(0, 9)}`,
-        route_id: routeId,
-        tariff_id: demoTariff.id,
-        currency: demoTariff.currency,
-        balance_minor: minor(balance),
-        change_seq: await nextCounter(trx, 'change'),
-      });
-    }
-    await store.insertMany(trx, 'accounts', accounts);
-    // Each account's ledger opens with the balance it was loaded with.
-    await store.insertMany(
-      trx,
-      'ledger',
-      accounts.map((account) => ({
-        source: 'opening',
-        account_id: account.id,
-        delta_minor: account.balance_minor,
-        change_seq: account.change_seq,
-      })),
-    );
-    await store.insertMany(trx, 'readings', readings);
-    await store.insertMany(trx, 'bills', bills);
+    await seedPeople(trx, supervisorHash, agentHashes);
+    await seedTariff(trx);
+    await seedCustomers(store, trx, today, customers, random);
   });
+}
+
+/** The two routes, the supervisor and one agent on each route, with their hashed secrets. */
+async function seedPeople(
+  trx: Trx,
+  supervisorHash: string,
+  agentHashes: readonly string[],
+): Promise<void> {
+  await trx
+    .insertInto('routes')
+    .values(demoSignIns.agents.map((a) => ({ id: a.routeId, name: a.routeName })))
+    .execute();
+  await trx
+    .insertInto('users')
+    .values([
+      {
+        id: 'user-grace',
+        username: demoSignIns.supervisor.username,
+        display_name: demoSignIns.supervisor.displayName,
+        role: 'supervisor',
+        route_id: null,
+        secret_hash: supervisorHash,
+      },
+      ...demoSignIns.agents.map((agent, i) => ({
+        id: `user-${agent.username}`,
+        username: agent.username,
+        display_name: agent.displayName,
+        role: 'agent' as const,
+        route_id: agent.routeId,
+        secret_hash: agentHashes[i] ?? '',
+      })),
+    ])
+    .execute();
+}
+
+/** The demo tariff and its one version. */
+async function seedTariff(trx: Trx): Promise<void> {
+  await trx
+    .insertInto('tariffs')
+    .values({ id: demoTariff.id, name: demoTariff.name, currency: demoTariff.currency })
+    .execute();
+  await trx
+    .insertInto('tariff_versions')
+    .values({
+      tariff_id: demoTariff.id,
+      version: demoTariff.version,
+      effective_from: demoTariff.effectiveFrom,
+      document: JSON.stringify(demoTariffDocument),
+    })
+    .execute();
+}
+
+/**
+ * The customers, each with a year of readings and bills and an opening ledger entry. Customer
+ * after customer draws from the one generator in the same order, so the demo never changes.
+ */
+async function seedCustomers(
+  store: Store,
+  trx: Trx,
+  today: Date,
+  customers: number,
+  random: () => number,
+): Promise<void> {
+  const accounts: Insertable<Database['accounts']>[] = [];
+  const readings: ReadingRow[] = [];
+  const bills: BillRow[] = [];
+  for (let n = 1; n <= customers; n++) {
+    const customer = demoCustomer(n, today, random);
+    readings.push(...customer.readings);
+    bills.push(...customer.bills);
+    accounts.push({ ...customer.account, change_seq: await nextCounter(trx, 'change') });
+  }
+  await store.insertMany(trx, 'accounts', accounts);
+  // Each account's ledger opens with the balance it was loaded with.
+  await store.insertMany(
+    trx,
+    'ledger',
+    accounts.map((account) => ({
+      source: 'opening',
+      account_id: account.id,
+      delta_minor: account.balance_minor,
+      change_seq: account.change_seq,
+    })),
+  );
+  await store.insertMany(trx, 'readings', readings);
+  await store.insertMany(trx, 'bills', bills);
+}
+
+/** Customer number n: a year of readings and bills first, then a name, an address and a phone. */
+function demoCustomer(
+  n: number,
+  today: Date,
+  random: () => number,
+): { account: AccountRow; readings: ReadingRow[]; bills: BillRow[] } {
+  const routeId = n % 2 === 1 ? 'route-nyando' : 'route-kabondo';
+  const id = `acc-${String(n).padStart(4, '0')}`;
+  const year = customerYear(id, today, random);
+  return {
+    account: {
+      id,
+      account_number: `GT-${10000 + n}`,
+      name: `${pick(random, firstNames)} ${pick(random, lastNames)}`,
+      address: `${pick(random, places[routeId])}, plot ${1 + Math.floor(random() * 300)}`,
+      phone: `+2547${String(10000000 + Math.floor(random() * 89999999))}`,
+      meter_number: `54${String(100000000 + n * 7919).slice(0, 9)}`,
+      route_id: routeId,
+      tariff_id: demoTariff.id,
+      currency: demoTariff.currency,
+      balance_minor: minor(year.balance),
+    },
+    readings: year.readings,
+    bills: year.bills,
+  };
+}
+
+/**
+ * A customer's last twelve months: a reading on the first of each month and the bill for the
+ * month before it. Up to three of the latest bills are unpaid, the oldest of them sometimes half
+ * paid; the balance is what they leave owing.
+ */
+function customerYear(
+  id: string,
+  today: Date,
+  random: () => number,
+): { readings: ReadingRow[]; bills: BillRow[]; balance: number } {
+  let register = 1000 + Math.floor(random() * 9000);
+  const usual = 25 + Math.floor(random() * 180);
+  const unpaidMonths = Math.floor(random() * 4);
+  let balance = 0;
+  const readings: ReadingRow[] = [];
+  const bills: BillRow[] = [];
+  for (let m = MONTHS; m >= 1; m--) {
+    const readOn = isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 1);
+    const kwh = Math.max(0, usual + Math.floor((random() - 0.5) * usual * 0.4));
+    register += kwh;
+    readings.push({
+      id: `${id}-r${m}`,
+      account_id: id,
+      read_on: readOn,
+      register_kwh: register,
+    });
+    const amount = demoBillAmount(
+      kwh,
+      isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1),
+      readOn,
+    );
+    const paid =
+      m > unpaidMonths ? amount : m === unpaidMonths && random() < 0.3 ? Math.floor(amount / 2) : 0;
+    balance += amount - paid;
+    bills.push({
+      id: `${id}-b${readOn.slice(0, 7)}`,
+      account_id: id,
+      period_from: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1),
+      period_to: readOn,
+      issued_on: readOn,
+      due_on: isoDate(today.getUTCFullYear(), today.getUTCMonth() - m + 1, 15),
+      kwh,
+      amount_minor: minor(amount),
+      paid_minor: minor(paid),
+    });
+  }
+  return { readings, bills, balance };
 }

@@ -5,12 +5,15 @@
  * version is then recomputed by the hub and the difference carried (docs/sync-protocol.md).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Transaction } from 'kysely';
 import { errorResponseSchema, publishTariffResponseSchema } from '../../shared/api.ts';
+import type { Tariff } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
 import { requireRole } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { appendAudit } from '../store/audit.ts';
+import type { Database } from '../store/schema.ts';
 import { nextCounter } from '../store/store.ts';
 
 const publishRoute = createRoute({
@@ -42,55 +45,72 @@ const publishRoute = createRoute({
   },
 });
 
+/** The tariff document as read by the shared schema, or a 400 that names its first problem. */
+function parsePublished(document: unknown): Tariff {
+  const parsed = parseTariff(document);
+  if (!parsed.ok) {
+    const first = parsed.error[0];
+    throw new HubError(
+      400,
+      'invalid-tariff',
+      `The tariff is invalid: ${first?.field}: ${first?.message}`,
+      parsed.error,
+    );
+  }
+  return parsed.value;
+}
+
+/**
+ * Refuses a document that cannot be the next version of this tariff: a tariff the hub does not
+ * know (404), another tariff or currency (400), a version number other than the next (409), or
+ * an effective date not after the latest version's (409), as versions are never edited.
+ */
+async function assertNextVersion(
+  trx: Transaction<Database>,
+  tariffId: string,
+  tariff: Tariff,
+): Promise<void> {
+  const known = await trx
+    .selectFrom('tariffs')
+    .select(['id', 'currency'])
+    .where('id', '=', tariffId)
+    .executeTakeFirst();
+  if (!known) throw new HubError(404, 'tariff-not-found', `No tariff has the id "${tariffId}".`);
+  if (tariff.id !== tariffId || tariff.currency !== known.currency)
+    throw new HubError(
+      400,
+      'invalid-tariff',
+      `The document must be tariff "${tariffId}" in ${known.currency}.`,
+    );
+  const latest = await trx
+    .selectFrom('tariff_versions')
+    .select(['version', 'effective_from'])
+    .where('tariff_id', '=', tariffId)
+    .orderBy('version', 'desc')
+    .executeTakeFirst();
+  const expected = (latest?.version ?? 0) + 1;
+  if (tariff.version !== expected)
+    throw new HubError(
+      409,
+      'tariff-version-conflict',
+      `The next version of "${tariffId}" is ${expected}, not ${tariff.version}.`,
+      { expectedVersion: expected },
+    );
+  if (latest && tariff.effectiveFrom <= latest.effective_from.slice(0, 10))
+    throw new HubError(
+      409,
+      'tariff-version-conflict',
+      `Version ${tariff.version} must take effect after ${latest.effective_from.slice(0, 10)}.`,
+    );
+}
+
 export function registerTariffRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(publishRoute, async (c) => {
     const { tariffId } = c.req.valid('param');
-    const parsed = parseTariff(await c.req.json());
-    if (!parsed.ok) {
-      const first = parsed.error[0];
-      throw new HubError(
-        400,
-        'invalid-tariff',
-        `The tariff is invalid: ${first?.field}: ${first?.message}`,
-        parsed.error,
-      );
-    }
-    const tariff = parsed.value;
+    const tariff = parsePublished(await c.req.json());
     const { store, now } = c.get('deps');
     const published = await store.transaction(async (trx) => {
-      const known = await trx
-        .selectFrom('tariffs')
-        .select(['id', 'currency'])
-        .where('id', '=', tariffId)
-        .executeTakeFirst();
-      if (!known)
-        throw new HubError(404, 'tariff-not-found', `No tariff has the id "${tariffId}".`);
-      if (tariff.id !== tariffId || tariff.currency !== known.currency)
-        throw new HubError(
-          400,
-          'invalid-tariff',
-          `The document must be tariff "${tariffId}" in ${known.currency}.`,
-        );
-      const latest = await trx
-        .selectFrom('tariff_versions')
-        .select(['version', 'effective_from'])
-        .where('tariff_id', '=', tariffId)
-        .orderBy('version', 'desc')
-        .executeTakeFirst();
-      const expected = (latest?.version ?? 0) + 1;
-      if (tariff.version !== expected)
-        throw new HubError(
-          409,
-          'tariff-version-conflict',
-          `The next version of "${tariffId}" is ${expected}, not ${tariff.version}.`,
-          { expectedVersion: expected },
-        );
-      if (latest && tariff.effectiveFrom <= latest.effective_from.slice(0, 10))
-        throw new HubError(
-          409,
-          'tariff-version-conflict',
-          `Version ${tariff.version} must take effect after ${latest.effective_from.slice(0, 10)}.`,
-        );
+      await assertNextVersion(trx, tariffId, tariff);
       const changeSeq = await nextCounter(trx, 'change');
       await trx
         .insertInto('tariff_versions')

@@ -120,16 +120,11 @@ function minimumLine(
   return maker.make({ kind: 'minimum' }, subtractExact(minimum, subtotal));
 }
 
-export function chargeLine(
-  charge: Charge,
-  index: number,
-  earlier: readonly PricedLine[],
-  input: ChargeInput,
-  context: Context,
-): ChargeOutcome {
+/** How this charge's line is made and what amounts count for, both by the charge's own rule. */
+function makerFor(charge: Charge, context: Context): Maker {
   const rule = charge.rounding ?? context.rounding;
   const id = charge.id + context.idSuffix;
-  const maker: Maker = {
+  return {
     make: (fields, value, quantum) => ({
       ok: true,
       line: priceLine(
@@ -141,44 +136,73 @@ export function chargeLine(
     }),
     count: (value) => counted(value, rule, context.lineAmounts),
   };
+}
+
+/** A fixed amount chosen by the first step that covers all the bill's kWh, free ones too. */
+function steppedFixedLine(
+  charge: Extract<Charge, { kind: 'fixed-by-kwh' }>,
+  input: ChargeInput,
+  context: Context,
+  maker: Maker,
+): ChargeOutcome {
+  const step = charge.steps.find(
+    (candidate) =>
+      candidate.upToKwh === null || input.totalWh <= Math.round(candidate.upToKwh * 1000),
+  );
+  return maker.make(
+    { kind: 'fixed' },
+    fixedExact(step?.amount ?? '0', input.share, context.currency),
+  );
+}
+
+/** A per-kWh charge at the rate of the latest row that has started by the bill's month. */
+function datedRateLine(
+  charge: Extract<Charge, { kind: 'per-kwh-dated' }>,
+  index: number,
+  input: ChargeInput,
+  context: Context,
+  maker: Maker,
+): ChargeOutcome {
+  const row = [...charge.table].reverse().find((candidate) => candidate.from <= input.month);
+  if (!row) {
+    return {
+      ok: false,
+      failure: {
+        error: 'no-rate-for-month',
+        field: `charges.${index}.table`,
+        message: `no rate of "${charge.id}" applies in ${input.month}`,
+      },
+    };
+  }
+  return maker.make(
+    { kind: 'per-kwh', kwh: kwhText(input.chargedWh), rate: row.rate },
+    energyExact(input.chargedWh, rate(row.rate), context.currency),
+  );
+}
+
+export function chargeLine(
+  charge: Charge,
+  index: number,
+  earlier: readonly PricedLine[],
+  input: ChargeInput,
+  context: Context,
+): ChargeOutcome {
+  const maker = makerFor(charge, context);
   switch (charge.kind) {
     case 'fixed':
       return maker.make(
         { kind: 'fixed' },
         fixedExact(charge.amount, input.share, context.currency),
       );
-    case 'fixed-by-kwh': {
-      const step = charge.steps.find(
-        (candidate) =>
-          candidate.upToKwh === null || input.totalWh <= Math.round(candidate.upToKwh * 1000),
-      );
-      return maker.make(
-        { kind: 'fixed' },
-        fixedExact(step?.amount ?? '0', input.share, context.currency),
-      );
-    }
+    case 'fixed-by-kwh':
+      return steppedFixedLine(charge, input, context, maker);
     case 'per-kwh':
       return maker.make(
         { kind: 'per-kwh', kwh: kwhText(input.chargedWh), rate: charge.rate },
         energyExact(input.chargedWh, rate(charge.rate), context.currency),
       );
-    case 'per-kwh-dated': {
-      const row = [...charge.table].reverse().find((candidate) => candidate.from <= input.month);
-      if (!row) {
-        return {
-          ok: false,
-          failure: {
-            error: 'no-rate-for-month',
-            field: `charges.${index}.table`,
-            message: `no rate of "${charge.id}" applies in ${input.month}`,
-          },
-        };
-      }
-      return maker.make(
-        { kind: 'per-kwh', kwh: kwhText(input.chargedWh), rate: row.rate },
-        energyExact(input.chargedWh, rate(row.rate), context.currency),
-      );
-    }
+    case 'per-kwh-dated':
+      return datedRateLine(charge, index, input, context, maker);
     case 'percentage':
       return maker.make(
         { kind: charge.group, rate: charge.percent },

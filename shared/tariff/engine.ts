@@ -190,15 +190,19 @@ function shareOut(total: number, weights: readonly number[]): number[] {
   return parts;
 }
 
+/** A stretch of the period billed with one tariff version. */
+interface Span {
+  readonly tariff: Tariff;
+  readonly from: string;
+  readonly to: string;
+}
+
 /** The versions in force in the period, each with the days it covers. */
-function partsOfPeriod(
-  versions: readonly Tariff[],
-  usage: Usage,
-): { tariff: Tariff; from: string; to: string }[] {
+function partsOfPeriod(versions: readonly Tariff[], usage: Usage): Span[] {
   const sorted = [...versions].sort((a, b) =>
     a.effectiveFrom < b.effectiveFrom ? -1 : a.effectiveFrom > b.effectiveFrom ? 1 : 0,
   );
-  const parts: { tariff: Tariff; from: string; to: string }[] = [];
+  const parts: Span[] = [];
   sorted.forEach((tariff, index) => {
     const next = sorted[index + 1]?.effectiveFrom;
     const from =
@@ -247,16 +251,24 @@ function totalRoundingLine(
   };
 }
 
-export function computeBill(
-  versions: Tariff | readonly Tariff[],
-  usageInput: UsageInput,
-): Result<BillResult, BillFailure> {
+/** The usage as the schema reads it; what it cannot read is refused at the first field named. */
+function parseUsage(usageInput: UsageInput): Result<Usage, BillFailure> {
   const parsedUsage = usageSchema.safeParse(usageInput);
   if (!parsedUsage.success) {
     const issue = parsedUsage.error.issues[0];
     return failure('kwh-required', issue?.path.join('.') ?? '', issue?.message ?? 'invalid usage');
   }
-  const usage = parsedUsage.data;
+  return ok(parsedUsage.data);
+}
+
+/**
+ * The spans of the period with the first of them. Refused when no version is in force from the
+ * period's start, or when the versions do not share a currency: one bill has one currency.
+ */
+function spansInForce(
+  versions: Tariff | readonly Tariff[],
+  usage: Usage,
+): Result<{ first: Span; spans: Span[] }, BillFailure> {
   const list = Array.isArray(versions) ? versions : [versions as Tariff];
   const spans = partsOfPeriod(list, usage);
   const first = spans[0];
@@ -269,17 +281,27 @@ export function computeBill(
   if (spans.some((span) => span.tariff.currency !== first.tariff.currency)) {
     return failure('currency-mismatch', 'tariff', 'the versions of a tariff must share a currency');
   }
-  const measuredWhole = measure(first.tariff, usage);
-  if (!measuredWhole.ok) return measuredWhole;
+  return ok({ first, spans });
+}
+
+/**
+ * Prices each span with its own version. The kWh and each register are shared out by days; the
+ * kWh billed this year grow span by span, so annual tiers run on across a change of version.
+ */
+function billSpans(
+  spans: readonly Span[],
+  usage: Usage,
+  whole: Measured,
+): Result<PricedLine[], BillFailure> {
   const totalDays = days(usage.period.from, usage.period.to);
   const weights = spans.map((span) => days(span.from, span.to));
-  const energyShares = shareOut(measuredWhole.value.totalWh, weights);
+  const energyShares = shareOut(whole.totalWh, weights);
   const registerShares = new Map(
-    [...measuredWhole.value.registers].map(([name, value]) => [name, shareOut(value, weights)]),
+    [...whole.registers].map(([name, value]) => [name, shareOut(value, weights)]),
   );
   const month = previousDay(usage.period.to).slice(0, 7);
   const priced: PricedLine[] = [];
-  let priorYearWh = measuredWhole.value.priorYearWh;
+  let priorYearWh = whole.priorYearWh;
   for (const [index, span] of spans.entries()) {
     const measured = measure(span.tariff, usage);
     if (!measured.ok) return measured;
@@ -303,8 +325,11 @@ export function computeBill(
     priced.push(...billed.value);
     priorYearWh = wh(priorYearWh + part.measured.totalWh);
   }
-  // The latest version's rules round the total, as its quantum already did.
-  const lastTariff = spans[spans.length - 1]?.tariff ?? first.tariff;
+  return ok(priced);
+}
+
+/** The bill's lines: the priced lines, then whatever rounding lines the last version asks for. */
+function closingLines(priced: readonly PricedLine[], lastTariff: Tariff): BillLine[] {
   const lines: BillLine[] = priced.map((one) => one.line);
   const lineRounding = lineRoundingLine(priced, lastTariff.rounding);
   if (lineRounding) lines.push(lineRounding);
@@ -312,8 +337,27 @@ export function computeBill(
     ? totalRoundingLine(lines, lastTariff.totalRounding)
     : undefined;
   if (adjustment) lines.push(adjustment);
+  return lines;
+}
+
+export function computeBill(
+  versions: Tariff | readonly Tariff[],
+  usageInput: UsageInput,
+): Result<BillResult, BillFailure> {
+  const usage = parseUsage(usageInput);
+  if (!usage.ok) return usage;
+  const inForce = spansInForce(versions, usage.value);
+  if (!inForce.ok) return inForce;
+  const { first, spans } = inForce.value;
+  const measuredWhole = measure(first.tariff, usage.value);
+  if (!measuredWhole.ok) return measuredWhole;
+  const priced = billSpans(spans, usage.value, measuredWhole.value);
+  if (!priced.ok) return priced;
+  // The latest version's rules round the total, as its quantum already did.
+  const lastTariff = spans[spans.length - 1]?.tariff ?? first.tariff;
+  const lines = closingLines(priced.value, lastTariff);
   const left = firstTierLeft(
-    spans[spans.length - 1]?.tariff.energy ?? [],
+    lastTariff.energy,
     measuredWhole.value.priorYearWh,
     measuredWhole.value.totalWh,
   );
@@ -321,7 +365,7 @@ export function computeBill(
     tariffId: first.tariff.id,
     tariffVersions: spans.map((span) => span.tariff.version),
     currency: first.tariff.currency,
-    period: usage.period,
+    period: usage.value.period,
     energyKwh: kwhText(measuredWhole.value.totalWh),
     lines,
     totalMinor: minor(lines.reduce((total, line) => total + line.amountMinor, 0)),

@@ -1,0 +1,84 @@
+/**
+ * What frames every screen once someone is signed in: the top bar (who is signed in, sync or
+ * the supervisor's tabs, the language and sign-out) and the banner of a pending app update.
+ */
+import type { SessionRecord } from '../db/database.ts';
+import { useApp, useText, type Screen } from './context.ts';
+import { SyncBadge } from './SyncBadge.tsx';
+
+const SUPERVISOR_SCREENS = [
+  { name: 'collections' },
+  { name: 'flags' },
+  { name: 'devices' },
+] as const satisfies readonly Screen[];
+
+export function TopBar({
+  session,
+  screen,
+  onSignOut,
+}: {
+  session: SessionRecord;
+  screen: Screen;
+  onSignOut: () => void;
+}) {
+  const app = useApp();
+  const { t } = useText();
+  return (
+    <header class="top">
+      <span class="brand">{t('appName')}</span>
+      <span class="who" data-testid="who">
+        {session.user.displayName}
+        {session.user.routeName && ` · ${t('route')} ${session.user.routeName}`}
+        {session.signedInOffline && ` · ${t('offlineSession')}`}
+      </span>
+      {session.user.role === 'agent' && <SyncBadge />}
+      {session.user.role === 'supervisor' && (
+        <nav class="tabs-top">
+          {SUPERVISOR_SCREENS.map((tab) => (
+            <button
+              type="button"
+              key={tab.name}
+              class={screen.name === tab.name ? 'active' : ''}
+              onClick={() => app.go(tab)}
+            >
+              {t(tab.name)}
+            </button>
+          ))}
+        </nav>
+      )}
+      <button
+        type="button"
+        class="link"
+        onClick={() => app.setLanguage(app.language === 'en' ? 'zh' : 'en')}
+      >
+        {t('language')}
+      </button>
+      <button type="button" class="link" onClick={onSignOut}>
+        {t('signOut')}
+      </button>
+    </header>
+  );
+}
+
+/** A new version of the app is ready: it may reload once every payment is synced or exported. */
+export function UpdateBanner({
+  pending,
+  updateReady,
+}: {
+  pending: number;
+  updateReady: () => void;
+}) {
+  const { t } = useText();
+  return (
+    <div class="update-banner" role="status">
+      {t('updateReady')}{' '}
+      {pending === 0 ? (
+        <button type="button" onClick={updateReady}>
+          {t('updateNow')}
+        </button>
+      ) : (
+        t('updateWaits')
+      )}
+    </div>
+  );
+}
