@@ -9,7 +9,7 @@ import type { Transaction } from 'kysely';
 import { errorResponseSchema, publishTariffResponseSchema } from '../../shared/api.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
-import { requireRole } from '../auth/middleware.ts';
+import { signedIn } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -20,7 +20,7 @@ const publishRoute = createRoute({
   method: 'post',
   path: '/api/tariffs/{tariffId}/versions',
   summary: 'Publish the next version of a tariff',
-  middleware: [requireRole('supervisor')] as const,
+  ...signedIn('supervisor'),
   request: {
     params: z.object({ tariffId: z.string().min(1).max(64) }),
     body: { content: { 'application/json': { schema: z.unknown() } }, required: true },

@@ -52,6 +52,44 @@ async function collections(hub: Hub, query = ''): Promise<CollectionsResponse> {
   return collectionsResponseSchema.parse(await response.json());
 }
 
+describe('the API description says who may call what', () => {
+  test('every route that needs a session declares the bearer scheme, and refuses a call without one', async () => {
+    const hub = await openHub();
+    const doc = (await (await request(hub.app, 'GET', '/api/openapi.json')).json()) as {
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+      paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+    };
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const secured = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, operation]) => operation.security?.some((entry) => 'bearer' in entry))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(secured.sort()).toEqual(
+      [
+        'GET /api/collections',
+        'GET /api/devices',
+        'GET /api/flags',
+        'POST /api/devices/enrolment-codes',
+        'POST /api/devices/{id}/revoke',
+        'POST /api/sync/pull',
+        'POST /api/sync/upload',
+        'POST /api/tariffs/{tariffId}/versions',
+      ].sort(),
+    );
+    for (const route of secured) {
+      const [method, path] = route.split(' ') as ['GET' | 'POST', string];
+      const response = await request(
+        hub.app,
+        method,
+        path.replace(/\{\w+\}/, 'x'),
+        method === 'POST' ? {} : undefined,
+      );
+      expect(response.status, route).toBe(401);
+    }
+  });
+});
+
 describe('health and the API description', () => {
   test('GET /api/health says the hub and its store (by engine) are up, at the hub’s time', async () => {
     const hub = await openHub();
