@@ -33,6 +33,7 @@ export function ReceiptScreen({ seq }: { seq: number }) {
       stored,
       account,
       voidedBy,
+      voidedReceipt: voidedReceiptOf(stored, own),
       balance: account ? deviceBalance(account, own) : undefined,
     };
   }, [seq]);
@@ -45,7 +46,14 @@ export function ReceiptScreen({ seq }: { seq: number }) {
         <PaymentReceipt stored={stored} fact={fact} account={account} balance={balance} />
       )}
       {fact.kind === 'spot-bill' && <BillReceipt stored={stored} fact={fact} account={account} />}
-      {fact.kind === 'void' && <VoidSlip stored={stored} fact={fact} account={account} />}
+      {fact.kind === 'void' && (
+        <VoidSlip
+          stored={stored}
+          fact={fact}
+          account={account}
+          voidedReceipt={data.voidedReceipt}
+        />
+      )}
       {fact.kind === 'payment' &&
         (data.voidedBy ? (
           <p class="voided-note" data-testid="voided-note">
@@ -230,14 +238,28 @@ function BillLinesTable({
   );
 }
 
+/**
+ * The receipt number a void slip names: the one printed on the voided payment's receipt when
+ * this tablet took it, or the one the agent typed; a payment id (from a QR code) otherwise.
+ */
+function voidedReceiptOf(stored: StoredFact, own: readonly StoredFact[]): string {
+  if (stored.fact.kind !== 'void') return '';
+  const { paymentId, receiptNumber } = stored.fact.body;
+  const payment = own.find((other) => other.id === paymentId);
+  if (payment?.fact.kind === 'payment') return payment.fact.body.receiptNumber;
+  return receiptNumber ?? paymentId ?? '';
+}
+
 function VoidSlip({
   stored,
   fact,
   account,
+  voidedReceipt,
 }: {
   stored: StoredFact;
   fact: FactOf<'void'>;
   account: StoredAccount | undefined;
+  voidedReceipt: string;
 }) {
   const app = useApp();
   const { t } = useText();
@@ -247,7 +269,7 @@ function VoidSlip({
       <h2>{t('voidSlip')}</h2>
       <dl class="facts">
         <dt>{t('voidOf')}</dt>
-        <dd data-testid="void-of">{body.paymentId}</dd>
+        <dd data-testid="void-of">{voidedReceipt}</dd>
         <dt>{t('customer')}</dt>
         <dd>{account?.name ?? body.accountId}</dd>
         <dt>{t('amount')}</dt>

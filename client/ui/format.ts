@@ -18,9 +18,10 @@ export function fill(template: string, values: Readonly<Record<string, string>>)
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
-/** How long ago `iso` was, in words: "3 min ago", "2 h ago", "4 days ago". */
+/** How long ago `iso` was, in words: "just now", "3 min ago", "2 h ago", "4 days ago". */
 export function ago(iso: string, nowMs: number, t: (key: MessageKey) => string): string {
   const minutes = Math.max(0, Math.round((nowMs - Date.parse(iso)) / 60_000));
+  if (minutes < 1) return t('justNow');
   if (minutes < 60) return `${minutes} ${t('minutesOld')}`;
   if (minutes < 48 * 60) return `${Math.round(minutes / 60)} ${t('hoursOld')}`;
   return `${Math.round(minutes / 1440)} ${t('daysOld')}`;

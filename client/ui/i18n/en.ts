@@ -167,6 +167,7 @@ export const words = {
   takeAnyway: 'It is a new payment: record it',
   revokedBanner:
     'This device has been revoked: it takes no more payments. Export what it holds and give the file to your supervisor.',
+  justNow: 'just now',
 };
 
 export type WordKey = keyof typeof words;

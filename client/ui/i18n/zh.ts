@@ -164,6 +164,7 @@ export const words: Record<WordKey, string> = {
   duplicateWarning: '该户{ago}已缴 {amount}，收据 {receipt}。是否为同一笔缴费？',
   takeAnyway: '这是新的一笔：记录',
   revokedBanner: '本设备已被吊销，不能再收款。请导出设备上的记录，把文件交给主管。',
+  justNow: '刚刚',
 };
 
 export const errors: Record<ErrorCode, string> = {
