@@ -17,25 +17,13 @@ import { recordAgentOnDevice } from '../auth/sessions.ts';
 import { enrolDevice, issueEnrolmentCode } from '../devices/enrolment.ts';
 import { ingestPush } from '../ingest/push.ts';
 import type { Store } from '../store/store.ts';
-import { demoSignIns } from './seed.ts';
+import { demoSignIns, generator } from './seed.ts';
 
 const DAYS = 30;
 const PAYMENTS_A_DAY = 6;
 const DAY_MS = 86_400_000;
 /** Round amounts people pay, in shillings. */
 const AMOUNTS = [500, 1_000, 1_500, 2_000, 2_500, 3_000, 5_000];
-
-/** A small deterministic generator (mulberry32), as the demo seed uses. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** One demo tablet: its key, its chain, and the agent who carries it. */
 class Tablet {

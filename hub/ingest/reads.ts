@@ -17,12 +17,14 @@
  * - contact edits, readings, waiting differences and tariffs of the accounts whose facts need
  *   them, and the agents who signed in on the device.
  */
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Fact } from '../../shared/facts.ts';
 import { appliesUnder } from '../../shared/protocol.ts';
 import { RECENT_PAYMENTS_CHECKED } from '../../shared/rules/payment.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
 import type { Database } from '../store/schema.ts';
+import { billOf } from '../store/bills.ts';
+import { latestPayments } from '../store/payments.ts';
 import { chunks } from '../store/store.ts';
 import type { Trx } from './rows.ts';
 import { contactKey, holdBill, push, seen, type BatchState, type PaymentRecord } from './state.ts';
@@ -128,20 +130,7 @@ async function loadAccounts(trx: Trx, state: BatchState, ids: readonly string[])
 }
 
 function addBill(state: BatchState, row: Selectable<Database['bills']>): void {
-  holdBill(
-    state,
-    row.account_id,
-    {
-      id: row.id,
-      period: { from: row.period_from, to: row.period_to },
-      issuedOn: row.issued_on,
-      dueOn: row.due_on,
-      kwh: row.kwh,
-      amountMinor: row.amount_minor,
-      paidMinor: row.paid_minor,
-    },
-    row.paid_minor,
-  );
+  holdBill(state, row.account_id, billOf(row), row.paid_minor);
 }
 
 async function loadOpenBills(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
@@ -174,21 +163,8 @@ async function loadRecent(
   limit: number,
 ): Promise<void> {
   for (const part of chunks(ids, 100)) {
-    // One walk of the payments_recent index per account, stopped at the limit.
-    const latest = part.map(
-      (id) =>
-        sql`select * from (select fact_id, account_id, amount_minor, hlc, change_seq
-            from payments where account_id = ${id} and voided_by is null
-            order by change_seq desc limit ${limit}) as latest`,
-    );
-    const rows = await sql<{
-      fact_id: string;
-      account_id: string;
-      amount_minor: number;
-      hlc: string;
-    }>`${sql.join(latest, sql` union all `)} order by change_seq`.execute(trx);
     for (const id of part) state.recent.set(id, []);
-    for (const row of rows.rows)
+    for (const row of await latestPayments(trx, part, limit))
       push(
         state.recent,
         row.account_id,

@@ -25,7 +25,8 @@ export async function openBillsOfAccounts(
   return rows.map((row) => ({ accountId: row.account_id, bill: billOf(row) }));
 }
 
-function billOf(row: Selectable<Database['bills']>): Bill {
+/** A bill row as the domain's Bill. */
+export function billOf(row: Selectable<Database['bills']>): Bill {
   return {
     id: row.id,
     period: { from: row.period_from, to: row.period_to },

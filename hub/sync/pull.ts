@@ -8,14 +8,9 @@
  * the page and its cursor are read in one snapshot, so a cursor can never pass a change that
  * commits later.
  */
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { minor } from '../../shared/money.ts';
-import type {
-  AccountSnapshot,
-  FlagReason,
-  PullRequest,
-  PullResponse,
-} from '../../shared/protocol.ts';
+import type { AccountSnapshot, PullRequest, PullResponse } from '../../shared/protocol.ts';
 import {
   MAX_ACCOUNTS_PER_PULL,
   PROTOCOL_VERSION,
@@ -28,6 +23,7 @@ import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.
 import type { Bill } from '../../shared/billing.ts';
 import { chunks, currentCounter, storeEpoch, type Store } from '../store/store.ts';
 import { openBillsOfAccounts } from '../store/bills.ts';
+import { latestPayments } from '../store/payments.ts';
 import type { Database } from '../store/schema.ts';
 
 export async function pullChanges(
@@ -259,23 +255,7 @@ async function readingDetails(trx: Trx, part: readonly string[], details: Detail
 
 /** Each account's latest unvoided payments that count, by arrival, oldest first. */
 async function paymentDetails(trx: Trx, part: readonly string[], details: Details): Promise<void> {
-  if (part.length === 0) return;
-  const latest = part.map(
-    (id) =>
-      sql`select * from (select fact_id, account_id, receipt_number, amount_minor, hlc, taken_at,
-          flag_reason, change_seq from payments where account_id = ${id} and voided_by is null
-          order by change_seq desc limit ${RECENT_PAYMENTS_SENT}) as latest`,
-  );
-  const rows = await sql<{
-    fact_id: string;
-    account_id: string;
-    receipt_number: string;
-    amount_minor: number;
-    hlc: string;
-    taken_at: string;
-    flag_reason: FlagReason | null;
-  }>`${sql.join(latest, sql` union all `)} order by change_seq`.execute(trx);
-  for (const row of rows.rows) {
+  for (const row of await latestPayments(trx, part, RECENT_PAYMENTS_SENT)) {
     if (!paymentCounts(row.flag_reason)) continue;
     push(details.recentPayments, row.account_id, {
       factId: row.fact_id,
