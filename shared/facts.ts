@@ -15,6 +15,11 @@ const uuid = z
     /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     'must be a lower-case UUID',
   );
+/** A device's facts over its life fit the stores' 32-bit sequence column many times over. */
+export const MAX_SEQ = 2_147_483_647;
+/** Far more versions than any tariff will see, and a 32-bit column holds it. */
+export const MAX_TARIFF_VERSION = 1_000_000;
+
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest');
 
 export const uuidSchema = uuid;
@@ -123,7 +128,7 @@ export const spotBillBodySchema = z
     period: z.object({ from: z.iso.date(), to: z.iso.date() }),
     kwh: z.number().int().min(0).max(10_000_000),
     tariffId: z.string().min(1).max(64),
-    tariffVersion: z.number().int().min(1),
+    tariffVersion: z.number().int().min(1).max(MAX_TARIFF_VERSION),
     currency: currencySchema,
     amountMinor: minorUnitsSchema,
     carried: z
@@ -140,7 +145,7 @@ export const spotBillBodySchema = z
 const factHeader = {
   id: uuid,
   deviceId: uuid,
-  seq: z.number().int().min(1),
+  seq: z.number().int().min(1).max(MAX_SEQ),
   prevHash: sha256,
   hlc: z
     .string()

@@ -246,7 +246,8 @@ export const chargeSchema = z.discriminatedUnion('kind', [
 export const tariffSchema = z
   .object({
     id: lineId,
-    version: z.number().int().min(1),
+    // A 32-bit column holds it; MAX_TARIFF_VERSION in shared/facts.ts says the same of bills.
+    version: z.number().int().min(1).max(1_000_000),
     name: z.string().min(1).max(120),
     currency: currencySchema,
     effectiveFrom: isoDate,

@@ -220,7 +220,7 @@ export const errors: Record<ErrorCode, string> = {
   'record-invalid':
     'This record cannot be saved: something in it is not valid. Check what you typed.',
   'amount-above-limit':
-    'That amount is above the most one payment may be. Check it, or call your supervisor.',
+    'That amount is above the most one payment or bill may carry. Check it, or call your supervisor.',
   'possible-duplicate': 'This looks like a payment already taken. Confirm to record it anyway.',
   'receipt-number-invalid':
     'Type the receipt number as printed, such as R-6966D5-000001, or scan its QR code.',
@@ -253,7 +253,7 @@ export const flags: Record<FlagReason, string> = {
   'body-invalid': 'The record could not be read',
   'agent-not-on-device': 'Recorded under an agent who never signed in on this device',
   'account-not-found': 'No such account',
-  'amount-above-limit': 'Amount above the limit for one payment',
+  'amount-above-limit': 'Amount above the limit for one payment or bill',
   'amount-must-be-positive': 'Amount not above zero',
   'tendered-less-than-amount': 'Less cash handed over than the amount',
   'change-mismatch': 'Change given does not match',
