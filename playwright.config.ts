@@ -1,9 +1,10 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/support/chromium.ts';
 
-// End-to-end tests in Debian's Chromium (browsers cannot be downloaded here). Each test starts
-// its own hub process on a free port with its own data folder, so tests can stop and restart
-// the hub as the field does. One worker: the machine has two cores and each test runs a hub.
+// End-to-end tests in Debian's Chromium (browsers cannot be downloaded here). Hub processes run
+// on free ports with their own data folders (tests/e2e/hub-process.ts): tests that leave the hub
+// running share one per worker, and tests that stop, restart or count everything on a hub get
+// their own. One worker: the machine has two cores, and Chromium and a hub fill them.
 export default defineConfig({
   testDir: 'tests/e2e',
   globalSetup: './tests/e2e/global-setup.ts',

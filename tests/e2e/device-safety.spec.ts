@@ -5,22 +5,13 @@
  *
  * Method: a real hub process and Debian's Chromium. The device's IndexedDB is read from the
  * page with the plain IndexedDB API, the hub's database directly; the chain is checked on the
- * hub, which refuses any batch that does not extend it.
+ * hub, which refuses any batch that does not extend it. The first two tests share a hub with
+ * others that leave it running, and read on it only their own device's facts, of accounts no
+ * other test touches; the export, which counts all the hub's collections, has its own.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { HubProcess } from './hub-process.ts';
+import { expect, type Page } from '@playwright/test';
+import { test, type HubProcess } from './hub-process.ts';
 import { AgentApp, SignInPage } from './pages.ts';
-
-let hub: HubProcess;
-
-test.beforeEach(async () => {
-  hub = await HubProcess.create();
-  await hub.start();
-});
-
-test.afterEach(async () => {
-  await hub.dispose();
-});
 
 /** What the device holds: its facts' seqs and the chain head, read with the plain IndexedDB API. */
 async function deviceState(page: Page): Promise<{ seqs: number[]; headSeq: number }> {
@@ -46,6 +37,36 @@ async function deviceState(page: Page): Promise<{ seqs: number[]; headSeq: numbe
   );
 }
 
+/** The device's id, from its settings, read with the plain IndexedDB API. */
+async function deviceIdOf(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('gridtally');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const device = db
+            .transaction('settings', 'readonly')
+            .objectStore('settings')
+            .get('device');
+          device.onsuccess = () => {
+            resolve((device.result as { deviceId: string }).deviceId);
+            db.close();
+          };
+          device.onerror = () => reject(device.error);
+        };
+      }),
+  );
+}
+
+/** The seqs of one device's facts that the hub holds, in order. */
+function hubSeqs(hub: HubProcess, deviceId: string): number[] {
+  return hub
+    .query<{ seq: number }>('select seq from facts where device_id = ? order by seq', deviceId)
+    .map((row) => row.seq);
+}
+
 async function payFrom(agent: AgentApp, account: string, amount: string): Promise<void> {
   await agent.search(account);
   await agent.openFirstResult();
@@ -56,6 +77,7 @@ async function payFrom(agent: AgentApp, account: string, amount: string): Promis
 
 test('two tabs recording at once write one unbroken chain, and every payment reaches the hub once', async ({
   context,
+  sharedHub: hub,
 }) => {
   const first = await context.newPage();
   await first.goto(hub.url);
@@ -69,36 +91,44 @@ test('two tabs recording at once write one unbroken chain, and every payment rea
   await Promise.all([
     (async () => {
       for (const [account, amount] of [
-        ['GT-10001', '11'],
-        ['GT-10003', '13'],
-        ['GT-10005', '15'],
+        ['GT-10021', '11'],
+        ['GT-10023', '13'],
+        ['GT-10025', '15'],
       ] as const)
         await payFrom(new AgentApp(first), account, amount);
     })(),
     (async () => {
       for (const [account, amount] of [
-        ['GT-10007', '17'],
-        ['GT-10009', '19'],
-        ['GT-10011', '21'],
+        ['GT-10027', '17'],
+        ['GT-10029', '19'],
+        ['GT-10031', '21'],
       ] as const)
         await payFrom(new AgentApp(second), account, amount);
     })(),
   ]);
   expect(await deviceState(first)).toEqual({ seqs: [1, 2, 3, 4, 5, 6], headSeq: 6 });
   await expect(first.getByTestId('pending-count')).toHaveCount(0, { timeout: 30_000 });
-  const stored = hub.query<{ seq: number }>('select seq from facts order by seq');
-  expect(stored.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-  expect(hub.query<{ n: number }>('select count(*) as n from payments')[0]?.n).toBe(6);
+  const deviceId = await deviceIdOf(first);
+  expect(hubSeqs(hub, deviceId)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(
+    hub.query<{ n: number }>(
+      'select count(*) as n from payments p join facts f on f.id = p.fact_id where f.device_id = ?',
+      deviceId,
+    )[0]?.n,
+  ).toBe(6);
 });
 
-test('a reload in the middle of recording a payment never leaves half a fact', async ({ page }) => {
+test('a reload in the middle of recording a payment never leaves half a fact', async ({
+  page,
+  sharedHub: hub,
+}) => {
   await page.goto(hub.url);
   await new SignInPage(page).enrol(await hub.enrolmentCode());
   await new SignInPage(page).signInAgent('amina', '1234');
   const agent = new AgentApp(page);
   await agent.waitForRoute();
   for (const delayMs of [0, 5, 15, 40, 80]) {
-    await agent.search('GT-10013');
+    await agent.search('GT-10033');
     await agent.openFirstResult();
     await agent.fillCashPayment('25', '25');
     await page.getByRole('button', { name: 'Record payment' }).click({ noWaitAfter: true });
@@ -111,15 +141,16 @@ test('a reload in the middle of recording a payment never leaves half a fact', a
   }
   const { headSeq } = await deviceState(page);
   await expect(page.getByTestId('pending-count')).toHaveCount(0, { timeout: 30_000 });
-  expect(
-    hub.query<{ seq: number }>('select seq from facts order by seq').map((row) => row.seq),
-  ).toEqual(Array.from({ length: headSeq }, (_, i) => i + 1));
+  expect(hubSeqs(hub, await deviceIdOf(page))).toEqual(
+    Array.from({ length: headSeq }, (_, i) => i + 1),
+  );
 });
 
 test('a device with no network exports its payments to a file; the supervisor uploads it; the later sync changes nothing', async ({
   page,
   context,
   browser,
+  ownHub: hub,
 }) => {
   await page.goto(hub.url);
   await new SignInPage(page).enrol(await hub.enrolmentCode());

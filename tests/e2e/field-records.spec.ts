@@ -3,29 +3,21 @@
  * payment taken by mistake, reading the meter and printing the bill, correcting a phone
  * number; and the supervisor's list of what needs review.
  *
- * Method: a real hub process and Debian's Chromium; amounts checked against the hub's own
- * store and the tariff engine; screenshots in tests/artifacts/ for a person to look at.
+ * Method: a real hub process and Debian's Chromium, one hub for these tests and others that
+ * leave it running (each test works on accounts no other test touches); amounts checked
+ * against the hub's own store and the tariff engine; screenshots in tests/artifacts/ for a
+ * person to look at.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { demoTariff } from '../../hub/demo/tariff.ts';
 import { formatMoney, minor } from '../../shared/money.ts';
 import { computeBill } from '../../shared/tariff/engine.ts';
-import { HubProcess } from './hub-process.ts';
+import { test, type HubProcess } from './hub-process.ts';
 import { AgentApp, SignInPage } from './pages.ts';
 
 const shots = 'tests/artifacts';
-let hub: HubProcess;
 
-test.beforeEach(async () => {
-  hub = await HubProcess.create();
-  await hub.start();
-});
-
-test.afterEach(async () => {
-  await hub.dispose();
-});
-
-async function signedInAgent(page: Page): Promise<AgentApp> {
+async function signedInAgent(hub: HubProcess, page: Page): Promise<AgentApp> {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
   await new SignInPage(page).enrol(await hub.enrolmentCode());
@@ -34,7 +26,7 @@ async function signedInAgent(page: Page): Promise<AgentApp> {
   return agent;
 }
 
-function hubBalance(accountNumber: string): number {
+function hubBalance(hub: HubProcess, accountNumber: string): number {
   const [row] = hub.query<{ balance_minor: number }>(
     'select balance_minor from accounts where account_number = ?',
     accountNumber,
@@ -45,15 +37,16 @@ function hubBalance(accountNumber: string): number {
 
 test('a payment taken by mistake is voided from its receipt: the balance goes back and the hub keeps both records', async ({
   page,
+  sharedHub: hub,
 }) => {
-  const agent = await signedInAgent(page);
-  const before = hubBalance('GT-10007');
+  const agent = await signedInAgent(hub, page);
+  const before = hubBalance(hub, 'GT-10007');
   await agent.search('GT-10007');
   await agent.openFirstResult();
   await agent.fillCashPayment('120', '200');
   await agent.recordPayment();
   await expect(page.getByTestId('receipt-sync')).toHaveText('Synced', { timeout: 20_000 });
-  expect(hubBalance('GT-10007')).toBe(before - 12_000);
+  expect(hubBalance(hub, 'GT-10007')).toBe(before - 12_000);
   await expect(page.getByTestId('payment-reference')).toContainText('-');
   await page.screenshot({ path: `${shots}/receipt-with-reference.png`, fullPage: true });
 
@@ -64,7 +57,7 @@ test('a payment taken by mistake is voided from its receipt: the balance goes ba
   await expect(page.getByTestId('void-amount')).toHaveText(formatMoney(minor(12_000), 'KES'));
   await expect(page.getByTestId('receipt-sync')).toHaveText('Synced', { timeout: 20_000 });
   await page.screenshot({ path: `${shots}/void-slip.png`, fullPage: true });
-  expect(hubBalance('GT-10007')).toBe(before);
+  expect(hubBalance(hub, 'GT-10007')).toBe(before);
   const payments = hub.query<{ voided_by: string | null }>(
     "select p.voided_by from payments p join accounts a on a.id = p.account_id where a.account_number = 'GT-10007'",
   );
@@ -80,13 +73,14 @@ test('a payment taken by mistake is voided from its receipt: the balance goes ba
 
 test('the agent reads the meter and prints the bill for the days since the last reading', async ({
   page,
+  sharedHub: hub,
 }) => {
-  const agent = await signedInAgent(page);
+  const agent = await signedInAgent(hub, page);
   const [last] = hub.query<{ read_on: string; register_kwh: number }>(
     "select r.read_on, r.register_kwh from readings r join accounts a on a.id = r.account_id where a.account_number = 'GT-10011' order by r.read_on desc limit 1",
   );
   if (!last) throw new Error('demo readings missing');
-  const before = hubBalance('GT-10011');
+  const before = hubBalance(hub, 'GT-10011');
   const today = new Date().toISOString().slice(0, 10);
   const expected = computeBill(demoTariff, { period: { from: last.read_on, to: today }, kwh: 95 });
   if (!expected.ok) throw new Error('demo bill');
@@ -103,11 +97,14 @@ test('the agent reads the meter and prints the bill for the days since the last 
   );
   await expect(page.getByTestId('receipt-sync')).toHaveText('Synced', { timeout: 20_000 });
   await page.screenshot({ path: `${shots}/bill-at-the-door.png`, fullPage: true });
-  expect(hubBalance('GT-10011')).toBe(before + expected.value.totalMinor);
+  expect(hubBalance(hub, 'GT-10011')).toBe(before + expected.value.totalMinor);
 });
 
-test('a corrected phone number shows at once and reaches the hub', async ({ page }) => {
-  const agent = await signedInAgent(page);
+test('a corrected phone number shows at once and reaches the hub', async ({
+  page,
+  sharedHub: hub,
+}) => {
+  const agent = await signedInAgent(hub, page);
   await agent.search('GT-10013');
   await agent.openFirstResult();
   await page.getByTestId('edit-phone').click();
@@ -129,8 +126,9 @@ test('a corrected phone number shows at once and reaches the hub', async ({ page
 test('a void from another tablet that arrives before its payment is held, and the supervisor sees it to review', async ({
   page,
   browser,
+  sharedHub: hub,
 }) => {
-  const agent = await signedInAgent(page);
+  const agent = await signedInAgent(hub, page);
   await agent.search('GT-10015');
   await agent.openFirstResult();
   // A reference from a receipt whose payment has not reached the hub (its tablet is offline).

@@ -3,24 +3,17 @@
  * customer by name or phone, the app in Chinese, and a supervisor who mistypes the password.
  *
  * Method: a real hub process and Debian's Chromium; screenshots in tests/artifacts/ for a
- * person to look at (the Chinese one checks that CJK text renders).
+ * person to look at (the Chinese one checks that CJK text renders). Tests that only read share
+ * one hub; the supervisor's, which count everything the hub holds, have their own.
  */
-import { expect, test } from '@playwright/test';
-import { HubProcess } from './hub-process.ts';
+import { expect } from '@playwright/test';
+import { test } from './hub-process.ts';
 import { AgentApp, SignInPage } from './pages.ts';
 
-let hub: HubProcess;
-
-test.beforeEach(async () => {
-  hub = await HubProcess.create();
-  await hub.start();
-});
-
-test.afterEach(async () => {
-  await hub.dispose();
-});
-
-test('a wrong PIN is refused with a clear message and signs nobody in', async ({ page }) => {
+test('a wrong PIN is refused with a clear message and signs nobody in', async ({
+  page,
+  sharedHub: hub,
+}) => {
   await page.goto(hub.url);
   await new SignInPage(page).enrol(await hub.enrolmentCode());
   await new SignInPage(page).signInAgent('amina', '0000');
@@ -28,7 +21,10 @@ test('a wrong PIN is refused with a clear message and signs nobody in', async ({
   await expect(page.getByTestId('who')).toHaveCount(0);
 });
 
-test('an agent finds a customer by name and by phone, within the route only', async ({ page }) => {
+test('an agent finds a customer by name and by phone, within the route only', async ({
+  page,
+  sharedHub: hub,
+}) => {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
   await new SignInPage(page).enrol(await hub.enrolmentCode());
@@ -50,7 +46,10 @@ test('an agent finds a customer by name and by phone, within the route only', as
   await expect(page.getByText('No customer matches.')).toBeVisible();
 });
 
-test('the app speaks Chinese when asked, down to the payment form', async ({ page }) => {
+test('the app speaks Chinese when asked, down to the payment form', async ({
+  page,
+  sharedHub: hub,
+}) => {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
   await page.getByRole('button', { name: '中文' }).click();
@@ -69,8 +68,10 @@ test('the app speaks Chinese when asked, down to the payment form', async ({ pag
   await page.screenshot({ path: 'tests/artifacts/agent-account-zh.png', fullPage: true });
 });
 
+// A hub of its own: it expects no collections yet.
 test('a supervisor with a wrong password is refused; with the right one sees the collections', async ({
   page,
+  ownHub: hub,
 }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(hub.url);
@@ -81,9 +82,11 @@ test('a supervisor with a wrong password is refused; with the right one sees the
   await expect(page.getByText('No collections yet.')).toBeVisible();
 });
 
+// A hub of its own: it expects the tablet it enrols to be the only device.
 test('a supervisor issues a code shown as text and QR, a tablet enrols with it, and the supervisor revokes it', async ({
   page,
   browser,
+  ownHub: hub,
 }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(hub.url);

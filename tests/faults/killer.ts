@@ -4,6 +4,10 @@
  * commit but before the reply), SIGKILLs the hub, leaves it down a while, starts it again on
  * the same port and data, and asks SQLite whether the file is sound and whether every fact the
  * hub acknowledged before the kill is still there.
+ *
+ * It is bounded by work, not by the clock: it gives up after watching `pushesMax` pushes, or
+ * when the devices have stopped recording and no push comes. A slow machine makes it slower,
+ * never fail.
  */
 import type { KillableHub } from './hub-process.ts';
 import type { Push, PushWatch } from './push-watch.ts';
@@ -27,14 +31,28 @@ export interface Kill {
 
 export interface KillPlan {
   readonly kills: number;
-  readonly deadlineMs: number;
+  /** The most pushes to watch for a moment to kill in, over all the kills. */
+  readonly pushesMax: number;
+  /** Whether the devices may still record payments, so that pushes will come. */
+  readonly devicesRecording: () => boolean;
   readonly serveMinMs: number;
   readonly serveMaxMs: number;
   readonly afterPushMaxMs: number;
   readonly outageMaxMs: number;
 }
 
-const PUSH_WAIT_MS = 5_000;
+/** How often the killer, waiting for a push, looks whether the devices still record. */
+const PUSH_POLL_MS = 1_000;
+
+/** The next push to start, or undefined once the devices record no more and none comes. */
+async function nextPush(watch: PushWatch, plan: KillPlan): Promise<Push | undefined> {
+  for (;;) {
+    // Asked before the wait: a push that starts during it is still taken.
+    const recording = plan.devicesRecording();
+    const push = await watch.nextPush(PUSH_POLL_MS);
+    if (push || !recording) return push;
+  }
+}
 
 export async function killRepeatedly(
   hub: KillableHub,
@@ -43,15 +61,22 @@ export async function killRepeatedly(
   plan: KillPlan,
 ): Promise<Kill[]> {
   const kills: Kill[] = [];
+  let watched = 0;
   while (kills.length < plan.kills) {
     await sleep(random.int(plan.serveMinMs, plan.serveMaxMs));
     let afterPushMs = 0;
     // The push may be answered before the moment comes; then wait for the next one, so that
     // every kill cuts a push short.
     do {
-      if (Date.now() > plan.deadlineMs)
-        throw new Error(`only ${kills.length} of ${plan.kills} kills before the deadline`);
-      if (!(await watch.nextPush(PUSH_WAIT_MS))) continue;
+      if (watched >= plan.pushesMax)
+        throw new Error(
+          `only ${kills.length} of ${plan.kills} kills in the ${watched} pushes watched: pushes end before the killer strikes`,
+        );
+      if (!(await nextPush(watch, plan)))
+        throw new Error(
+          `only ${kills.length} of ${plan.kills} kills: the devices stopped recording and pushing`,
+        );
+      watched += 1;
       afterPushMs = random.int(0, plan.afterPushMaxMs);
       await sleep(afterPushMs);
     } while (watch.inFlight.size === 0);

@@ -1,10 +1,11 @@
 /**
  * Test harness for the hub, shared by the in-process tests in this folder. It opens a real
- * SQLite store in memory, seeds the demo deployment into it, and builds the Hono app around it
- * with a stepping clock, so that every request sees a later, known time and nothing depends on
- * the machine's clock. It also plays the part of a device: it builds valid hash chains of
- * payment facts with the same shared code a device uses (sealFact, formatHlc), with ids made
- * deterministically from UUIDv7 fields so a failing run can be replayed exactly.
+ * SQLite store seeded with the demo deployment (a copy of one seeded once per process, in
+ * RAM), and builds the Hono app around it with a stepping clock, so that every request sees a
+ * later, known time and nothing depends on the machine's clock. It also plays the part of a
+ * device: it builds valid hash chains of payment facts with the same shared code a device uses
+ * (sealFact, formatHlc), with ids made deterministically from UUIDv7 fields so a failing run
+ * can be replayed exactly.
  */
 import { UUID } from 'uuidv7';
 import { createApp } from '../../hub/app.ts';
@@ -12,9 +13,8 @@ import { recordAgentOnDevice } from '../../hub/auth/sessions.ts';
 import { enrolDevice, issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
 import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { demoSignIns, seedDemo } from '../../hub/demo/seed.ts';
-import { openPostgresStore } from '../../hub/store/postgres.ts';
-import { openSqliteStore } from '../../hub/store/sqlite.ts';
-import { startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { startPostgres } from '../support/postgres.ts';
+import { postgresTemplate, sqliteTemplate, type StoreTemplate } from '../support/store-template.ts';
 import type { Store } from '../../hub/store/store.ts';
 import type { SignInResponse } from '../../shared/api.ts';
 import { formatHlc } from '../../shared/clock.ts';
@@ -35,21 +35,24 @@ import { minor } from '../../shared/money.ts';
 import { PROTOCOL_VERSION, type PullRequest, type PushRequest } from '../../shared/protocol.ts';
 
 /**
- * A fresh, empty store for one test: in-memory SQLite, or with GRIDTALLY_TEST_STORE=postgres a
- * new database on this worker's throw-away PostgreSQL cluster (started on first use, stopped
- * when the worker exits; the suite fails, naming what is missing, when PostgreSQL is not there).
+ * A seeded store for one test (see `seedTestHub`): a copy of this process's template, made on
+ * first use (tests/support/store-template.ts), on SQLite, or with GRIDTALLY_TEST_STORE=postgres
+ * on the test run's throw-away PostgreSQL cluster (tests/support/vitest-setup.ts; the suite
+ * fails, naming what is missing, when PostgreSQL is not there).
  */
-async function openTestStore(): Promise<Store> {
-  if (process.env.GRIDTALLY_TEST_STORE !== 'postgres') return openSqliteStore(':memory:');
-  postgres ??= startPostgres().then((server) => {
-    process.once('exit', () => server.stopNow());
-    return server;
-  });
-  const server = await postgres;
-  return openPostgresStore(await server.newDatabase(), { poolSize: 2, idleTimeoutMs: 1_000 });
+async function openSeededTestStore(): Promise<Store> {
+  template ??= makeTestTemplate();
+  return (await template).open();
 }
 
-let postgres: Promise<PostgresServer> | undefined;
+let template: Promise<StoreTemplate> | undefined;
+
+async function makeTestTemplate(): Promise<StoreTemplate> {
+  if (process.env.GRIDTALLY_TEST_STORE !== 'postgres') return sqliteTemplate(seedTestHub);
+  const server = await startPostgres();
+  process.once('exit', () => server.stopNow());
+  return postgresTemplate(server, seedTestHub, { poolSize: 2, idleTimeoutMs: 1_000 });
+}
 
 /** The day the demo is seeded and the hub clock's first reading. */
 export const HUB_START = new Date('2026-11-20T09:00:00.000Z');
@@ -69,20 +72,13 @@ export interface Hub {
 }
 
 /**
- * A seeded hub with a clock that steps one second a read, on a fresh in-memory SQLite store
- * unless a test hands in another (an empty PostgreSQL database, for the store contract).
+ * A seeded hub with a clock that steps one second a read, on a fresh store of its own (see
+ * `openSeededTestStore`) unless a test hands in an empty one (a database of another engine,
+ * for the store contract), which is seeded here the same way.
  */
 export async function openHub(given?: Store): Promise<Hub> {
-  const store = given ?? (await openTestStore());
-  await seedDemo(store, HUB_START);
-  await enrolTablet(store, TABLET_A, HUB_START);
-  await enrolTablet(store, TABLET_B, HUB_START);
-  // Both agents have signed in on both tablets before: their facts from either are theirs.
-  await store.transaction(async (trx) => {
-    for (const device of [TABLET_A, TABLET_B])
-      for (const agent of [amina, baraka])
-        await recordAgentOnDevice(trx, device, `user-${agent.username}`, HUB_START);
-  });
+  const store = given ?? (await openSeededTestStore());
+  if (given) await seedTestHub(given);
   let nextMs = HUB_START.getTime();
   const now = () => {
     const reading = new Date(nextMs);
@@ -97,6 +93,22 @@ export async function openHub(given?: Store): Promise<Hub> {
       nextMs += ms;
     },
   };
+}
+
+/**
+ * What every test hub starts from: the demo seeded at HUB_START, and TABLET_A and TABLET_B
+ * enrolled with this process's keys (deviceKey).
+ */
+async function seedTestHub(store: Store): Promise<void> {
+  await seedDemo(store, HUB_START);
+  await enrolTablet(store, TABLET_A, HUB_START);
+  await enrolTablet(store, TABLET_B, HUB_START);
+  // Both agents have signed in on both tablets before: their facts from either are theirs.
+  await store.transaction(async (trx) => {
+    for (const device of [TABLET_A, TABLET_B])
+      for (const agent of [amina, baraka])
+        await recordAgentOnDevice(trx, device, `user-${agent.username}`, HUB_START);
+  });
 }
 
 export const amina = demoSignIns.agents[0];

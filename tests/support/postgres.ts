@@ -3,7 +3,9 @@
  * (/usr/lib/postgresql/<version>/bin): a new cluster in a temp folder, on a free port on
  * 127.0.0.1, started as the `postgres` user when we are root (PostgreSQL refuses to run as
  * root), stopped and deleted afterwards. With DATABASE_URL set, that server is used instead and
- * each test gets a fresh database on it.
+ * each test gets a fresh database on it. Under Vitest, one cluster serves the whole run
+ * (tests/support/vitest-setup.ts starts it and names it in SHARED_CLUSTER_ENV), instead of one
+ * per test file.
  *
  * When neither is available, `postgresMissing()` says why in plain words, and suites skip with
  * that message, unless GRIDTALLY_REQUIRE_POSTGRES=1 (as `.ci/run` sets), when they fail.
@@ -39,9 +41,17 @@ export function postgresMissing(): string | undefined {
 /** Whether suites must fail rather than skip when PostgreSQL is missing. */
 export const POSTGRES_REQUIRED = process.env.GRIDTALLY_REQUIRE_POSTGRES === '1';
 
+/** Names the run's shared cluster (its admin URL), for `startPostgres` in every test file. */
+export const SHARED_CLUSTER_ENV = 'GRIDTALLY_TEST_POSTGRES_URL';
+
 export interface PostgresServer {
-  /** A URL for a new, empty database on the server. */
-  newDatabase(): Promise<string>;
+  /** The server's admin URL (its `postgres` database). */
+  readonly url: string;
+  /**
+   * A URL for a new database on the server: empty, or a copy of the database at `templateUrl`
+   * (on this server, with nobody connected to it).
+   */
+  newDatabase(templateUrl?: string): Promise<string>;
   stop(): Promise<void>;
   /** Stops it at once, synchronously: for a process 'exit' hook. */
   stopNow(): void;
@@ -60,12 +70,19 @@ function run(command: string, args: readonly string[]): void {
 
 let databases = 0;
 
-async function createDatabase(adminUrl: string): Promise<string> {
+async function createDatabase(adminUrl: string, templateUrl?: string): Promise<string> {
   const name = `gridtally_test_${process.pid}_${++databases}_${Date.now()}`;
+  const template = templateUrl === undefined ? undefined : new URL(templateUrl).pathname.slice(1);
+  if (template !== undefined && !/^gridtally_test_[0-9_]+$/.test(template))
+    throw new Error(`not a test database: ${templateUrl}`);
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`create database ${name}`);
+    await client.query(
+      template === undefined
+        ? `create database ${name}`
+        : `create database ${name} template ${template}`,
+    );
   } finally {
     await client.end();
   }
@@ -74,11 +91,19 @@ async function createDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
-/** Starts a cluster (or uses DATABASE_URL's server). Throws, saying why, when it cannot. */
+/**
+ * Starts a cluster (or uses DATABASE_URL's server, or the run's shared cluster, which whoever
+ * started it stops). Throws, saying why, when it cannot.
+ */
 export async function startPostgres(): Promise<PostgresServer> {
-  const external = process.env.DATABASE_URL;
+  const external = process.env.DATABASE_URL || process.env[SHARED_CLUSTER_ENV];
   if (external) {
-    return { newDatabase: () => createDatabase(external), stop: async () => {}, stopNow: () => {} };
+    return {
+      url: external,
+      newDatabase: (templateUrl) => createDatabase(external, templateUrl),
+      stop: async () => {},
+      stopNow: () => {},
+    };
   }
   const missing = postgresMissing();
   if (missing) throw new Error(missing);
@@ -120,7 +145,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
   };
   return {
-    newDatabase: () => createDatabase(admin),
+    url: admin,
+    newDatabase: (templateUrl) => createDatabase(admin, templateUrl),
     stop: async () => stopNow(),
     stopNow,
   };
