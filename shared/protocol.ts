@@ -19,7 +19,7 @@ export const PROTOCOL_VERSION = 1 as const;
 export const MAX_FACTS_PER_PUSH = 1000;
 export const MAX_ACCOUNTS_PER_PULL = 500;
 /** Readings of a meter a snapshot carries: the history a reading is judged against. */
-export const RECENT_READINGS_SENT = 6;
+export const RECENT_READINGS_SENT = 4;
 /** Payments of an account a snapshot carries, for the duplicate warning on the device. */
 export const RECENT_PAYMENTS_SENT = 5;
 
@@ -238,8 +238,9 @@ export const accountSnapshotSchema = z.object({
     .array(z.object({ readOn: z.iso.date(), registerKwh: z.number().int() }))
     .max(RECENT_READINGS_SENT),
   /**
-   * The account's latest payments the hub counts and no void took back, oldest first: the
-   * device warns its agent before taking what looks like the same payment again.
+   * The account's latest payments the hub counts and no void took back, stamped within the
+   * duplicate window before the pull, oldest first: the device warns its agent before taking
+   * what looks like the same payment again.
    */
   recentPayments: z
     .array(

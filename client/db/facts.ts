@@ -35,7 +35,12 @@ import {
   type DeviceSettings,
   type RiskCapError,
 } from '../../shared/risk.ts';
-import { readingImplausible, readingInFuture } from '../../shared/rules/reading.ts';
+import {
+  newMeterCeiling,
+  readingImplausible,
+  readingInFuture,
+} from '../../shared/rules/reading.ts';
+import type { Tariff } from '../../shared/tariff/schema.ts';
 import type { DeviceRecord, GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
 import { deviceRecord } from './database.ts';
 
@@ -532,7 +537,11 @@ export async function recordReading(
       if (!account) return 'account-not-found';
       if (readingInFuture(input.readOn, new Date(nowMs).toISOString().slice(0, 10)))
         return 'reading-in-future';
-      const implausible = readingImplausible(input, await readingHistory(db, account));
+      const implausible = readingImplausible(
+        input,
+        await readingHistory(db, account),
+        newMeterCeiling((await tariffVersionsOf(db, account.tariffId)).at(-1)),
+      );
       if (implausible && input.confirmedImplausible !== true) return 'reading-implausible';
       const reading: ReadingBody = {
         accountId: account.id,
@@ -564,6 +573,13 @@ export async function recordReading(
   return ok(bill && lines ? { reading, bill, lines } : { reading });
 }
 
+/** The versions of a tariff the device holds, oldest first, as the engine reads them. */
+async function tariffVersionsOf(db: GridtallyDatabase, tariffId: string): Promise<Tariff[]> {
+  return (await db.tariffs.where('tariffId').equals(tariffId).sortBy('version'))
+    .map((v) => parseTariff(v.document))
+    .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
+}
+
 /**
  * The bill for the period since the account's previous reading, computed with the tariff
  * versions the device holds, as a draft to write after its reading; or why it cannot be.
@@ -574,9 +590,7 @@ async function spotBillDraft(
   reading: ReadingBody,
   made: { readingId: string; billNumber: string; id: string },
 ): Promise<{ draft: Draft; lines: readonly BillLine[] } | ReadingError> {
-  const versions = (await db.tariffs.where('tariffId').equals(account.tariffId).toArray())
-    .map((v) => parseTariff(v.document))
-    .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
+  const versions = await tariffVersionsOf(db, account.tariffId);
   const draft = draftSpotBill({
     account,
     previous: await previousReading(db, account),

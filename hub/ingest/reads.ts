@@ -109,7 +109,8 @@ export async function loadState(
   await loadRecent(trx, state, known(needs.paying), RECENT_PAYMENTS_CHECKED + needs.voids);
   await loadContactEdits(trx, state, facts);
   await loadReadings(trx, state, known(needs.reading));
-  await loadCarriedAndTariffs(trx, state, known(needs.billing));
+  await loadCarried(trx, state, known(needs.billing));
+  await loadTariffs(trx, state, known([...needs.billing, ...needs.reading]));
   return state;
 }
 
@@ -316,16 +317,8 @@ async function loadReadings(trx: Trx, state: BatchState, ids: readonly string[])
   }
 }
 
-async function loadCarriedAndTariffs(
-  trx: Trx,
-  state: BatchState,
-  ids: readonly string[],
-): Promise<void> {
-  const tariffIds = new Set<string>();
-  for (const id of ids) {
-    state.carried.set(id, new Map());
-    tariffIds.add(state.accounts.get(id)?.row.tariff_id ?? '');
-  }
+async function loadCarried(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
+  for (const id of ids) state.carried.set(id, new Map());
   for (const part of chunks(ids)) {
     const rows = await trx
       .selectFrom('carried')
@@ -335,6 +328,12 @@ async function loadCarriedAndTariffs(
       .execute();
     for (const row of rows) state.carried.get(row.account_id)?.set(row.id, row.amount_minor);
   }
+}
+
+/** Every version of the accounts' tariffs, oldest first: bills are recomputed with them, and a
+ * new meter's reading is judged by its tariff class. */
+async function loadTariffs(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
+  const tariffIds = new Set(ids.map((id) => state.accounts.get(id)?.row.tariff_id ?? ''));
   // Parsed from this store's rows on every push: a cache kept outside the store would hand one
   // store's version to another in the same process, where one number can mean other rates.
   for (const part of chunks([...tariffIds])) {

@@ -8,7 +8,7 @@ import { concurrentEdits, contactWinner } from '../../shared/conflicts.ts';
 import type { FactOf } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
-import { decideReading } from '../../shared/rules/reading.ts';
+import { decideReading, newMeterCeiling } from '../../shared/rules/reading.ts';
 import { decideSpotBill } from '../../shared/rules/spot-bill.ts';
 import { decision, type Batch, type Decision } from './batch.ts';
 import { billedPeriodsOf, contactKey, holdBill, type AccountState } from './state.ts';
@@ -80,6 +80,9 @@ export function applyReading(
     accountMeter: account?.row.meter_number,
     today: batch.receivedIso.slice(0, 10),
     others,
+    newMeterMaxKwhPerDay: newMeterCeiling(
+      account ? batch.state.tariffs.get(account.row.tariff_id)?.at(-1) : undefined,
+    ),
   });
   if (!account) return decision(decided.reason);
   batch.writes.readings.push({

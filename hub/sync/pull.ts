@@ -18,6 +18,8 @@ import {
   RECENT_READINGS_SENT,
   sealPullPage,
 } from '../../shared/protocol.ts';
+import { parseHlc } from '../../shared/clock.ts';
+import { DUPLICATE_WINDOW_MS } from '../../shared/conflicts.ts';
 import { paymentCounts } from '../../shared/rules/payment.ts';
 import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.ts';
 import type { Bill } from '../../shared/billing.ts';
@@ -31,12 +33,14 @@ export async function pullChanges(
   request: PullRequest,
   routeId: string,
   settings: DeviceSettings = DEFAULT_DEVICE_SETTINGS,
+  now: Date = new Date(),
 ): Promise<PullResponse> {
   return store.readTransaction(async (trx) => {
     const { page, cursor, hasMore, remaining } = await readPage(trx, request, routeId);
     const details = await accountDetails(
       trx,
       page.map((row) => row.id),
+      now.getTime(),
     );
     const device = await trx
       .selectFrom('devices')
@@ -193,7 +197,7 @@ function push<V>(map: Map<string, V[]>, key: string, value: V): void {
  * account's last bill: a reading after it was not billed, or its bill was refused, and the next
  * bill must cover those days too; with no bill yet, the latest reading).
  */
-async function accountDetails(trx: Trx, ids: readonly string[]): Promise<Details> {
+async function accountDetails(trx: Trx, ids: readonly string[], nowMs: number): Promise<Details> {
   const details: Details = {
     openBills: new Map(),
     carried: new Map(),
@@ -215,7 +219,7 @@ async function accountDetails(trx: Trx, ids: readonly string[]): Promise<Details
     for (const row of carriedRows)
       push(details.carried, row.account_id, { sourceId: row.id, amountMinor: row.amount_minor });
     await readingDetails(trx, part, details);
-    await paymentDetails(trx, part, details);
+    await paymentDetails(trx, part, details, nowMs);
   }
   return details;
 }
@@ -253,10 +257,20 @@ async function readingDetails(trx: Trx, part: readonly string[], details: Detail
   }
 }
 
-/** Each account's latest unvoided payments that count, by arrival, oldest first. */
-async function paymentDetails(trx: Trx, part: readonly string[], details: Details): Promise<void> {
+/**
+ * Each account's latest unvoided payments that count, by arrival, oldest first; only those
+ * stamped within the duplicate rule's window before now, since an older one cannot look like a
+ * payment the agent is about to take (and on 2G every byte of a snapshot counts).
+ */
+async function paymentDetails(
+  trx: Trx,
+  part: readonly string[],
+  details: Details,
+  nowMs: number,
+): Promise<void> {
   for (const row of await latestPayments(trx, part, RECENT_PAYMENTS_SENT)) {
     if (!paymentCounts(row.flag_reason)) continue;
+    if ((parseHlc(row.hlc)?.wallMs ?? 0) < nowMs - DUPLICATE_WINDOW_MS) continue;
     push(details.recentPayments, row.account_id, {
       factId: row.fact_id,
       receiptNumber: row.receipt_number,

@@ -135,7 +135,7 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
     checkDevice(user, request.deviceId);
     if (user.routeId === null)
       throw new HubError(403, 'no-route-assigned', 'This agent has no route assigned.');
-    const { store, deviceSettings } = c.get('deps');
-    return c.json(await pullChanges(store, request, user.routeId, deviceSettings), 200);
+    const { store, deviceSettings, now } = c.get('deps');
+    return c.json(await pullChanges(store, request, user.routeId, deviceSettings, now()), 200);
   });
 }

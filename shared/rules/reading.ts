@@ -16,8 +16,18 @@ export const READING_FUTURE_TOLERANCE_DAYS = 1;
 export const IMPLAUSIBLE_FACTOR = 5;
 /** …unless it implies at most this many kWh a day, which any home may use. */
 export const PLAUSIBLE_KWH_PER_DAY = 30;
-/** With too little history to know the meter's average, more than this a day is implausible. */
+/**
+ * With too little history to know the meter's average, more than this a day is implausible,
+ * unless the account's tariff says what its class uses (`plausibleKwhPerDay`).
+ */
 export const NEW_METER_MAX_KWH_PER_DAY = 150;
+
+/** The daily use a new meter is judged against: its tariff class's, or the default. */
+export function newMeterCeiling(
+  tariff: { readonly plausibleKwhPerDay?: number | undefined } | undefined,
+): number {
+  return tariff?.plausibleKwhPerDay ?? NEW_METER_MAX_KWH_PER_DAY;
+}
 /** How many of the meter's latest accepted readings make its history (as a snapshot carries). */
 export const READING_HISTORY = RECENT_READINGS_SENT;
 
@@ -50,13 +60,14 @@ function usageKwh(from: ReadingPoint, to: ReadingPoint): number | undefined {
 /**
  * Whether `reading` implies use far above the meter's own: kWh a day since the latest earlier
  * reading of `history`, against IMPLAUSIBLE_FACTOR times the daily average over the history
- * before it (at least two readings a day or more apart), or against NEW_METER_MAX_KWH_PER_DAY
- * without such a history. Use of PLAUSIBLE_KWH_PER_DAY or less is never implausible; with no
- * earlier reading there is nothing to judge.
+ * before it (at least two readings a day or more apart), where use of PLAUSIBLE_KWH_PER_DAY or
+ * less is never implausible; or, without such a history, against the tariff class's daily use
+ * (`newMeterCeiling`). With no earlier reading there is nothing to judge.
  */
 export function readingImplausible(
   reading: ReadingPoint,
   history: readonly ReadingPoint[],
+  newMeterMaxKwhPerDay = NEW_METER_MAX_KWH_PER_DAY,
 ): boolean {
   const earlier = history
     .filter((point) => point.readOn < reading.readOn)
@@ -67,16 +78,16 @@ export function readingImplausible(
   const used = usageKwh(last, reading);
   if (used === undefined) return false;
   const perDay = used / Math.max(1, dayNumber(reading.readOn) - dayNumber(last.readOn));
-  if (perDay <= PLAUSIBLE_KWH_PER_DAY) return false;
   const first = earlier[0];
   const span = first ? dayNumber(last.readOn) - dayNumber(first.readOn) : 0;
   let total = 0;
   for (let i = 1; i < earlier.length; i++) {
     const step = usageKwh(earlier[i - 1] as ReadingPoint, earlier[i] as ReadingPoint);
-    if (step === undefined) return perDay > NEW_METER_MAX_KWH_PER_DAY;
+    if (step === undefined) return perDay > newMeterMaxKwhPerDay;
     total += step;
   }
-  if (earlier.length < 2 || span < 1) return perDay > NEW_METER_MAX_KWH_PER_DAY;
+  if (earlier.length < 2 || span < 1) return perDay > newMeterMaxKwhPerDay;
+  if (perDay <= PLAUSIBLE_KWH_PER_DAY) return false;
   return perDay > IMPLAUSIBLE_FACTOR * (total / span);
 }
 
@@ -88,6 +99,8 @@ export interface ReadingContext {
   readonly today: string;
   /** Every other reading of the meter, with its state, for the conflict rule. */
   readonly others: readonly ReadingSeen[];
+  /** What a new meter of the account's tariff class may use a day (`newMeterCeiling`). */
+  readonly newMeterMaxKwhPerDay: number;
 }
 
 export interface ReadingDecision {
@@ -115,7 +128,8 @@ export function decideReading(
   if (readingInFuture(body.readOn, context.today))
     return { reason: 'reading-in-future', heldToFlag: none };
   const history = context.others.filter((other) => !other.flagged);
-  if (readingImplausible(body, history)) return { reason: 'implausible-reading', heldToFlag: none };
+  if (readingImplausible(body, history, context.newMeterMaxKwhPerDay))
+    return { reason: 'implausible-reading', heldToFlag: none };
   const verdict = readingFlag(
     { id: fact.id, registerKwh: body.registerKwh, readOn: body.readOn, changeSeq, flagged: false },
     context.others,

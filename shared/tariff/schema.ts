@@ -253,6 +253,12 @@ export const tariffSchema = z
     effectiveFrom: isoDate,
     rounding: roundingSchema.default('half-up'),
     lineAmounts: lineAmountsSchema.default('rounded'),
+    /**
+     * The most kWh a day a customer of this tariff (its class: a home, a shop, a mill) is
+     * expected to use: a meter with too little history of its own is judged against it, and a
+     * reading above it asks the agent to confirm (shared/rules/reading.ts).
+     */
+    plausibleKwhPerDay: z.number().positive().max(1_000_000).optional(),
     /** Rounds the bill's total to a multiple of minor units, shown as a rounding line. */
     totalRounding: z
       .object({ rule: roundingSchema, quantumMinor: z.number().int().min(1) })

@@ -21,6 +21,7 @@ import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
 import { pushResponseSchema, uploadResponseSchema } from '../../shared/protocol.ts';
 import { DEFAULT_DEVICE_SETTINGS, DEFAULT_MAX_AMOUNT_MINOR } from '../../shared/risk.ts';
 import { createApp } from '../../hub/app.ts';
+import { demoTariffDocument } from '../../hub/demo/tariff.ts';
 import {
   accountState,
   amina,
@@ -323,6 +324,37 @@ describe('a revoked device', () => {
 });
 
 describe('readings that make sense', () => {
+  test('a new meter is judged by its tariff class: 30 kWh a day is implausible where the class uses at most 20', async () => {
+    const { hub, amy, supervisor } = await scene();
+    const snapshot = snapshotOf(await pull(hub, amy, 0), 'acc-0037');
+    const last = snapshot.lastReading;
+    if (!last) throw new Error('acc-0037 has no reading');
+    // A meter fitted at its last reading: no history of its own before it.
+    await hub.store.db
+      .deleteFrom('readings')
+      .where('account_id', '=', 'acc-0037')
+      .where('read_on', '<', last.readOn)
+      .execute();
+    const published = await request(
+      hub.app,
+      'POST',
+      '/api/tariffs/demo-domestic/versions',
+      { ...demoTariffDocument, version: 2, effectiveFrom: '2026-11-02', plausibleKwhPerDay: 20 },
+      supervisor,
+    );
+    expect(published.status).toBe(201);
+    const readOn = new Date(Date.parse(`${last.readOn}T00:00:00Z`) + 10 * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    const reading = amy.chain.reading({
+      accountId: 'acc-0037',
+      meterNumber: snapshot.meterNumber,
+      registerKwh: last.registerKwh + 300,
+      readOn,
+    });
+    expect(at((await push(hub, amy, [reading])).results, 0).reason).toBe('implausible-reading');
+  });
+
   test('900,000 kWh in under three weeks is flagged implausible-reading, and its bill is not issued', async () => {
     const { hub, amy } = await scene();
     const snapshot = snapshotOf(await pull(hub, amy, 0), 'acc-0033');
