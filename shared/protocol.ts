@@ -239,7 +239,7 @@ export const accountSnapshotSchema = z.object({
     .max(RECENT_READINGS_SENT),
   /**
    * The account's latest payments the hub counts and no void took back, stamped within the
-   * duplicate window before the pull, oldest first: the device warns its agent before taking
+   * duplicate window of the pull, oldest first: the device warns its agent before taking
    * what looks like the same payment again.
    */
   recentPayments: z
@@ -248,7 +248,6 @@ export const accountSnapshotSchema = z.object({
         factId: uuidSchema,
         receiptNumber: z.string(),
         amountMinor: minorUnitsSchema,
-        hlc: z.string(),
         takenAt: z.iso.datetime(),
       }),
     )

@@ -223,7 +223,10 @@ export async function recentDuplicate(
       factId: payment.factId,
       accountId,
       amountMinor: payment.amountMinor,
-      hlc: payment.hlc,
+      // The hub's snapshot gives when the payment was taken by its device's clock, which is
+      // the wall time of its stamp: what the duplicate rule compares.
+      hlc: '',
+      wallMs: Date.parse(payment.takenAt),
       warning: { ...payment, currency: account.currency, here: false },
     });
   }

@@ -259,8 +259,8 @@ async function readingDetails(trx: Trx, part: readonly string[], details: Detail
 
 /**
  * Each account's latest unvoided payments that count, by arrival, oldest first; only those
- * stamped within the duplicate rule's window before now, since an older one cannot look like a
- * payment the agent is about to take (and on 2G every byte of a snapshot counts).
+ * stamped within the duplicate rule's window of now, since another cannot look like a payment
+ * the agent is about to take (and on 2G every byte of a snapshot counts).
  */
 async function paymentDetails(
   trx: Trx,
@@ -270,12 +270,12 @@ async function paymentDetails(
 ): Promise<void> {
   for (const row of await latestPayments(trx, part, RECENT_PAYMENTS_SENT)) {
     if (!paymentCounts(row.flag_reason)) continue;
-    if ((parseHlc(row.hlc)?.wallMs ?? 0) < nowMs - DUPLICATE_WINDOW_MS) continue;
+    const wallMs = parseHlc(row.hlc)?.wallMs ?? Number.NaN;
+    if (!(Math.abs(wallMs - nowMs) <= DUPLICATE_WINDOW_MS)) continue;
     push(details.recentPayments, row.account_id, {
       factId: row.fact_id,
       receiptNumber: row.receipt_number,
       amountMinor: minor(row.amount_minor),
-      hlc: row.hlc,
       takenAt: row.taken_at,
     });
   }
