@@ -17,15 +17,9 @@ import type { BillLine } from '../../shared/tariff/lines.ts';
 import { energyForMoney } from '../../shared/tariff/prepaid.ts';
 import type { TariffDocument } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
+import { currencyCodes, decimalArb, roundingRules } from '../support/tariffs.ts';
 
-const rules: RoundingRule[] = ['half-up', 'half-even', 'truncate'];
-const currencyCodes = Object.keys(currencies) as CurrencyCode[];
-
-/** A decimal string with up to six decimals, from an integer count of millionths. */
-const decimalArb = (maxMillionths: number) =>
-  fc
-    .integer({ min: 0, max: maxMillionths })
-    .map((n) => `${Math.floor(n / 1e6)}.${String(n % 1e6).padStart(6, '0')}`);
+const rules = roundingRules;
 
 const blocksArb = fc
   .uniqueArray(fc.integer({ min: 1, max: 3000 }), { maxLength: 4 })

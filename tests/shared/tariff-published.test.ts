@@ -19,23 +19,11 @@
  *   bill; those cases are computed from the published rates and say so.
  */
 import { describe, expect, it } from 'vitest';
-import { computeBill } from '../../shared/tariff/engine.ts';
-import type { TariffDocument, UsageInput } from '../../shared/tariff/schema.ts';
-import { parseTariff } from '../../shared/tariff/validate.ts';
-import { beijingResidential } from '../support/tariffs.ts';
+import type { TariffDocument } from '../../shared/tariff/schema.ts';
+import type { BillResult } from '../../shared/tariff/lines.ts';
+import { beijingResidential, billOf } from '../support/tariffs.ts';
 
-function bill(documents: TariffDocument | TariffDocument[], usage: UsageInput) {
-  const tariffs = (Array.isArray(documents) ? documents : [documents]).map((document) => {
-    const parsed = parseTariff(document);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-    return parsed.value;
-  });
-  const result = computeBill(tariffs, usage);
-  if (!result.ok) throw new Error(JSON.stringify(result.error));
-  return result.value;
-}
-
-function lineAmounts(result: ReturnType<typeof bill>): Record<string, number> {
+function lineAmounts(result: BillResult): Record<string, number> {
   return Object.fromEntries(result.lines.map((line) => [line.id, line.amountMinor]));
 }
 
@@ -119,7 +107,7 @@ describe('South Korea: KEPCO residential low voltage', () => {
   const october2018 = { from: '2018-10-01', to: '2018-11-01' };
 
   it('350 kWh: 기본요금 1,600, 전력량 46,845, VAT 4,845, 기금 1,790, 청구 55,080 (Yonhap 2020-12-18)', () => {
-    const result = bill(threeStep, { period: october2018, kwh: 350 });
+    const result = billOf(threeStep, { period: october2018, kwh: 350 });
     expect(lineAmounts(result)).toEqual({
       'energy-block-1': 18660,
       'energy-block-2': 28185,
@@ -131,7 +119,7 @@ describe('South Korea: KEPCO residential low voltage', () => {
   });
 
   it('340 kWh: 46,566 + 4,657 + 1,720 = 52,940 (koreanreader.blogspot.com, 2018-07-17)', () => {
-    const result = bill(threeStep, { period: october2018, kwh: 340 });
+    const result = billOf(threeStep, { period: october2018, kwh: 340 });
     expect(lineAmounts(result)).toMatchObject({
       'energy-block-1': 18660,
       'energy-block-2': 26306,
@@ -143,7 +131,7 @@ describe('South Korea: KEPCO residential low voltage', () => {
   });
 
   it('500 kWh: 104,140 (derived: Yonhap gives the 2021 bill 102,610 as 1,530 less than before)', () => {
-    expect(bill(threeStep, { period: october2018, kwh: 500 }).totalMinor).toBe(104140);
+    expect(billOf(threeStep, { period: october2018, kwh: 500 }).totalMinor).toBe(104140);
   });
 
   it('January 2021 reform, 350 kWh: 전력량 45,095, 기후환경 1,855, 연료비조정 −1,050, 청구 54,000 (Yonhap via MBN)', () => {
@@ -164,7 +152,7 @@ describe('South Korea: KEPCO residential low voltage', () => {
         },
       ],
     });
-    const result = bill(reform, { period: { from: '2021-01-01', to: '2021-02-01' }, kwh: 350 });
+    const result = billOf(reform, { period: { from: '2021-01-01', to: '2021-02-01' }, kwh: 350 });
     expect(lineAmounts(result)).toMatchObject({
       basic: 1600,
       climate: 1855,
@@ -205,7 +193,7 @@ describe('South Korea: KEPCO residential low voltage', () => {
         },
       ],
     });
-    const result = bill(current, {
+    const result = billOf(current, {
       period: { from: '2025-05-01', to: '2025-06-01' },
       kwh: 300,
       eligibility: ['large-family'],
@@ -278,12 +266,12 @@ describe('India: Tamil Nadu domestic LT-IA, billed every two months', () => {
     [1000, 6550],
     [1100, 7650],
   ])('2022 schedule: %i units cost Rs %i', (units, rupees) => {
-    expect(bill(september2022, { period: twoMonths, kwh: units }).totalMinor).toBe(rupees * 100);
+    expect(billOf(september2022, { period: twoMonths, kwh: units }).totalMinor).toBe(rupees * 100);
   });
 
   it('passing 500 units reprices every unit: 510 units cost Rs 305 more than 500 (madhimugam)', () => {
-    const at500 = bill(september2022, { period: twoMonths, kwh: 500 }).totalMinor;
-    const at510 = bill(september2022, { period: twoMonths, kwh: 510 }).totalMinor;
+    const at500 = billOf(september2022, { period: twoMonths, kwh: 500 }).totalMinor;
+    const at510 = billOf(september2022, { period: twoMonths, kwh: 510 }).totalMinor;
     expect(at510 - at500).toBe(30500);
   });
 
@@ -349,7 +337,7 @@ describe('India: Tamil Nadu domestic LT-IA, billed every two months', () => {
     [1000, 5080],
   ])('2016 schedule: %i units cost Rs %i, fixed charge included', (units, rupees) => {
     expect(
-      bill(schedule2016, { period: { from: '2020-06-01', to: '2020-08-01' }, kwh: units })
+      billOf(schedule2016, { period: { from: '2020-06-01', to: '2020-08-01' }, kwh: units })
         .totalMinor,
     ).toBe(rupees * 100);
   });
@@ -408,7 +396,7 @@ describe('Kenya: KPLC domestic, July 2018 schedule', () => {
     [500, 790000, 147200, 11095],
     [2000, 3160000, 588800, 44380],
   ])('%i kWh: energy %i cents, VAT %i cents, total Sh%i', (kwh, energy, vat, shillings) => {
-    const result = bill(july2018, { period: { from: '2018-08-01', to: '2018-09-01' }, kwh });
+    const result = billOf(july2018, { period: { from: '2018-08-01', to: '2018-09-01' }, kwh });
     expect(result.lines.find((line) => line.kind === 'energy')?.amountMinor).toBe(energy);
     expect(lineAmounts(result).vat).toBe(vat);
     expect(result.totalMinor).toBe(shillings * 100);
@@ -453,13 +441,13 @@ describe('China: Hubei residential annual tiers, real State Grid bills', () => {
     const to = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)), 1))
       .toISOString()
       .slice(0, 10);
-    expect(bill(hubei, { period: { from, to }, kwh, priorKwhThisYear: prior }).totalMinor).toBe(
+    expect(billOf(hubei, { period: { from, to }, kwh, priorKwhThisYear: prior }).totalMinor).toBe(
       fen,
     );
   });
 
   it('the year to date, 7,126 kWh through all three tiers, was billed 4,806.11', () => {
-    const result = bill(hubei, {
+    const result = billOf(hubei, {
       period: { from: '2024-01-01', to: '2024-09-01' },
       kwh: 7126,
       priorKwhThisYear: 0,
@@ -491,7 +479,7 @@ describe('China: Beijing residential annual tiers (computed from published rates
   ])(
     'after %i kWh this year, %i kWh cost %i fen; %s kWh left at the first-tier price',
     (prior, kwh, fen, left) => {
-      const result = bill(beijing, {
+      const result = billOf(beijing, {
         period: { from: '2026-12-01', to: '2027-01-01' },
         kwh,
         priorKwhThisYear: prior,

@@ -14,32 +14,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { currencies, type CurrencyCode, type RoundingRule } from '../../shared/money.ts';
-import { computeBill } from '../../shared/tariff/engine.ts';
-import type { BillLine, BillResult } from '../../shared/tariff/lines.ts';
-import type { TariffDocument, UsageInput } from '../../shared/tariff/schema.ts';
-import { parseTariff } from '../../shared/tariff/validate.ts';
+import type { BillLine } from '../../shared/tariff/lines.ts';
+import type { TariffDocument } from '../../shared/tariff/schema.ts';
+import { billOf, currencyCodes, decimalArb, roundingRules } from '../support/tariffs.ts';
 
 const period = { from: '2026-10-01', to: '2026-11-01' };
 
-function bill(documents: TariffDocument | TariffDocument[], usage: UsageInput): BillResult {
-  const tariffs = (Array.isArray(documents) ? documents : [documents]).map((document) => {
-    const parsed = parseTariff(document);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-    return parsed.value;
-  });
-  const result = computeBill(tariffs, usage);
-  if (!result.ok) throw new Error(JSON.stringify(result.error));
-  return result.value;
-}
-
-const rules: RoundingRule[] = ['half-up', 'half-even', 'truncate'];
-const currencyCodes = Object.keys(currencies) as CurrencyCode[];
-
-/** A decimal string with up to six decimals, from an integer count of millionths. */
-const decimalArb = (maxMillionths: number) =>
-  fc
-    .integer({ min: 0, max: maxMillionths })
-    .map((n) => `${Math.floor(n / 1e6)}.${String(n % 1e6).padStart(6, '0')}`);
+const rules = roundingRules;
 
 const blocksArb = fc
   .uniqueArray(fc.integer({ min: 1, max: 3000 }), { maxLength: 3 })
@@ -219,7 +200,7 @@ describe('tariffs with exact lines: properties', () => {
                   { ...later, currency: first.currency, version: 2, effectiveFrom: '2026-10-16' },
                 ],
           );
-          const result = bill(versions, {
+          const result = billOf(versions, {
             period,
             kwh: kwhOf(used),
             priorKwhThisYear: kwhOf(prior),
@@ -275,7 +256,11 @@ describe('tariffs with exact lines: properties', () => {
         wattHours,
         (document, used, prior) => {
           const kwh = kwhOf(used);
-          const result = bill(exactly([document]), { period, kwh, priorKwhThisYear: kwhOf(prior) });
+          const result = billOf(exactly([document]), {
+            period,
+            kwh,
+            priorKwhThisYear: kwhOf(prior),
+          });
           const currency = document.currency as CurrencyCode;
           const minorPerMajor = 10n ** BigInt(currencies[currency].exponent);
           const values = new Map<string, Fraction>();
@@ -317,8 +302,8 @@ describe('tariffs with exact lines: properties', () => {
     fc.assert(
       fc.property(documentArb(allKinds, true), wattHours, wattHours, (document, used, prior) => {
         const usage = { period, kwh: kwhOf(used), priorKwhThisYear: kwhOf(prior) };
-        const unnamed = bill(document, usage);
-        expect(unnamed).toEqual(bill({ ...document, lineAmounts: 'rounded' }, usage));
+        const unnamed = billOf(document, usage);
+        expect(unnamed).toEqual(billOf({ ...document, lineAmounts: 'rounded' }, usage));
         expect(unnamed.totalMinor).toBe(
           unnamed.lines.reduce((sum, line) => sum + line.amountMinor, 0),
         );

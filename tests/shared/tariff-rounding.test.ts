@@ -12,23 +12,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RoundingRule } from '../../shared/money.ts';
-import { computeBill } from '../../shared/tariff/engine.ts';
 import type { BillResult } from '../../shared/tariff/lines.ts';
-import type { TariffDocument, UsageInput } from '../../shared/tariff/schema.ts';
+import type { TariffDocument } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
+import { billOf } from '../support/tariffs.ts';
 
 const period = { from: '2026-10-01', to: '2026-11-01' };
-
-function bill(documents: TariffDocument | TariffDocument[], usage: UsageInput): BillResult {
-  const tariffs = (Array.isArray(documents) ? documents : [documents]).map((document) => {
-    const parsed = parseTariff(document);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-    return parsed.value;
-  });
-  const result = computeBill(tariffs, usage);
-  if (!result.ok) throw new Error(JSON.stringify(result.error));
-  return result.value;
-}
 
 function amounts(result: BillResult): Record<string, number> {
   return Object.fromEntries(result.lines.map((line) => [line.id, line.amountMinor]));
@@ -84,7 +73,7 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
     // 50 × 0.1237 = 6.185 and 31 × 0.1421 = 4.4051; VAT 16 % of 10.5901 = 1.694416; the total
     // 12.284516 rounds to 12.28. Rounded line by line: 6.19 + 4.41, VAT 1.696 → 1.70, 12.30.
     const usage = { period, kwh: 81 };
-    const exact = bill(blocksWithVat('exact'), usage);
+    const exact = billOf(blocksWithVat('exact'), usage);
     expect(exacts(exact)).toEqual({
       'energy-block-1': '618.5',
       'energy-block-2': '440.51',
@@ -99,7 +88,7 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
     });
     expect(exact.lines.find((line) => line.id === 'line-rounding')?.kind).toBe('rounding');
     expect(exact.totalMinor).toBe(1228);
-    expect(bill(blocksWithVat('rounded'), usage).totalMinor).toBe(1230);
+    expect(billOf(blocksWithVat('rounded'), usage).totalMinor).toBe(1230);
   });
 
   it('rounding once gives more than rounding each line when the fractions add up past a half', () => {
@@ -118,7 +107,7 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
         },
       ],
     };
-    const result = bill(document, { period, registers: { peak: 10, valley: 20 } });
+    const result = billOf(document, { period, registers: { peak: 10, valley: 20 } });
     expect(amounts(result)).toEqual({
       'energy-peak': 123,
       'energy-valley': 113,
@@ -133,7 +122,7 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
     ['truncate', 1500],
   ] as const)('a tie at the total follows the tariff rule: %s gives %i', (rule, total) => {
     // 1000.25 + 500.25 = 1500.5 cents exactly.
-    const result = bill(twoRegisters(rule), { period, registers: { peak: 1, valley: 1 } });
+    const result = billOf(twoRegisters(rule), { period, registers: { peak: 1, valley: 1 } });
     expect(exacts(result)).toMatchObject({ 'energy-peak': '1000.25', 'energy-valley': '500.25' });
     expect(result.totalMinor).toBe(total);
     expect(result.lines.reduce((sum, line) => sum + line.amountMinor, 0)).toBe(total);
@@ -163,7 +152,7 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
       charges: [{ kind: 'per-kwh', id: 'climate', rate: '9.37' }],
     });
     const usage = { period, kwh: '250.4' };
-    const exact = bill(document('exact'), usage);
+    const exact = billOf(document('exact'), usage);
     expect(amounts(exact)).toEqual({
       'energy-block-1': 24090,
       'energy-block-2': 10813,
@@ -171,14 +160,14 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
       'line-rounding': 1,
     });
     expect(exact.totalMinor).toBe(37250);
-    const rounded = bill(document('rounded'), usage);
+    const rounded = billOf(document('rounded'), usage);
     expect(amounts(rounded)).toMatchObject({ rounding: -9 });
     expect(rounded.totalMinor).toBe(37240);
   });
 
   it('a minimum charge tops the exact amount up to exactly the minimum', () => {
     // 5 × 12.7001 = 63.5005; the minimum line is 36.4995; the total is exactly 100.00.
-    const result = bill(
+    const result = billOf(
       {
         id: 'exact-minimum-kes',
         version: 1,
@@ -209,7 +198,7 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
       energy: [{ kind: 'flat' as const, rate: price }],
       charges: [{ kind: 'fixed' as const, id: 'service', amount }],
     });
-    const result = bill(
+    const result = billOf(
       [version(1, '2026-01-01', '10.00', '0.20'), version(2, '2026-10-16', '12.00', '0.30')],
       { period, kwh: 310 },
     );
@@ -243,8 +232,8 @@ describe('tariffs with exact lines: rounded once, at the total', () => {
 
   it('a tariff that does not name its line amounts rounds each line, as before', () => {
     const usage = { period, kwh: 81 };
-    const unnamed = bill(blocksWithVat(), usage);
-    expect(unnamed).toEqual(bill(blocksWithVat('rounded'), usage));
+    const unnamed = billOf(blocksWithVat(), usage);
+    expect(unnamed).toEqual(billOf(blocksWithVat('rounded'), usage));
     expect(amounts(unnamed)).toEqual({ 'energy-block-1': 619, 'energy-block-2': 441, vat: 170 });
     expect(unnamed.lines.every((line) => line.exactMinor === undefined)).toBe(true);
     expect(unnamed.totalMinor).toBe(1230);
