@@ -8,7 +8,9 @@ import { VitePWA } from 'vite-plugin-pwa';
 export default defineConfig({
   root: 'client',
   publicDir: 'public',
-  build: { outDir: '../dist/client', emptyOutDir: true, sourcemap: true },
+  // Source maps are written (for debugging a build) but not linked from the files, and the
+  // hub serves them only when HUB_SERVE_SOURCE_MAPS=1.
+  build: { outDir: '../dist/client', emptyOutDir: true, sourcemap: 'hidden' },
   worker: { format: 'es' },
   server: { proxy: { '/api': 'http://localhost:8787' } },
   plugins: [

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uuidv7 } from 'uuidv7';
 import type { AppEnv } from '../hub/http/context.ts';
-import { inflateRequests } from '../hub/http/compression.ts';
+import { inflateBody } from '../hub/http/compression.ts';
 import { openBillsOf } from '../hub/store/bills.ts';
 import { openSqliteStore } from '../hub/store/sqlite.ts';
 import { currentCounter, type Store } from '../hub/store/store.ts';
@@ -381,7 +381,10 @@ function pushSizedAnswer(facts: number): string {
 
 function echoApp(answer: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', inflateRequests);
+  app.use('*', async (c, next) => {
+    await inflateBody(c, 64 * 1024 * 1024);
+    await next();
+  });
   app.use('*', compress());
   app.get('/health', (c) => c.text('ok'));
   app.post('/echo', async (c) => {

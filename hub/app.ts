@@ -10,7 +10,7 @@ import { registerAuthRoutes } from './auth/routes.ts';
 import { registerCollectionRoutes } from './collections/routes.ts';
 import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
 import { compress } from 'hono/compress';
-import { inflateRequests } from './http/compression.ts';
+import { useEdge } from './http/edge.ts';
 import { errorBody, handleError } from './http/errors.ts';
 import type { AppEnv, HubDeps } from './http/context.ts';
 import { registerDeviceRoutes } from './devices/routes.ts';
@@ -22,6 +22,8 @@ import { registerSyncRoutes } from './sync/routes.ts';
 export interface AppOptions {
   /** A built client to serve at `/`; without it only the API is served. */
   readonly staticDir?: string;
+  /** Serve the client's source maps (`*.map`) too: for debugging, never by default. */
+  readonly serveSourceMaps?: boolean;
 }
 
 export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<AppEnv> {
@@ -46,7 +48,8 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
     c.set('deps', deps);
     await next();
   });
-  app.use('/api/*', inflateRequests);
+  // Security headers on every answer; for the API, sign-in and body limits before any route.
+  const policiesKnown = useEdge(app);
   // Answers and the app's files go gzipped to clients that accept it: a first install or an
   // update over 2G downloads a third of the bytes.
   app.use('*', compress());
@@ -58,6 +61,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerDeviceRoutes(app);
   registerTariffRoutes(app);
   registerReviewRoutes(app);
+  policiesKnown();
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
@@ -76,6 +80,8 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   );
   if (options.staticDir) {
     const root = options.staticDir;
+    if (!options.serveSourceMaps)
+      app.get('*.map', (c) => c.json(errorBody('not-found', 'No such file.'), 404));
     app.use('/*', serveStatic({ root }));
     // Any other path is a screen of the single-page app.
     app.get('/*', serveStatic({ root, path: 'index.html' }));

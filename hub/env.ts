@@ -67,6 +67,22 @@ const envSchema = z.object({
       });
       return z.NEVER;
     }),
+  /** Serve the client's source maps (debugging only). */
+  HUB_SERVE_SOURCE_MAPS: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((value) => value === '1'),
+  /** Behind a reverse proxy that appends the client's address to X-Forwarded-For. */
+  HUB_TRUST_PROXY: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((value) => value === '1'),
+  /** Sessions: a supervisor's ends unused this many minutes, or this many hours after sign-in… */
+  HUB_SUPERVISOR_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  HUB_SUPERVISOR_SESSION_HOURS: z.coerce.number().int().min(1).max(168).default(12),
+  /** …an agent's unused this many days, or this many days after sign-in. */
+  HUB_AGENT_IDLE_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  HUB_AGENT_SESSION_DAYS: z.coerce.number().int().min(1).max(180).default(30),
   /** …and how many days devices keep facts the hub acknowledged. */
   HUB_DEVICE_RETENTION_DAYS: z.coerce
     .number()

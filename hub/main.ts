@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createApp } from './app.ts';
+import type { SessionLifetimes } from './auth/sessions.ts';
 import { seedDemoMonth } from './demo/month.ts';
 import { demoSignIns, isEmpty, seedDemo } from './demo/seed.ts';
 import { issueEnrolmentCode } from './devices/enrolment.ts';
@@ -105,8 +106,14 @@ function serveHub(store: Store, env: HubEnv, where: string, demoCodes: readonly 
     maxAmountMinor: env.HUB_MAX_AMOUNT_MINOR,
   };
   const app = createApp(
-    { store, now: () => new Date(), deviceSettings },
-    staticDir ? { staticDir } : {},
+    {
+      store,
+      now: () => new Date(),
+      deviceSettings,
+      sessionLifetimes: sessionLifetimesOf(env),
+      trustProxy: env.HUB_TRUST_PROXY,
+    },
+    staticDir ? { staticDir, serveSourceMaps: env.HUB_SERVE_SOURCE_MAPS } : {},
   );
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     console.log(`[hub] Gridtally hub on http://localhost:${info.port} (store: ${where})`);
@@ -119,6 +126,20 @@ function serveHub(store: Store, env: HubEnv, where: string, demoCodes: readonly 
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function sessionLifetimesOf(env: HubEnv): SessionLifetimes {
+  const minuteMs = 60_000;
+  return {
+    supervisor: {
+      idleMs: env.HUB_SUPERVISOR_IDLE_MINUTES * minuteMs,
+      absoluteMs: env.HUB_SUPERVISOR_SESSION_HOURS * 60 * minuteMs,
+    },
+    agent: {
+      idleMs: env.HUB_AGENT_IDLE_DAYS * 24 * 60 * minuteMs,
+      absoluteMs: env.HUB_AGENT_SESSION_DAYS * 24 * 60 * minuteMs,
+    },
+  };
 }
 
 function redactPassword(url: string): string {

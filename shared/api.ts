@@ -28,6 +28,9 @@ export const supervisorSignInSchema = z.object({
   password: z.string().min(1).max(200),
 });
 
+/** The answer to `POST /api/auth/sign-out`: the token opens nothing from now on. */
+export const signOutResponseSchema = z.object({ signedOut: z.literal(true) });
+
 export const userSchema = z.object({
   id: z.string(),
   username: z.string(),
@@ -146,10 +149,18 @@ export const billResultSchema = z.object({
 });
 
 /** A quote: a tariff given inline (a document, or its versions) or by id, and a period's usage. */
+/** Versions of one tariff in one quote: a century of yearly revisions. */
+export const MAX_QUOTE_VERSIONS = 100;
+
 export const quoteRequestSchema = z
   .object({
-    tariff: z.unknown().optional(),
-    tariffId: z.string().min(1).optional(),
+    tariff: z
+      .unknown()
+      .refine((tariff) => !Array.isArray(tariff) || tariff.length <= MAX_QUOTE_VERSIONS, {
+        message: `at most ${MAX_QUOTE_VERSIONS} versions`,
+      })
+      .optional(),
+    tariffId: z.string().min(1).max(64).optional(),
     usage: usageSchema,
   })
   .refine((body) => (body.tariff === undefined) !== (body.tariffId === undefined), {

@@ -17,6 +17,7 @@ export const billErrorCodes = [
   'history-required',
   'no-rate-for-month',
   'currency-mismatch',
+  'amount-out-of-range',
 ] as const satisfies readonly BillError[];
 
 /** Fails the typecheck when the engine gains a failure this list does not name. */
@@ -33,6 +34,8 @@ export const hubErrorCodes = [
   'not-signed-in',
   'not-allowed',
   'sign-in-failed',
+  'sign-in-locked',
+  'too-many-requests',
   'no-route-assigned',
   'device-not-enrolled',
   'device-revoked',

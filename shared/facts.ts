@@ -4,6 +4,7 @@
  * stamp, the agent, and the hash of the device's previous fact, so that a device's facts form
  * a hash chain the hub can check. A correction is a new fact that points at the old one.
  */
+import { hasLoneSurrogate } from './text.ts';
 import { z } from 'zod';
 import { canonicalJson, GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
 import { currencySchema, minorUnitsSchema } from './money.ts';
@@ -282,6 +283,25 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): BodyProblem {
   }
 }
 
+/**
+ * The path of the first string in `value` with a lone UTF-16 surrogate, which no device
+ * writes: such text cannot be stored as UTF-8 as it was sent (it would come back changed), so
+ * the body is unreadable.
+ */
+function illFormedTextAt(
+  value: unknown,
+  path: (string | number)[],
+): (string | number)[] | undefined {
+  if (typeof value === 'string') return hasLoneSurrogate(value) ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (hasLoneSurrogate(key)) return [...path, '(a key)'];
+    const found = illFormedTextAt(item, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export function isFactKind(kind: string): kind is FactKind {
   return Object.hasOwn(bodies, kind);
 }
@@ -295,6 +315,8 @@ export type KindAndBody = { [K in FactKind]: { kind: K; body: FactOf<K>['body'] 
  */
 export function readBody(kind: string, body: unknown): Result<KindAndBody, BodyFault> {
   if (!isFactKind(kind)) return err({ field: 'kind', problem: 'unknown-kind' });
+  const illFormed = illFormedTextAt(body, ['body']);
+  if (illFormed) return err({ field: illFormed.join('.').slice(0, 80), problem: 'bad-format' });
   const parsed = bodies[kind].safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -8,7 +8,12 @@
  * who copies the device's storage: a four-digit PIN cannot resist an offline search. The
  * device's signing key (issue #4) is what makes facts trustworthy.
  */
-import { signInResponseSchema, type SignInResponse, type User } from '../../shared/api.ts';
+import {
+  signInResponseSchema,
+  signOutResponseSchema,
+  type SignInResponse,
+  type User,
+} from '../../shared/api.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike } from '../api.ts';
 import type { Credential, GridtallyDatabase, SessionRecord } from '../db/database.ts';
@@ -24,7 +29,9 @@ export type SignInError =
   | 'offline-first-sign-in'
   | 'hub-unreachable'
   | 'hub-failed'
-  | 'invalid-request';
+  | 'invalid-request'
+  | 'sign-in-locked'
+  | 'too-many-requests';
 export type SignOutError = 'unsynced-facts';
 
 function toHex(bytes: ArrayBuffer | Uint8Array): string {
@@ -95,6 +102,8 @@ export async function signInAgent(
     return ok(answer.value.user);
   }
   if (answer.error.code === 'sign-in-failed') return err('sign-in-failed');
+  if (answer.error.code === 'sign-in-locked') return err('sign-in-locked');
+  if (answer.error.code === 'too-many-requests') return err('too-many-requests');
   if (answer.error.code === 'device-not-enrolled') return err('device-not-enrolled');
   if (answer.error.code === 'device-revoked') {
     await markRevoked(db, new Date(deps.nowMs()));
@@ -129,7 +138,11 @@ export async function signInSupervisor(
   if (!answer.ok) {
     const code = answer.error.code;
     return err(
-      code === 'sign-in-failed' || code === 'hub-unreachable' || code === 'invalid-request'
+      code === 'sign-in-failed' ||
+        code === 'sign-in-locked' ||
+        code === 'too-many-requests' ||
+        code === 'hub-unreachable' ||
+        code === 'invalid-request'
         ? code
         : 'hub-failed',
     );
@@ -143,10 +156,39 @@ export async function currentSession(db: GridtallyDatabase): Promise<SessionReco
   return session?.key === 'session' ? session : undefined;
 }
 
-export async function signOut(db: GridtallyDatabase): Promise<Result<null, SignOutError>> {
-  return db.transaction('rw', db.settings, db.facts, async () => {
-    if ((await unexportedCount(db)) > 0) return err('unsynced-facts');
+/**
+ * Signs out: refused while facts wait to be synced. The session ends on the device at once, and
+ * on the hub when it answers (`POST /api/auth/sign-out`); the token is also taken out of the
+ * agent's offline credential, so signing in again offline gives no token the hub would still
+ * take (the agent can work and record; the next pull asks for an online sign-in). With no
+ * network, the hub's copy of the session ends at its own idle or absolute end.
+ */
+export async function signOut(
+  db: GridtallyDatabase,
+  hub?: { readonly baseUrl: string; readonly fetch?: FetchLike },
+): Promise<Result<null, SignOutError>> {
+  const ended = await db.transaction('rw', db.settings, db.facts, db.credentials, async () => {
+    if ((await unexportedCount(db)) > 0) return err('unsynced-facts' as const);
+    const session = await currentSession(db);
     await db.settings.delete('session');
-    return ok(null);
+    if (session) {
+      await db.credentials
+        .where('username')
+        .equals(session.user.username)
+        .modify((credential) => {
+          if (credential.token === session.token) credential.token = '';
+        });
+    }
+    return ok(session?.token);
   });
+  if (!ended.ok) return ended;
+  const token = ended.value;
+  if (hub && token)
+    await callHub(
+      hub.baseUrl,
+      { method: 'POST', path: '/api/auth/sign-out', token, timeoutMs: 8_000 },
+      signOutResponseSchema,
+      hub.fetch,
+    );
+  return ok(null);
 }

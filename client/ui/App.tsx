@@ -64,7 +64,7 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
   );
 
   async function doSignOut() {
-    const result = await signOut(db);
+    const result = await signOut(db, { baseUrl: location.origin });
     if (!result.ok) return setNotice(errorText(language, result.error));
     setNotice(undefined);
     await loadSession();

@@ -1,19 +1,31 @@
 /**
- * Sign-in. Agents sign in with username and PIN from a device, which registers the device;
- * supervisors with username and password. A failed sign-in does not say which part was wrong.
+ * Sign-in and sign-out. Agents sign in with username and PIN from an enrolled device, which
+ * records the agent on the device; supervisors with username and password. A failed sign-in
+ * does not say which part was wrong; tries are limited and wrong secrets lock (throttle.ts).
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   agentSignInSchema,
   errorResponseSchema,
   signInResponseSchema,
+  signOutResponseSchema,
   supervisorSignInSchema,
   type User,
 } from '../../shared/api.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
-import { verifySecret } from './secrets.ts';
-import { createSession, findUser } from './sessions.ts';
+import { clientAddress } from '../http/edge.ts';
+import { signedIn } from './middleware.ts';
+import { decoyHash, hashSecret, needsRehash, verifySecret } from './secrets.ts';
+import { createSession, endSession, findUser } from './sessions.ts';
+import {
+  clearWrongSecrets,
+  LOCKOUTS,
+  recordWrongSecret,
+  refuseWhileLocked,
+  throttle,
+  THROTTLES,
+} from './throttle.ts';
 
 const failed = () => new HubError(401, 'sign-in-failed', 'The username or the secret is wrong.');
 
@@ -28,6 +40,14 @@ const responses = {
   },
   401: {
     description: 'Wrong username or secret',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
+  403: {
+    description: 'The device is not enrolled, or revoked',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
+  429: {
+    description: 'Too many tries: from this address, for this account, or locked after wrong ones',
     content: { 'application/json': { schema: errorResponseSchema } },
   },
 };
@@ -52,6 +72,23 @@ const supervisorRoute = createRoute({
   responses,
 });
 
+const signOutRoute = createRoute({
+  method: 'post',
+  path: '/api/auth/sign-out',
+  summary: 'Ends the session: its token opens nothing from now on',
+  ...signedIn('agent', 'supervisor'),
+  responses: {
+    200: {
+      description: 'Signed out',
+      content: { 'application/json': { schema: signOutResponseSchema } },
+    },
+    401: {
+      description: 'Not signed in',
+      content: { 'application/json': { schema: errorResponseSchema } },
+    },
+  },
+});
+
 /** An agent signs in only on a device enrolled by a supervisor and not revoked. */
 async function requireActiveDevice(
   deps: AppEnv['Variables']['deps'],
@@ -72,16 +109,48 @@ async function requireActiveDevice(
     throw new HubError(403, 'device-revoked', 'This device has been revoked by a supervisor.');
 }
 
-async function signIn(
-  deps: AppEnv['Variables']['deps'],
-  username: string,
-  secret: string,
-  role: User['role'],
-  deviceId: string | null,
-) {
-  const row = await findUser(deps.store, username);
-  if (!row || row.role !== role || !verifySecret(secret, row.secret_hash)) throw failed();
-  if (deviceId !== null) await requireActiveDevice(deps, deviceId);
+interface SignInAttempt {
+  readonly username: string;
+  readonly secret: string;
+  readonly role: User['role'];
+  /** The agent's device; null for a supervisor. */
+  readonly deviceId: string | null;
+  readonly address: string;
+}
+
+/**
+ * The order is the protection: tries are counted (per address and per account) before
+ * anything is looked up; an agent's device is checked before the PIN, so no answer from a
+ * device that is not enrolled says whether a PIN was right; a locked subject is refused before
+ * its secret is checked; the secret is checked off the event loop, against a decoy hash when the
+ * account does not exist, so timing says nothing either.
+ */
+async function signIn(deps: AppEnv['Variables']['deps'], attempt: SignInAttempt) {
+  const { store } = deps;
+  await throttle(store, THROTTLES.signInAddress, attempt.address, deps.now());
+  await throttle(store, THROTTLES.signInAccount, attempt.username, deps.now());
+  if (attempt.deviceId !== null) await requireActiveDevice(deps, attempt.deviceId);
+  const lockout = attempt.role === 'agent' ? LOCKOUTS.pin : LOCKOUTS.password;
+  const subject =
+    attempt.deviceId === null ? attempt.username : `${attempt.username}@${attempt.deviceId}`;
+  await refuseWhileLocked(store, lockout, subject, deps.now());
+  const row = await findUser(store, attempt.username);
+  const hashing = deps.secretHashing;
+  const stored = row?.role === attempt.role ? row.secret_hash : await decoyHash(hashing);
+  const right = (await verifySecret(attempt.secret, stored)) && row?.role === attempt.role;
+  if (!row || !right) {
+    await recordWrongSecret(store, lockout, subject, deps.now());
+    throw failed();
+  }
+  await clearWrongSecrets(store, lockout, subject);
+  if (needsRehash(row.secret_hash, hashing)) {
+    const upgraded = await hashSecret(attempt.secret, hashing);
+    await store.db
+      .updateTable('users')
+      .set({ secret_hash: upgraded })
+      .where('id', '=', row.id)
+      .execute();
+  }
   const user: User = {
     id: row.id,
     username: row.username,
@@ -90,23 +159,42 @@ async function signIn(
     routeId: row.route_id,
     routeName: row.route_name,
   };
-  const session = await createSession(deps.store, user, deviceId, deps.now());
+  const session = await createSession(
+    store,
+    user,
+    attempt.deviceId,
+    deps.now(),
+    deps.sessionLifetimes,
+  );
   return { ...session, user };
 }
 
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(agentRoute, async (c) => {
     const body = c.req.valid('json');
-    return c.json(
-      await signIn(c.get('deps'), body.username, body.pin, 'agent', body.deviceId),
-      200,
-    );
+    const attempt = {
+      username: body.username,
+      secret: body.pin,
+      role: 'agent' as const,
+      deviceId: body.deviceId,
+      address: clientAddress(c),
+    };
+    return c.json(await signIn(c.get('deps'), attempt), 200);
   });
   app.openapi(supervisorRoute, async (c) => {
     const body = c.req.valid('json');
-    return c.json(
-      await signIn(c.get('deps'), body.username, body.password, 'supervisor', null),
-      200,
-    );
+    const attempt = {
+      username: body.username,
+      secret: body.password,
+      role: 'supervisor' as const,
+      deviceId: null,
+      address: clientAddress(c),
+    };
+    return c.json(await signIn(c.get('deps'), attempt), 200);
+  });
+  app.openapi(signOutRoute, async (c) => {
+    const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    if (token !== undefined) await endSession(c.get('deps').store, token);
+    return c.json({ signedOut: true as const }, 200);
   });
 }

@@ -1,7 +1,9 @@
 /**
- * Sessions: creating one at sign-in and finding it again from a bearer token. An agent's
- * session lives long, since an agent may be offline for weeks and must still sync when the
- * network returns; a supervisor's lives a working day.
+ * Sessions: creating one at sign-in, finding it again from a bearer token, ending it at sign-out.
+ * A session ends at its absolute end or when idle too long, whichever comes first. An agent's
+ * lives long, since an agent may be offline for weeks (a tablet's pushes need no session: they
+ * are signed by the device; pulls do); a supervisor's lives a working day and ends after an
+ * hour unused.
  */
 import type { Transaction } from 'kysely';
 import type { User } from '../../shared/api.ts';
@@ -10,18 +12,36 @@ import type { Store } from '../store/store.ts';
 import type { SessionUser } from '../http/context.ts';
 import { newSessionToken, tokenHash } from './secrets.ts';
 
-const AGENT_SESSION_MS = 30 * 24 * 3600 * 1000;
-const SUPERVISOR_SESSION_MS = 12 * 3600 * 1000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface SessionLifetime {
+  /** Unused this long, the session ends. */
+  readonly idleMs: number;
+  /** From sign-in, the session ends after this long whatever its use. */
+  readonly absoluteMs: number;
+}
+
+export type SessionLifetimes = Readonly<Record<User['role'], SessionLifetime>>;
+
+export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = {
+  agent: { idleMs: 14 * DAY_MS, absoluteMs: 30 * DAY_MS },
+  supervisor: { idleMs: HOUR_MS, absoluteMs: 12 * HOUR_MS },
+};
+
+/** A session's last use is written at most this often, not on every request. */
+const LAST_SEEN_STEP_MS = MINUTE_MS;
 
 export async function createSession(
   store: Store,
   user: User,
   deviceId: string | null,
   now: Date,
+  lifetimes: SessionLifetimes = DEFAULT_SESSION_LIFETIMES,
 ): Promise<{ token: string; expiresAt: string }> {
   const token = newSessionToken();
-  const lifetime = user.role === 'agent' ? AGENT_SESSION_MS : SUPERVISOR_SESSION_MS;
-  const expiresAt = new Date(now.getTime() + lifetime).toISOString();
+  const expiresAt = new Date(now.getTime() + lifetimes[user.role].absoluteMs).toISOString();
   await store.transaction(async (trx) => {
     await trx
       .insertInto('sessions')
@@ -31,6 +51,7 @@ export async function createSession(
         device_id: deviceId,
         created_at: now.toISOString(),
         expires_at: expiresAt,
+        last_seen_at: now.toISOString(),
       })
       .execute();
     if (deviceId !== null && user.role === 'agent')
@@ -56,11 +77,14 @@ export async function recordAgentOnDevice(
     .execute();
 }
 
+/** The session's user, or undefined when the token is unknown, expired or idle too long. */
 export async function findSession(
   store: Store,
   token: string,
   now: Date,
+  lifetimes: SessionLifetimes = DEFAULT_SESSION_LIFETIMES,
 ): Promise<SessionUser | undefined> {
+  const hash = tokenHash(token);
   const row = await store.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -69,12 +93,36 @@ export async function findSession(
       'users.role',
       'users.route_id',
       'sessions.device_id',
+      'sessions.created_at',
       'sessions.expires_at',
+      'sessions.last_seen_at',
     ])
-    .where('sessions.token_hash', '=', tokenHash(token))
+    .where('sessions.token_hash', '=', hash)
     .executeTakeFirst();
-  if (!row || row.expires_at <= now.toISOString()) return undefined;
+  if (!row) return undefined;
+  const nowMs = now.getTime();
+  const lifetime = lifetimes[row.role];
+  const lastSeenMs = Date.parse(row.last_seen_at ?? row.created_at);
+  const ended =
+    Date.parse(row.expires_at) <= nowMs ||
+    Date.parse(row.created_at) + lifetime.absoluteMs <= nowMs ||
+    lastSeenMs + lifetime.idleMs <= nowMs;
+  if (ended) {
+    await store.db.deleteFrom('sessions').where('token_hash', '=', hash).execute();
+    return undefined;
+  }
+  if (nowMs - lastSeenMs >= LAST_SEEN_STEP_MS)
+    await store.db
+      .updateTable('sessions')
+      .set({ last_seen_at: now.toISOString() })
+      .where('token_hash', '=', hash)
+      .execute();
   return { userId: row.userId, role: row.role, routeId: row.route_id, deviceId: row.device_id };
+}
+
+/** Ends the session of `token` on the hub: the token opens nothing from now on. */
+export async function endSession(store: Store, token: string): Promise<void> {
+  await store.db.deleteFrom('sessions').where('token_hash', '=', tokenHash(token)).execute();
 }
 
 export async function findUser(store: Store, username: string) {

@@ -9,7 +9,7 @@ import { minor } from '../../shared/money.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { nextCounter } from '../store/store.ts';
-import { hashSecret } from '../auth/secrets.ts';
+import { hashSecret, SCRYPT_PARAMETERS, type ScryptParameters } from '../auth/secrets.ts';
 import { demoBillAmount, demoTariff, demoTariffDocument } from './tariff.ts';
 
 export const demoSignIns = {
@@ -116,10 +116,13 @@ export async function seedDemo(
   store: Store,
   today: Date,
   customers = DEMO_CUSTOMERS,
+  hashing: ScryptParameters = SCRYPT_PARAMETERS,
 ): Promise<void> {
   const random = generator(20261126);
-  const supervisorHash = hashSecret(demoSignIns.supervisor.password);
-  const agentHashes = demoSignIns.agents.map((agent) => hashSecret(agent.pin));
+  const supervisorHash = await hashSecret(demoSignIns.supervisor.password, hashing);
+  const agentHashes = await Promise.all(
+    demoSignIns.agents.map((agent) => hashSecret(agent.pin, hashing)),
+  );
   await store.transaction(async (trx) => {
     await seedPeople(trx, supervisorHash, agentHashes);
     await seedTariff(trx);

@@ -67,9 +67,13 @@ export async function enrolDevice(
     // A retry after a lost reply: the same device with the same key gets the same answer.
     const again = await trx
       .selectFrom('devices')
-      .select(['public_key', 'registered_at'])
+      .select(['public_key', 'registered_at', 'status'])
       .where('id', '=', input.deviceId)
       .executeTakeFirst();
+    // A revoked device stays revoked: no code, fresh or not, brings it back; the code is kept
+    // for the device it was meant for. (A tablet wiped and set up anew has a new id.)
+    if (again?.status === 'revoked')
+      throw new HubError(403, 'device-revoked', 'This device has been revoked by a supervisor.');
     if (again && again.public_key === publicKeyText(input.publicKey))
       return { deviceId: input.deviceId, enrolledAt: again.registered_at };
     const code = await trx

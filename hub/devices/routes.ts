@@ -13,6 +13,8 @@ import {
 } from '../../shared/devices.ts';
 import { uuidSchema } from '../../shared/facts.ts';
 import { signedIn } from '../auth/middleware.ts';
+import { THROTTLES } from '../auth/throttle.ts';
+import { limitedByAddress } from '../http/edge.ts';
 import type { AppEnv } from '../http/context.ts';
 import { enrolDevice, issueEnrolmentCode, listDevices, revokeDevice } from './enrolment.ts';
 
@@ -38,6 +40,7 @@ const enrolRoute = createRoute({
   method: 'post',
   path: '/api/devices/enrol',
   summary: 'A device enrols with a code and its public key',
+  ...limitedByAddress(THROTTLES.enrolAddress),
   request: {
     body: { content: { 'application/json': { schema: enrolRequestSchema } }, required: true },
   },
@@ -45,6 +48,7 @@ const enrolRoute = createRoute({
     201: json(enrolResponseSchema, 'Enrolled'),
     ...refused,
     409: json(errorResponseSchema, 'Already enrolled'),
+    429: json(errorResponseSchema, 'Too many tries from this address'),
   },
 });
 

@@ -4,6 +4,8 @@
  */
 import type { DeviceSettings } from '../../shared/risk.ts';
 import type { Store } from '../store/store.ts';
+import type { SessionLifetimes } from '../auth/sessions.ts';
+import type { ScryptParameters } from '../auth/secrets.ts';
 
 export interface SessionUser {
   readonly userId: string;
@@ -18,6 +20,17 @@ export interface HubDeps {
   readonly now: () => Date;
   /** Risk caps and retention sent to devices; the defaults when absent. */
   readonly deviceSettings?: DeviceSettings;
+  /** How long sessions live, idle and in all; DEFAULT_SESSION_LIFETIMES when absent. */
+  readonly sessionLifetimes?: SessionLifetimes;
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For (hub/http/edge.ts). */
+  readonly trustProxy?: boolean;
+  /**
+   * How new PINs and passwords are hashed: SCRYPT_PARAMETERS when absent (OWASP's strength).
+   * The in-process tests pass a cheap cost, matched by the hashes their seed stores, since
+   * thousands of sign-ins at 0.2 s each would be most of the suite's time; the tests of
+   * hashing itself, and every end-to-end test, run at full strength.
+   */
+  readonly secretHashing?: ScryptParameters;
 }
 
 export interface AppEnv {

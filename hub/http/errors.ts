@@ -26,6 +26,8 @@ export function errorBody(code: HubErrorCode, message: string, details?: unknown
 
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof HubError) {
+    const retry = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (error.status === 429 && typeof retry === 'number') c.header('Retry-After', String(retry));
     return c.json(errorBody(error.code, error.message, error.details), error.status);
   }
   if (error instanceof HTTPException && error.status < 500) {

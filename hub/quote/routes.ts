@@ -9,6 +9,8 @@ import { billResultSchema, errorResponseSchema, quoteRequestSchema } from '../..
 import { computeBill } from '../../shared/tariff/engine.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
+import { THROTTLES } from '../auth/throttle.ts';
+import { limitedByAddress } from '../http/edge.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import type { Store } from '../store/store.ts';
@@ -17,6 +19,7 @@ const quoteRoute = createRoute({
   method: 'post',
   path: '/api/quote',
   summary: 'Bill lines and total for a usage under a tariff',
+  ...limitedByAddress(THROTTLES.quoteAddress),
   request: {
     body: { content: { 'application/json': { schema: quoteRequestSchema } }, required: true },
   },
@@ -28,6 +31,10 @@ const quoteRoute = createRoute({
     },
     404: {
       description: 'No such tariff',
+      content: { 'application/json': { schema: errorResponseSchema } },
+    },
+    429: {
+      description: 'Too many quotes from this address',
       content: { 'application/json': { schema: errorResponseSchema } },
     },
   },

@@ -30,7 +30,25 @@ export interface SessionsTable {
   user_id: string;
   device_id: string | null;
   created_at: string;
+  /** The absolute end. */
   expires_at: string;
+  /** The last request made with it, to the minute: a session idle too long ends. */
+  last_seen_at: string | null;
+}
+
+/** Requests a bucket made in its current fixed window (hub/auth/throttle.ts). */
+export interface ThrottlesTable {
+  bucket: string;
+  window_start: string;
+  count: number;
+}
+
+/** Wrong secrets in a row for a subject, and until when it is locked (hub/auth/throttle.ts). */
+export interface LockoutsTable {
+  subject: string;
+  failures: number;
+  locked_until: string | null;
+  last_failure_at: string;
 }
 
 export interface DevicesTable {
@@ -286,4 +304,6 @@ export interface Database {
   audit: AuditTable;
   hub_meta: HubMetaTable;
   ledger: LedgerTable;
+  throttles: ThrottlesTable;
+  lockouts: LockoutsTable;
 }

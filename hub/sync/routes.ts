@@ -19,6 +19,8 @@ import { signedIn } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { ingestPush } from '../ingest/push.ts';
+import { throttle, THROTTLES } from '../auth/throttle.ts';
+import { limitedByAddress } from '../http/edge.ts';
 import { pullChanges } from './pull.ts';
 
 const errors = {
@@ -38,12 +40,17 @@ const errors = {
     description: 'Refused whole: the batch stays in the outbox',
     content: { 'application/json': { schema: errorResponseSchema } },
   },
+  429: {
+    description: 'Too many pushes: the batch stays in the outbox and is sent again later',
+    content: { 'application/json': { schema: errorResponseSchema } },
+  },
 };
 
 const pushRoute = createRoute({
   method: 'post',
   path: '/api/sync/push',
   summary: 'A device pushes facts, signed by its enrolled key; idempotent',
+  ...limitedByAddress(THROTTLES.pushAddress),
   request: {
     body: { content: { 'application/json': { schema: pushRequestSchema } }, required: true },
   },
@@ -124,6 +131,7 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
     // during weeks offline still sync after the agent's session has expired.
     const { store, now, deviceSettings } = c.get('deps');
     const request = c.req.valid('json');
+    await throttle(store, THROTTLES.pushDevice, request.deviceId, now());
     const answer = await ingestPush(store, request, now(), {
       limits: deviceSettings?.maxAmountMinor,
     });

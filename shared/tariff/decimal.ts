@@ -7,13 +7,12 @@
 import { assert } from '../assert.ts';
 import {
   currencies,
-  minor,
   roundQuotient,
   type CurrencyCode,
   type MinorUnits,
   type RoundingRule,
 } from '../money.ts';
-import { exact, type Exact } from './exact.ts';
+import { billMinor, exact, type Exact } from './exact.ts';
 
 export const RATE_DIGITS = 9;
 export const RATE_SCALE = 10n ** BigInt(RATE_DIGITS);
@@ -87,12 +86,12 @@ export function energyExact(energy: Wh, perKwh: Rate, currency: CurrencyCode): E
 
 /** A fixed amount in major units, as a Rate, converted to minor units and rounded once. */
 export function majorAmount(amount: Rate, currency: CurrencyCode, rule: RoundingRule): MinorUnits {
-  return minor(Number(roundQuotient(amount * minorPerMajor(currency), RATE_SCALE, rule)));
+  return billMinor(roundQuotient(amount * minorPerMajor(currency), RATE_SCALE, rule));
 }
 
 /** percent % of base, rounded once. */
 export function percentOf(base: MinorUnits, percent: Rate, rule: RoundingRule): MinorUnits {
-  return minor(Number(roundQuotient(BigInt(base) * percent, 100n * RATE_SCALE, rule)));
+  return billMinor(roundQuotient(BigInt(base) * percent, 100n * RATE_SCALE, rule));
 }
 
 /** amount × numerator / denominator, rounded once: proration by days. */
@@ -103,7 +102,5 @@ export function prorate(
   rule: RoundingRule,
 ): MinorUnits {
   assert(denominator > 0, 'proration over no days');
-  return minor(
-    Number(roundQuotient(BigInt(amount) * BigInt(numerator), BigInt(denominator), rule)),
-  );
+  return billMinor(roundQuotient(BigInt(amount) * BigInt(numerator), BigInt(denominator), rule));
 }

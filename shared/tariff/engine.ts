@@ -14,11 +14,18 @@
  * rounded lines shown leave over (`lineRoundingLine`).
  */
 import { err, ok, type Result } from '../result.ts';
-import { minor, roundQuotient, type RoundingRule } from '../money.ts';
+import { roundQuotient, type MinorUnits, type RoundingRule } from '../money.ts';
 import { kwhText, parseKwh, wh, type Wh } from './decimal.ts';
 import { energyLines, firstTierLeft, WHOLE, type Share } from './energy.ts';
 import { chargeLine } from './charges.ts';
-import { EXACT_ZERO, roundExact, sumExact } from './exact.ts';
+import {
+  billMinor,
+  BillOutOfRange,
+  EXACT_ZERO,
+  MAX_BILL_MINOR,
+  roundExact,
+  sumExact,
+} from './exact.ts';
 import {
   priceLine,
   type BillFailure,
@@ -222,13 +229,13 @@ function partsOfPeriod(versions: readonly Tariff[], usage: Usage): Span[] {
  */
 function lineRoundingLine(priced: readonly PricedLine[], rule: RoundingRule): BillLine | undefined {
   const total = roundExact(sumExact(priced.map((one) => one.exact)), rule);
-  const shown = priced.reduce((sum, one) => sum + one.line.amountMinor, 0);
-  if (total === shown) return undefined;
+  const shown = sumMinor(priced.map((one) => one.line.amountMinor));
+  if (BigInt(total) === shown) return undefined;
   return {
     id: 'line-rounding',
     kind: 'rounding',
     label: 'Rounding: the lines are exact, the total is rounded once',
-    amountMinor: minor(total - shown),
+    amountMinor: billMinor(BigInt(total) - shown),
     rounding: rule,
   };
 }
@@ -238,17 +245,22 @@ function totalRoundingLine(
   lines: readonly BillLine[],
   rounding: NonNullable<Tariff['totalRounding']>,
 ): BillLine | undefined {
-  const sum = lines.reduce((total, line) => total + line.amountMinor, 0);
+  const sum = sumMinor(lines.map((line) => line.amountMinor));
   const quantum = BigInt(rounding.quantumMinor);
-  const rounded = Number(roundQuotient(BigInt(sum), quantum, rounding.rule) * quantum);
+  const rounded = roundQuotient(sum, quantum, rounding.rule) * quantum;
   if (rounded === sum) return undefined;
   return {
     id: 'rounding',
     kind: 'rounding',
     label: 'Rounding of the total',
-    amountMinor: minor(rounded - sum),
+    amountMinor: billMinor(rounded - sum),
     rounding: rounding.rule,
   };
+}
+
+/** A sum of amounts, exactly, whatever their number. */
+function sumMinor(amounts: readonly MinorUnits[]): bigint {
+  return amounts.reduce((total, amount) => total + BigInt(amount), 0n);
 }
 
 /** The usage as the schema reads it; what it cannot read is refused at the first field named. */
@@ -340,7 +352,27 @@ function closingLines(priced: readonly PricedLine[], lastTariff: Tariff): BillLi
   return lines;
 }
 
+/**
+ * The bill for a usage under a tariff (one version, or every version that may be in force),
+ * or a named failure: a usage the tariff cannot bill, or an amount beyond MAX_BILL_MINOR.
+ */
 export function computeBill(
+  versions: Tariff | readonly Tariff[],
+  usageInput: UsageInput,
+): Result<BillResult, BillFailure> {
+  try {
+    return billWithinRange(versions, usageInput);
+  } catch (error) {
+    if (!(error instanceof BillOutOfRange)) throw error;
+    return failure(
+      'amount-out-of-range',
+      'usage',
+      `the bill would pass ${MAX_BILL_MINOR} minor units: the usage or the tariff's rates are too large`,
+    );
+  }
+}
+
+function billWithinRange(
   versions: Tariff | readonly Tariff[],
   usageInput: UsageInput,
 ): Result<BillResult, BillFailure> {
@@ -368,7 +400,7 @@ export function computeBill(
     period: usage.value.period,
     energyKwh: kwhText(measuredWhole.value.totalWh),
     lines,
-    totalMinor: minor(lines.reduce((total, line) => total + line.amountMinor, 0)),
+    totalMinor: billMinor(sumMinor(lines.map((line) => line.amountMinor))),
     ...(left === undefined ? {} : { firstTierKwhLeftThisYear: kwhText(left) }),
   });
 }

@@ -12,6 +12,29 @@
 import { assert } from '../assert.ts';
 import { minor, roundQuotient, type MinorUnits, type RoundingRule } from '../money.ts';
 
+/**
+ * The most a bill line, or a whole bill, may come to: a hundred billion major units at
+ * exponent 2. A hundred thousand such lines still sum inside a double's exact integers, and a
+ * bill beyond it is a tariff or a usage nobody can mean.
+ */
+export const MAX_BILL_MINOR = 10_000_000_000_000;
+
+/**
+ * Thrown inside the engine when an amount passes MAX_BILL_MINOR, and turned by `computeBill`
+ * into the named failure `amount-out-of-range`: the one place arithmetic deep in a bill can
+ * give up without every helper returning a result.
+ */
+export class BillOutOfRange extends Error {
+  override name = 'BillOutOfRange';
+}
+
+/** A whole number of minor units worked out with bigints, as money, or BillOutOfRange. */
+export function billMinor(value: bigint): MinorUnits {
+  const limit = BigInt(MAX_BILL_MINOR);
+  if (value > limit || value < -limit) throw new BillOutOfRange(`${value} minor units`);
+  return minor(Number(value));
+}
+
 export interface Exact {
   readonly numerator: bigint;
   readonly denominator: bigint;
@@ -78,7 +101,7 @@ export function maxExact(a: Exact, b: Exact): Exact {
 /** Rounds once to a multiple of `quantum` minor units, by the rule given. */
 export function roundExact(value: Exact, rule: RoundingRule, quantum = 1): MinorUnits {
   const step = BigInt(quantum);
-  return minor(Number(roundQuotient(value.numerator, value.denominator * step, rule) * step));
+  return billMinor(roundQuotient(value.numerator, value.denominator * step, rule) * step);
 }
 
 /**

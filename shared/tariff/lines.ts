@@ -102,7 +102,8 @@ export type BillError =
   | 'prior-usage-required'
   | 'history-required'
   | 'no-rate-for-month'
-  | 'currency-mismatch';
+  | 'currency-mismatch'
+  | 'amount-out-of-range';
 
 export interface BillFailure {
   readonly error: BillError;

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { currencySchema } from '../money.ts';
+import { storedText } from '../text.ts';
 import { parseKwh, parseRate } from './decimal.ts';
 
 const roundingSchema = z.enum(['half-up', 'half-even', 'truncate']);
@@ -22,22 +23,70 @@ const roundingSchema = z.enum(['half-up', 'half-even', 'truncate']);
 export const lineAmountsSchema = z.enum(['rounded', 'exact']);
 export type LineAmounts = z.output<typeof lineAmountsSchema>;
 
-const decimal = z.string().refine((text) => parseRate(text) !== undefined, {
-  message:
-    'must be a decimal number written as a string, such as "0.4883", with at most 9 decimals',
-});
+/**
+ * Limits on a tariff document (STYLE 16): far beyond any tariff a utility publishes, small
+ * enough that reading and billing one stays cheap for a hub that takes documents from the
+ * network. Amounts that still come out too large for a bill are refused by the engine
+ * (`amount-out-of-range`), never by an assertion.
+ */
+export const TARIFF_LIMITS = {
+  /** Characters in a decimal string: 9 decimals and a ceiling of 7 digits leave room to spare. */
+  decimalLength: 24,
+  /** A rate, an amount or a percentage, in major units (or percent): a million. */
+  magnitude: 1_000_000,
+  /** kWh in a threshold or allowance: a billion, beyond any meter's period. */
+  kwh: 1_000_000_000,
+  /** Blocks in a ladder, bands, steps: published ladders have at most a dozen. */
+  blocks: 100,
+  /** Energy components, or time-of-use periods. */
+  components: 24,
+  /** Charges (fixed, per-kWh, levies, taxes, discounts, a minimum). */
+  charges: 100,
+  /** Rows of a month-by-month rate table: a century of months. */
+  datedRates: 1200,
+  /** Names of earlier lines a percentage or discount is taken from. */
+  baseNames: 100,
+  /** Characters in an id or a register's or eligibility's name. */
+  name: 64,
+  /** A rounding quantum, in minor units. */
+  quantumMinor: 1_000_000,
+} as const;
+
+const MAX_RATE = BigInt(TARIFF_LIMITS.magnitude) * 10n ** 9n;
+
+const decimal = z
+  .string()
+  .max(TARIFF_LIMITS.decimalLength)
+  .refine((text) => parseRate(text) !== undefined, {
+    message:
+      'must be a decimal number written as a string, such as "0.4883", with at most 9 decimals',
+  })
+  .refine(
+    (text) => {
+      const value = parseRate(text) ?? 0n;
+      return value <= MAX_RATE && value >= -MAX_RATE;
+    },
+    { message: `must be at most ${TARIFF_LIMITS.magnitude} in size` },
+  );
 
 const nonNegativeDecimal = decimal.refine((text) => !text.trim().startsWith('-'), {
   message: 'must not be negative',
 });
 
-const lineId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be kebab-case, such as "fuel-cost"');
+const lineId = z
+  .string()
+  .max(TARIFF_LIMITS.name)
+  .regex(/^[a-z][a-z0-9-]*$/, 'must be kebab-case, such as "fuel-cost"');
 
 const isoDate = z.iso.date();
 const yearMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month written YYYY-MM');
 
+const thresholdKwh = z.number().positive().max(TARIFF_LIMITS.kwh);
+const ladder = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(TARIFF_LIMITS.blocks);
+const name = z.string().min(1).max(TARIFF_LIMITS.name);
+
 const blockSchema = z.object({
-  upToKwh: z.number().positive().nullable(),
+  upToKwh: thresholdKwh.nullable(),
   rate: nonNegativeDecimal,
 });
 
@@ -48,7 +97,7 @@ const blockSchema = z.object({
 const bandSchema = z.union([
   blockSchema,
   z
-    .object({ upToKwh: z.number().positive().nullable(), blocks: z.array(blockSchema).min(1) })
+    .object({ upToKwh: thresholdKwh.nullable(), blocks: ladder(blockSchema) })
     .superRefine((band, ctx) => checkBlocks(band.blocks, ctx, 'blocks')),
 ]);
 
@@ -91,7 +140,7 @@ function checkBlocks(
   });
 }
 
-const label = z.string().min(1).max(80).optional();
+const label = storedText(80).min(1).optional();
 
 export const energyComponentSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -105,7 +154,7 @@ export const energyComponentSchema = z.discriminatedUnion('kind', [
       kind: z.literal('blocks'),
       /** month: thresholds count this bill's kWh; year: kWh billed earlier this year come first. */
       period: z.enum(['month', 'year']),
-      blocks: z.array(blockSchema).min(1),
+      blocks: ladder(blockSchema),
       label,
       rounding: roundingSchema.optional(),
     })
@@ -118,7 +167,7 @@ export const energyComponentSchema = z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('this-month') }),
         z.object({ kind: z.literal('average'), months: z.number().int().min(1).max(24) }),
       ]),
-      bands: z.array(bandSchema).min(1),
+      bands: ladder(bandSchema),
       label,
       rounding: roundingSchema.optional(),
     })
@@ -128,12 +177,13 @@ export const energyComponentSchema = z.discriminatedUnion('kind', [
     periods: z
       .array(
         z.object({
-          register: z.string().regex(/^[a-z][a-z0-9-]*$/),
+          register: name.regex(/^[a-z][a-z0-9-]*$/),
           rate: nonNegativeDecimal,
           label,
         }),
       )
       .min(1)
+      .max(TARIFF_LIMITS.components)
       .refine((periods) => new Set(periods.map((p) => p.register)).size === periods.length, {
         message: 'each register may appear once',
       }),
@@ -141,7 +191,7 @@ export const energyComponentSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-const base = z.array(z.string().min(1)).min(1);
+const base = z.array(name).min(1).max(TARIFF_LIMITS.baseNames);
 
 export const chargeSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -157,9 +207,7 @@ export const chargeSchema = z.discriminatedUnion('kind', [
       id: lineId,
       label,
       /** A fixed charge whose amount depends on the bill's kWh (KEPCO's basic charge by step). */
-      steps: z
-        .array(z.object({ upToKwh: z.number().positive().nullable(), amount: nonNegativeDecimal }))
-        .min(1),
+      steps: ladder(z.object({ upToKwh: thresholdKwh.nullable(), amount: nonNegativeDecimal })),
       rounding: roundingSchema.optional(),
     })
     .superRefine((value, ctx) => checkBlocks(value.steps, ctx, 'steps')),
@@ -178,6 +226,7 @@ export const chargeSchema = z.discriminatedUnion('kind', [
     table: z
       .array(z.object({ from: yearMonth, rate: decimal }))
       .min(1)
+      .max(TARIFF_LIMITS.datedRates)
       .refine((rows) => rows.every((row, i) => i === 0 || (rows[i - 1]?.from ?? '') < row.from), {
         message: 'rows must be in increasing month order with no month twice',
       }),
@@ -193,7 +242,7 @@ export const chargeSchema = z.discriminatedUnion('kind', [
     of: base,
     rounding: roundingSchema.optional(),
     /** Round to a multiple of this many minor units (KEPCO rounds its fund down to 10 won). */
-    quantumMinor: z.number().int().min(1).optional(),
+    quantumMinor: z.number().int().min(1).max(TARIFF_LIMITS.quantumMinor).optional(),
   }),
   z
     .object({
@@ -206,7 +255,7 @@ export const chargeSchema = z.discriminatedUnion('kind', [
       /** The most a percentage discount may take off, in major units (KEPCO caps its family discount). */
       capAmount: nonNegativeDecimal.optional(),
       /** Only customers with this eligibility get it (a subsidy); without it, everyone. */
-      eligibility: z.string().min(1).optional(),
+      eligibility: name.optional(),
       rounding: roundingSchema.optional(),
     })
     .superRefine((value, ctx) => {
@@ -248,7 +297,7 @@ export const tariffSchema = z
     id: lineId,
     // A 32-bit column holds it; MAX_TARIFF_VERSION in shared/facts.ts says the same of bills.
     version: z.number().int().min(1).max(1_000_000),
-    name: z.string().min(1).max(120),
+    name: storedText(120).min(1),
     currency: currencySchema,
     effectiveFrom: isoDate,
     rounding: roundingSchema.default('half-up'),
@@ -261,24 +310,27 @@ export const tariffSchema = z
     plausibleKwhPerDay: z.number().positive().max(1_000_000).optional(),
     /** Rounds the bill's total to a multiple of minor units, shown as a rounding line. */
     totalRounding: z
-      .object({ rule: roundingSchema, quantumMinor: z.number().int().min(1) })
+      .object({
+        rule: roundingSchema,
+        quantumMinor: z.number().int().min(1).max(TARIFF_LIMITS.quantumMinor),
+      })
       .optional(),
-    energy: z.array(energyComponentSchema).min(1),
+    energy: z.array(energyComponentSchema).min(1).max(TARIFF_LIMITS.components),
     lifeline: z
       .object({
-        allowanceKwh: z.number().positive(),
+        allowanceKwh: thresholdKwh,
         /** lowest: the cheapest kWh are free; top: the dearest are. */
         takenFrom: z.enum(['lowest', 'top']),
-        eligibility: z.string().min(1),
+        eligibility: name,
         label,
       })
       .optional(),
-    charges: z.array(chargeSchema).default([]),
+    charges: z.array(chargeSchema).max(TARIFF_LIMITS.charges).default([]),
     lateFee: z
       .object({
         percent: nonNegativeDecimal.optional(),
         amount: nonNegativeDecimal.optional(),
-        graceDays: z.number().int().min(0).default(0),
+        graceDays: z.number().int().min(0).max(3660).default(0),
         rounding: roundingSchema.optional(),
       })
       .refine((fee) => (fee.percent === undefined) !== (fee.amount === undefined), {
@@ -334,37 +386,41 @@ export type Tariff = z.output<typeof tariffSchema>;
 export type EnergyComponent = z.output<typeof energyComponentSchema>;
 export type Charge = z.output<typeof chargeSchema>;
 
+/** kWh of usage, as a decimal string or a number: at most 3 decimals, at most the kWh limit. */
+const usageKwh = z
+  .union([z.string().max(TARIFF_LIMITS.decimalLength), z.number()])
+  .refine((value) => parseKwh(value) !== undefined, {
+    message: 'must be kWh, not negative, with at most 3 decimals',
+  })
+  .refine((value) => (parseKwh(value) ?? 0) <= TARIFF_LIMITS.kwh * 1000, {
+    message: `must be at most ${TARIFF_LIMITS.kwh} kWh`,
+  });
+
+/** The longest period one bill may cover: five years, as a catch-up bill after years unread. */
+export const MAX_BILL_PERIOD_DAYS = 1830;
+
+const periodDays = (period: { from: string; to: string }) =>
+  (Date.parse(`${period.to}T00:00:00Z`) - Date.parse(`${period.from}T00:00:00Z`)) / 86_400_000;
+
 export const usageSchema = z.object({
   /** The billing period: from its first day to the day after its last (exclusive). */
   period: z
     .object({ from: isoDate, to: isoDate })
-    .refine((p) => p.from < p.to, { message: 'the period must end after it starts', path: ['to'] }),
-  kwh: z
-    .union([z.string(), z.number()])
-    .refine((value) => parseKwh(value) !== undefined, {
-      message: 'must be kWh, not negative, with at most 3 decimals',
+    .refine((p) => p.from < p.to, { message: 'the period must end after it starts', path: ['to'] })
+    .refine((p) => periodDays(p) <= MAX_BILL_PERIOD_DAYS, {
+      message: `a bill covers at most ${MAX_BILL_PERIOD_DAYS} days`,
+      path: ['to'],
+    }),
+  kwh: usageKwh.optional(),
+  registers: z
+    .record(name, usageKwh)
+    .refine((registers) => Object.keys(registers).length <= TARIFF_LIMITS.components, {
+      message: `at most ${TARIFF_LIMITS.components} registers`,
     })
     .optional(),
-  registers: z
-    .record(
-      z.string(),
-      z.union([z.string(), z.number()]).refine((value) => parseKwh(value) !== undefined, {
-        message: 'must be kWh, not negative, with at most 3 decimals',
-      }),
-    )
-    .optional(),
-  priorKwhThisYear: z
-    .union([z.string(), z.number()])
-    .refine((value) => parseKwh(value) !== undefined, { message: 'must be kWh' })
-    .optional(),
-  history: z
-    .array(
-      z
-        .union([z.string(), z.number()])
-        .refine((value) => parseKwh(value) !== undefined, { message: 'must be kWh' }),
-    )
-    .optional(),
-  eligibility: z.array(z.string()).default([]),
+  priorKwhThisYear: usageKwh.optional(),
+  history: z.array(usageKwh).max(24).optional(),
+  eligibility: z.array(name).max(TARIFF_LIMITS.components).default([]),
 });
 
 export type UsageInput = z.input<typeof usageSchema>;

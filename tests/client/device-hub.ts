@@ -4,6 +4,7 @@
  * with the demo, and between them a `fetch` that calls the hub in-process and that a test can
  * make fail in the ways a rural network does.
  */
+import { TEST_HASHING } from '../support/hashing.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
 import { createApp } from '../../hub/app.ts';
@@ -45,9 +46,14 @@ let databases = 0;
 
 export async function openRig(options: { deviceSettings?: DeviceSettings } = {}): Promise<Rig> {
   const store = await openSqliteStore(':memory:');
-  await seedDemo(store, SEED_DAY);
+  await seedDemo(store, SEED_DAY, undefined, TEST_HASHING);
   let hubMs = SEED_DAY.getTime() + 3_600_000;
-  const app = createApp({ store, now: () => new Date((hubMs += 1000)), ...options });
+  const app = createApp({
+    store,
+    now: () => new Date((hubMs += 1000)),
+    secretHashing: TEST_HASHING,
+    ...options,
+  });
   const faults: Fault[] = [];
   const calls: string[] = [];
   const fetch: FetchLike = async (input, init) => {

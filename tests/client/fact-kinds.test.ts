@@ -20,6 +20,7 @@ import {
   recordVoid,
   type DeviceDeps,
 } from '../../client/db/facts.ts';
+import { signInAgent } from '../../client/auth/session.ts';
 import { demoTariff, demoTariffDocument } from '../../hub/demo/tariff.ts';
 import { minor } from '../../shared/money.ts';
 import { computeBill } from '../../shared/tariff/engine.ts';
@@ -334,7 +335,10 @@ describe('meter readings and bills printed at the door', () => {
     expect(await rig.db.tariffs.where('tariffId').equals('demo-domestic').count()).toBe(2);
 
     // The next bill, a month on, carries the difference as a line and the hub marks it billed.
+    // A month is past an agent session's idle end: amina signs in again, as she would.
     rig.advance(29 * 86_400_000);
+    const again = await signInAgent(rig.db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch);
+    expect(again.ok).toBe(true);
     const next = await recordReading(
       rig.db,
       {

@@ -133,7 +133,7 @@ describe('agent sign-in', () => {
       await request(hub.app, 'POST', '/api/auth/agent', {
         username: grace.username,
         pin: '1234',
-        deviceId: TABLET_C,
+        deviceId: TABLET_A,
       }),
       401,
       'sign-in-failed',
@@ -287,31 +287,46 @@ describe('what a token opens', () => {
     await expectRefused(await request(hub.app, 'GET', '/api/collections'), 401, 'not-signed-in');
   });
 
-  test('a supervisor session ends after a working day', async () => {
+  test('a supervisor session in use ends after a working day, and unused after an hour', async () => {
     const hub = await openHub();
     const { token } = await signInSupervisor(hub.app);
-    hub.advanceClock(11 * HOUR_MS);
-    expect((await request(hub.app, 'GET', '/api/collections', undefined, token)).status).toBe(200);
-    hub.advanceClock(HOUR_MS);
+    for (let hour = 0; hour < 11; hour += 1) {
+      hub.advanceClock(50 * 60 * 1000);
+      expect((await request(hub.app, 'GET', '/api/collections', undefined, token)).status).toBe(
+        200,
+      );
+    }
+    hub.advanceClock(HOUR_MS + 40 * 60 * 1000);
     await expectRefused(
       await request(hub.app, 'GET', '/api/collections', undefined, token),
       401,
       'not-signed-in',
     );
-  });
-
-  test('an agent session still opens pull after weeks offline, and not after a month', async () => {
-    const hub = await openHub();
-    const { token } = await signInAgent(hub.app, amina, TABLET_A);
-    hub.advanceClock(29 * DAY_MS);
-    expect(
-      (await request(hub.app, 'POST', '/api/sync/pull', pullBody(TABLET_A, 0, 1), token)).status,
-    ).toBe(200);
-    hub.advanceClock(DAY_MS);
+    const second = await signInSupervisor(hub.app);
+    hub.advanceClock(59 * 60 * 1000);
+    const atTheEdge = await request(hub.app, 'GET', '/api/collections', undefined, second.token);
+    expect(atTheEdge.status).toBe(200);
+    hub.advanceClock(HOUR_MS);
     await expectRefused(
-      await request(hub.app, 'POST', '/api/sync/pull', pullBody(TABLET_A, 0, 1), token),
+      await request(hub.app, 'GET', '/api/collections', undefined, second.token),
       401,
       'not-signed-in',
     );
+  });
+
+  test('an agent session opens pull after 13 days offline, not after 14 unused, and not after a month in use', async () => {
+    const hub = await openHub();
+    const pull = (token: string) =>
+      request(hub.app, 'POST', '/api/sync/pull', pullBody(TABLET_A, 0, 1), token);
+    const { token } = await signInAgent(hub.app, amina, TABLET_A);
+    hub.advanceClock(13 * DAY_MS);
+    expect((await pull(token)).status).toBe(200);
+    hub.advanceClock(13 * DAY_MS);
+    expect((await pull(token)).status).toBe(200);
+    hub.advanceClock(4 * DAY_MS);
+    await expectRefused(await pull(token), 401, 'not-signed-in');
+    const idle = await signInAgent(hub.app, amina, TABLET_A);
+    hub.advanceClock(14 * DAY_MS);
+    await expectRefused(await pull(idle.token), 401, 'not-signed-in');
   });
 });

@@ -14,6 +14,7 @@ import { enrolDevice, issueEnrolmentCode } from '../../hub/devices/enrolment.ts'
 import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { demoSignIns, seedDemo } from '../../hub/demo/seed.ts';
 import { startPostgres } from '../support/postgres.ts';
+import { TEST_HASHING } from '../support/hashing.ts';
 import { postgresTemplate, sqliteTemplate, type StoreTemplate } from '../support/store-template.ts';
 import type { Store } from '../../hub/store/store.ts';
 import type { SignInResponse } from '../../shared/api.ts';
@@ -87,7 +88,7 @@ export async function openHub(given?: Store): Promise<Hub> {
   };
   return {
     store,
-    app: createApp({ store, now }),
+    app: createApp({ store, now, secretHashing: TEST_HASHING }),
     peekClock: () => new Date(nextMs),
     advanceClock: (ms) => {
       nextMs += ms;
@@ -100,7 +101,7 @@ export async function openHub(given?: Store): Promise<Hub> {
  * enrolled with this process's keys (deviceKey).
  */
 async function seedTestHub(store: Store): Promise<void> {
-  await seedDemo(store, HUB_START);
+  await seedDemo(store, HUB_START, undefined, TEST_HASHING);
   await enrolTablet(store, TABLET_A, HUB_START);
   await enrolTablet(store, TABLET_B, HUB_START);
   // Both agents have signed in on both tablets before: their facts from either are theirs.

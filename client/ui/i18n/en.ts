@@ -247,6 +247,11 @@ export const errors: Record<ErrorCode, string> = {
   'history-required': 'This tariff needs earlier usage.',
   'no-rate-for-month': 'This tariff has no rate for that month.',
   'currency-mismatch': 'The tariff versions are in different currencies.',
+  'amount-out-of-range':
+    'The bill would be far larger than any real bill. Check the kWh and the rates.',
+  'sign-in-locked':
+    'Too many wrong tries. Sign-in is locked for a while; wait, then try again, or call your supervisor.',
+  'too-many-requests': 'Too many requests in a short time. Wait a minute, then try again.',
 };
 
 export const flags: Record<FlagReason, string> = {

@@ -232,6 +232,9 @@ export const errors: Record<ErrorCode, string> = {
   'history-required': '此电价需要以往用电量。',
   'no-rate-for-month': '此电价没有该月的费率。',
   'currency-mismatch': '电价各版本币种不一致。',
+  'amount-out-of-range': '账单金额远超任何实际账单，请检查用电量和电价。',
+  'sign-in-locked': '错误次数过多，登录已暂时锁定。请稍后再试，或联系主管。',
+  'too-many-requests': '短时间内请求过多，请稍等一分钟再试。',
 };
 
 export const flags: Record<FlagReason, string> = {

@@ -1,0 +1,24 @@
+/**
+ * Free text from the network. JSON can carry a lone UTF-16 surrogate (`"\ud800"`), which no
+ * keyboard types and no UTF-8 store can hold: SQLite and PostgreSQL would keep a replacement
+ * character instead, so what was stored would not be what was sent (nor hash the same). Text
+ * that will be stored is checked here and refused when it has one.
+ */
+import { z } from 'zod';
+
+/** In a `u` pattern a surrogate pair is one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/** A string with no lone surrogate, of at most `max` characters. */
+export function storedText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((text) => !hasLoneSurrogate(text), {
+      message: 'must be well-formed Unicode text (it has a lone surrogate)',
+    });
+}
