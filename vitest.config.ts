@@ -23,7 +23,11 @@ const FILES_AT_ONCE = 2;
 // The files that take minutes start first, whatever Vitest remembers of earlier runs (a fresh
 // clone remembers nothing, and would start the small simulation file last): the rest of the
 // suite then runs beside them instead of after them.
-const LONGEST_FIRST = ['tests/sim/simulation.test.ts', 'tests/faults/hub-kill.test.ts'];
+const LONGEST_FIRST = [
+  'tests/sim/simulation.test.ts',
+  'tests/faults/hub-kill.test.ts',
+  'tests/fuzz/hostile.test.ts',
+];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

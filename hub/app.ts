@@ -44,6 +44,9 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
     },
   });
   app.onError(handleError);
+  app.notFound((c) =>
+    c.json(errorBody('not-found', `Nothing at ${c.req.path.slice(0, 200)}.`), 404),
+  );
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();

@@ -5,7 +5,7 @@
  * the hub knows who wrote a batch, and that nothing in it was changed, without a session: an
  * agent's session may have expired during weeks offline, but the device's key has not.
  */
-import { storedText } from './text.ts';
+import { freeText } from './text.ts';
 import { z } from 'zod';
 import { canonicalJson } from './hash.ts';
 import { uuidSchema } from './facts.ts';
@@ -36,7 +36,7 @@ export const enrolRequestSchema = z.object({
   code: enrolmentCodeSchema,
   deviceId: uuidSchema,
   publicKey: publicKeyJwkSchema,
-  label: storedText(60).min(1).optional(),
+  label: freeText(60).min(1).optional(),
 });
 
 export const enrolResponseSchema = z.object({

@@ -36,6 +36,7 @@ export const hubErrorCodes = [
   'sign-in-failed',
   'sign-in-locked',
   'too-many-requests',
+  'card-number-refused',
   'no-route-assigned',
   'device-not-enrolled',
   'device-revoked',

@@ -4,6 +4,8 @@
  * stamp, the agent, and the hash of the device's previous fact, so that a device's facts form
  * a hash chain the hub can check. A correction is a new fact that points at the old one.
  */
+import { CARD_NUMBER_MESSAGE, holdsCardNumber } from './card-data.ts';
+import { freeText } from './text.ts';
 import { hasLoneSurrogate } from './text.ts';
 import { z } from 'zod';
 import { canonicalJson, GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
@@ -81,7 +83,7 @@ export const voidBodySchema = z
     receiptNumber: receiptNumberSchema.optional(),
     amountMinor: minorUnitsSchema,
     reason: z.enum(voidReasons),
-    note: z.string().max(200).optional(),
+    note: freeText(200).optional(),
   })
   .refine((body) => (body.paymentId === undefined) !== (body.receiptNumber === undefined), {
     message: 'name the payment by its id or by its receipt number, not both',
@@ -96,13 +98,22 @@ export type ContactField = (typeof contactFields)[number];
  * the agent was looking at: an edit that has seen another edit supersedes it whatever the
  * clocks say; edits that have not seen each other are concurrent.
  */
-export const contactBodySchema = z.object({
-  accountId: z.string().min(1).max(64),
-  field: z.enum(contactFields),
-  value: z.string().trim().min(1).max(200),
-  previous: z.string().max(200),
-  baseChangeSeq: z.number().int().min(0),
-});
+export const contactBodySchema = z
+  .object({
+    accountId: z.string().min(1).max(64),
+    field: z.enum(contactFields),
+    value: z.string().trim().min(1).max(200),
+    previous: z.string().max(200),
+    baseChangeSeq: z.number().int().min(0),
+  })
+  .superRefine((body, context) => {
+    // A phone number is digits by nature, and E.164 keeps it to 15: only names and addresses
+    // are free text where a card number has no business.
+    if (body.field === 'phone') return;
+    for (const key of ['value', 'previous'] as const)
+      if (holdsCardNumber(body[key]))
+        context.addIssue({ code: 'custom', path: [key], message: CARD_NUMBER_MESSAGE });
+  });
 
 /**
  * A meter register read at the door, in whole kWh. `confirmedImplausible` says the agent was
@@ -238,6 +249,7 @@ export const bodyProblems = [
   'bad-format',
   'not-allowed',
   'unknown-kind',
+  'card-number',
 ] as const;
 export type BodyProblem = (typeof bodyProblems)[number];
 
@@ -270,9 +282,10 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): BodyProblem {
       return 'too-large';
     case 'too_small':
       return 'too-small';
+    case 'custom':
+      return issue.message === CARD_NUMBER_MESSAGE ? 'card-number' : 'bad-format';
     case 'invalid_format':
     case 'invalid_value':
-    case 'custom':
       return 'bad-format';
     case 'unrecognized_keys':
     case 'invalid_union':

@@ -5,6 +5,7 @@
  * that will be stored is checked here and refused when it has one.
  */
 import { z } from 'zod';
+import { CARD_NUMBER_MESSAGE, holdsCardNumber } from './card-data.ts';
 
 /** In a `u` pattern a surrogate pair is one code point, so only a lone surrogate matches. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -21,4 +22,11 @@ export function storedText(max: number) {
     .refine((text) => !hasLoneSurrogate(text), {
       message: 'must be well-formed Unicode text (it has a lone surrogate)',
     });
+}
+
+/** Free text a person types (a label, a name, a note): stored text that holds no card number. */
+export function freeText(max: number) {
+  return storedText(max).refine((text) => !holdsCardNumber(text), {
+    message: CARD_NUMBER_MESSAGE,
+  });
 }

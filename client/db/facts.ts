@@ -101,7 +101,7 @@ interface DraftContext {
 }
 
 /** What any recording can be refused for, whatever the fact. */
-export type AppendError = 'device-revoked' | 'record-invalid';
+export type AppendError = 'device-revoked' | 'record-invalid' | 'card-number-refused';
 
 /**
  * Appends facts to the device's chain: each takes the next seq, a clock stamp and the previous
@@ -144,7 +144,9 @@ async function appendFacts<E extends string>(
           recordedAt: new Date(nowMs).toISOString(),
           ...draft.fact,
         } as UnsignedFact;
-        if (unsignedFactFault(unsigned)) return 'record-invalid';
+        const fault = unsignedFactFault(unsigned);
+        if (fault)
+          return fault.problem === 'card-number' ? 'card-number-refused' : 'record-invalid';
         const fact = sealFact(unsigned);
         prevHash = fact.hash as Sha256Hex;
         records.push({

@@ -77,7 +77,10 @@ export function ContactCard({ view }: { view: AccountView }) {
           value={value}
           onInput={setValue}
           onSave={save}
-          onCancel={() => setEditing(undefined)}
+          onCancel={() => {
+            setEditing(undefined);
+            setError(undefined);
+          }}
         />
       )}
       <ErrorLine error={error} />

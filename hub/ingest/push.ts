@@ -50,6 +50,23 @@ export interface IngestOptions {
   readonly uploadedBy?: string | undefined;
 }
 
+/**
+ * A fact whose free text holds a payment card number is not stored, not even flagged: the
+ * whole push is refused (shared/card-data.ts). The app refuses such text before it seals a
+ * fact, so only a tampered device meets this, and holds its own outbox up by it.
+ */
+function refuseCardNumbers(documents: ReadonlyMap<FactEnvelope, Arriving>): void {
+  for (const [fact, { read }] of documents) {
+    if (read.ok || read.error.problem !== 'card-number') continue;
+    throw new HubError(
+      400,
+      'card-number-refused',
+      `Fact ${fact.id} holds a payment card number at ${read.error.field}; nothing of this push was stored.`,
+      { factId: fact.id, field: read.error.field },
+    );
+  }
+}
+
 export async function ingestPush(
   store: Store,
   request: PushRequest,
@@ -67,6 +84,7 @@ export async function ingestPush(
     if (createHash('sha256').update(texts.unsigned).digest('hex') === fact.hash)
       documents.set(fact, arriving(fact, texts.document));
   }
+  refuseCardNumbers(documents);
   try {
     return await store.transaction(async (trx) => {
       const device = await lockedDevice(store, trx, request, keyChecked, viaSupervisor);

@@ -107,7 +107,9 @@ async function assertNextVersion(
 export function registerTariffRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(publishRoute, async (c) => {
     const { tariffId } = c.req.valid('param');
-    const tariff = parsePublished(await c.req.json());
+    // The document as sent (undefined when no JSON body came), read by the tariff's own schema.
+    const document: unknown = c.req.valid('json');
+    const tariff = parsePublished(document);
     const { store, now } = c.get('deps');
     const published = await store.transaction(async (trx) => {
       await assertNextVersion(trx, tariffId, tariff);
@@ -118,7 +120,7 @@ export function registerTariffRoutes(app: OpenAPIHono<AppEnv>): void {
           tariff_id: tariffId,
           version: tariff.version,
           effective_from: tariff.effectiveFrom,
-          document: JSON.stringify(await c.req.json()),
+          document: JSON.stringify(document),
           change_seq: changeSeq,
         })
         .execute();

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { currencySchema } from '../money.ts';
-import { storedText } from '../text.ts';
+import { freeText } from '../text.ts';
 import { parseKwh, parseRate } from './decimal.ts';
 
 const roundingSchema = z.enum(['half-up', 'half-even', 'truncate']);
@@ -140,7 +140,7 @@ function checkBlocks(
   });
 }
 
-const label = storedText(80).min(1).optional();
+const label = freeText(80).min(1).optional();
 
 export const energyComponentSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -297,7 +297,7 @@ export const tariffSchema = z
     id: lineId,
     // A 32-bit column holds it; MAX_TARIFF_VERSION in shared/facts.ts says the same of bills.
     version: z.number().int().min(1).max(1_000_000),
-    name: storedText(120).min(1),
+    name: freeText(120).min(1),
     currency: currencySchema,
     effectiveFrom: isoDate,
     rounding: roundingSchema.default('half-up'),

@@ -599,3 +599,77 @@ describe('text', () => {
     expect([response.status, await errorOf(response)]).toEqual([400, 'invalid-request']);
   });
 });
+
+describe('card data', () => {
+  test('a push whose contact edit holds a card number is refused whole, and nothing of it is stored', async () => {
+    const hub = await openHub();
+    const before = await rowCounts(hub.store);
+    const chain = new DeviceChain(TABLET_A, 'user-amina');
+    const payment = chain.payment({ accountId: 'acc-0001', amountMinor: minor(4_100) });
+    const edit = chain.contact({
+      accountId: 'acc-0001',
+      field: 'address',
+      value: 'card 4111 1111 1111 1111',
+      previous: '',
+      baseChangeSeq: 0,
+    });
+    const response = await post(
+      hub.app,
+      '/api/sync/push',
+      await pushBody(TABLET_A, [payment, edit]),
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: 'card-number-refused',
+      details: { factId: edit.id, field: 'body.value' },
+    });
+    expect(await rowCounts(hub.store)).toEqual(before);
+    const texts = await hub.store.db.selectFrom('facts').select('document').execute();
+    expect(texts.some((row) => row.document.includes('4111'))).toBe(false);
+  });
+
+  test('a phone number is digits and is taken, whatever Luhn says of it', async () => {
+    const hub = await openHub();
+    const chain = new DeviceChain(TABLET_A, 'user-amina');
+    const edit = chain.contact({
+      accountId: 'acc-0001',
+      field: 'phone',
+      value: '4111111111111111',
+      previous: '',
+      baseChangeSeq: 0,
+    });
+    const response = await post(hub.app, '/api/sync/push', await pushBody(TABLET_A, [edit]));
+    expect(response.status).toBe(200);
+  });
+
+  test('a device label or a tariff label with a card number is refused with 400', async () => {
+    const hub = await openHub();
+    const { code } = await issueEnrolmentCode(hub.store, 'user-grace', hub.peekClock());
+    const key = await crypto.subtle.exportKey('jwk', (await deviceKey(MADE_UP_DEVICE)).publicKey);
+    const enrol = await post(hub.app, '/api/devices/enrol', {
+      code,
+      deviceId: MADE_UP_DEVICE,
+      publicKey: { kty: 'EC', crv: 'P-256', x: key.x, y: key.y },
+      label: 'Tablet 5555 5555 5555 4444',
+    });
+    expect([enrol.status, await errorOf(enrol)]).toEqual([400, 'invalid-request']);
+    const quote = await post(hub.app, '/api/quote', {
+      tariff: flatTariff('1', { name: 'Card 4111111111111111' }),
+      usage: { period: QUOTE_PERIOD, kwh: 1 },
+    });
+    expect([quote.status, await errorOf(quote)]).toEqual([400, 'invalid-tariff']);
+  });
+});
+
+describe('found by the fuzz test', () => {
+  test('publishing a tariff version with no body and no content type is a 400, not a 500', async () => {
+    const hub = await openHub();
+    const { token } = await signInSupervisor(hub.app);
+    const response = await hub.app.request('/api/tariffs/demo-domestic/versions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new Uint8Array(0),
+    });
+    expect([response.status, await errorOf(response)]).toEqual([400, 'invalid-tariff']);
+  });
+});

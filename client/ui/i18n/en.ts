@@ -249,6 +249,8 @@ export const errors: Record<ErrorCode, string> = {
   'currency-mismatch': 'The tariff versions are in different currencies.',
   'amount-out-of-range':
     'The bill would be far larger than any real bill. Check the kWh and the rates.',
+  'card-number-refused':
+    'That looks like a payment card number. Card numbers must never be written down here: remove it.',
   'sign-in-locked':
     'Too many wrong tries. Sign-in is locked for a while; wait, then try again, or call your supervisor.',
   'too-many-requests': 'Too many requests in a short time. Wait a minute, then try again.',
@@ -292,6 +294,7 @@ export const faults: Record<BodyProblem, string> = {
   'bad-format': 'is not in the right form',
   'not-allowed': 'is not allowed',
   'unknown-kind': 'names a kind of record this hub does not know',
+  'card-number': 'holds a payment card number, which is never kept',
 };
 
 export const standings: Record<PaymentStanding, string> = {

@@ -233,6 +233,7 @@ export const errors: Record<ErrorCode, string> = {
   'no-rate-for-month': '此电价没有该月的费率。',
   'currency-mismatch': '电价各版本币种不一致。',
   'amount-out-of-range': '账单金额远超任何实际账单，请检查用电量和电价。',
+  'card-number-refused': '这看起来像银行卡号。此处绝不能填写卡号，请删除。',
   'sign-in-locked': '错误次数过多，登录已暂时锁定。请稍后再试，或联系主管。',
   'too-many-requests': '短时间内请求过多，请稍等一分钟再试。',
 };
@@ -275,6 +276,7 @@ export const faults: Record<BodyProblem, string> = {
   'bad-format': '格式错误',
   'not-allowed': '不允许',
   'unknown-kind': '是服务器不认识的记录类型',
+  'card-number': '含有银行卡号，不予保存',
 };
 
 export const standings: Record<PaymentStanding, string> = {

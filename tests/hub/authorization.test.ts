@@ -1,0 +1,253 @@
+/**
+ * Goal: who may call what, as a matrix. Every endpoint the hub describes is called by every
+ * kind of caller, in scope and out of it: nobody (no token), an agent on her own tablet, the
+ * same agent reaching for another tablet's or another route's data, and a supervisor. Each
+ * answer is checked, and what an agent is given is only her route's. An endpoint added to the
+ * hub without a row here fails the first test.
+ *
+ * Method: the hub app in-process on a seeded store; the rows name the status each caller gets.
+ * Public routes answer everyone alike (their own checks, a PIN, a code, a device's signature,
+ * decide); a refusal for want of a session is 401 `not-signed-in`, for the wrong role 403
+ * `not-allowed`; a call in the right role but out of scope gets the route's own refusal.
+ */
+import { describe, expect, test } from 'vitest';
+import { minor } from '../../shared/money.ts';
+import type { PushRequest } from '../../shared/protocol.ts';
+import { outboxFile, REPUBLISHED_VERSION, UNISSUED_CODE_ENROLMENT } from './samples.ts';
+import {
+  amina,
+  baraka,
+  DeviceChain,
+  grace,
+  openHub,
+  pullBody,
+  pushBody,
+  request,
+  signInAgent,
+  signInSupervisor,
+  TABLET_A,
+  TABLET_B,
+  TABLET_C,
+  type Hub,
+} from './harness.ts';
+
+type Caller = 'nobody' | 'agent' | 'agent-out-of-scope' | 'supervisor';
+const CALLERS: readonly Caller[] = ['nobody', 'agent', 'agent-out-of-scope', 'supervisor'];
+
+interface Tokens {
+  readonly agent: string;
+  readonly supervisor: string;
+}
+
+/** A fresh session for the caller, for rows that end one (sign-out). */
+async function tokenOf(hub: Hub, caller: Caller, tokens: Tokens): Promise<string | undefined> {
+  if (caller === 'nobody') return undefined;
+  return caller === 'supervisor' ? tokens.supervisor : tokens.agent;
+}
+
+interface Row {
+  /** Calls the route as the caller; `token` is the caller's session, if any. */
+  readonly call: (hub: Hub, caller: Caller, token: string | undefined) => Promise<Response>;
+  readonly expect: Readonly<Record<Caller, number>>;
+}
+
+const signedInOnly = (supervisor: number, agent = 403): Row['expect'] => ({
+  nobody: 401,
+  agent,
+  'agent-out-of-scope': agent,
+  supervisor,
+});
+
+const everyone = (status: number): Row['expect'] => ({
+  nobody: status,
+  agent: status,
+  'agent-out-of-scope': status,
+  supervisor: status,
+});
+
+/** A push by TABLET_A signed with its key, or, out of scope, one claiming TABLET_B. */
+async function push(caller: Caller): Promise<PushRequest> {
+  const device = caller === 'agent-out-of-scope' ? TABLET_B : TABLET_A;
+  const chain = new DeviceChain(device, 'user-amina');
+  chain.payment({ accountId: 'acc-0001', amountMinor: minor(1_500) });
+  return pushBody(device, chain.facts, TABLET_A);
+}
+
+const MATRIX: Readonly<Record<string, Row>> = {
+  'POST /api/auth/agent': {
+    call: (hub) =>
+      request(hub.app, 'POST', '/api/auth/agent', {
+        username: amina.username,
+        pin: amina.pin,
+        deviceId: TABLET_A,
+      }),
+    expect: everyone(200),
+  },
+  'POST /api/auth/supervisor': {
+    call: (hub) =>
+      request(hub.app, 'POST', '/api/auth/supervisor', {
+        username: grace.username,
+        password: grace.password,
+      }),
+    expect: everyone(200),
+  },
+  'POST /api/auth/sign-out': {
+    // Each caller signs out a session of its own, made for this call.
+    call: async (hub, caller) => {
+      const token =
+        caller === 'nobody'
+          ? undefined
+          : caller === 'supervisor'
+            ? (await signInSupervisor(hub.app)).token
+            : (await signInAgent(hub.app, amina, TABLET_A)).token;
+      return request(hub.app, 'POST', '/api/auth/sign-out', undefined, token);
+    },
+    expect: { nobody: 401, agent: 200, 'agent-out-of-scope': 200, supervisor: 200 },
+  },
+  'POST /api/sync/push': {
+    // Authenticated by the device's signature, not a session: another device's push fails it.
+    call: async (hub, caller) => request(hub.app, 'POST', '/api/sync/push', await push(caller)),
+    expect: { nobody: 200, agent: 200, 'agent-out-of-scope': 401, supervisor: 200 },
+  },
+  'POST /api/sync/pull': {
+    call: (hub, caller, token) =>
+      request(
+        hub.app,
+        'POST',
+        '/api/sync/pull',
+        pullBody(caller === 'agent-out-of-scope' ? TABLET_B : TABLET_A, 0, 5),
+        token,
+      ),
+    expect: { nobody: 401, agent: 200, 'agent-out-of-scope': 403, supervisor: 403 },
+  },
+  'POST /api/sync/upload': {
+    call: async (hub, _caller, token) =>
+      request(
+        hub.app,
+        'POST',
+        '/api/sync/upload',
+        outboxFile(TABLET_A, [await push('agent')]),
+        token,
+      ),
+    expect: signedInOnly(200),
+  },
+  'POST /api/quote': {
+    call: (hub) =>
+      request(hub.app, 'POST', '/api/quote', {
+        tariffId: 'demo-domestic',
+        usage: { period: { from: '2026-10-01', to: '2026-11-01' }, kwh: 42 },
+      }),
+    expect: everyone(200),
+  },
+  'POST /api/tariffs/{tariffId}/versions': {
+    // Version 1 exists: a supervisor is let in and told so (409); others never get that far.
+    call: (hub, _caller, token) =>
+      request(hub.app, 'POST', '/api/tariffs/demo-domestic/versions', REPUBLISHED_VERSION, token),
+    expect: signedInOnly(409),
+  },
+  'POST /api/devices/enrolment-codes': {
+    call: (hub, _caller, token) =>
+      request(hub.app, 'POST', '/api/devices/enrolment-codes', undefined, token),
+    expect: signedInOnly(201),
+  },
+  'POST /api/devices/enrol': {
+    // Gated by a code, not a session: a made-up code is refused whoever sends it.
+    call: (hub, _caller, token) =>
+      request(hub.app, 'POST', '/api/devices/enrol', UNISSUED_CODE_ENROLMENT, token),
+    expect: everyone(403),
+  },
+  'POST /api/devices/{id}/revoke': {
+    // TABLET_C is not enrolled: a supervisor is let in and told so (404).
+    call: (hub, _caller, token) =>
+      request(hub.app, 'POST', `/api/devices/${TABLET_C}/revoke`, undefined, token),
+    expect: signedInOnly(404),
+  },
+  'GET /api/devices': {
+    call: (hub, _caller, token) => request(hub.app, 'GET', '/api/devices', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'GET /api/collections': {
+    call: (hub, _caller, token) => request(hub.app, 'GET', '/api/collections', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'GET /api/flags': {
+    call: (hub, _caller, token) => request(hub.app, 'GET', '/api/flags', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'GET /api/health': {
+    call: (hub) => request(hub.app, 'GET', '/api/health'),
+    expect: everyone(200),
+  },
+};
+
+describe('the authorization matrix', () => {
+  test('has a row for every endpoint the hub describes, and none for an endpoint it does not', async () => {
+    const hub = await openHub();
+    const doc = (await (await request(hub.app, 'GET', '/api/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const described = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(Object.keys(MATRIX).sort()).toEqual(described.sort());
+  });
+
+  test.each(Object.entries(MATRIX))(
+    '%s answers each caller as the matrix says',
+    async (route, row) => {
+      const hub = await openHub();
+      const tokens = {
+        agent: (await signInAgent(hub.app, amina, TABLET_A)).token,
+        supervisor: (await signInSupervisor(hub.app)).token,
+      };
+      const answers: Record<string, number> = {};
+      for (const caller of CALLERS) {
+        const response = await row.call(hub, caller, await tokenOf(hub, caller, tokens));
+        answers[caller] = response.status;
+        if (
+          response.status === 401 &&
+          row.expect[caller] === 401 &&
+          route !== 'POST /api/sync/push'
+        )
+          expect(await response.json(), `${route} as ${caller}`).toMatchObject({
+            error: 'not-signed-in',
+          });
+        if (response.status === 403 && row.expect.supervisor !== 403 && caller.startsWith('agent'))
+          expect(await response.json(), `${route} as ${caller}`).toMatchObject({
+            error: 'not-allowed',
+          });
+      }
+      expect(answers).toEqual(row.expect);
+    },
+  );
+
+  test('an agent pulls only her route’s accounts, and another agent only his', async () => {
+    const hub = await openHub();
+    for (const [agent, device, route] of [
+      [amina, TABLET_A, 'route-nyando'],
+      [baraka, TABLET_B, 'route-kabondo'],
+    ] as const) {
+      const { token } = await signInAgent(hub.app, agent, device);
+      const response = await request(
+        hub.app,
+        'POST',
+        '/api/sync/pull',
+        pullBody(device, 0, 500),
+        token,
+      );
+      const page = (await response.json()) as { accounts: { id: string }[] };
+      expect(page.accounts.length).toBeGreaterThan(0);
+      const routes = await hub.store.db
+        .selectFrom('accounts')
+        .select('route_id')
+        .distinct()
+        .where(
+          'id',
+          'in',
+          page.accounts.map((account) => account.id),
+        )
+        .execute();
+      expect(routes.map((row) => row.route_id)).toEqual([route]);
+    }
+  });
+});
