@@ -7,6 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { BEARER_SCHEME } from './auth/middleware.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
+import { registerSecondFactorRoutes } from './auth/mfa-routes.ts';
 import { registerCollectionRoutes } from './collections/routes.ts';
 import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
 import { compress } from 'hono/compress';
@@ -58,6 +59,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   app.use('*', compress());
   registerHealthRoutes(app);
   registerAuthRoutes(app);
+  registerSecondFactorRoutes(app);
   registerSyncRoutes(app);
   registerCollectionRoutes(app);
   registerQuoteRoutes(app);

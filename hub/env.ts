@@ -67,6 +67,8 @@ const envSchema = z.object({
       });
       return z.NEVER;
     }),
+  /** The origin browsers reach the hub at, behind a proxy (`https://gridtally.example.org`): passkeys are bound to it. */
+  HUB_PUBLIC_ORIGIN: z.url().optional(),
   /** Serve the client's source maps (debugging only). */
   HUB_SERVE_SOURCE_MAPS: z
     .enum(['0', '1'])

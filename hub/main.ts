@@ -112,6 +112,7 @@ function serveHub(store: Store, env: HubEnv, where: string, demoCodes: readonly 
       deviceSettings,
       sessionLifetimes: sessionLifetimesOf(env),
       trustProxy: env.HUB_TRUST_PROXY,
+      ...(env.HUB_PUBLIC_ORIGIN ? { publicOrigin: new URL(env.HUB_PUBLIC_ORIGIN).origin } : {}),
     },
     staticDir ? { staticDir, serveSourceMaps: env.HUB_SERVE_SOURCE_MAPS } : {},
   );

@@ -2,6 +2,7 @@
  * Request and response schemas of the hub's HTTP API other than sync: sign-in and the
  * supervisor's views. The hub validates with them and the client reads with them.
  */
+import { freeText } from './text.ts';
 import { z } from 'zod';
 import { bodyFaultSchema, uuidSchema, voidReasons } from './facts.ts';
 import { currencySchema, minorTotalSchema, minorUnitsSchema } from './money.ts';
@@ -49,6 +50,84 @@ export const signInResponseSchema = z.object({
 });
 
 export type SignInResponse = z.infer<typeof signInResponseSchema>;
+
+/** The second factors a supervisor may have (docs/security.md, "Multi-factor sign-in"). */
+export const secondFactorMethods = ['totp', 'recovery-code', 'passkey'] as const;
+export type SecondFactorMethod = (typeof secondFactorMethods)[number];
+
+/**
+ * A supervisor with a second factor is not signed in by the password alone: the answer is a
+ * challenge, good for five minutes, to answer at `POST /api/auth/second-factor`.
+ */
+export const secondFactorChallengeSchema = z.object({
+  secondFactor: z.object({
+    challenge: z.string().min(1).max(64),
+    methods: z.array(z.enum(secondFactorMethods)),
+    expiresAt: z.iso.datetime(),
+  }),
+});
+
+export type SecondFactorChallenge = z.infer<typeof secondFactorChallengeSchema>;
+
+export const supervisorSignInResponseSchema = z.union([
+  signInResponseSchema,
+  secondFactorChallengeSchema,
+]);
+
+/** A TOTP code: six digits, as authenticator apps show them. */
+export const totpCodeSchema = z.string().regex(/^\d{6}$/, 'a code is six digits');
+
+/** One of the ten recovery codes shown once when TOTP was set up: `XXXXX-XXXXX`. */
+export const recoveryCodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[0-9A-Z]{5}-?[0-9A-Z]{5}$/, 'a recovery code is ten letters and digits');
+
+/** The answer to a challenge: exactly one of a TOTP code, a recovery code or a passkey's. */
+export const secondFactorRequestSchema = z
+  .object({
+    challenge: z.string().min(1).max(64),
+    totp: totpCodeSchema.optional(),
+    recoveryCode: recoveryCodeSchema.optional(),
+    /** A WebAuthn authentication response (JSON), for a passkey. */
+    passkey: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine(
+    (body) =>
+      [body.totp, body.recoveryCode, body.passkey].filter((one) => one !== undefined).length === 1,
+    { message: 'give one of totp, recoveryCode or passkey', path: ['totp'] },
+  );
+
+export const totpSetupResponseSchema = z.object({
+  /** The shared secret, base32, for typing into an app that cannot scan. */
+  secret: z.string(),
+  /** The `otpauth://` URI an authenticator app scans as a QR code. */
+  uri: z.string(),
+});
+
+export const totpConfirmRequestSchema = z.object({ code: totpCodeSchema });
+
+export const recoveryCodesResponseSchema = z.object({
+  /** Shown once: each signs in once in place of a TOTP code. */
+  recoveryCodes: z.array(z.string()),
+});
+
+export const passkeyRegistrationSchema = z.object({
+  /** A WebAuthn registration response (JSON). */
+  response: z.record(z.string(), z.unknown()),
+  label: freeText(60).min(1).optional(),
+});
+
+export const secondFactorsSchema = z.object({
+  totp: z.boolean(),
+  recoveryCodesLeft: z.number().int().min(0),
+  passkeys: z.array(
+    z.object({ id: z.string(), label: z.string().nullable(), createdAt: z.string() }),
+  ),
+});
+
+export type SecondFactors = z.infer<typeof secondFactorsSchema>;
 
 export const collectionSchema = z.object({
   factId: uuidSchema,

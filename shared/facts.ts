@@ -5,8 +5,7 @@
  * a hash chain the hub can check. A correction is a new fact that points at the old one.
  */
 import { CARD_NUMBER_MESSAGE, holdsCardNumber } from './card-data.ts';
-import { freeText } from './text.ts';
-import { hasLoneSurrogate } from './text.ts';
+import { freeText, hasLoneSurrogate } from './text.ts';
 import { z } from 'zod';
 import { canonicalJson, GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
 import { currencySchema, minorUnitsSchema } from './money.ts';

@@ -9,6 +9,8 @@
  */
 import { z } from 'zod';
 import { billSchema } from './billing.ts';
+import { auditHeadSchema } from './audit-head.ts';
+import { publicKeyJwkSchema } from './devices.ts';
 import type { HubErrorCode } from './errors.ts';
 import { hashOf } from './hash.ts';
 import { deviceSettingsSchema } from './risk.ts';
@@ -311,6 +313,10 @@ export const pullResponseSchema = z.object({
   remaining: z.number().int().min(0),
   /** The hub's risk caps and retention for devices, sent with every page. */
   settings: deviceSettingsSchema,
+  /** The head of the hub's audit chain, signed by the hub (shared/audit-head.ts). */
+  auditHead: auditHeadSchema,
+  /** The key that signs it, which the device keeps from its first pull and holds the hub to. */
+  hubKey: publicKeyJwkSchema,
   /** How many accounts the page holds, and the SHA-256 of its content: a page cut short or
    * altered on the way is detected, not applied, and asked for again. */
   count: z.number().int(),
@@ -388,6 +394,8 @@ export const outboxFileSchema = z.object({
   deviceId: uuidSchema,
   exportedAt: z.iso.datetime(),
   pushes: z.array(pushRequestSchema).min(1).max(200),
+  /** The hub's audit heads the tablet kept: evidence for `npm run hub -- verify-audit`. */
+  auditHeads: z.array(auditHeadSchema).max(100).optional(),
 });
 
 export type OutboxFile = z.infer<typeof outboxFileSchema>;

@@ -9,8 +9,15 @@
  * device's signing key (issue #4) is what makes facts trustworthy.
  */
 import {
+  startAuthentication,
+  type PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/browser';
+import { z } from 'zod';
+import {
   signInResponseSchema,
   signOutResponseSchema,
+  supervisorSignInResponseSchema,
+  type SecondFactorMethod,
   type SignInResponse,
   type User,
 } from '../../shared/api.ts';
@@ -31,7 +38,9 @@ export type SignInError =
   | 'hub-failed'
   | 'invalid-request'
   | 'sign-in-locked'
-  | 'too-many-requests';
+  | 'too-many-requests'
+  | 'second-factor-failed'
+  | 'second-factor-expired';
 export type SignOutError = 'unsynced-facts';
 
 function toHex(bytes: ArrayBuffer | Uint8Array): string {
@@ -124,31 +133,89 @@ export async function signInAgent(
   return ok(credential.user);
 }
 
+/** A supervisor's password was right, and a second factor must finish the sign-in. */
+export interface SecondFactorNeeded {
+  readonly challenge: string;
+  readonly methods: readonly SecondFactorMethod[];
+}
+
 export async function signInSupervisor(
   db: GridtallyDatabase,
   baseUrl: string,
   username: string,
   password: string,
-): Promise<Result<User, SignInError>> {
+  fetchImpl?: FetchLike,
+): Promise<Result<User | SecondFactorNeeded, SignInError>> {
   const answer = await callHub(
     baseUrl,
     { method: 'POST', path: '/api/auth/supervisor', body: { username, password } },
-    signInResponseSchema,
+    supervisorSignInResponseSchema,
+    fetchImpl,
   );
-  if (!answer.ok) {
-    const code = answer.error.code;
-    return err(
-      code === 'sign-in-failed' ||
-        code === 'sign-in-locked' ||
-        code === 'too-many-requests' ||
-        code === 'hub-unreachable' ||
-        code === 'invalid-request'
-        ? code
-        : 'hub-failed',
-    );
+  if (!answer.ok) return err(supervisorError(answer.error.code));
+  if ('secondFactor' in answer.value) {
+    const { challenge, methods } = answer.value.secondFactor;
+    return ok({ challenge, methods });
   }
   await startSession(db, onlineSession(answer.value));
   return ok(answer.value.user);
+}
+
+function supervisorError(code: string): SignInError {
+  return code === 'sign-in-failed' ||
+    code === 'sign-in-locked' ||
+    code === 'too-many-requests' ||
+    code === 'hub-unreachable' ||
+    code === 'invalid-request' ||
+    code === 'second-factor-failed' ||
+    code === 'second-factor-expired'
+    ? code
+    : 'hub-failed';
+}
+
+/** Finishes a supervisor's sign-in with a TOTP code or a recovery code. */
+export async function answerSecondFactor(
+  db: GridtallyDatabase,
+  baseUrl: string,
+  challenge: string,
+  answer: { totp: string } | { recoveryCode: string } | { passkey: Record<string, unknown> },
+  fetchImpl?: FetchLike,
+): Promise<Result<User, SignInError>> {
+  const signedIn = await callHub(
+    baseUrl,
+    { method: 'POST', path: '/api/auth/second-factor', body: { challenge, ...answer } },
+    signInResponseSchema,
+    fetchImpl,
+  );
+  if (!signedIn.ok) return err(supervisorError(signedIn.error.code));
+  await startSession(db, onlineSession(signedIn.value));
+  return ok(signedIn.value.user);
+}
+
+/** Finishes a supervisor's sign-in with a passkey: the browser asks the authenticator. */
+export async function answerWithPasskey(
+  db: GridtallyDatabase,
+  baseUrl: string,
+  challenge: string,
+): Promise<Result<User, SignInError>> {
+  const options = await callHub(
+    baseUrl,
+    { method: 'POST', path: '/api/auth/second-factor/passkey-options', body: { challenge } },
+    z.record(z.string(), z.unknown()),
+  );
+  if (!options.ok) return err(supervisorError(options.error.code));
+  let response;
+  try {
+    response = await startAuthentication({
+      optionsJSON: options.value as unknown as PublicKeyCredentialRequestOptionsJSON,
+    });
+  } catch {
+    // Cancelled, timed out, or no authenticator: the person can try again or use a code.
+    return err('second-factor-failed');
+  }
+  return answerSecondFactor(db, baseUrl, challenge, {
+    passkey: response as unknown as Record<string, unknown>,
+  });
 }
 
 export async function currentSession(db: GridtallyDatabase): Promise<SessionRecord | undefined> {

@@ -16,6 +16,8 @@
 import Dexie, { type DexieOptions, type EntityTable, type Table } from 'dexie';
 import { assert } from '../../shared/assert.ts';
 import type { User } from '../../shared/api.ts';
+import type { AuditHead } from '../../shared/audit-head.ts';
+import type { PublicKeyJwk } from '../../shared/devices.ts';
 import type { Fact, FactKind } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import type { MinorUnits } from '../../shared/money.ts';
@@ -114,8 +116,30 @@ export interface CapsRecord extends DeviceSettings {
   key: 'caps';
 }
 
+/**
+ * The hub's audit heads this device was given (client/sync/audit-heads.ts): the key that signs
+ * them, the latest head of each epoch, and an alarm when a new head did not follow a kept one.
+ */
+export interface AuditRecord {
+  key: 'audit';
+  hubKey?: PublicKeyJwk;
+  heads: AuditHead[];
+  alarm?: {
+    at: string;
+    reason: 'hub-key-changed' | 'audit-head-forged' | 'hub-history-rewritten';
+    kept?: AuditHead;
+    shown: AuditHead;
+  };
+}
+
 export type SettingRecord =
-  DeviceRecord | SessionRecord | CursorRecord | SyncStateRecord | ExportRecord | CapsRecord;
+  | DeviceRecord
+  | SessionRecord
+  | CursorRecord
+  | SyncStateRecord
+  | ExportRecord
+  | CapsRecord
+  | AuditRecord;
 
 /** Each setting's record type by its key. */
 export type SettingOf<K extends SettingRecord['key']> = Extract<SettingRecord, { key: K }>;

@@ -5,6 +5,7 @@
  * consistent and the next round carries on from there. A fact leaves `pending` only when the
  * hub acknowledged it, by a push answer or by an ack in a pull.
  */
+import { checkAuditHead, lastKeptHead, type AuditVerdict } from './audit-heads.ts';
 import {
   MAX_FACTS_PER_PUSH,
   PROTOCOL_VERSION,
@@ -124,8 +125,16 @@ export async function pruneAcknowledged(db: GridtallyDatabase, now: Date): Promi
   });
 }
 
+/** The hub's history failed the device's check: every sync is refused until a supervisor looks. */
+const AUDIT_ALARMS: readonly string[] = [
+  'hub-key-changed',
+  'audit-head-forged',
+  'hub-history-rewritten',
+] satisfies AuditVerdict[];
+
 function failureReport(failure: HubFailure): { state: SyncState; error: string; message: string } {
   const refusal =
+    AUDIT_ALARMS.includes(failure.code) ||
     failure.status === 409 ||
     failure.status === 403 ||
     (failure.status === 401 && failure.code !== 'not-signed-in');
@@ -342,6 +351,7 @@ async function pullAll(
   for (let page = 0; page < MAX_PULL_PAGES; page++) {
     const saved = await readSetting(db, 'cursor');
     const cursor = saved?.routeId === routeId ? saved.cursor : 0;
+    const askedAfter = await lastKeptHead(db);
     const answer = await callHub(
       deps.baseUrl,
       {
@@ -370,6 +380,22 @@ async function pullAll(
           message: 'A page of changes arrived damaged.',
           status: 0,
         },
+      };
+    }
+    const audit = await checkAuditHead(
+      db,
+      answer.value.auditHead,
+      answer.value.hubKey,
+      askedAfter,
+      deps.now(),
+    );
+    if (audit !== 'ok') {
+      // Not applied: what the hub says now cannot be squared with what it signed before.
+      return {
+        ok: false,
+        count,
+        revived,
+        failure: { code: audit, message: 'The hub’s history does not match.', status: 0 },
       };
     }
     revived += await reviveForgotten(db, answer.value.deviceHeadSeq);

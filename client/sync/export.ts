@@ -49,6 +49,7 @@ export async function exportOutbox(
       deviceId: device.deviceId,
       exportedAt,
       pushes,
+      auditHeads: (await readSetting(db, 'audit'))?.heads ?? [],
     },
   };
 }

@@ -14,6 +14,7 @@ import { AccountScreen } from './AccountScreen.tsx';
 import { TopBar, UpdateBanner } from './AppFrame.tsx';
 import { CollectionsScreen } from './CollectionsScreen.tsx';
 import { DevicesScreen } from './DevicesScreen.tsx';
+import { SecurityScreen } from './SecurityScreen.tsx';
 import { FlagsScreen } from './FlagsScreen.tsx';
 import { AppContext, type AppContextValue, type Screen } from './context.ts';
 import { useLiveQuery } from './live.ts';
@@ -167,6 +168,8 @@ function CurrentScreen({
       return <CollectionsScreen />;
     case 'devices':
       return <DevicesScreen />;
+    case 'security':
+      return <SecurityScreen />;
     case 'flags':
       return <FlagsScreen />;
     default:

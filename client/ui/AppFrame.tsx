@@ -10,6 +10,7 @@ const SUPERVISOR_SCREENS = [
   { name: 'collections' },
   { name: 'flags' },
   { name: 'devices' },
+  { name: 'security' },
 ] as const satisfies readonly Screen[];
 
 export function TopBar({

@@ -1,7 +1,13 @@
 /** Sign-in for agents (username and PIN, online or offline) and supervisors (password). */
 import { useState } from 'preact/hooks';
 import { isEnrolled } from '../auth/enrol.ts';
-import { signInAgent, signInSupervisor } from '../auth/session.ts';
+import {
+  answerSecondFactor,
+  answerWithPasskey,
+  signInAgent,
+  signInSupervisor,
+  type SecondFactorNeeded,
+} from '../auth/session.ts';
 import { browserDeps } from '../db/facts.ts';
 import { useApp, useText } from './context.ts';
 import { EnrolForm } from './EnrolForm.tsx';
@@ -21,6 +27,8 @@ export function SignInScreen() {
       <RoleTabs role={role} onChange={setRole} />
       {role === 'agent' && enrolled === false ? (
         <EnrolForm />
+      ) : role === 'supervisor' && signIn.secondFactor ? (
+        <SecondFactorForm signIn={signIn} />
       ) : (
         <SignInForm role={role} signIn={signIn} />
       )}
@@ -46,6 +54,7 @@ function useSignIn(role: Role) {
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [secondFactor, setSecondFactor] = useState<SecondFactorNeeded | undefined>();
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -66,10 +75,41 @@ function useSignIn(role: Role) {
       return;
     }
     setSecret('');
+    if ('challenge' in result.value) return setSecondFactor(result.value);
     app.signedIn();
   }
 
-  return { username, setUsername, secret, setSecret, error, busy, submit };
+  /** The second step of a supervisor's sign-in: a code, a recovery code or a passkey. */
+  async function finish(answer: { totp: string } | { recoveryCode: string } | 'passkey') {
+    if (!secondFactor) return;
+    setBusy(true);
+    setError(undefined);
+    const result =
+      answer === 'passkey'
+        ? await answerWithPasskey(app.db, app.baseUrl, secondFactor.challenge)
+        : await answerSecondFactor(app.db, app.baseUrl, secondFactor.challenge, answer);
+    setBusy(false);
+    if (!result.ok) {
+      if (result.error === 'second-factor-expired' || result.error === 'sign-in-locked')
+        setSecondFactor(undefined);
+      setError(errorOf(result.error));
+      return;
+    }
+    setSecondFactor(undefined);
+    app.signedIn();
+  }
+
+  return {
+    username,
+    setUsername,
+    secret,
+    setSecret,
+    error,
+    busy,
+    submit,
+    secondFactor,
+    finish,
+  };
 }
 
 type SignIn = ReturnType<typeof useSignIn>;
@@ -130,6 +170,58 @@ function SignInForm({ role, signIn }: { role: Role; signIn: SignIn }) {
       <button type="submit" class="primary" disabled={busy}>
         {busy ? t('signingIn') : t('signIn')}
       </button>
+    </form>
+  );
+}
+
+/** The second factor: the code the authenticator app shows, a recovery code, or a passkey. */
+function SecondFactorForm({ signIn }: { signIn: SignIn }) {
+  const { t } = useText();
+  const [code, setCode] = useState('');
+  const [recovery, setRecovery] = useState(false);
+  const methods = signIn.secondFactor?.methods ?? [];
+  return (
+    <form
+      class="card"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void signIn.finish(recovery ? { recoveryCode: code } : { totp: code.replace(/\s/g, '') });
+      }}
+    >
+      <p>{t('secondFactorAsk')}</p>
+      {methods.includes('totp') && (
+        <label>
+          {recovery ? t('recoveryCode') : t('authenticatorCode')}
+          <input
+            name="second-factor-code"
+            inputMode={recovery ? 'text' : 'numeric'}
+            autocomplete="one-time-code"
+            value={code}
+            onInput={(e) => setCode(e.currentTarget.value)}
+            required
+          />
+        </label>
+      )}
+      {signIn.error && (
+        <p class="error" role="alert">
+          {signIn.error}
+        </p>
+      )}
+      {methods.includes('totp') && (
+        <button type="submit" class="primary" disabled={signIn.busy}>
+          {t('signIn')}
+        </button>
+      )}
+      {methods.includes('passkey') && (
+        <button type="button" disabled={signIn.busy} onClick={() => void signIn.finish('passkey')}>
+          {t('usePasskey')}
+        </button>
+      )}
+      {methods.includes('recovery-code') && (
+        <button type="button" class="link" onClick={() => setRecovery(!recovery)}>
+          {recovery ? t('useAuthenticatorCode') : t('useRecoveryCode')}
+        </button>
+      )}
     </form>
   );
 }

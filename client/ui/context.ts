@@ -12,7 +12,8 @@ export type Screen =
   | { name: 'receipt'; seq: number }
   | { name: 'collections' }
   | { name: 'flags' }
-  | { name: 'devices' };
+  | { name: 'devices' }
+  | { name: 'security' };
 
 export interface AppContextValue {
   readonly db: GridtallyDatabase;

@@ -9,15 +9,18 @@ import {
   errorResponseSchema,
   signInResponseSchema,
   signOutResponseSchema,
+  supervisorSignInResponseSchema,
   supervisorSignInSchema,
   type User,
 } from '../../shared/api.ts';
+import { assert } from '../../shared/assert.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { clientAddress } from '../http/edge.ts';
 import { signedIn } from './middleware.ts';
 import { decoyHash, hashSecret, needsRehash, verifySecret } from './secrets.ts';
 import { createSession, endSession, findUser } from './sessions.ts';
+import { methodsOf, openChallenge, secondFactorsOf } from './mfa.ts';
 import {
   clearWrongSecrets,
   LOCKOUTS,
@@ -65,11 +68,17 @@ const agentRoute = createRoute({
 const supervisorRoute = createRoute({
   method: 'post',
   path: '/api/auth/supervisor',
-  summary: 'A supervisor signs in with a password',
+  summary: 'A supervisor signs in with a password; with a second factor, that comes next',
   request: {
     body: { content: { 'application/json': { schema: supervisorSignInSchema } }, required: true },
   },
-  responses,
+  responses: {
+    ...responses,
+    200: {
+      description: 'Signed in, or a challenge for the second factor',
+      content: { 'application/json': { schema: supervisorSignInResponseSchema } },
+    },
+  },
 });
 
 const signOutRoute = createRoute({
@@ -142,6 +151,15 @@ async function signIn(deps: AppEnv['Variables']['deps'], attempt: SignInAttempt)
     await recordWrongSecret(store, lockout, subject, deps.now());
     throw failed();
   }
+  // A supervisor with a second factor is not signed in yet, and wrong tries keep counting until
+  // the second factor holds too: the right password cannot buy fresh guesses at a code.
+  if (attempt.role === 'supervisor') {
+    const methods = methodsOf(await secondFactorsOf(store, row.id));
+    if (methods.length > 0) {
+      const { token, expiresAt } = await openChallenge(store, row.id, 'sign-in', deps.now());
+      return { secondFactor: { challenge: token, methods, expiresAt } };
+    }
+  }
   await clearWrongSecrets(store, lockout, subject);
   if (needsRehash(row.secret_hash, hashing)) {
     const upgraded = await hashSecret(attempt.secret, hashing);
@@ -179,7 +197,10 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
       deviceId: body.deviceId,
       address: clientAddress(c),
     };
-    return c.json(await signIn(c.get('deps'), attempt), 200);
+    const answer = await signIn(c.get('deps'), attempt);
+    // Agents sign in with a PIN on an enrolled tablet: no second factor is ever asked of them.
+    assert(!('secondFactor' in answer), 'an agent is never asked for a second factor');
+    return c.json(answer, 200);
   });
   app.openapi(supervisorRoute, async (c) => {
     const body = c.req.valid('json');

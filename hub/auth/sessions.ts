@@ -126,6 +126,23 @@ export async function endSession(store: Store, token: string): Promise<void> {
 }
 
 export async function findUser(store: Store, username: string) {
+  return usersWithRoute(store).where('users.username', '=', username).executeTakeFirst();
+}
+
+/** A signed-in user's account as the sign-in answer describes it. */
+export async function userById(store: Store, userId: string): Promise<User> {
+  const row = await usersWithRoute(store).where('users.id', '=', userId).executeTakeFirstOrThrow();
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    routeId: row.route_id,
+    routeName: row.route_name,
+  };
+}
+
+function usersWithRoute(store: Store) {
   return store.db
     .selectFrom('users')
     .leftJoin('routes', 'routes.id', 'users.route_id')
@@ -137,7 +154,5 @@ export async function findUser(store: Store, username: string) {
       'users.route_id',
       'users.secret_hash',
       'routes.name as route_name',
-    ])
-    .where('users.username', '=', username)
-    .executeTakeFirst();
+    ]);
 }

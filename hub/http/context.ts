@@ -31,6 +31,8 @@ export interface HubDeps {
    * hashing itself, and every end-to-end test, run at full strength.
    */
   readonly secretHashing?: ScryptParameters;
+  /** The origin browsers reach the hub at (HUB_PUBLIC_ORIGIN), which passkeys are bound to. */
+  readonly publicOrigin?: string;
 }
 
 export interface AppEnv {

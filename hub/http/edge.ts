@@ -31,6 +31,13 @@ export const BODY_LIMITS: Readonly<Record<string, number>> = {
   'POST /api/auth/agent': 4 * KIB,
   'POST /api/auth/supervisor': 4 * KIB,
   'POST /api/auth/sign-out': 4 * KIB,
+  'POST /api/auth/second-factor': 16 * KIB,
+  'POST /api/auth/second-factor/passkey-options': 4 * KIB,
+  'GET /api/auth/second-factors': 0,
+  'POST /api/auth/totp/setup': 4 * KIB,
+  'POST /api/auth/totp/confirm': 4 * KIB,
+  'POST /api/auth/passkeys/options': 4 * KIB,
+  'POST /api/auth/passkeys': 16 * KIB,
   /** 1,000 facts, each body at most 4,096 characters (up to three bytes each) and its envelope. */
   'POST /api/sync/push': 16 * MIB,
   'POST /api/sync/pull': 16 * KIB,

@@ -27,6 +27,7 @@ import {
 } from '../../shared/protocol.ts';
 import type { AmountLimits } from '../../shared/risk.ts';
 import { assert } from '../../shared/assert.ts';
+import { hashOf } from '../../shared/hash.ts';
 import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -104,6 +105,8 @@ export async function ingestPush(
       });
       for (const outcome of applied) results.set(outcome.id, outcome);
       await moveHead(trx, request, fresh.length > 0 ? head : undefined, receivedAt);
+      if (fresh.length > 0)
+        await auditReceived(trx, request.deviceId, head, applied, receivedAt, options.uploadedBy);
       return {
         formatVersion: PROTOCOL_VERSION,
         deviceId: request.deviceId,
@@ -121,6 +124,33 @@ export async function ingestPush(
 }
 
 type DeviceRow = Selectable<Database['devices']>;
+
+/**
+ * Each push that brought new facts is an entry of the audit chain: the device's new chain head
+ * (whose hash covers every fact the device ever sent) and a hash of the hub's answers to them.
+ * The chain's head, signed in every pull answer (shared/audit-head.ts), so covers what was
+ * received and how the hub decided it: rewriting either later breaks the chain or a kept head.
+ */
+async function auditReceived(
+  trx: Trx,
+  deviceId: string,
+  head: ChainHead,
+  outcomes: readonly FactOutcome[],
+  at: Date,
+  uploadedBy: string | undefined,
+): Promise<void> {
+  await appendAudit(trx, {
+    at: at.toISOString(),
+    actor: uploadedBy === undefined ? `device:${deviceId}` : `user:${uploadedBy}`,
+    action: 'facts-received',
+    detail: JSON.stringify({
+      deviceId,
+      headSeq: head.seq,
+      headHash: head.hash,
+      outcomes: hashOf(outcomes),
+    }),
+  });
+}
 
 /**
  * The pushing device's row, locked: pushes of one device take turns (on PostgreSQL, where hub

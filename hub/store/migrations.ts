@@ -8,7 +8,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH } from '../../shared/hash.ts';
 import { auditHash, type AuditRow } from './audit.ts';
-import { edgeInTheStore } from './migrations-edge.ts';
+import { edgeInTheStore, hubSigningKey, secondFactors } from './migrations-security.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -531,6 +531,8 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0009-recent-payments': recentPayments,
   '0010-trust-at-the-edges': trustAtTheEdges(engine),
   '0011-edge-in-the-store': edgeInTheStore,
+  '0012-hub-signing-key': hubSigningKey,
+  '0013-second-factors': secondFactors,
 });
 
 /** Every migration, in order, for the engine they will run on. */

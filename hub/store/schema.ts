@@ -280,6 +280,43 @@ export interface HubMetaTable {
   value: string;
 }
 
+/** A supervisor's TOTP secret; confirmed once a code from it was given (hub/auth/mfa.ts). */
+export interface TotpSecretsTable {
+  user_id: string;
+  secret: string;
+  confirmed_at: string | null;
+  /** The last 30-second step a code was accepted for: a code works once. */
+  last_step: number;
+}
+
+export interface RecoveryCodesTable {
+  code_hash: string;
+  user_id: string;
+  used_at: string | null;
+}
+
+/** A WebAuthn credential (a passkey): its public key as base64url COSE, and its counter. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  public_key: string;
+  counter: number;
+  /** JSON list of transports the authenticator named. */
+  transports: string;
+  label: string | null;
+  created_at: string;
+}
+
+/** A sign-in waiting for its second factor, or a passkey registration in progress. */
+export interface SecondFactorChallengesTable {
+  token_hash: string;
+  user_id: string;
+  purpose: 'sign-in' | 'passkey-registration';
+  webauthn_challenge: string | null;
+  expires_at: string;
+  attempts: number;
+}
+
 export interface Database {
   routes: RoutesTable;
   users: UsersTable;
@@ -306,4 +343,8 @@ export interface Database {
   ledger: LedgerTable;
   throttles: ThrottlesTable;
   lockouts: LockoutsTable;
+  totp_secrets: TotpSecretsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  second_factor_challenges: SecondFactorChallengesTable;
 }

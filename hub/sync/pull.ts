@@ -25,6 +25,7 @@ import { DEFAULT_DEVICE_SETTINGS, type DeviceSettings } from '../../shared/risk.
 import type { Bill } from '../../shared/billing.ts';
 import { chunks, currentCounter, storeEpoch, type Store } from '../store/store.ts';
 import { openBillsOfAccounts } from '../store/bills.ts';
+import { hubPublicKey, signedAuditHead } from '../store/audit-head.ts';
 import { latestPayments } from '../store/payments.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -58,6 +59,9 @@ export async function pullChanges(
       hasMore,
       remaining,
       settings,
+      // Read in the same snapshot as the page: the head says what the hub had when it answered.
+      auditHead: await signedAuditHead(store, trx),
+      hubKey: await hubPublicKey(store, trx),
     });
   });
 }

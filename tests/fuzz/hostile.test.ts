@@ -40,6 +40,8 @@ import { outboxFile, REPUBLISHED_VERSION, UNISSUED_CODE_ENROLMENT } from '../hub
 
 const RUNS = positiveFromEnv('GRIDTALLY_FUZZ_RUNS', 100_000);
 const SEED = positiveFromEnv('GRIDTALLY_FUZZ_SEED', 20261207);
+/** About two minutes alone on this machine; beside the rest of the suite, up to three times that. */
+const FUZZ_TIMEOUT_MS = 900_000;
 
 /** Values that have broken servers: prototype keys, numbers at and past the edges, odd text. */
 const hostileValue = fc.oneof(
@@ -278,43 +280,47 @@ async function samplesFor(app: App): Promise<Samples> {
 }
 
 describe('hostile requests', () => {
-  test(`${RUNS.toLocaleString('en')} generated requests: no 5xx, no crash, no pollution, the store unchanged`, async () => {
-    const seeded = await openHub();
-    // A clock that stands still: a hundred thousand requests on the test hub's stepping clock
-    // would outlive every session, and the tokens would open nothing.
-    const at = seeded.peekClock();
-    const hub = {
-      store: seeded.store,
-      app: createApp({ store: seeded.store, now: () => at, secretHashing: TEST_HASHING }),
-    };
-    const samples = await samplesFor(hub.app);
-    const before = await storedDump(hub.store);
-    const statuses = new Map<number, number>();
-    let address = 0;
-    await fc.assert(
-      fc.asyncProperty(requestArbitrary, async (generated) => {
-        const [path, init] = toRequest(generated, samples);
-        address = (address + 1) % 65_000;
-        const response = await hub.app.request(path, init, {
-          incoming: { socket: { remoteAddress: `10.${address >> 8}.${address & 255}.1` } },
-        });
-        const text = await response.text();
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        expect(response.status, `${init.method} ${path}`).toBeLessThan(500);
-        // A refusal is a clear error: one of the closed list of codes, with a message.
-        if (response.status >= 400 && init.method !== 'HEAD') {
-          const refusal = JSON.parse(text) as { error?: unknown; message?: unknown };
-          expect(hubErrorCodes).toContain(refusal.error);
-          expect(typeof refusal.message).toBe('string');
-        }
-        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: false },
-    );
-    console.log(
-      `[fuzz] seed ${SEED}: ${RUNS} requests, answers by status:`,
-      JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b))),
-    );
-    expect(await storedDump(hub.store)).toEqual(before);
-  });
+  test(
+    `${RUNS.toLocaleString('en')} generated requests: no 5xx, no crash, no pollution, the store unchanged`,
+    async () => {
+      const seeded = await openHub();
+      // A clock that stands still: a hundred thousand requests on the test hub's stepping clock
+      // would outlive every session, and the tokens would open nothing.
+      const at = seeded.peekClock();
+      const hub = {
+        store: seeded.store,
+        app: createApp({ store: seeded.store, now: () => at, secretHashing: TEST_HASHING }),
+      };
+      const samples = await samplesFor(hub.app);
+      const before = await storedDump(hub.store);
+      const statuses = new Map<number, number>();
+      let address = 0;
+      await fc.assert(
+        fc.asyncProperty(requestArbitrary, async (generated) => {
+          const [path, init] = toRequest(generated, samples);
+          address = (address + 1) % 65_000;
+          const response = await hub.app.request(path, init, {
+            incoming: { socket: { remoteAddress: `10.${address >> 8}.${address & 255}.1` } },
+          });
+          const text = await response.text();
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          expect(response.status, `${init.method} ${path}`).toBeLessThan(500);
+          // A refusal is a clear error: one of the closed list of codes, with a message.
+          if (response.status >= 400 && init.method !== 'HEAD') {
+            const refusal = JSON.parse(text) as { error?: unknown; message?: unknown };
+            expect(hubErrorCodes).toContain(refusal.error);
+            expect(typeof refusal.message).toBe('string');
+          }
+          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: false },
+      );
+      console.log(
+        `[fuzz] seed ${SEED}: ${RUNS} requests, answers by status:`,
+        JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b))),
+      );
+      expect(await storedDump(hub.store)).toEqual(before);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

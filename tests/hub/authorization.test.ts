@@ -104,6 +104,62 @@ const MATRIX: Readonly<Record<string, Row>> = {
     },
     expect: { nobody: 401, agent: 200, 'agent-out-of-scope': 200, supervisor: 200 },
   },
+  'POST /api/auth/second-factor': {
+    // A challenge comes only from a right password: a made-up one is refused whoever sends it.
+    call: (hub, _caller, token) =>
+      request(
+        hub.app,
+        'POST',
+        '/api/auth/second-factor',
+        { challenge: 'made-up', totp: '123456' },
+        token,
+      ),
+    expect: everyone(401),
+  },
+  'POST /api/auth/second-factor/passkey-options': {
+    call: (hub, _caller, token) =>
+      request(
+        hub.app,
+        'POST',
+        '/api/auth/second-factor/passkey-options',
+        { challenge: 'made-up' },
+        token,
+      ),
+    expect: everyone(401),
+  },
+  'GET /api/auth/second-factors': {
+    call: (hub, _caller, token) =>
+      request(hub.app, 'GET', '/api/auth/second-factors', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'POST /api/auth/totp/setup': {
+    call: (hub, _caller, token) =>
+      request(hub.app, 'POST', '/api/auth/totp/setup', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'POST /api/auth/totp/confirm': {
+    // Nothing set up yet: a supervisor is let in and told the code is not right.
+    call: (hub, _caller, token) =>
+      request(hub.app, 'POST', '/api/auth/totp/confirm', { code: '123456' }, token),
+    expect: signedInOnly(400),
+  },
+  'POST /api/auth/passkeys/options': {
+    call: (hub, _caller, token) =>
+      request(hub.app, 'POST', '/api/auth/passkeys/options', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'POST /api/auth/passkeys': {
+    // A registration nobody opened: a supervisor is let in and told it is gone (401).
+    call: (hub, _caller, token) =>
+      request(
+        hub.app,
+        'POST',
+        '/api/auth/passkeys',
+        { registration: 'made-up', response: { id: 'x' } },
+        token,
+      ),
+    expect: signedInOnly(401),
+  },
   'POST /api/sync/push': {
     // Authenticated by the device's signature, not a session: another device's push fails it.
     call: async (hub, caller) => request(hub.app, 'POST', '/api/sync/push', await push(caller)),
@@ -204,11 +260,9 @@ describe('the authorization matrix', () => {
       for (const caller of CALLERS) {
         const response = await row.call(hub, caller, await tokenOf(hub, caller, tokens));
         answers[caller] = response.status;
-        if (
-          response.status === 401 &&
-          row.expect[caller] === 401 &&
-          route !== 'POST /api/sync/push'
-        )
+        // A route that needs a session refuses nobody for want of one, before anything else.
+        const secured = row.expect.nobody === 401 && row.expect.supervisor !== 401;
+        if (caller === 'nobody' && secured)
           expect(await response.json(), `${route} as ${caller}`).toMatchObject({
             error: 'not-signed-in',
           });

@@ -340,6 +340,13 @@ async function dump(store: Store): Promise<Record<string, string[]>> {
     const rows = await store.db.selectFrom(table).selectAll().execute();
     tables[table] = rows.map((row) => JSON.stringify(row)).sort();
   }
+  // Each push that brings facts is an audit entry of its own: pushed one by one they are more
+  // entries than pushed at once. The other entries must agree, wherever they sit in the chain.
+  const audit = await store.db.selectFrom('audit').selectAll().execute();
+  tables.audit = audit
+    .filter((row) => row.action !== 'facts-received')
+    .map((row) => JSON.stringify([row.at, row.actor, row.action, row.detail]))
+    .sort();
   return tables;
 }
 

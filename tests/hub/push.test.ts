@@ -538,13 +538,17 @@ describe('a batch refused whole', () => {
 
     const after = await storeDump(hub.store);
     expect({ ...after, audit: [] }).toEqual({ ...before, audit: [] });
-    const audit = await hub.store.db.selectFrom('audit').selectAll().execute();
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({
+    // The first push is an entry (facts received); the refusal is the one after it.
+    const audit = await hub.store.db.selectFrom('audit').selectAll().orderBy('id').execute();
+    expect(audit.map((entry) => entry.action)).toEqual([
+      'facts-received',
+      'push-refused-fact-conflict',
+    ]);
+    expect(audit[1]).toMatchObject({
       actor: `device:${TABLET_A}`,
       action: 'push-refused-fact-conflict',
     });
-    expect(audit[0]?.detail).toContain(rewritten.hash);
+    expect(audit[1]?.detail).toContain(rewritten.hash);
     expect(await okBody(await push([original]))).toEqual(first);
   });
 

@@ -7,6 +7,7 @@
  * Method: the document's fenced blocks are read and recomputed with the code both sides use;
  * nothing is copied by hand.
  */
+import { auditHeadSignatureValid } from '../../shared/audit-head.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -57,9 +58,11 @@ describe('docs/sync-protocol.md', () => {
     ).toBe(block('text signing-text').trim());
   });
 
-  it('the example pull page is intact: its count and checksum are what the hub computes', () => {
+  it('the example pull page is intact: its count and checksum are what the hub computes, its audit head signed by its key', async () => {
     const page = pullResponseSchema.parse(JSON.parse(block('json pull-example')));
     expect(pullPageIntact(page)).toBe(true);
+    expect(await auditHeadSignatureValid(page.hubKey, page.auditHead)).toBe(true);
+    expect(await auditHeadSignatureValid(page.hubKey, { ...page.auditHead, seq: 213 })).toBe(false);
   });
 
   it('names every limit as the code sets it, every error code and every flag reason', () => {

@@ -83,6 +83,27 @@ export const words = {
   enrolling: 'Enrolling…',
   enrolled: 'This device is enrolled.',
   devices: 'Devices',
+  security: 'Security',
+  secondFactorAsk:
+    'Your account has a second factor. Enter the code your authenticator app shows, or use your passkey.',
+  authenticatorCode: 'Code from the authenticator app',
+  recoveryCode: 'Recovery code',
+  usePasskey: 'Use a passkey',
+  useRecoveryCode: 'Use a recovery code instead',
+  useAuthenticatorCode: 'Use the authenticator app instead',
+  authenticatorApp: 'Authenticator app',
+  authenticatorOn: 'On',
+  recoveryCodesLeft: 'recovery codes left',
+  scanThis: 'Scan this with an authenticator app (such as Google Authenticator or Aegis).',
+  orTypeKey: 'Or type this key:',
+  setUpAuthenticator: 'Set up an authenticator app',
+  recoveryCodesOnce:
+    'Recovery codes: each signs you in once if you lose your phone. Write them down now; they are not shown again.',
+  passkeys: 'Passkeys',
+  passkeyLabel: 'This device',
+  passkeyExplain: 'A passkey signs you in with this device’s fingerprint, face or screen lock.',
+  addPasskey: 'Add a passkey on this device',
+  confirm: 'Confirm',
   issueCode: 'New enrolment code',
   codeShownOnce: 'Shown once. Valid until',
   device: 'Device',
@@ -214,6 +235,12 @@ export const errors: Record<ErrorCode, string> = {
   'risk-cap-days-offline':
     'This device has been offline too long to take payments. Sync first, or export and hand in the file.',
   'pull-page-corrupt': 'Data from the hub arrived damaged; it will be fetched again.',
+  'hub-key-changed':
+    'The hub answered with another signing key than before. Nothing it sent was taken. Call your supervisor.',
+  'audit-head-forged':
+    'The hub’s answer was not signed by the hub. Nothing it sent was taken. Call your supervisor.',
+  'hub-history-rewritten':
+    'The hub’s records no longer match what it showed this tablet before. Nothing it sent was taken. Call your supervisor now.',
   'hub-bad-answer':
     'The hub sent an answer this app cannot read. Update the app or call your supervisor.',
   unknown: 'Something went wrong.',
@@ -251,6 +278,9 @@ export const errors: Record<ErrorCode, string> = {
     'The bill would be far larger than any real bill. Check the kWh and the rates.',
   'card-number-refused':
     'That looks like a payment card number. Card numbers must never be written down here: remove it.',
+  'second-factor-failed': 'That code or passkey was not right. Try again.',
+  'second-factor-expired': 'This sign-in waited too long. Sign in again with your password.',
+  'second-factor-exists': 'This second factor is already set up.',
   'sign-in-locked':
     'Too many wrong tries. Sign-in is locked for a while; wait, then try again, or call your supervisor.',
   'too-many-requests': 'Too many requests in a short time. Wait a minute, then try again.',
