@@ -92,6 +92,7 @@ export async function findSession(
       'users.id as userId',
       'users.role',
       'users.route_id',
+      'users.region_id',
       'sessions.device_id',
       'sessions.created_at',
       'sessions.expires_at',
@@ -117,7 +118,13 @@ export async function findSession(
       .set({ last_seen_at: now.toISOString() })
       .where('token_hash', '=', hash)
       .execute();
-  return { userId: row.userId, role: row.role, routeId: row.route_id, deviceId: row.device_id };
+  return {
+    userId: row.userId,
+    role: row.role,
+    routeId: row.route_id,
+    deviceId: row.device_id,
+    regionId: row.region_id,
+  };
 }
 
 /** Ends the session of `token` on the hub: the token opens nothing from now on. */

@@ -5,7 +5,7 @@
  * standing, whose net equals the balance movements of payments and voids to the minor unit.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import {
   collectionsResponseSchema,
   errorResponseSchema,
@@ -21,6 +21,7 @@ import {
 } from '../../shared/rules/payment.ts';
 import type { Database } from '../store/schema.ts';
 import { signedIn } from '../auth/middleware.ts';
+import { accountsIn, devicesIn, regionOf } from '../auth/scope.ts';
 import type { AppEnv } from '../http/context.ts';
 
 const listRoute = createRoute({
@@ -49,8 +50,12 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const { limit = 200 } = c.req.valid('query');
     const { db } = c.get('deps').store;
+    const regionId = regionOf(c.get('user'));
     return c.json(
-      { collections: await listCollections(db, limit), totals: await collectionTotals(db) },
+      {
+        collections: await listCollections(db, limit, regionId),
+        totals: await collectionTotals(db, regionId),
+      },
       200,
     );
   });
@@ -58,7 +63,32 @@ export function registerCollectionRoutes(app: OpenAPIHono<AppEnv>): void {
 
 type Db = Kysely<Database>;
 
-async function listCollections(db: Db, limit: number): Promise<Collection[]> {
+/**
+ * Payments on accounts of the region's routes, and payments taken by the region's tablets (on
+ * an account the hub does not know, say); every payment when no region is given.
+ */
+function inRegion(db: Db, regionId: string | null) {
+  return (eb: ExpressionBuilder<Database, 'payments'>) =>
+    regionId === null
+      ? eb.lit(true)
+      : eb.or([
+          eb('payments.account_id', 'in', accountsIn(db, regionId)),
+          eb(
+            'payments.fact_id',
+            'in',
+            db
+              .selectFrom('facts as taken')
+              .select('taken.id')
+              .where('taken.device_id', 'in', devicesIn(db, regionId)),
+          ),
+        ]);
+}
+
+async function listCollections(
+  db: Db,
+  limit: number,
+  regionId: string | null,
+): Promise<Collection[]> {
   const rows = await db
     .selectFrom('payments')
     .leftJoin('users', 'users.id', 'payments.agent_id')
@@ -86,6 +116,7 @@ async function listCollections(db: Db, limit: number): Promise<Collection[]> {
       'void_facts.recorded_at as void_recorded_at',
       'void_agents.display_name as void_agent_name',
     ])
+    .where(inRegion(db, regionId))
     .orderBy('payments.received_at', 'desc')
     .orderBy('payments.change_seq', 'desc')
     .limit(limit)
@@ -121,7 +152,7 @@ async function listCollections(db: Db, limit: number): Promise<Collection[]> {
  * standing a group is in, and whether it counted, is decided by the one rule in
  * shared/rules/payment.ts, so these totals agree with the balances by construction.
  */
-async function collectionTotals(db: Db): Promise<CollectionTotals[]> {
+async function collectionTotals(db: Db, regionId: string | null): Promise<CollectionTotals[]> {
   const groups = await db
     .selectFrom('payments')
     .select((eb) => [
@@ -131,6 +162,7 @@ async function collectionTotals(db: Db): Promise<CollectionTotals[]> {
       sql<string>`cast(sum(${eb.ref('amount_minor')}) as text)`.as('amount'),
       eb.fn.countAll<number>().as('count'),
     ])
+    .where(inRegion(db, regionId))
     .groupBy(['currency', 'flag_reason', sql`case when voided_by is null then 0 else 1 end`])
     .execute();
   const reversals = await db
@@ -141,6 +173,7 @@ async function collectionTotals(db: Db): Promise<CollectionTotals[]> {
       sql<string>`cast(sum(${eb.ref('voids.reversed_minor')}) as text)`.as('amount'),
     ])
     .where('voids.status', '=', 'applied')
+    .where(inRegion(db, regionId))
     .groupBy('payments.currency')
     .execute();
   const byCurrency = new Map<CurrencyCode, Accumulated>();

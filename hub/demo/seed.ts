@@ -130,15 +130,25 @@ export async function seedDemo(
   });
 }
 
+/** The demo's region: both routes, overseen by the demo supervisor. */
+export const DEMO_REGION = { id: 'region-kisumu', name: 'Kisumu' } as const;
+
 /** The two routes, the supervisor and one agent on each route, with their hashed secrets. */
 async function seedPeople(
   trx: Trx,
   supervisorHash: string,
   agentHashes: readonly string[],
 ): Promise<void> {
+  await trx.insertInto('regions').values({ id: DEMO_REGION.id, name: DEMO_REGION.name }).execute();
   await trx
     .insertInto('routes')
-    .values(demoSignIns.agents.map((a) => ({ id: a.routeId, name: a.routeName })))
+    .values(
+      demoSignIns.agents.map((a) => ({
+        id: a.routeId,
+        name: a.routeName,
+        region_id: DEMO_REGION.id,
+      })),
+    )
     .execute();
   await trx
     .insertInto('users')
@@ -150,6 +160,7 @@ async function seedPeople(
         role: 'supervisor',
         route_id: null,
         secret_hash: supervisorHash,
+        region_id: DEMO_REGION.id,
       },
       ...demoSignIns.agents.map((agent, i) => ({
         id: `user-${agent.username}`,
@@ -158,6 +169,7 @@ async function seedPeople(
         role: 'agent' as const,
         route_id: agent.routeId,
         secret_hash: agentHashes[i] ?? '',
+        region_id: null,
       })),
     ])
     .execute();

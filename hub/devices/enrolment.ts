@@ -14,6 +14,7 @@ import {
 import { GENESIS_HASH } from '../../shared/hash.ts';
 import { tokenHash } from '../auth/secrets.ts';
 import { HubError } from '../http/errors.ts';
+import { devicesIn } from '../auth/scope.ts';
 import { appendAudit } from '../store/audit.ts';
 import type { Store } from '../store/store.ts';
 
@@ -159,7 +160,12 @@ export async function revokeDevice(
   return summary;
 }
 
-export async function listDevices(store: Store, onlyId?: string): Promise<DeviceSummary[]> {
+/** The devices of a region (every device for null), or the one named. */
+export async function listDevices(
+  store: Store,
+  onlyId?: string,
+  regionId: string | null = null,
+): Promise<DeviceSummary[]> {
   let query = store.db
     .selectFrom('devices')
     .select([
@@ -174,6 +180,7 @@ export async function listDevices(store: Store, onlyId?: string): Promise<Device
     ])
     .orderBy('registered_at', 'desc');
   if (onlyId !== undefined) query = query.where('id', '=', onlyId);
+  if (regionId !== null) query = query.where('id', 'in', devicesIn(store.db, regionId));
   const rows = await query.execute();
   return rows.map((row) => ({
     id: row.id,

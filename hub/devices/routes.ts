@@ -13,6 +13,8 @@ import {
 } from '../../shared/devices.ts';
 import { uuidSchema } from '../../shared/facts.ts';
 import { signedIn } from '../auth/middleware.ts';
+import { oversees, regionOf } from '../auth/scope.ts';
+import { HubError } from '../http/errors.ts';
 import { THROTTLES } from '../auth/throttle.ts';
 import { limitedByAddress } from '../http/edge.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -83,10 +85,16 @@ export function registerDeviceRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json(await enrolDevice(store, c.req.valid('json'), now()), 201);
   });
   app.openapi(listRoute, async (c) =>
-    c.json({ devices: await listDevices(c.get('deps').store) }, 200),
+    c.json(
+      { devices: await listDevices(c.get('deps').store, undefined, regionOf(c.get('user'))) },
+      200,
+    ),
   );
   app.openapi(revokeRoute, async (c) => {
     const { store, now } = c.get('deps');
+    // A device of another region is, for this supervisor, no device at all.
+    if (!(await oversees(store.db, c.get('user'), c.req.valid('param').id)))
+      throw new HubError(404, 'device-not-found', 'No device has this id.');
     return c.json(
       await revokeDevice(store, c.req.valid('param').id, c.get('user').userId, now()),
       200,

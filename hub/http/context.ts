@@ -12,6 +12,8 @@ export interface SessionUser {
   readonly role: 'agent' | 'supervisor';
   readonly routeId: string | null;
   readonly deviceId: string | null;
+  /** The region a supervisor oversees; null: every region (hub/auth/scope.ts). */
+  readonly regionId: string | null;
 }
 
 export interface HubDeps {

@@ -4,6 +4,7 @@
  * of money, newest first, with the device's own body as evidence. A flag is resolved by a
  * supervisor's decision, never by the sync.
  */
+import { devicesIn, regionOf } from '../auth/scope.ts';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { errorResponseSchema, flagsResponseSchema, type FlaggedFact } from '../../shared/api.ts';
@@ -34,14 +35,19 @@ const flagsRoute = createRoute({
 export function registerReviewRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(flagsRoute, async (c) => {
     const { limit = 200 } = c.req.valid('query');
-    return c.json({ flags: await listFlags(c.get('deps').store.db, limit) }, 200);
+    const regionId = regionOf(c.get('user'));
+    return c.json({ flags: await listFlags(c.get('deps').store.db, limit, regionId) }, 200);
   });
 }
 
 /** Money-moving kinds whose already-applied facts a revoked device's supervisor must review. */
 const MONEY_KINDS = ['payment', 'void', 'spot-bill'];
 
-async function listFlags(db: Kysely<Database>, limit: number): Promise<FlaggedFact[]> {
+async function listFlags(
+  db: Kysely<Database>,
+  limit: number,
+  regionId: string | null,
+): Promise<FlaggedFact[]> {
   const rows = await db
     .selectFrom('facts')
     .leftJoin('users', 'users.id', 'facts.agent_id')
@@ -68,6 +74,9 @@ async function listFlags(db: Kysely<Database>, limit: number): Promise<FlaggedFa
         eb('readings.status', '=', 'flagged'),
         eb.and([eb('devices.status', '=', 'revoked'), eb('facts.kind', 'in', MONEY_KINDS)]),
       ]),
+    )
+    .$if(regionId !== null, (query) =>
+      query.where('facts.device_id', 'in', devicesIn(db, regionId ?? '')),
     )
     .orderBy('facts.received_at', 'desc')
     .orderBy('facts.change_seq', 'desc')

@@ -96,3 +96,26 @@ export const secondFactors: Migration = {
       .execute();
   },
 };
+
+/**
+ * 0014, regions: routes belong to a region, and a supervisor oversees one (her collections,
+ * review list and devices are its own). A supervisor with no region oversees every region, as
+ * every supervisor did before: a store migrated from before keeps working as it did.
+ */
+export const regions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('regions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .alterTable('routes')
+      .addColumn('region_id', 'text', (c) => c.references('regions.id'))
+      .execute();
+    await db.schema
+      .alterTable('users')
+      .addColumn('region_id', 'text', (c) => c.references('regions.id'))
+      .execute();
+  },
+};

@@ -8,7 +8,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH } from '../../shared/hash.ts';
 import { auditHash, type AuditRow } from './audit.ts';
-import { edgeInTheStore, hubSigningKey, secondFactors } from './migrations-security.ts';
+import { edgeInTheStore, hubSigningKey, regions, secondFactors } from './migrations-security.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -533,6 +533,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0011-edge-in-the-store': edgeInTheStore,
   '0012-hub-signing-key': hubSigningKey,
   '0013-second-factors': secondFactors,
+  '0014-regions': regions,
 });
 
 /** Every migration, in order, for the engine they will run on. */

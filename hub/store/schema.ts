@@ -11,9 +11,15 @@ import type { Sha256Hex } from '../../shared/hash.ts';
 import type { CurrencyCode, MinorUnits } from '../../shared/money.ts';
 import type { FactOutcomeKind, FlagReason } from '../../shared/protocol.ts';
 
+export interface RegionsTable {
+  id: string;
+  name: string;
+}
+
 export interface RoutesTable {
   id: string;
   name: string;
+  region_id: string | null;
 }
 
 export interface UsersTable {
@@ -23,6 +29,8 @@ export interface UsersTable {
   role: 'agent' | 'supervisor';
   route_id: string | null;
   secret_hash: string;
+  /** The region a supervisor oversees; null: every region. */
+  region_id: string | null;
 }
 
 export interface SessionsTable {
@@ -318,6 +326,7 @@ export interface SecondFactorChallengesTable {
 }
 
 export interface Database {
+  regions: RegionsTable;
   routes: RoutesTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -19,6 +19,7 @@ import { signedIn } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { ingestPush } from '../ingest/push.ts';
+import { oversees } from '../auth/scope.ts';
 import { throttle, THROTTLES } from '../auth/throttle.ts';
 import { limitedByAddress } from '../http/edge.ts';
 import { pullChanges } from './pull.ts';
@@ -108,6 +109,8 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(uploadRoute, async (c) => {
     const file = c.req.valid('json');
     const { store, now, deviceSettings } = c.get('deps');
+    if (!(await oversees(store.db, c.get('user'), file.deviceId)))
+      throw new HubError(403, 'not-allowed', 'This device is not one of your region’s.');
     const options = {
       limits: deviceSettings?.maxAmountMinor,
       uploadedBy: c.get('user').userId,

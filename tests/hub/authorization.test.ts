@@ -20,6 +20,7 @@ import {
   DeviceChain,
   grace,
   openHub,
+  otieno,
   pullBody,
   pushBody,
   request,
@@ -27,21 +28,29 @@ import {
   signInSupervisor,
   TABLET_A,
   TABLET_B,
-  TABLET_C,
   type Hub,
 } from './harness.ts';
 
-type Caller = 'nobody' | 'agent' | 'agent-out-of-scope' | 'supervisor';
-const CALLERS: readonly Caller[] = ['nobody', 'agent', 'agent-out-of-scope', 'supervisor'];
+type Caller = 'nobody' | 'agent' | 'agent-out-of-scope' | 'supervisor' | 'supervisor-out-of-scope';
+const CALLERS: readonly Caller[] = [
+  'nobody',
+  'agent',
+  'agent-out-of-scope',
+  'supervisor',
+  'supervisor-out-of-scope',
+];
 
 interface Tokens {
   readonly agent: string;
   readonly supervisor: string;
+  /** Otieno, who oversees another region than the demo's (tests/hub/harness.ts). */
+  readonly otherSupervisor: string;
 }
 
 /** A fresh session for the caller, for rows that end one (sign-out). */
 async function tokenOf(hub: Hub, caller: Caller, tokens: Tokens): Promise<string | undefined> {
   if (caller === 'nobody') return undefined;
+  if (caller === 'supervisor-out-of-scope') return tokens.otherSupervisor;
   return caller === 'supervisor' ? tokens.supervisor : tokens.agent;
 }
 
@@ -51,11 +60,12 @@ interface Row {
   readonly expect: Readonly<Record<Caller, number>>;
 }
 
-const signedInOnly = (supervisor: number, agent = 403): Row['expect'] => ({
+const signedInOnly = (supervisor: number, otherRegion = supervisor): Row['expect'] => ({
   nobody: 401,
-  agent,
-  'agent-out-of-scope': agent,
+  agent: 403,
+  'agent-out-of-scope': 403,
   supervisor,
+  'supervisor-out-of-scope': otherRegion,
 });
 
 const everyone = (status: number): Row['expect'] => ({
@@ -63,6 +73,7 @@ const everyone = (status: number): Row['expect'] => ({
   agent: status,
   'agent-out-of-scope': status,
   supervisor: status,
+  'supervisor-out-of-scope': status,
 });
 
 /** A push by TABLET_A signed with its key, or, out of scope, one claiming TABLET_B. */
@@ -99,10 +110,18 @@ const MATRIX: Readonly<Record<string, Row>> = {
           ? undefined
           : caller === 'supervisor'
             ? (await signInSupervisor(hub.app)).token
-            : (await signInAgent(hub.app, amina, TABLET_A)).token;
+            : caller === 'supervisor-out-of-scope'
+              ? await signInOther(hub)
+              : (await signInAgent(hub.app, amina, TABLET_A)).token;
       return request(hub.app, 'POST', '/api/auth/sign-out', undefined, token);
     },
-    expect: { nobody: 401, agent: 200, 'agent-out-of-scope': 200, supervisor: 200 },
+    expect: {
+      nobody: 401,
+      agent: 200,
+      'agent-out-of-scope': 200,
+      supervisor: 200,
+      'supervisor-out-of-scope': 200,
+    },
   },
   'POST /api/auth/second-factor': {
     // A challenge comes only from a right password: a made-up one is refused whoever sends it.
@@ -163,7 +182,7 @@ const MATRIX: Readonly<Record<string, Row>> = {
   'POST /api/sync/push': {
     // Authenticated by the device's signature, not a session: another device's push fails it.
     call: async (hub, caller) => request(hub.app, 'POST', '/api/sync/push', await push(caller)),
-    expect: { nobody: 200, agent: 200, 'agent-out-of-scope': 401, supervisor: 200 },
+    expect: { ...everyone(200), 'agent-out-of-scope': 401 },
   },
   'POST /api/sync/pull': {
     call: (hub, caller, token) =>
@@ -174,7 +193,13 @@ const MATRIX: Readonly<Record<string, Row>> = {
         pullBody(caller === 'agent-out-of-scope' ? TABLET_B : TABLET_A, 0, 5),
         token,
       ),
-    expect: { nobody: 401, agent: 200, 'agent-out-of-scope': 403, supervisor: 403 },
+    expect: {
+      nobody: 401,
+      agent: 200,
+      'agent-out-of-scope': 403,
+      supervisor: 403,
+      'supervisor-out-of-scope': 403,
+    },
   },
   'POST /api/sync/upload': {
     call: async (hub, _caller, token) =>
@@ -185,7 +210,7 @@ const MATRIX: Readonly<Record<string, Row>> = {
         outboxFile(TABLET_A, [await push('agent')]),
         token,
       ),
-    expect: signedInOnly(200),
+    expect: signedInOnly(200, 403),
   },
   'POST /api/quote': {
     call: (hub) =>
@@ -213,10 +238,10 @@ const MATRIX: Readonly<Record<string, Row>> = {
     expect: everyone(403),
   },
   'POST /api/devices/{id}/revoke': {
-    // TABLET_C is not enrolled: a supervisor is let in and told so (404).
+    // Grace revokes her region's tablet; to Otieno, of another region, it is no device at all.
     call: (hub, _caller, token) =>
-      request(hub.app, 'POST', `/api/devices/${TABLET_C}/revoke`, undefined, token),
-    expect: signedInOnly(404),
+      request(hub.app, 'POST', `/api/devices/${TABLET_A}/revoke`, undefined, token),
+    expect: signedInOnly(200, 404),
   },
   'GET /api/devices': {
     call: (hub, _caller, token) => request(hub.app, 'GET', '/api/devices', undefined, token),
@@ -235,6 +260,14 @@ const MATRIX: Readonly<Record<string, Row>> = {
     expect: everyone(200),
   },
 };
+
+async function signInOther(hub: Hub): Promise<string> {
+  const response = await request(hub.app, 'POST', '/api/auth/supervisor', {
+    username: otieno.username,
+    password: otieno.password,
+  });
+  return ((await response.json()) as { token: string }).token;
+}
 
 describe('the authorization matrix', () => {
   test('has a row for every endpoint the hub describes, and none for an endpoint it does not', async () => {
@@ -255,6 +288,7 @@ describe('the authorization matrix', () => {
       const tokens = {
         agent: (await signInAgent(hub.app, amina, TABLET_A)).token,
         supervisor: (await signInSupervisor(hub.app)).token,
+        otherSupervisor: await signInOther(hub),
       };
       const answers: Record<string, number> = {};
       for (const caller of CALLERS) {
@@ -303,5 +337,27 @@ describe('the authorization matrix', () => {
         .execute();
       expect(routes.map((row) => row.route_id)).toEqual([route]);
     }
+  });
+
+  test('a supervisor sees her region’s collections, review list and devices, and none of another region’s', async () => {
+    const hub = await openHub();
+    const chain = new DeviceChain(TABLET_A, 'user-amina');
+    chain.payment({ accountId: 'acc-0001', amountMinor: minor(7_300) });
+    // In another currency than the account's: stored, flagged, on the review list.
+    chain.payment({ accountId: 'acc-0001', amountMinor: minor(7_400), currency: 'USD' });
+    await request(hub.app, 'POST', '/api/sync/push', await pushBody(TABLET_A, chain.facts));
+    const grace = (await signInSupervisor(hub.app)).token;
+    const other = await signInOther(hub);
+    const read = async (path: string, token: string) =>
+      (await (await request(hub.app, 'GET', path, undefined, token)).json()) as Record<
+        string,
+        unknown[]
+      >;
+    expect((await read('/api/collections', grace)).collections?.length).toBe(2);
+    expect(await read('/api/collections', other)).toEqual({ collections: [], totals: [] });
+    expect((await read('/api/devices', grace)).devices?.length).toBe(2);
+    expect((await read('/api/devices', other)).devices).toEqual([]);
+    expect((await read('/api/flags', grace)).flags?.length).toBe(1);
+    expect((await read('/api/flags', other)).flags).toEqual([]);
   });
 });

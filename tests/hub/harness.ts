@@ -10,6 +10,7 @@
 import { UUID } from 'uuidv7';
 import { createApp } from '../../hub/app.ts';
 import { recordAgentOnDevice } from '../../hub/auth/sessions.ts';
+import { hashSecret } from '../../hub/auth/secrets.ts';
 import { enrolDevice, issueEnrolmentCode } from '../../hub/devices/enrolment.ts';
 import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
 import { demoSignIns, seedDemo } from '../../hub/demo/seed.ts';
@@ -104,11 +105,41 @@ async function seedTestHub(store: Store): Promise<void> {
   await seedDemo(store, HUB_START, undefined, TEST_HASHING);
   await enrolTablet(store, TABLET_A, HUB_START);
   await enrolTablet(store, TABLET_B, HUB_START);
+  await seedOtherRegion(store);
   // Both agents have signed in on both tablets before: their facts from either are theirs.
   await store.transaction(async (trx) => {
     for (const device of [TABLET_A, TABLET_B])
       for (const agent of [amina, baraka])
         await recordAgentOnDevice(trx, device, `user-${agent.username}`, HUB_START);
+  });
+}
+
+/**
+ * A second region with its own supervisor and no routes or devices yet: what she oversees is
+ * none of the demo's (tests/hub/authorization.test.ts).
+ */
+export const otieno = {
+  username: 'otieno',
+  password: 'nairobi-supervisor',
+  regionId: 'region-nairobi',
+};
+
+async function seedOtherRegion(store: Store): Promise<void> {
+  const secretHash = await hashSecret(otieno.password, TEST_HASHING);
+  await store.transaction(async (trx) => {
+    await trx.insertInto('regions').values({ id: otieno.regionId, name: 'Nairobi' }).execute();
+    await trx
+      .insertInto('users')
+      .values({
+        id: 'user-otieno',
+        username: otieno.username,
+        display_name: 'Otieno Kamau',
+        role: 'supervisor',
+        route_id: null,
+        secret_hash: secretHash,
+        region_id: otieno.regionId,
+      })
+      .execute();
   });
 }
 
