@@ -2,7 +2,8 @@
  * Goal: the hub's edge, seen from the app: the app runs whole under the hub's strict
  * Content-Security-Policy (no violation from enrolment to a payment, a sync and sign-out),
  * signing out in the app ends the session on the hub, and a PIN guessed wrong five times on
- * a tablet locks sign-in there with words the agent understands.
+ * a tablet locks sign-in there with words the agent understands, a lock that a restart of the
+ * hub process does not lift (it is kept in the store).
  *
  * Method: a real hub process at full hashing strength and Debian's Chromium; the console and
  * page errors are watched for CSP reports; the token the sign-in answer carried is tried
@@ -72,4 +73,19 @@ test('five wrong PINs on a tablet lock sign-in there, in words', async ({
   await expect(page.getByTestId('who')).toHaveCount(0);
   await page.setViewportSize({ width: 360, height: 640 });
   await page.screenshot({ path: 'tests/artifacts/security-pin-locked-360.png', fullPage: true });
+});
+
+test('a PIN lock holds across a restart of the hub', async ({ page, ownHub: hub }) => {
+  await page.goto(hub.url);
+  const signIn = new SignInPage(page);
+  await signIn.enrol(await hub.enrolmentCode());
+  for (let i = 0; i < 5; i += 1) {
+    await signIn.signInAgent('amina', `999${i}`);
+    await expect(page.getByRole('alert')).toHaveText('The username or PIN is wrong.');
+  }
+  await hub.kill();
+  await hub.start();
+  await signIn.signInAgent('amina', '1234');
+  await expect(page.getByRole('alert')).toContainText('Too many wrong tries');
+  await expect(page.getByTestId('who')).toHaveCount(0);
 });
