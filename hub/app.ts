@@ -86,7 +86,11 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   if (options.staticDir) {
     const root = options.staticDir;
     if (!options.serveSourceMaps)
-      app.get('*.map', (c) => c.json(errorBody('not-found', 'No such file.'), 404));
+      app.use('/*', async (c, next) => {
+        if (c.req.path.endsWith('.map'))
+          return c.json(errorBody('not-found', 'No such file.'), 404);
+        await next();
+      });
     app.use('/*', serveStatic({ root }));
     // Any other path is a screen of the single-page app.
     app.get('/*', serveStatic({ root, path: 'index.html' }));

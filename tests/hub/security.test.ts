@@ -13,6 +13,9 @@
  * calls with a socket address in the server environment, as @hono/node-server passes it.
  * Sign-in at full strength builds its own app on the same store with the default hashing.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../hub/app.ts';
@@ -671,5 +674,25 @@ describe('found by the fuzz test', () => {
       body: new Uint8Array(0),
     });
     expect([response.status, await errorOf(response)]).toEqual([400, 'invalid-tariff']);
+  });
+});
+
+describe('source maps', () => {
+  test('are not served unless asked for', async () => {
+    const hub = await openHub();
+    const root = mkdtempSync(join(tmpdir(), 'gridtally-maps-'));
+    try {
+      writeFileSync(join(root, 'app.js'), 'export const a = 1;\n');
+      writeFileSync(join(root, 'app.js.map'), '{"version":3,"sources":["secret.ts"]}');
+      const served = (options: { serveSourceMaps?: boolean }) =>
+        createApp({ store: hub.store, now: () => new Date() }, { staticDir: root, ...options });
+      expect((await served({}).request('/app.js')).status).toBe(200);
+      const hidden = await served({}).request('/app.js.map');
+      expect(hidden.status).toBe(404);
+      expect(await hidden.text()).not.toContain('secret.ts');
+      expect((await served({ serveSourceMaps: true }).request('/app.js.map')).status).toBe(200);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
