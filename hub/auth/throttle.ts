@@ -159,12 +159,29 @@ export async function recordWrongSecret(
     )
     .returning('failures')
     .executeTakeFirstOrThrow();
-  const lockMs = lockAfter(policy, Number(row.failures));
+  const failures = Number(row.failures);
+  if (failures === 1) await forgetOldWrongSecrets(store, now);
+  const lockMs = lockAfter(policy, failures);
   if (lockMs === undefined) return;
   await store.db
     .updateTable('lockouts')
     .set({ locked_until: new Date(now.getTime() + lockMs).toISOString() })
     .where('subject', '=', key)
+    .execute();
+}
+
+/**
+ * Wrong tries a day old that locked nothing (or whose lock has passed) are forgotten as new
+ * subjects are counted, so guesses at made-up usernames cannot grow the table for ever.
+ */
+async function forgetOldWrongSecrets(store: Store, now: Date): Promise<void> {
+  const dayAgo = new Date(now.getTime() - THROTTLE_ROWS_KEPT_MS).toISOString();
+  await store.db
+    .deleteFrom('lockouts')
+    .where('last_failure_at', '<', dayAgo)
+    .where((eb) =>
+      eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now.toISOString())]),
+    )
     .execute();
 }
 

@@ -696,3 +696,21 @@ describe('source maps', () => {
     }
   });
 });
+
+describe('the lock-out table', () => {
+  test('forgets wrong tries a day old, and keeps the recent ones and a running lock', async () => {
+    const opened = await openHub();
+    const clock = stillClock(opened);
+    for (let i = 0; i < 3; i += 1)
+      await post(clock.app, '/api/auth/supervisor', { username: `nobody-${i}`, password: 'x' });
+    clock.advance(25 * 60 * 60_000);
+    for (let i = 0; i < 5; i += 1) await agentTry(clock.app, `55${i}0`);
+    clock.advance(30_000);
+    await post(clock.app, '/api/auth/supervisor', { username: 'someone-new', password: 'x' });
+    const kept = await opened.store.db.selectFrom('lockouts').select('subject').execute();
+    expect(kept.map((row) => row.subject).sort()).toEqual(
+      [`pin:${amina.username}@${TABLET_A}`, 'password:someone-new'].sort(),
+    );
+    expect((await agentTry(clock.app, amina.pin)).status).toBe(429);
+  });
+});
