@@ -19,7 +19,7 @@ import type { AppEnv } from '../http/context.ts';
 import { clientAddress } from '../http/edge.ts';
 import { signedIn } from './middleware.ts';
 import { decoyHash, hashSecret, needsRehash, verifySecret } from './secrets.ts';
-import { createSession, endSession, findUser } from './sessions.ts';
+import { createSession, endSession, findUser, toUser } from './sessions.ts';
 import { methodsOf, openChallenge, secondFactorsOf } from './mfa.ts';
 import {
   clearWrongSecrets,
@@ -169,14 +169,7 @@ async function signIn(deps: AppEnv['Variables']['deps'], attempt: SignInAttempt)
       .where('id', '=', row.id)
       .execute();
   }
-  const user: User = {
-    id: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    role: row.role,
-    routeId: row.route_id,
-    routeName: row.route_name,
-  };
+  const user = toUser(row);
   const session = await createSession(
     store,
     user,

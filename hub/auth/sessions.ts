@@ -138,7 +138,13 @@ export async function findUser(store: Store, username: string) {
 
 /** A signed-in user's account as the sign-in answer describes it. */
 export async function userById(store: Store, userId: string): Promise<User> {
-  const row = await usersWithRoute(store).where('users.id', '=', userId).executeTakeFirstOrThrow();
+  return toUser(
+    await usersWithRoute(store).where('users.id', '=', userId).executeTakeFirstOrThrow(),
+  );
+}
+
+/** A user row (as `findUser` reads it) as the sign-in answer describes the user. */
+export function toUser(row: NonNullable<Awaited<ReturnType<typeof findUser>>>): User {
   return {
     id: row.id,
     username: row.username,
