@@ -4,6 +4,7 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { joinOtherTabs } from './auth/tabs.ts';
 import { GridtallyDatabase } from './db/database.ts';
 import { registerServiceWorker } from './pwa.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
@@ -28,9 +29,14 @@ function Root() {
     announceUpdate = (apply) => setUpdate(() => apply);
   }, []);
   return (
-    <App db={db} makeScheduler={(onReport) => new SyncScheduler(onReport)} updateReady={update} />
+    <App
+      db={db}
+      makeScheduler={(onReport) => new SyncScheduler(onReport, db.vault)}
+      updateReady={update}
+    />
   );
 }
 
+// Another open tab may hold the data key: then this one opens without asking for the PIN.
 const root = document.getElementById('app');
-if (root) render(<Root />, root);
+if (root) void joinOtherTabs(db.vault).then(() => render(<Root />, root));

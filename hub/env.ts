@@ -85,6 +85,11 @@ const envSchema = z.object({
   /** …an agent's unused this many days, or this many days after sign-in. */
   HUB_AGENT_IDLE_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   HUB_AGENT_SESSION_DAYS: z.coerce.number().int().min(1).max(180).default(30),
+  /**
+   * Days after an online sign-in that a tablet may open its data with the agent's PIN alone
+   * (docs/security.md, "The tablet's data at rest"); 0: only with the hub. At most the session.
+   */
+  HUB_AGENT_OFFLINE_UNLOCK_DAYS: z.coerce.number().int().min(0).max(180).default(14),
   /** …and how many days devices keep facts the hub acknowledged. */
   HUB_DEVICE_RETENTION_DAYS: z.coerce
     .number()

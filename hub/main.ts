@@ -139,6 +139,11 @@ function sessionLifetimesOf(env: HubEnv): SessionLifetimes {
     agent: {
       idleMs: env.HUB_AGENT_IDLE_DAYS * 24 * 60 * minuteMs,
       absoluteMs: env.HUB_AGENT_SESSION_DAYS * 24 * 60 * minuteMs,
+      offlineUnlockMs:
+        Math.min(env.HUB_AGENT_OFFLINE_UNLOCK_DAYS, env.HUB_AGENT_SESSION_DAYS) *
+        24 *
+        60 *
+        minuteMs,
     },
   };
 }

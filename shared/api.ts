@@ -43,10 +43,24 @@ export const userSchema = z.object({
 
 export type User = z.infer<typeof userSchema>;
 
+/**
+ * What opens an agent's tablet data (client/auth/unlock.ts): the device's secret, handed only to
+ * an agent whose PIN the hub checked on an active device, and until when the tablet may keep the
+ * data openable by the PIN alone, with no hub.
+ */
+export const deviceUnlockSchema = z.object({
+  secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a secret is 32 bytes, base64url'),
+  offlineUntil: z.iso.datetime(),
+});
+
+export type DeviceUnlock = z.infer<typeof deviceUnlockSchema>;
+
 export const signInResponseSchema = z.object({
   token: z.string(),
   expiresAt: z.iso.datetime(),
   user: userSchema,
+  /** Present for an agent only. */
+  unlock: deviceUnlockSchema.optional(),
 });
 
 export type SignInResponse = z.infer<typeof signInResponseSchema>;

@@ -1,12 +1,10 @@
 /**
- * Signing in on the device. An agent signs in online when the hub answers, and the device
- * keeps a PBKDF2 hash of the PIN so that the same agent can sign in again with no network.
- * A hub that answers "wrong PIN" is believed: there is no offline fallback from a refusal,
- * only from silence. Signing out is refused while facts wait to be synced.
- *
- * An offline PIN check protects against casual use of a found tablet, not against someone
- * who copies the device's storage: a four-digit PIN cannot resist an offline search. The
- * device's signing key (issue #4) is what makes facts trustworthy.
+ * Signing in on the device. An agent signs in online when the hub answers, which also opens
+ * the device's sealed data with the secret the hub hands back (client/auth/unlock.ts); with no
+ * network, the same agent signs in with the PIN alone for as long as the hub allowed at the
+ * last online sign-in. A hub that answers "wrong PIN" is believed: there is no offline fallback
+ * from a refusal, only from silence. Signing out is refused while facts wait to be synced, and
+ * locks the data again.
  */
 import {
   startAuthentication,
@@ -25,9 +23,9 @@ import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike } from '../api.ts';
 import type { Credential, GridtallyDatabase, SessionRecord } from '../db/database.ts';
 import { ensureDevice, markRevoked, type DeviceDeps } from '../db/facts.ts';
+import { isVaultLocked } from '../db/vault.ts';
 import { unexportedCount } from '../sync/export.ts';
-
-const PBKDF2_ITERATIONS = 210_000;
+import { unlockOffline, unlockOnline } from './unlock.ts';
 
 export type SignInError =
   | 'device-not-enrolled'
@@ -40,25 +38,11 @@ export type SignInError =
   | 'sign-in-locked'
   | 'too-many-requests'
   | 'second-factor-failed'
-  | 'second-factor-expired';
+  | 'second-factor-expired'
+  | 'offline-unlock-expired'
+  | 'offline-pin-locked'
+  | 'vault-unreadable';
 export type SignOutError = 'unsynced-facts';
-
-function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-async function pinHash(pin: string, saltHex: string): Promise<string> {
-  const salt = new Uint8Array(saltHex.match(/../g)?.map((h) => parseInt(h, 16)) ?? []);
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, [
-    'deriveBits',
-  ]);
-  const bits = await crypto.subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS },
-    key,
-    256,
-  );
-  return toHex(bits);
-}
 
 function onlineSession(answer: SignInResponse): SessionRecord {
   return {
@@ -97,12 +81,19 @@ export async function signInAgent(
     fetchImpl,
   );
   if (answer.ok) {
-    const pinSalt = toHex(crypto.getRandomValues(new Uint8Array(16)));
+    // An agent's answer always carries the device's secret; a hub that sent none is broken.
+    if (!answer.value.unlock) return err('hub-failed');
+    const opened = await unlockOnline(db, {
+      deviceId: device.deviceId,
+      username,
+      pin,
+      unlock: answer.value.unlock,
+      nowMs: deps.nowMs(),
+    });
+    if (!opened.ok) return opened;
     const credential: Credential = {
       username,
       user: answer.value.user,
-      pinSalt,
-      pinHash: await pinHash(pin, pinSalt),
       token: answer.value.token,
       expiresAt: answer.value.expiresAt,
     };
@@ -120,9 +111,18 @@ export async function signInAgent(
   }
   if (answer.error.code === 'invalid-request') return err('invalid-request');
   if (answer.error.code !== 'hub-unreachable') return err('hub-failed');
+  // With no hub, the PIN opens the data (within its window) and the credential is read from it.
+  const opened = await unlockOffline(
+    db,
+    { deviceId: device.deviceId, username, pin },
+    deps.nowMs(),
+  );
+  if (!opened.ok) return opened;
   const credential = await db.credentials.get(username);
-  if (!credential) return err('offline-first-sign-in');
-  if ((await pinHash(pin, credential.pinSalt)) !== credential.pinHash) return err('sign-in-failed');
+  if (!credential) {
+    db.vault.lock();
+    return err('offline-first-sign-in');
+  }
   await startSession(db, {
     key: 'session',
     user: credential.user,
@@ -218,9 +218,35 @@ export async function answerWithPasskey(
   });
 }
 
+/** An agent's session is on the device, sealed, waiting for the PIN (after a reload). */
+export async function sessionLocked(db: GridtallyDatabase): Promise<boolean> {
+  if (db.vault.unlocked) return false;
+  try {
+    await db.settings.get('session');
+    return false;
+  } catch (error) {
+    if (isVaultLocked(error)) return true;
+    throw error;
+  }
+}
+
+/**
+ * Who is signed in on this tab: none while an agent's data is locked (after a reload, until the
+ * PIN is entered again or another open tab hands over the key).
+ */
 export async function currentSession(db: GridtallyDatabase): Promise<SessionRecord | undefined> {
-  const session = await db.settings.get('session');
-  return session?.key === 'session' ? session : undefined;
+  let session;
+  try {
+    session = await db.settings.get('session');
+  } catch (error) {
+    if (isVaultLocked(error)) return undefined;
+    throw error;
+  }
+  if (session?.key !== 'session') return undefined;
+  // A plain agent session with a locked vault is one from before the vault (or a bug): the
+  // agent signs in again, which opens the data.
+  if (session.user.role === 'agent' && !db.vault.unlocked) return undefined;
+  return session;
 }
 
 /**
@@ -249,6 +275,7 @@ export async function signOut(
     return ok(session?.token);
   });
   if (!ended.ok) return ended;
+  db.vault.lock();
   const token = ended.value;
   if (hub && token)
     await callHub(

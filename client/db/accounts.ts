@@ -72,9 +72,11 @@ export async function searchAccounts(
     .filter((word) => word.length > 0);
   const first = words[0];
   if (first === undefined) return db.accounts.orderBy('accountNumber').limit(limit).toArray();
+  // The index holds keyed hashes of each word's first letters (client/db/vault.ts); the words
+  // themselves are checked on the opened records.
   const found = await db.accounts
     .where('searchWords')
-    .startsWith(first)
+    .equals(db.vault.searchToken(first))
     .distinct()
     .filter((account) =>
       words.every((word) => account.searchWords.some((candidate) => candidate.startsWith(word))),

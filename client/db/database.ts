@@ -6,14 +6,21 @@
  *   head in `device`, in one strict-durability transaction before any network call.
  * - `accounts` holds the hub's snapshots of the agent's route, as last pulled.
  * - `credentials` lets an agent who signed in online once sign in again offline.
+ * - `unlocks` holds, for a while after each online sign-in, the device's master secret wrapped
+ *   under an agent's PIN, so the agent can open the data again offline (client/auth/unlock.ts).
  * - `settings` holds single records: the device identity and chain head, the session, the
- *   pull cursor.
+ *   pull cursor, the master secret wrapped under the hub's secret.
+ *
+ * Facts, accounts, credentials and an agent's session are sealed at rest by the vault
+ * (client/db/vault.ts), a middleware under every table: readers and writers here see plain
+ * records, the disk holds ids, keyed hashes and AES-GCM.
  *
  * IndexedDB runs read-write transactions over the same tables one at a time, across tabs and
  * workers too, so reading the chain head and appending the next fact in one transaction can
  * never fork the chain.
  */
 import Dexie, { type DexieOptions, type EntityTable, type Table } from 'dexie';
+import { Vault, vaultMiddleware } from './vault.ts';
 import { assert } from '../../shared/assert.ts';
 import type { User } from '../../shared/api.ts';
 import type { AuditHead } from '../../shared/audit-head.ts';
@@ -54,10 +61,26 @@ export interface StoredAccount extends AccountSnapshot {
 export interface Credential {
   username: string;
   user: User;
-  pinSalt: string;
-  pinHash: string;
   token: string;
   expiresAt: string;
+}
+
+/** A secret sealed under a key: AES-GCM, base64url. */
+export interface WrappedSecret {
+  iv: string;
+  data: string;
+}
+
+/**
+ * The device's master secret wrapped under one agent's PIN, kept until `until` so the agent can
+ * open the data with no hub; erased after `MAX_OFFLINE_PIN_TRIES` wrong PINs.
+ */
+export interface OfflineUnlock {
+  username: string;
+  salt: string;
+  wrapped: WrappedSecret;
+  until: string;
+  wrongTries: number;
 }
 
 export interface DeviceRecord {
@@ -132,7 +155,17 @@ export interface AuditRecord {
   };
 }
 
+/** The device's master secret wrapped under the secret the hub hands it at each sign-in. */
+export interface VaultRecord {
+  key: 'vault';
+  hub: WrappedSecret;
+  createdAt: string;
+  /** Records kept in the clear before the vault existed have been sealed. */
+  legacySealed?: boolean;
+}
+
 export type SettingRecord =
+  | VaultRecord
   | DeviceRecord
   | SessionRecord
   | CursorRecord
@@ -174,12 +207,17 @@ export class GridtallyDatabase extends Dexie {
   facts!: EntityTable<StoredFact, 'seq'>;
   accounts!: EntityTable<StoredAccount, 'id'>;
   credentials!: EntityTable<Credential, 'username'>;
+  unlocks!: EntityTable<OfflineUnlock, 'username'>;
   settings!: Table<SettingRecord, SettingRecord['key']>;
   tariffs!: Table<TariffVersion, [string, number]>;
+  /** The data key, held while an agent has the device open. */
+  readonly vault: Vault;
 
   /** `options` lets Node tests hand in an IndexedDB implementation (fake-indexeddb). */
-  constructor(name = 'gridtally', options: DexieOptions = {}) {
+  constructor(name = 'gridtally', options: DexieOptions = {}, vault = new Vault()) {
     super(name, { chromeTransactionDurability: 'strict', ...options });
+    this.vault = vault;
+    this.use(vaultMiddleware(vault));
     this.version(1).stores({
       facts: 'seq, &id, status, accountId',
       accounts: 'id, accountNumber, *searchWords, changeSeq',
@@ -214,6 +252,16 @@ export class GridtallyDatabase extends Dexie {
           .toCollection()
           .modify((account) => upgradeSnapshot(account as unknown as Record<string, unknown>)),
       );
+    // Encrypted at rest: the PIN hash kept for offline sign-in gives way to the master secret
+    // wrapped under the PIN (`unlocks`), made at the next online sign-in; the plain session
+    // and credentials go (no key is held during an upgrade to seal them), and the plain facts
+    // and accounts are sealed at the first unlock (`sealLegacy`).
+    this.version(5)
+      .stores({ unlocks: 'username' })
+      .upgrade(async (tx) => {
+        await tx.table('credentials').clear();
+        await tx.table('settings').delete('session');
+      });
   }
 }
 

@@ -62,6 +62,10 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
   if (!device?.signingKey || device.enrolledAt === undefined) {
     return finish(db, deps, { state: 'not-enrolled', pushed: 0, pulledAccounts: 0 });
   }
+  // Facts and accounts are sealed until an agent opens the device's data (client/auth/unlock.ts):
+  // a locked device waits, its facts safe on disk, until then.
+  if (!db.vault.unlocked)
+    return finish(db, deps, { state: 'signed-out', pushed: 0, pulledAccounts: 0 });
   // Pushing needs no session: the device's signature authenticates its facts.
   const pushed = await pushPending(db, deps, device.deviceId, device.signingKey);
   if (!pushed.ok && pushed.failure.code === 'device-revoked') await markRevoked(db, deps.now());

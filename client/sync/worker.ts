@@ -12,7 +12,13 @@ const db = new GridtallyDatabase();
 let running: Promise<SyncReport> | undefined;
 
 const api = {
-  syncNow(): Promise<SyncReport> {
+  /**
+   * A round, with the page's master secret: the worker holds the keys only while the page does
+   * (none: the page is locked, and so is the worker).
+   */
+  syncNow(master?: Uint8Array): Promise<SyncReport> {
+    if (master) db.vault.unlock(master);
+    else db.vault.lock();
     if (running) return running;
     const round = (): Promise<SyncReport> =>
       syncOnce(db, { baseUrl: self.location.origin, now: () => new Date() });

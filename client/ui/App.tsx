@@ -118,8 +118,14 @@ function useSession(db: GridtallyDatabase) {
     setLoaded(true);
   }
 
+  const shown = useRef<SessionRecord | undefined>(undefined);
+  shown.current = session;
   useEffect(() => {
     void loadSession();
+    // Another tab signed in or out: this one follows (client/auth/tabs.ts).
+    return db.vault.onChange((unlocked) => {
+      if (!unlocked || !shown.current) void loadSession();
+    });
   }, []);
 
   return { loaded, session, screen, setScreen, loadSession };

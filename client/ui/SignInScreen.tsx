@@ -4,6 +4,7 @@ import { isEnrolled } from '../auth/enrol.ts';
 import {
   answerSecondFactor,
   answerWithPasskey,
+  sessionLocked,
   signInAgent,
   signInSupervisor,
   type SecondFactorNeeded,
@@ -15,15 +16,23 @@ import { useLiveQuery } from './live.ts';
 
 type Role = 'agent' | 'supervisor';
 
+const LAST_AGENT = 'gridtally.lastAgent';
+
 export function SignInScreen() {
   const app = useApp();
   const { t } = useText();
   const [role, setRole] = useState<Role>('agent');
   const signIn = useSignIn(role);
   const enrolled = useLiveQuery(() => isEnrolled(app.db), []);
+  const locked = useLiveQuery(() => sessionLocked(app.db), []);
   return (
     <main class="screen sign-in">
       <h1>{t('appName')}</h1>
+      {locked && role === 'agent' && (
+        <p class="notice" data-testid="data-locked">
+          {t('dataLocked')}
+        </p>
+      )}
       <RoleTabs role={role} onChange={setRole} />
       {role === 'agent' && enrolled === false ? (
         <EnrolForm />
@@ -50,7 +59,10 @@ export function SignInScreen() {
 function useSignIn(role: Role) {
   const app = useApp();
   const { errorOf } = useText();
-  const [username, setUsername] = useState('');
+  // The last agent who signed in on this tablet, so a reload asks only for the PIN.
+  const [username, setUsername] = useState(() =>
+    role === 'agent' ? (localStorage.getItem(LAST_AGENT) ?? '') : '',
+  );
   const [secret, setSecret] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -76,6 +88,7 @@ function useSignIn(role: Role) {
     }
     setSecret('');
     if ('challenge' in result.value) return setSecondFactor(result.value);
+    if (role === 'agent') localStorage.setItem(LAST_AGENT, name);
     app.signedIn();
   }
 

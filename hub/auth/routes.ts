@@ -19,8 +19,15 @@ import type { AppEnv } from '../http/context.ts';
 import { clientAddress } from '../http/edge.ts';
 import { signedIn } from './middleware.ts';
 import { decoyHash, hashSecret, needsRehash, verifySecret } from './secrets.ts';
-import { createSession, endSession, findUser, toUser } from './sessions.ts';
+import {
+  createSession,
+  DEFAULT_SESSION_LIFETIMES,
+  endSession,
+  findUser,
+  toUser,
+} from './sessions.ts';
 import { methodsOf, openChallenge, secondFactorsOf } from './mfa.ts';
+import { deviceUnlock } from './unlock.ts';
 import {
   clearWrongSecrets,
   LOCKOUTS,
@@ -190,10 +197,18 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
       deviceId: body.deviceId,
       address: clientAddress(c),
     };
-    const answer = await signIn(c.get('deps'), attempt);
+    const deps = c.get('deps');
+    const answer = await signIn(deps, attempt);
     // Agents sign in with a PIN on an enrolled tablet: no second factor is ever asked of them.
     assert(!('secondFactor' in answer), 'an agent is never asked for a second factor');
-    return c.json(answer, 200);
+    const unlock = await deviceUnlock(
+      deps.store,
+      body.deviceId,
+      deps.now(),
+      answer.expiresAt,
+      deps.sessionLifetimes ?? DEFAULT_SESSION_LIFETIMES,
+    );
+    return c.json({ ...answer, unlock }, 200);
   });
   app.openapi(supervisorRoute, async (c) => {
     const body = c.req.valid('json');

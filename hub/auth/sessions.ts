@@ -21,12 +21,17 @@ export interface SessionLifetime {
   readonly idleMs: number;
   /** From sign-in, the session ends after this long whatever its use. */
   readonly absoluteMs: number;
+  /**
+   * How long after an online sign-in a tablet may open its data with the PIN alone (no hub);
+   * at most `absoluteMs`. Agents only; 0 means only with the hub.
+   */
+  readonly offlineUnlockMs?: number;
 }
 
 export type SessionLifetimes = Readonly<Record<User['role'], SessionLifetime>>;
 
 export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = {
-  agent: { idleMs: 14 * DAY_MS, absoluteMs: 30 * DAY_MS },
+  agent: { idleMs: 14 * DAY_MS, absoluteMs: 30 * DAY_MS, offlineUnlockMs: 14 * DAY_MS },
   supervisor: { idleMs: HOUR_MS, absoluteMs: 12 * HOUR_MS },
 };
 

@@ -119,3 +119,14 @@ export const regions: Migration = {
       .execute();
   },
 };
+
+/**
+ * 0015, the tablet's data encrypted at rest: each device has a secret the hub hands it at an
+ * agent's sign-in, which opens the device's data key (client/auth/unlock.ts). Made on first
+ * need, so devices enrolled before this migration get theirs at their next sign-in.
+ */
+export const deviceUnlockSecrets: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('devices').addColumn('unlock_secret', 'text').execute();
+  },
+};

@@ -8,7 +8,13 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH } from '../../shared/hash.ts';
 import { auditHash, type AuditRow } from './audit.ts';
-import { edgeInTheStore, hubSigningKey, regions, secondFactors } from './migrations-security.ts';
+import {
+  deviceUnlockSecrets,
+  edgeInTheStore,
+  hubSigningKey,
+  regions,
+  secondFactors,
+} from './migrations-security.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -534,6 +540,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0012-hub-signing-key': hubSigningKey,
   '0013-second-factors': secondFactors,
   '0014-regions': regions,
+  '0015-device-unlock-secrets': deviceUnlockSecrets,
 });
 
 /** Every migration, in order, for the engine they will run on. */

@@ -73,6 +73,8 @@ export interface DevicesTable {
   revoked_at: string | null;
   last_push_at: string | null;
   clock_skew_ms: number | null;
+  /** 32 random bytes, base64url: opens the device's data key with an agent's sign-in. */
+  unlock_secret: string | null;
 }
 
 export interface EnrolmentCodesTable {

@@ -499,6 +499,10 @@ describe('sneakernet: an exported outbox file uploaded by a supervisor', () => {
       expect(answer.pushes.every((push) => push.ok)).toBe(true);
       expect(await hubPaymentCount(rig)).toBe(3);
 
+      // Signed out, the device's data is sealed: it sends nothing until an agent opens it again.
+      expect(await sync(rig)).toMatchObject({ state: 'signed-out', pending: 3, pushed: 0 });
+      const again = await signInAgent(rig.db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch);
+      expect(again.ok).toBe(true);
       const report = await sync(rig);
       expect(report).toMatchObject({ pending: 0, pushed: 3 });
       expect(await hubPaymentCount(rig)).toBe(3);

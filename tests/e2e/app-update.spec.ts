@@ -70,6 +70,9 @@ test('an app update waits until every payment has synced, then reloads only when
   await page.waitForFunction(
     () => (window as { gridtallyMarker?: string }).gridtallyMarker === undefined,
   );
+  // The new version opens with the tablet's data locked, as after any reload: the PIN opens it.
+  await expect(page.getByTestId('data-locked')).toBeVisible();
+  await new SignInPage(page).signInAgent('baraka', '5678');
   await expect(page.getByTestId('who')).toContainText('Baraka Mwangi');
   await expect(page.getByRole('status')).toHaveCount(0);
 });

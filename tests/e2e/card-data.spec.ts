@@ -2,13 +2,15 @@
  * Goal: card data stays out of everything Gridtally keeps. After a seeded month of field work
  * and a day in which an agent types card numbers into a customer's name and address (refused
  * on the tablet, in words), no card number is found in the hub's store, its log, a backup of
- * it (restored), or the tablet's IndexedDB files on disk.
+ * it (restored), or the tablet's IndexedDB files on disk. And the tablet's files hold no
+ * customer's name or phone in the clear (client/db/vault.ts): neither the route's, pulled from
+ * the hub, nor a new phone typed on the tablet.
  *
  * Method: a real hub process with the demo month and Debian's Chromium with a profile on disk
  * (a persistent context, so IndexedDB is written to files); every file is read as Latin-1 and as
  * UTF-16 and searched with the same rule the app and the hub apply (shared/card-data.ts). So that
- * the scan can fail, it must first find what is certainly there: the customer's name, in each
- * place it scans.
+ * the scan can fail, it must first find what is certainly there: the customer's name on the hub's
+ * side, and on the tablet the account number (kept plain as an index, by design).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +25,8 @@ import { test } from './hub-process.ts';
 import { AgentApp, SignInPage } from './pages.ts';
 
 const CARDS = ['4111 1111 1111 1111', '5555-5555-5555-4444'];
+/** A phone typed on the tablet: it must reach the hub, and never the tablet's disk in the clear. */
+const CANARY_PHONE = '+254 799 314 159';
 
 function filesUnder(folder: string): string[] {
   return readdirSync(folder, { recursive: true, encoding: 'utf8' })
@@ -60,7 +64,7 @@ function scan(where: string, contents: readonly Buffer[], canary: string): Scan 
   return { cardsFound, canaryFound };
 }
 
-test('no card number typed on a tablet reaches the store, the log, a backup or the tablet’s disk', async () => {
+test('no card number typed on a tablet reaches the store, the log, a backup or the tablet’s disk, and no name or phone is on the tablet’s disk in the clear', async () => {
   const key = randomBytes(32).toString('base64');
   const hub = await HubProcess.started(undefined, {
     HUB_DEMO_ACTIVITY: 'month',
@@ -96,6 +100,10 @@ test('no card number typed on a tablet reaches the store, the log, a backup or t
       await expect(page.getByRole('alert')).toContainText('looks like a payment card number');
       await page.getByRole('button', { name: 'Cancel' }).click();
     }
+    await page.getByTestId('edit-phone').click();
+    await page.locator('input[name=contact-value]').fill(CANARY_PHONE);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByText(CANARY_PHONE)).toBeVisible();
     await page.screenshot({ path: 'tests/artifacts/card-number-refused.png', fullPage: true });
     await agent.fillCashPayment('90', '100');
     await agent.recordPayment();
@@ -123,15 +131,36 @@ test('no card number typed on a tablet reaches the store, the log, a backup or t
         .filter((path) => path.includes('IndexedDB'))
         .map((path) => readFileSync(path)),
     };
+    const tablet = 'the tablet’s IndexedDB';
     for (const [where, contents] of Object.entries(places)) {
       const found = scan(
         where,
         contents,
-        where === 'the hub’s log' ? 'Gridtally hub on' : customer.name,
+        where === 'the hub’s log'
+          ? 'Gridtally hub on'
+          : where === tablet
+            ? 'GT-10013'
+            : customer.name,
       );
       expect(found.canaryFound, `${where}: the scan sees what is there`).toBe(true);
       expect(found.cardsFound).toEqual([]);
     }
+    // The phone typed on the tablet reached the hub...
+    expect(
+      hub.query<{ phone: string }>(
+        "select phone from accounts where account_number = 'GT-10013'",
+      )[0]?.phone,
+    ).toBe(CANARY_PHONE);
+    // ...and neither it nor any name or phone of the agent's route is on the tablet in the clear.
+    const route = hub.query<{ name: string; phone: string }>(
+      "select a.name, a.phone from accounts a join users u on u.route_id = a.route_id where u.username = 'amina'",
+    );
+    expect(route.length).toBeGreaterThan(10);
+    const tabletTexts = places[tablet].flatMap((bytes) => textsOf(bytes));
+    const clear = [CANARY_PHONE, ...route.flatMap((row) => [row.name, row.phone])].filter((text) =>
+      tabletTexts.some((file) => file.includes(text)),
+    );
+    expect(clear).toEqual([]);
   } finally {
     rmSync(profile, { recursive: true, force: true });
     rmSync(restoredDir, { recursive: true, force: true });

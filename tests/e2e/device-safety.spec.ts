@@ -134,6 +134,8 @@ test('a reload in the middle of recording a payment never leaves half a fact', a
     await page.getByRole('button', { name: 'Record payment' }).click({ noWaitAfter: true });
     await page.waitForTimeout(delayMs);
     await page.reload();
+    // The reload locked the tablet's data: the agent opens it again with the PIN.
+    await new SignInPage(page).signInAgent('amina', '1234');
     await agent.waitForRoute();
     const state = await deviceState(page);
     // Either the payment and the chain head were written together, or neither was.

@@ -9,6 +9,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { callHub, type FetchLike } from '../../client/api.ts';
 import { enrolDevice } from '../../client/auth/enrol.ts';
 import { signInAgent } from '../../client/auth/session.ts';
+import { Vault } from '../../client/db/vault.ts';
 import { GridtallyDatabase, type DeviceRecord } from '../../client/db/database.ts';
 import {
   ensureDevice,
@@ -99,6 +100,11 @@ export class SimDevice {
   knowsAccounts = false;
   user: User | undefined;
   private readonly factory = new IDBFactory();
+  /**
+   * The device's data key, shared by its tabs as the app's tabs share it (client/auth/tabs.ts).
+   * Unlocked with a made-up master secret when the sign-in is not the app's own (below).
+   */
+  readonly vault = new Vault();
   private ticks = 0;
 
   constructor(
@@ -122,7 +128,7 @@ export class SimDevice {
   }
 
   openDatabase(): GridtallyDatabase {
-    return new GridtallyDatabase(this.dbName, { indexedDB: this.factory, IDBKeyRange });
+    return new GridtallyDatabase(this.dbName, { indexedDB: this.factory, IDBKeyRange }, this.vault);
   }
 
   openTabs(): Tab[] {
@@ -150,6 +156,7 @@ export class SimDevice {
       request.onerror = () => reject(request.error ?? new Error('deleteDatabase failed'));
       request.onblocked = () => reject(new Error(`${this.label}: a tab still holds the database`));
     });
+    this.vault.lock();
     this.deviceId = '';
     this.user = undefined;
     this.knowsAccounts = false;
@@ -165,8 +172,9 @@ export class SimDevice {
 /**
  * Enrols the device with a supervisor's code and signs its agent in. `real` uses the app's
  * `signInAgent`; otherwise the same hub route is called and the session stored as
- * `signInAgent` stores it, but without the PBKDF2 hash of the PIN for offline sign-in (210,000
- * iterations, about 0.1 s each, which would be most of a run's time and is not sync).
+ * `signInAgent` stores it, with the device's data opened by a made-up master secret instead of
+ * the hub's secret and the PIN's wrap (PBKDF2 at 600,000 rounds, about 0.3 s a sign-in, which
+ * would be most of a run's time and is not sync).
  */
 export async function enrolAndSignIn(
   tab: Tab,
@@ -201,6 +209,7 @@ export async function enrolAndSignIn(
     tab.fetch,
   );
   if (!answer.ok) throw new Error(`${device.label} sign-in failed: ${answer.error.code}`);
+  if (!device.vault.unlocked) device.vault.unlock(Vault.newMaster());
   await tab.db.transaction('rw', tab.db.settings, async () => {
     await tab.db.settings.put({
       key: 'session',
@@ -221,6 +230,7 @@ export async function enrolAndSignIn(
 export async function installTemplateDevice(tab: Tab, from: TemplateDevice): Promise<void> {
   const db = tab.db;
   const device = tab.device;
+  if (!device.vault.unlocked) device.vault.unlock(Vault.newMaster());
   await ensureDevice(db, { makeId: () => from.deviceId, nowMs: () => device.nowMs() });
   await db.transaction('rw', db.settings, async () => {
     const current = (await db.settings.get('device')) as DeviceRecord;

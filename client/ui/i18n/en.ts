@@ -101,6 +101,7 @@ export const words = {
     'Recovery codes: each signs you in once if you lose your phone. Write them down now; they are not shown again.',
   passkeys: 'Passkeys',
   passkeyLabel: 'This device',
+  dataLocked: 'This tablet’s data is locked. Enter your PIN to open it.',
   passkeyExplain: 'A passkey signs you in with this device’s fingerprint, face or screen lock.',
   addPasskey: 'Add a passkey on this device',
   confirm: 'Confirm',
@@ -209,6 +210,12 @@ export const errors: Record<ErrorCode, string> = {
   'sign-in-failed': 'The username or PIN is wrong.',
   'password-sign-in-failed': 'The username or password is wrong.',
   'offline-first-sign-in': 'No network. Sign in once online on this device first.',
+  'offline-unlock-expired':
+    'No network, and this tablet’s data can be opened with the PIN alone only for a while after signing in online. Connect to the hub and sign in.',
+  'offline-pin-locked':
+    'Too many wrong PINs. This tablet’s data now opens only with the hub: connect and sign in again.',
+  'vault-unreadable':
+    'This tablet’s data cannot be opened with the hub’s key or your PIN. Nothing was erased: call your supervisor.',
   'hub-unreachable': 'The hub cannot be reached. Check the network.',
   'hub-failed': 'The hub could not do this. Try again.',
   'invalid-request': 'Check what you typed.',

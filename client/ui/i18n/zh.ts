@@ -99,6 +99,7 @@ export const words: Record<WordKey, string> = {
   recoveryCodesOnce: '恢复码：手机丢失时，每个可登录一次。请立即抄下，之后不再显示。',
   passkeys: '通行密钥',
   passkeyLabel: '本设备',
+  dataLocked: '本设备的数据已锁定。请输入 PIN 打开。',
   passkeyExplain: '通行密钥使用本设备的指纹、面容或屏幕锁登录。',
   addPasskey: '在本设备添加通行密钥',
   confirm: '确认',
@@ -201,6 +202,10 @@ export const errors: Record<ErrorCode, string> = {
   'sign-in-failed': '用户名或 PIN 码错误。',
   'password-sign-in-failed': '用户名或密码错误。',
   'offline-first-sign-in': '无网络。请先在本设备上联网登录一次。',
+  'offline-unlock-expired':
+    '无网络。联网登录后只有一段时间可以仅凭 PIN 打开本设备的数据。请连接中心后登录。',
+  'offline-pin-locked': 'PIN 错误次数过多。本设备的数据现在只能联网打开：请连接中心后重新登录。',
+  'vault-unreadable': '无法用中心的密钥或您的 PIN 打开本设备的数据。没有删除任何数据：请联系主管。',
   'hub-unreachable': '无法连接服务器，请检查网络。',
   'hub-failed': '服务器无法完成此操作，请重试。',
   'invalid-request': '请检查输入内容。',

@@ -1,0 +1,280 @@
+/**
+ * The tablet's data, encrypted at rest. Every record of the customer-bearing tables is stored as
+ * a few plain index fields (ids, status, account numbers) and one sealed blob: AES-256-GCM of
+ * the whole record under the device's data key, bound to its table and primary key, so a blob
+ * moved to another record does not open. Search words are stored as keyed hashes of their
+ * first letters, so look-up as you type still runs on an index with no name or phone on disk.
+ *
+ * It is one Dexie middleware under every table, so no caller encrypts or decrypts anything and
+ * none can forget to. The cipher is synchronous (@noble/ciphers, audited): an IndexedDB
+ * transaction closes at the first await on anything that is not IndexedDB, so WebCrypto's
+ * promises cannot run inside one, while a cursor's value must be readable at once. WebCrypto
+ * does the rest (wrapping the data key under the hub's secret and under the PIN: see
+ * client/auth/unlock.ts).
+ *
+ * Locked, the vault reads plain records (those written before the vault existed, until
+ * `sealLegacy` seals them) and refuses everything else with `VaultLocked`: nothing sealed is
+ * ever returned undecrypted, and nothing that should be sealed is ever written in the clear.
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+import { randomBytes } from '@noble/ciphers/utils.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type Middleware } from 'dexie';
+
+/** A sealed record was asked for, or one was to be written, while the data key is not held. */
+export class VaultLocked extends Error {
+  override name = 'VaultLocked';
+  constructor() {
+    super('the device’s data is locked: sign in to open it');
+  }
+}
+
+/** Whether an error is the vault's refusal (Dexie may hand it on as another object). */
+export function isVaultLocked(error: unknown): boolean {
+  return (
+    error instanceof VaultLocked || (error as { name?: unknown } | null)?.name === 'VaultLocked'
+  );
+}
+
+/** How one table is kept: which fields stay plain, which hold search words, which records. */
+interface TablePolicy {
+  /** Key paths copied in the clear beside the sealed blob: the primary key and the indexes. */
+  readonly plain: readonly string[];
+  /** A multi-entry index of words, stored as keyed hashes of their prefixes. */
+  readonly words?: string;
+  /** Which records are sealed; all when absent. */
+  readonly seals?: (value: Record<string, unknown>) => boolean;
+}
+
+/**
+ * The tables that hold customers, payments and tokens. The tariffs (public) and the device's
+ * own settings (chain head, cursor, caps; its signing key is a CryptoKey the browser keeps) stay
+ * plain, except an agent's session, whose token would let a thief pull the route from the hub.
+ */
+export const SEALED_TABLES: Readonly<Record<string, TablePolicy>> = {
+  facts: { plain: ['seq', 'id', 'kind', 'status', 'accountId', 'outcome', 'fact.recordedAt'] },
+  accounts: { plain: ['id', 'accountNumber', 'changeSeq'], words: 'searchWords' },
+  credentials: { plain: ['username'] },
+  settings: {
+    plain: ['key'],
+    seals: (value) =>
+      value.key === 'session' && (value.user as { role?: unknown } | undefined)?.role === 'agent',
+  },
+};
+
+/** Letters of a word that get a search token: a longer query is matched on its first six. */
+export const TOKEN_PREFIX = 6;
+const TOKEN_BYTES = 12;
+const NONCE_BYTES = 12;
+const MASTER_BYTES = 32;
+
+function base64url(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface Keys {
+  readonly master: Uint8Array;
+  readonly data: Uint8Array;
+  readonly index: Uint8Array;
+}
+
+/** The data key while the device is unlocked; nothing while locked. */
+export class Vault {
+  private keys: Keys | undefined;
+  private readonly listeners = new Set<(unlocked: boolean) => void>();
+
+  get unlocked(): boolean {
+    return this.keys !== undefined;
+  }
+
+  /** A new random master secret, for a device's first unlock. */
+  static newMaster(): Uint8Array {
+    return randomBytes(MASTER_BYTES);
+  }
+
+  /** Opens the vault with the device's master secret: one key seals, another makes tokens. */
+  unlock(master: Uint8Array): void {
+    if (master.length !== MASTER_BYTES) throw new Error('a master secret is 32 bytes');
+    const derive = (info: string) => hkdf(sha256, master, undefined, encoder.encode(info), 32);
+    this.keys = {
+      master: master.slice(),
+      data: derive('gridtally vault data v1'),
+      index: derive('gridtally vault index v1'),
+    };
+    for (const listener of this.listeners) listener(true);
+  }
+
+  /** Forgets the keys (sign-out): the data stays, sealed, until the next sign-in. */
+  lock(): void {
+    if (this.keys) for (const bytes of Object.values(this.keys)) bytes.fill(0);
+    this.keys = undefined;
+    for (const listener of this.listeners) listener(false);
+  }
+
+  /** A copy of the master secret, to hand to this device's worker or another tab. */
+  master(): Uint8Array | undefined {
+    return this.keys?.master.slice();
+  }
+
+  onChange(listener: (unlocked: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private held(): Keys {
+    if (!this.keys) throw new VaultLocked();
+    return this.keys;
+  }
+
+  seal(table: string, primaryKey: unknown, value: unknown): Uint8Array {
+    const nonce = randomBytes(NONCE_BYTES);
+    const sealed = gcm(this.held().data, nonce, boundTo(table, primaryKey)).encrypt(
+      encoder.encode(JSON.stringify(value)),
+    );
+    const out = new Uint8Array(NONCE_BYTES + sealed.length);
+    out.set(nonce);
+    out.set(sealed, NONCE_BYTES);
+    return out;
+  }
+
+  /** The record a blob seals; throws when the blob was altered or belongs to another record. */
+  open(table: string, primaryKey: unknown, blob: Uint8Array): unknown {
+    const plain = gcm(
+      this.held().data,
+      blob.subarray(0, NONCE_BYTES),
+      boundTo(table, primaryKey),
+    ).decrypt(blob.subarray(NONCE_BYTES));
+    return JSON.parse(decoder.decode(plain));
+  }
+
+  /** The token a typed word is looked up by. */
+  searchToken(word: string): string {
+    return base64url(
+      hmac(sha256, this.held().index, encoder.encode([...word].slice(0, TOKEN_PREFIX).join(''))),
+    ).slice(0, (TOKEN_BYTES * 4) / 3);
+  }
+
+  /** The tokens a record's words are found by: each word's first one to six letters. */
+  searchTokens(words: readonly string[]): string[] {
+    const tokens = new Set<string>();
+    for (const word of words) {
+      const letters = [...word];
+      for (let length = 1; length <= Math.min(TOKEN_PREFIX, letters.length); length += 1)
+        tokens.add(this.searchToken(letters.slice(0, length).join('')));
+    }
+    return [...tokens];
+  }
+}
+
+/** Associated data: a blob opens only as the record of the table and key it was sealed for. */
+function boundTo(table: string, primaryKey: unknown): Uint8Array {
+  return encoder.encode(`${table}\u0000${JSON.stringify(primaryKey)}`);
+}
+
+type StoredRecord = Record<string, unknown> & { sealed?: unknown };
+
+function isSealed(stored: unknown): stored is StoredRecord & { sealed: Uint8Array } {
+  return (
+    typeof stored === 'object' &&
+    stored !== null &&
+    (stored as StoredRecord).sealed instanceof Uint8Array
+  );
+}
+
+function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): DBCoreTable {
+  const name = table.name;
+  const primaryKeyPath = table.schema.primaryKey.keyPath;
+  if (typeof primaryKeyPath !== 'string')
+    throw new Error(`${name}: a sealed table has one key path`);
+  const keyPath: string = primaryKeyPath;
+
+  function toStored(value: unknown): unknown {
+    const record = value as Record<string, unknown>;
+    if (policy.seals && !policy.seals(record)) return value;
+    const primaryKey = Dexie.getByKeyPath(record, keyPath);
+    const stored: StoredRecord = {};
+    for (const path of policy.plain) {
+      const field = Dexie.getByKeyPath(record, path);
+      if (field !== undefined) Dexie.setByKeyPath(stored, path, field);
+    }
+    if (policy.words) {
+      const words = record[policy.words];
+      stored[policy.words] = vault.searchTokens(Array.isArray(words) ? words.map(String) : []);
+    }
+    stored.sealed = vault.seal(name, primaryKey, value);
+    return stored;
+  }
+
+  function fromStored(stored: unknown): unknown {
+    if (!isSealed(stored)) return stored;
+    return vault.open(name, Dexie.getByKeyPath(stored, keyPath), stored.sealed);
+  }
+
+  function openedCursor(cursor: DBCoreCursor): DBCoreCursor {
+    let seen: unknown;
+    let opened: unknown;
+    return Object.create(cursor, {
+      value: {
+        get() {
+          const raw: unknown = cursor.value;
+          if (raw !== seen) {
+            seen = raw;
+            opened = fromStored(raw);
+          }
+          return opened;
+        },
+      },
+    }) as DBCoreCursor;
+  }
+
+  return {
+    ...table,
+    async mutate(req) {
+      if (req.type !== 'add' && req.type !== 'put') return table.mutate(req);
+      // A schema upgrade reshapes records before anyone can unlock: they stay as they were
+      // (plain ones are sealed at the first unlock).
+      const upgrading = (req.trans as { mode?: string }).mode === 'versionchange';
+      if (upgrading && !vault.unlocked) return table.mutate(req);
+      return table.mutate({ ...req, values: req.values.map(toStored) });
+    },
+    async get(req) {
+      return fromStored(await table.get(req));
+    },
+    async getMany(req) {
+      return (await table.getMany(req)).map(fromStored);
+    },
+    async query(req) {
+      const answer = await table.query(req);
+      return req.values ? { ...answer, result: answer.result.map(fromStored) } : answer;
+    },
+    async openCursor(req) {
+      const cursor = await table.openCursor(req);
+      return cursor && req.values ? openedCursor(cursor) : cursor;
+    },
+  };
+}
+
+/** The middleware that seals the tables of `SEALED_TABLES` under the vault's keys. */
+export function vaultMiddleware(vault: Vault): Middleware<DBCore> {
+  return {
+    stack: 'dbcore',
+    name: 'vault',
+    create(down) {
+      return {
+        ...down,
+        table(name) {
+          const table = down.table(name);
+          const policy = SEALED_TABLES[name];
+          return policy ? sealedTable(table, policy, vault) : table;
+        },
+      };
+    },
+  };
+}

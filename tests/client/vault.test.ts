@@ -1,0 +1,357 @@
+/**
+ * Goal: the tablet's customers, payments and tokens are sealed at rest (client/db/vault.ts),
+ * opened only with the hub's secret after an online sign-in or, for a bounded window, with the
+ * PIN (client/auth/unlock.ts), and search still works with no plain text on disk.
+ *
+ * Method: the device's real code on fake-indexeddb against the real hub in-process (the rig);
+ * what is on "disk" is read with plain IndexedDB calls under Dexie, the way a thief would; a
+ * "reload" is a second database object on the same store with a fresh, locked vault.
+ */
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import Dexie from 'dexie';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { currentSession, signInAgent, signOut } from '../../client/auth/session.ts';
+import { MAX_OFFLINE_PIN_TRIES } from '../../client/auth/unlock.ts';
+import { searchAccounts } from '../../client/db/accounts.ts';
+import { GridtallyDatabase } from '../../client/db/database.ts';
+import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
+import { isVaultLocked, Vault } from '../../client/db/vault.ts';
+import { minor } from '../../shared/money.ts';
+import { agentOf, BASE_URL, enrolAndSignIn, openRig, syncWith, type Rig } from './device-hub.ts';
+
+const CANARY_PHONE = '+254 799 314 159';
+
+/** Every record of every object store, as stored, read without Dexie. */
+async function onDisk(name: string): Promise<Record<string, unknown[]>> {
+  const opened = indexedDB.open(name);
+  const idb = await new Promise<IDBDatabase>((resolve, reject) => {
+    opened.onsuccess = () => resolve(opened.result);
+    opened.onerror = () => reject(opened.error ?? new Error('open failed'));
+  });
+  const out: Record<string, unknown[]> = {};
+  for (const store of [...idb.objectStoreNames]) {
+    const request = idb.transaction(store).objectStore(store).getAll();
+    out[store] = await new Promise<unknown[]>((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result as unknown[]);
+      request.onerror = () => reject(request.error ?? new Error('read failed'));
+    });
+  }
+  idb.close();
+  return out;
+}
+
+/** The stored records as text: strings, and byte arrays as Latin-1 (what a scan of a file sees). */
+function asText(records: readonly unknown[]): string {
+  return JSON.stringify(records, (_key, value: unknown) =>
+    value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value,
+  );
+}
+
+/** The same device database after a reload: same store, a vault that holds no key. */
+function reopened(rig: Rig): GridtallyDatabase {
+  return new GridtallyDatabase(rig.db.name, { indexedDB, IDBKeyRange });
+}
+
+let rig: Rig;
+const extra: GridtallyDatabase[] = [];
+
+beforeEach(async () => {
+  rig = await openRig();
+  await enrolAndSignIn(rig);
+  await syncWith(rig);
+});
+
+afterEach(async () => {
+  for (const db of extra.splice(0)) db.close();
+  await rig.close();
+});
+
+async function payCash(accountId: string, amountMinor: number): Promise<void> {
+  const paid = await recordCashPayment(
+    rig.db,
+    {
+      accountId,
+      currency: 'KES',
+      amountMinor: minor(amountMinor),
+      tenderedMinor: minor(amountMinor),
+      agent: await agentOf(rig.db),
+    },
+    rig.deps,
+  );
+  expect(paid.ok).toBe(true);
+}
+
+async function routeCustomers(): Promise<{ id: string; name: string; phone: string }[]> {
+  return rig.store.db
+    .selectFrom('accounts')
+    .select(['id', 'name', 'phone'])
+    .where('route_id', '=', (await agentOf(rig.db)).routeId)
+    .execute();
+}
+
+describe('the tablet’s data at rest', () => {
+  it('holds no customer name, phone, amount or token in the clear, and search still finds them', async () => {
+    const agent = await agentOf(rig.db);
+    const customers = await routeCustomers();
+    const [first] = customers;
+    if (!first) throw new Error('no customers on the route');
+    expect(
+      await recordContactEdit(
+        rig.db,
+        { accountId: first.id, field: 'phone', value: CANARY_PHONE, agent },
+        rig.deps,
+      ),
+    ).toMatchObject({ ok: true });
+    const paid = await recordCashPayment(
+      rig.db,
+      {
+        accountId: first.id,
+        currency: 'KES',
+        amountMinor: minor(271_828),
+        tenderedMinor: minor(271_828),
+        agent,
+      },
+      rig.deps,
+    );
+    expect(paid.ok).toBe(true);
+
+    const disk = await onDisk(rig.db.name);
+    const text = asText(Object.values(disk).flat());
+    // The scan can fail: what stays plain by design is there to be found.
+    expect(text).toContain(first.id);
+    const session = await currentSession(rig.db);
+    if (!session) throw new Error('signed in above');
+    for (const customer of customers) {
+      expect(text).not.toContain(customer.name);
+      expect(text).not.toContain(customer.phone);
+    }
+    expect(text).not.toContain(CANARY_PHONE);
+    expect(text).not.toContain('271828');
+    expect(text).not.toContain(session.token);
+
+    // Look-up as you type: by a name's first letters, a whole word, and the phone's digits.
+    const surname = first.name.split(' ')[1] ?? first.name;
+    for (const query of [
+      surname.slice(0, 3),
+      first.name.toLowerCase(),
+      first.phone.replace(/\D/g, '').slice(0, 9),
+    ]) {
+      const found = await searchAccounts(rig.db, query, 200);
+      expect(
+        found.map((account) => account.id),
+        query,
+      ).toContain(first.id);
+      expect(
+        found.every((account) =>
+          query
+            .toLowerCase()
+            .split(/\s+/)
+            .every((word) => account.searchWords.some((candidate) => candidate.startsWith(word))),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('a reload locks the data: nothing sealed is read or written until the PIN opens it', async () => {
+    await payCash('acc-0011', 500);
+    const db = reopened(rig);
+    extra.push(db);
+    expect(await currentSession(db)).toBeUndefined();
+    await expect(db.facts.toArray()).rejects.toSatisfy(isVaultLocked);
+    await expect(db.accounts.get('acc-0011')).rejects.toSatisfy(isVaultLocked);
+    const account = await rig.db.accounts.get('acc-0011');
+    if (!account) throw new Error('acc-0011 is on the route');
+    const before = asText((await onDisk(db.name)).accounts ?? []);
+    await expect(db.accounts.put({ ...account, name: 'Plain Text' })).rejects.toSatisfy(
+      isVaultLocked,
+    );
+    const after = asText((await onDisk(db.name)).accounts ?? []);
+    expect(after).toBe(before);
+    expect(after).not.toContain('Plain Text');
+    // Counting needs no key: the sync badge still shows how many facts wait.
+    expect(await db.facts.count()).toBe(await rig.db.facts.count());
+
+    // The hub is unreachable: the PIN alone opens it, within its window.
+    const offline = await signInAgent(db, BASE_URL, 'amina', '1234', rig.deps, () =>
+      Promise.reject(new TypeError('no network')),
+    );
+    expect(offline).toMatchObject({ ok: true });
+    expect((await db.accounts.toArray()).length).toBeGreaterThan(0);
+  });
+
+  it('a sealed record opens only as itself, and only with its own key', async () => {
+    const disk = await onDisk(rig.db.name);
+    const [a, b] = (disk.accounts ?? []) as { id: string; sealed: Uint8Array }[];
+    if (!a || !b) throw new Error('two accounts pulled');
+    const vault = new Vault();
+    vault.unlock(Vault.newMaster());
+    expect(() => vault.open('accounts', a.id, a.sealed)).toThrow();
+    const own = rig.db.vault;
+    expect(own.open('accounts', a.id, a.sealed)).toMatchObject({ id: a.id });
+    // A blob moved onto another record, or to another table, does not open.
+    expect(() => own.open('accounts', b.id, a.sealed)).toThrow();
+    expect(() => own.open('facts', a.id, a.sealed)).toThrow();
+    const flipped = a.sealed.slice();
+    flipped[20] = (flipped[20] ?? 0) ^ 1;
+    expect(() => own.open('accounts', a.id, flipped)).toThrow();
+  });
+
+  it('wrong PINs offline erase the PIN’s wrap after five; then only the hub opens the data', async () => {
+    const noNetwork = () => Promise.reject(new TypeError('no network'));
+    const db = reopened(rig);
+    extra.push(db);
+    for (let i = 1; i < MAX_OFFLINE_PIN_TRIES; i += 1)
+      expect(await signInAgent(db, BASE_URL, 'amina', '0000', rig.deps, noNetwork)).toEqual({
+        ok: false,
+        error: 'sign-in-failed',
+      });
+    expect(await signInAgent(db, BASE_URL, 'amina', '0000', rig.deps, noNetwork)).toEqual({
+      ok: false,
+      error: 'offline-pin-locked',
+    });
+    expect(await db.unlocks.count()).toBe(0);
+    expect(await signInAgent(db, BASE_URL, 'amina', '1234', rig.deps, noNetwork)).toMatchObject({
+      ok: false,
+    });
+    expect(db.vault.unlocked).toBe(false);
+    // Back in reach of the hub, the right PIN opens everything that was there.
+    expect(await signInAgent(db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch)).toMatchObject({
+      ok: true,
+    });
+    expect(await db.accounts.count()).toBe(await rig.db.accounts.count());
+  });
+
+  it('the PIN alone opens the data only until the window the hub set', async () => {
+    const noNetwork = () => Promise.reject(new TypeError('no network'));
+    const [held] = await rig.db.unlocks.toArray();
+    if (!held) throw new Error('a PIN wrap after an online sign-in');
+    const windowMs = Date.parse(held.until) - rig.deps.nowMs();
+    // The default window: 14 days (HUB_AGENT_OFFLINE_UNLOCK_DAYS).
+    expect(windowMs).toBeGreaterThan(13.9 * 86_400_000);
+    expect(windowMs).toBeLessThanOrEqual(14 * 86_400_000);
+    rig.advance(windowMs + 60_000);
+    const db = reopened(rig);
+    extra.push(db);
+    expect(await signInAgent(db, BASE_URL, 'amina', '1234', rig.deps, noNetwork)).toEqual({
+      ok: false,
+      error: 'offline-unlock-expired',
+    });
+    expect(await db.unlocks.count()).toBe(0);
+  });
+
+  it('the hub hands the device’s secret only to a signed-in agent on an active device, the same each time', async () => {
+    const device = await rig.db.settings.get('device');
+    if (device?.key !== 'device') throw new Error('enrolled');
+    const signIn = async () => {
+      const answer = await rig.fetch(`${BASE_URL}/api/auth/agent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'amina', pin: '1234', deviceId: device.deviceId }),
+      });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    const one = await signIn();
+    const two = await signIn();
+    expect(one.status).toBe(200);
+    expect(one.body.unlock).toMatchObject({ secret: expect.stringMatching(/^[\w-]{43}$/) });
+    expect((two.body.unlock as { secret: string }).secret).toBe(
+      (one.body.unlock as { secret: string }).secret,
+    );
+    const wrong = await rig.fetch(`${BASE_URL}/api/auth/agent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'amina', pin: '9999', deviceId: device.deviceId }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(JSON.stringify(await wrong.json())).not.toContain('unlock');
+    await rig.store.db
+      .updateTable('devices')
+      .set({ status: 'revoked' })
+      .where('id', '=', device.deviceId)
+      .execute();
+    const revoked = await signIn();
+    expect(revoked.status).toBe(403);
+    expect(JSON.stringify(revoked.body)).not.toContain('unlock');
+  });
+
+  it('signing out locks the data in this database', async () => {
+    expect(await signOut(rig.db)).toEqual({ ok: true, value: null });
+    expect(rig.db.vault.unlocked).toBe(false);
+    await expect(rig.db.accounts.toArray()).rejects.toSatisfy(isVaultLocked);
+  });
+});
+
+describe('a tablet updated from before the vault', () => {
+  it('keeps its facts and route, seals them at the first online sign-in, and syncs what waited', async () => {
+    await payCash('acc-0011', 700);
+    // The same device as the previous version kept it: schema 4, everything in the clear.
+    const name = `${rig.db.name}-legacy`;
+    const legacy = new Dexie(name, { indexedDB, IDBKeyRange });
+    legacy.version(4).stores({
+      facts: 'seq, &id, status, accountId, outcome, [status+fact.recordedAt]',
+      accounts: 'id, accountNumber, *searchWords, changeSeq',
+      credentials: 'username',
+      settings: 'key',
+      tariffs: '[tariffId+version], tariffId',
+    });
+    await legacy.open();
+    await legacy.table('facts').bulkPut(await rig.db.facts.toArray());
+    await legacy.table('accounts').bulkPut(await rig.db.accounts.toArray());
+    await legacy.table('tariffs').bulkPut(await rig.db.tariffs.toArray());
+    await legacy.table('settings').bulkPut(
+      (await rig.db.settings.toArray()).filter((record) => record.key !== 'vault'),
+    );
+    legacy.close();
+    const customers = await routeCustomers();
+    const plainBefore = asText(Object.values(await onDisk(name)).flat());
+    expect(customers.some((customer) => plainBefore.includes(customer.name))).toBe(true);
+
+    const db = new GridtallyDatabase(name, { indexedDB, IDBKeyRange });
+    extra.push(db);
+    expect(await currentSession(db)).toBeUndefined();
+    expect(await signInAgent(db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch)).toMatchObject({
+      ok: true,
+    });
+    const sealed = asText(Object.values(await onDisk(name)).flat());
+    for (const customer of customers) expect(sealed).not.toContain(customer.name);
+    const [first] = customers;
+    if (!first) throw new Error('no customers');
+    const found = await searchAccounts(db, first.name.split(' ')[0] ?? '', 200);
+    expect(found.map((account) => account.id)).toContain(first.id);
+    expect(await db.facts.where('status').equals('pending').count()).toBe(1);
+    expect(await syncWith(rig, db)).toMatchObject({ pending: 0 });
+  });
+});
+
+describe('search tokens', () => {
+  it('a record’s tokens hold the token of every prefix a query can start with', () => {
+    const vault = new Vault();
+    vault.unlock(Vault.newMaster());
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.nat(),
+        fc.nat(),
+        (words, pick, cut) => {
+          const word = words[pick % words.length] ?? '';
+          const letters = [...word];
+          const prefix = letters.slice(0, 1 + (cut % letters.length)).join('');
+          expect(vault.searchTokens(words)).toContain(vault.searchToken(prefix));
+        },
+      ),
+    );
+  });
+
+  it('tokens differ between devices: a token says nothing without the device’s key', () => {
+    const one = new Vault();
+    const two = new Vault();
+    one.unlock(Vault.newMaster());
+    two.unlock(Vault.newMaster());
+    expect(one.searchToken('wanjiku')).not.toBe(two.searchToken('wanjiku'));
+    expect(one.searchToken('wanjiku')).toBe(one.searchToken('wanjik'));
+  });
+});
