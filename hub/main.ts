@@ -131,11 +131,13 @@ function serveHub(store: Store, env: HubEnv, where: string, demoCodes: readonly 
 
 function sessionLifetimesOf(env: HubEnv): SessionLifetimes {
   const minuteMs = 60_000;
+  const supervisor = {
+    idleMs: env.HUB_SUPERVISOR_IDLE_MINUTES * minuteMs,
+    absoluteMs: env.HUB_SUPERVISOR_SESSION_HOURS * 60 * minuteMs,
+  };
   return {
-    supervisor: {
-      idleMs: env.HUB_SUPERVISOR_IDLE_MINUTES * minuteMs,
-      absoluteMs: env.HUB_SUPERVISOR_SESSION_HOURS * 60 * minuteMs,
-    },
+    supervisor,
+    admin: supervisor,
     agent: {
       idleMs: env.HUB_AGENT_IDLE_DAYS * 24 * 60 * minuteMs,
       absoluteMs: env.HUB_AGENT_SESSION_DAYS * 24 * 60 * minuteMs,
@@ -158,6 +160,9 @@ function printSignIns(demoCodes: readonly string[]): void {
   console.log('[hub] demo sign-ins:');
   console.log(
     `  supervisor  ${demoSignIns.supervisor.username} / ${demoSignIns.supervisor.password}`,
+  );
+  console.log(
+    `  admin       ${demoSignIns.admin.username} / ${demoSignIns.admin.password}  (every region, tariffs)`,
   );
   for (const agent of demoSignIns.agents)
     console.log(`  agent       ${agent.username} / PIN ${agent.pin}  (route ${agent.routeName})`);

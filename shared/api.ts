@@ -36,7 +36,7 @@ export const userSchema = z.object({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
-  role: z.enum(['agent', 'supervisor']),
+  role: z.enum(['agent', 'supervisor', 'admin']),
   routeId: z.string().nullable(),
   routeName: z.string().nullable(),
 });

@@ -114,7 +114,7 @@ function useSession(db: GridtallyDatabase) {
   async function loadSession() {
     const found = await currentSession(db);
     setSession(found);
-    setScreen(found?.user.role === 'supervisor' ? { name: 'collections' } : { name: 'search' });
+    setScreen(found && found.user.role !== 'agent' ? { name: 'collections' } : { name: 'search' });
     setLoaded(true);
   }
 

@@ -30,10 +30,11 @@ export function TopBar({
       <span class="who" data-testid="who">
         {session.user.displayName}
         {session.user.routeName && ` · ${t('route')} ${session.user.routeName}`}
+        {session.user.role === 'admin' && ` · ${t('admin')}`}
         {session.signedInOffline && ` · ${t('offlineSession')}`}
       </span>
       {session.user.role === 'agent' && <SyncBadge />}
-      {session.user.role === 'supervisor' && (
+      {session.user.role !== 'agent' && (
         <nav class="tabs-top">
           {SUPERVISOR_SCREENS.map((tab) => (
             <button

@@ -9,9 +9,15 @@
 /** The OpenAPI name of the scheme: `Authorization: Bearer <token>` from a sign-in answer. */
 export const BEARER_SCHEME = 'bearer';
 
-export type Role = 'agent' | 'supervisor';
+export type Role = 'agent' | 'supervisor' | 'admin';
 
-/** What a route that needs a session of one of `roles` spreads into its `createRoute`. */
+/**
+ * What a route that needs a session of one of `roles` spreads into its `createRoute`. An admin
+ * may do all a supervisor may (over every region): a route open to supervisors is open to
+ * admins, and only `signedIn('admin')` keeps a route to admins.
+ */
 export function signedIn(...roles: [Role, ...Role[]]) {
-  return { security: [{ [BEARER_SCHEME]: roles }] };
+  const granted =
+    roles.includes('supervisor') && !roles.includes('admin') ? [...roles, 'admin'] : roles;
+  return { security: [{ [BEARER_SCHEME]: granted }] };
 }

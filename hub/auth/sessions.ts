@@ -33,7 +33,13 @@ export type SessionLifetimes = Readonly<Record<User['role'], SessionLifetime>>;
 export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = {
   agent: { idleMs: 14 * DAY_MS, absoluteMs: 30 * DAY_MS, offlineUnlockMs: 14 * DAY_MS },
   supervisor: { idleMs: HOUR_MS, absoluteMs: 12 * HOUR_MS },
+  admin: { idleMs: HOUR_MS, absoluteMs: 12 * HOUR_MS },
 };
+
+/** A user's role: the stored role, and an admin is a supervisor the store marks so. */
+export function roleOf(row: { role: 'agent' | 'supervisor'; is_admin: number }): User['role'] {
+  return row.role === 'supervisor' && row.is_admin === 1 ? 'admin' : row.role;
+}
 
 /** A session's last use is written at most this often, not on every request. */
 const LAST_SEEN_STEP_MS = MINUTE_MS;
@@ -96,6 +102,7 @@ export async function findSession(
     .select([
       'users.id as userId',
       'users.role',
+      'users.is_admin',
       'users.route_id',
       'users.region_id',
       'sessions.device_id',
@@ -107,7 +114,8 @@ export async function findSession(
     .executeTakeFirst();
   if (!row) return undefined;
   const nowMs = now.getTime();
-  const lifetime = lifetimes[row.role];
+  const role = roleOf(row);
+  const lifetime = lifetimes[role];
   const lastSeenMs = Date.parse(row.last_seen_at ?? row.created_at);
   const ended =
     Date.parse(row.expires_at) <= nowMs ||
@@ -125,7 +133,7 @@ export async function findSession(
       .execute();
   return {
     userId: row.userId,
-    role: row.role,
+    role,
     routeId: row.route_id,
     deviceId: row.device_id,
     regionId: row.region_id,
@@ -154,7 +162,7 @@ export function toUser(row: NonNullable<Awaited<ReturnType<typeof findUser>>>): 
     id: row.id,
     username: row.username,
     displayName: row.display_name,
-    role: row.role,
+    role: roleOf(row),
     routeId: row.route_id,
     routeName: row.route_name,
   };
@@ -169,6 +177,7 @@ function usersWithRoute(store: Store) {
       'users.username',
       'users.display_name',
       'users.role',
+      'users.is_admin',
       'users.route_id',
       'users.secret_hash',
       'routes.name as route_name',

@@ -14,6 +14,8 @@ import { demoBillAmount, demoTariff, demoTariffDocument } from './tariff.ts';
 
 export const demoSignIns = {
   supervisor: { username: 'grace', password: 'gridtally-demo', displayName: 'Grace Wanjiru' },
+  /** Head office: every region, and the tariffs. */
+  admin: { username: 'ruth', password: 'gridtally-admin', displayName: 'Ruth Achieng' },
   agents: [
     {
       username: 'amina',
@@ -119,12 +121,15 @@ export async function seedDemo(
   hashing: ScryptParameters = SCRYPT_PARAMETERS,
 ): Promise<void> {
   const random = generator(20261126);
-  const supervisorHash = await hashSecret(demoSignIns.supervisor.password, hashing);
-  const agentHashes = await Promise.all(
-    demoSignIns.agents.map((agent) => hashSecret(agent.pin, hashing)),
+  const [supervisorHash, adminHash, ...agentHashes] = await Promise.all(
+    [
+      demoSignIns.supervisor.password,
+      demoSignIns.admin.password,
+      ...demoSignIns.agents.map((agent) => agent.pin),
+    ].map((secret: string) => hashSecret(secret, hashing)),
   );
   await store.transaction(async (trx) => {
-    await seedPeople(trx, supervisorHash, agentHashes);
+    await seedPeople(trx, supervisorHash ?? '', adminHash ?? '', agentHashes);
     await seedTariff(trx);
     await seedCustomers(store, trx, today, customers, random);
   });
@@ -137,6 +142,7 @@ export const DEMO_REGION = { id: 'region-kisumu', name: 'Kisumu' } as const;
 async function seedPeople(
   trx: Trx,
   supervisorHash: string,
+  adminHash: string,
   agentHashes: readonly string[],
 ): Promise<void> {
   await trx.insertInto('regions').values({ id: DEMO_REGION.id, name: DEMO_REGION.name }).execute();
@@ -158,15 +164,27 @@ async function seedPeople(
         username: demoSignIns.supervisor.username,
         display_name: demoSignIns.supervisor.displayName,
         role: 'supervisor',
+        is_admin: 0,
         route_id: null,
         secret_hash: supervisorHash,
         region_id: DEMO_REGION.id,
+      },
+      {
+        id: 'user-ruth',
+        username: demoSignIns.admin.username,
+        display_name: demoSignIns.admin.displayName,
+        role: 'supervisor',
+        is_admin: 1,
+        route_id: null,
+        secret_hash: adminHash,
+        region_id: null,
       },
       ...demoSignIns.agents.map((agent, i) => ({
         id: `user-${agent.username}`,
         username: agent.username,
         display_name: agent.displayName,
         role: 'agent' as const,
+        is_admin: 0,
         route_id: agent.routeId,
         secret_hash: agentHashes[i] ?? '',
         region_id: null,

@@ -4,12 +4,13 @@
  */
 import type { DeviceSettings } from '../../shared/risk.ts';
 import type { Store } from '../store/store.ts';
+import type { Role } from '../auth/middleware.ts';
 import type { SessionLifetimes } from '../auth/sessions.ts';
 import type { ScryptParameters } from '../auth/secrets.ts';
 
 export interface SessionUser {
   readonly userId: string;
-  readonly role: 'agent' | 'supervisor';
+  readonly role: Role;
   readonly routeId: string | null;
   readonly deviceId: string | null;
   /** The region a supervisor oversees; null: every region (hub/auth/scope.ts). */

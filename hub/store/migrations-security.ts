@@ -130,3 +130,17 @@ export const deviceUnlockSecrets: Migration = {
     await db.schema.alterTable('devices').addColumn('unlock_secret', 'text').execute();
   },
 };
+
+/**
+ * 0016, admins: a supervisor the store marks as admin oversees every region and alone publishes
+ * tariff versions, which are utility-wide. A flag beside the role, not a third role value, so
+ * that no table is rebuilt (SQLite cannot change the role column's check in place).
+ */
+export const admins: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('users')
+      .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+};

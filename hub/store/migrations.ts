@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH } from '../../shared/hash.ts';
 import { auditHash, type AuditRow } from './audit.ts';
 import {
+  admins,
   deviceUnlockSecrets,
   edgeInTheStore,
   hubSigningKey,
@@ -541,6 +542,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0013-second-factors': secondFactors,
   '0014-regions': regions,
   '0015-device-unlock-secrets': deviceUnlockSecrets,
+  '0016-admins': admins,
 });
 
 /** Every migration, in order, for the engine they will run on. */

@@ -31,6 +31,8 @@ export interface UsersTable {
   secret_hash: string;
   /** The region a supervisor oversees; null: every region. */
   region_id: string | null;
+  /** 1: a supervisor who is an admin (hub/auth/sessions.ts, `roleOf`). */
+  is_admin: Generated<number>;
 }
 
 export interface SessionsTable {

@@ -20,7 +20,8 @@ const publishRoute = createRoute({
   method: 'post',
   path: '/api/tariffs/{tariffId}/versions',
   summary: 'Publish the next version of a tariff',
-  ...signedIn('supervisor'),
+  // Tariffs are utility-wide: an admin's, not a region's supervisor's.
+  ...signedIn('admin'),
   request: {
     params: z.object({ tariffId: z.string().min(1).max(64) }),
     body: { content: { 'application/json': { schema: z.unknown() } }, required: true },

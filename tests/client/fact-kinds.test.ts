@@ -269,11 +269,11 @@ describe('meter readings and bills printed at the door', () => {
   });
 
   it('a bill printed with a tariff the hub has since replaced is flagged, and the difference goes on the next bill', async () => {
-    // The supervisor publishes version 2 with a dearer first block while the tablet is offline.
+    // The admin publishes version 2 with a dearer first block while the tablet is offline.
     const signIn = await rig.fetch(`${BASE_URL}/api/auth/supervisor`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'grace', password: 'gridtally-demo' }),
+      body: JSON.stringify({ username: 'ruth', password: 'gridtally-admin' }),
     });
     const { token } = (await signIn.json()) as { token: string };
     const v2: TariffDocument = {

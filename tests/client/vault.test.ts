@@ -299,9 +299,9 @@ describe('a tablet updated from before the vault', () => {
     await legacy.table('facts').bulkPut(await rig.db.facts.toArray());
     await legacy.table('accounts').bulkPut(await rig.db.accounts.toArray());
     await legacy.table('tariffs').bulkPut(await rig.db.tariffs.toArray());
-    await legacy.table('settings').bulkPut(
-      (await rig.db.settings.toArray()).filter((record) => record.key !== 'vault'),
-    );
+    await legacy
+      .table('settings')
+      .bulkPut((await rig.db.settings.toArray()).filter((record) => record.key !== 'vault'));
     legacy.close();
     const customers = await routeCustomers();
     const plainBefore = asText(Object.values(await onDisk(name)).flat());

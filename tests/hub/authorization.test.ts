@@ -1,7 +1,8 @@
 /**
  * Goal: who may call what, as a matrix. Every endpoint the hub describes is called by every
  * kind of caller, in scope and out of it: nobody (no token), an agent on her own tablet, the
- * same agent reaching for another tablet's or another route's data, and a supervisor. Each
+ * same agent reaching for another tablet's or another route's data, a supervisor of the data's
+ * region and one of another region, and an admin (every region, and the tariffs). Each
  * answer is checked, and what an agent is given is only her route's. An endpoint added to the
  * hub without a row here fails the first test.
  *
@@ -24,6 +25,7 @@ import {
   pullBody,
   pushBody,
   request,
+  signInAdmin,
   signInAgent,
   signInSupervisor,
   TABLET_A,
@@ -31,13 +33,15 @@ import {
   type Hub,
 } from './harness.ts';
 
-type Caller = 'nobody' | 'agent' | 'agent-out-of-scope' | 'supervisor' | 'supervisor-out-of-scope';
+type Caller =
+  'nobody' | 'agent' | 'agent-out-of-scope' | 'supervisor' | 'supervisor-out-of-scope' | 'admin';
 const CALLERS: readonly Caller[] = [
   'nobody',
   'agent',
   'agent-out-of-scope',
   'supervisor',
   'supervisor-out-of-scope',
+  'admin',
 ];
 
 interface Tokens {
@@ -45,12 +49,14 @@ interface Tokens {
   readonly supervisor: string;
   /** Otieno, who oversees another region than the demo's (tests/hub/harness.ts). */
   readonly otherSupervisor: string;
+  readonly admin: string;
 }
 
 /** A fresh session for the caller, for rows that end one (sign-out). */
 async function tokenOf(hub: Hub, caller: Caller, tokens: Tokens): Promise<string | undefined> {
   if (caller === 'nobody') return undefined;
   if (caller === 'supervisor-out-of-scope') return tokens.otherSupervisor;
+  if (caller === 'admin') return tokens.admin;
   return caller === 'supervisor' ? tokens.supervisor : tokens.agent;
 }
 
@@ -60,12 +66,18 @@ interface Row {
   readonly expect: Readonly<Record<Caller, number>>;
 }
 
-const signedInOnly = (supervisor: number, otherRegion = supervisor): Row['expect'] => ({
+/** A supervisor's route: an admin, who oversees every region, is answered as the supervisor. */
+const signedInOnly = (
+  supervisor: number,
+  otherRegion = supervisor,
+  admin = supervisor,
+): Row['expect'] => ({
   nobody: 401,
   agent: 403,
   'agent-out-of-scope': 403,
   supervisor,
   'supervisor-out-of-scope': otherRegion,
+  admin,
 });
 
 const everyone = (status: number): Row['expect'] => ({
@@ -74,6 +86,7 @@ const everyone = (status: number): Row['expect'] => ({
   'agent-out-of-scope': status,
   supervisor: status,
   'supervisor-out-of-scope': status,
+  admin: status,
 });
 
 /** A push by TABLET_A signed with its key, or, out of scope, one claiming TABLET_B. */
@@ -112,7 +125,9 @@ const MATRIX: Readonly<Record<string, Row>> = {
             ? (await signInSupervisor(hub.app)).token
             : caller === 'supervisor-out-of-scope'
               ? await signInOther(hub)
-              : (await signInAgent(hub.app, amina, TABLET_A)).token;
+              : caller === 'admin'
+                ? (await signInAdmin(hub.app)).token
+                : (await signInAgent(hub.app, amina, TABLET_A)).token;
       return request(hub.app, 'POST', '/api/auth/sign-out', undefined, token);
     },
     expect: {
@@ -121,6 +136,7 @@ const MATRIX: Readonly<Record<string, Row>> = {
       'agent-out-of-scope': 200,
       supervisor: 200,
       'supervisor-out-of-scope': 200,
+      admin: 200,
     },
   },
   'POST /api/auth/second-factor': {
@@ -199,6 +215,7 @@ const MATRIX: Readonly<Record<string, Row>> = {
       'agent-out-of-scope': 403,
       supervisor: 403,
       'supervisor-out-of-scope': 403,
+      admin: 403,
     },
   },
   'POST /api/sync/upload': {
@@ -221,10 +238,10 @@ const MATRIX: Readonly<Record<string, Row>> = {
     expect: everyone(200),
   },
   'POST /api/tariffs/{tariffId}/versions': {
-    // Version 1 exists: a supervisor is let in and told so (409); others never get that far.
+    // Tariffs are the admin's: she is let in and told version 1 exists (409); nobody else is.
     call: (hub, _caller, token) =>
       request(hub.app, 'POST', '/api/tariffs/demo-domestic/versions', REPUBLISHED_VERSION, token),
-    expect: signedInOnly(409),
+    expect: signedInOnly(403, 403, 409),
   },
   'POST /api/devices/enrolment-codes': {
     call: (hub, _caller, token) =>
@@ -289,6 +306,7 @@ describe('the authorization matrix', () => {
         agent: (await signInAgent(hub.app, amina, TABLET_A)).token,
         supervisor: (await signInSupervisor(hub.app)).token,
         otherSupervisor: await signInOther(hub),
+        admin: (await signInAdmin(hub.app)).token,
       };
       const answers: Record<string, number> = {};
       for (const caller of CALLERS) {
@@ -359,5 +377,10 @@ describe('the authorization matrix', () => {
     expect((await read('/api/devices', other)).devices).toEqual([]);
     expect((await read('/api/flags', grace)).flags?.length).toBe(1);
     expect((await read('/api/flags', other)).flags).toEqual([]);
+    // The admin oversees every region: she sees what Grace sees.
+    const admin = (await signInAdmin(hub.app)).token;
+    expect((await read('/api/collections', admin)).collections?.length).toBe(2);
+    expect((await read('/api/devices', admin)).devices?.length).toBe(2);
+    expect((await read('/api/flags', admin)).flags?.length).toBe(1);
   });
 });

@@ -787,10 +787,10 @@ describe('spot bills', () => {
   });
 
   test('a bill printed with the version before a newly published one is flagged stale-tariff, issued as printed, and the difference is carried once to the next bill', async () => {
-    const { hub, amy, supervisor } = await scene();
+    const { hub, amy, supervisor, admin } = await scene();
     const first = await pull(hub, amy, 0);
     const snapshot = snapshotOf(first, 'acc-0023');
-    const published = await publish(hub, supervisor, demoVersion2);
+    const published = await publish(hub, admin, demoVersion2);
     expect(published.status).toBe(201);
     const version2 = tariffOf(demoVersion2);
     const period = { from: '2026-11-01', to: '2026-11-19' };
@@ -975,7 +975,7 @@ describe('spot bills', () => {
   test('each hub recomputes a bill with its own tariff versions, not those another hub in the same process holds', async () => {
     const rates = ['13.90', '14.40'] as const;
     for (const rate of rates) {
-      const { hub, amy, supervisor } = await scene();
+      const { hub, amy, supervisor, admin } = await scene();
       const document: TariffDocument = {
         ...demoVersion2,
         energy: [
@@ -989,7 +989,7 @@ describe('spot bills', () => {
           },
         ],
       };
-      expect((await publish(hub, supervisor, document)).status).toBe(201);
+      expect((await publish(hub, admin, document)).status).toBe(201);
       const snapshot = snapshotOf(await pull(hub, amy, 0), 'acc-0035');
       const versions = [demoTariff, tariffOf(document)];
       const { reading, bill } = readAndBill(amy, snapshot, '2026-11-19', 96, versions, 'SB-7');
@@ -1007,12 +1007,14 @@ describe('spot bills', () => {
 // --- tariff publishing ------------------------------------------------------------------------
 
 describe('publishing a tariff version', () => {
-  test('only a supervisor may publish', async () => {
-    const { hub, amy } = await scene();
+  test('only an admin may publish: not an agent, not a region’s supervisor', async () => {
+    const { hub, amy, supervisor } = await scene();
     const before = await fullDump(hub.store);
-    const asAgent = await publish(hub, amy.token, demoVersion2);
-    expect(asAgent.status).toBe(403);
-    expect(await asAgent.json()).toMatchObject({ error: 'not-allowed' });
+    for (const token of [amy.token, supervisor]) {
+      const refused = await publish(hub, token, demoVersion2);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: 'not-allowed' });
+    }
     const anonymous = await request(
       hub.app,
       'POST',
@@ -1024,17 +1026,17 @@ describe('publishing a tariff version', () => {
   });
 
   test('a version number other than the next one, or one taking effect no later than the last, is refused with 409 tariff-version-conflict', async () => {
-    const { hub, supervisor } = await scene();
+    const { hub, supervisor, admin } = await scene();
     const before = await fullDump(hub.store);
     for (const version of [1, 3]) {
-      const response = await publish(hub, supervisor, { ...demoVersion2, version });
+      const response = await publish(hub, admin, { ...demoVersion2, version });
       expect(response.status).toBe(409);
       expect(await response.json()).toMatchObject({
         error: 'tariff-version-conflict',
         details: { expectedVersion: 2 },
       });
     }
-    const notLater = await publish(hub, supervisor, {
+    const notLater = await publish(hub, admin, {
       ...demoVersion2,
       effectiveFrom: '2025-01-01',
     });
@@ -1044,7 +1046,7 @@ describe('publishing a tariff version', () => {
   });
 
   test('an invalid tariff document is refused with 400 invalid-tariff', async () => {
-    const { hub, supervisor } = await scene();
+    const { hub, supervisor, admin } = await scene();
     const before = await fullDump(hub.store);
     const invalid = [
       { ...demoVersion2, energy: [] },
@@ -1055,7 +1057,7 @@ describe('publishing a tariff version', () => {
       { ...demoVersion2, id: 'another-tariff' },
     ];
     for (const document of invalid) {
-      const response = await publish(hub, supervisor, document);
+      const response = await publish(hub, admin, document);
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid-tariff' });
     }
@@ -1063,7 +1065,7 @@ describe('publishing a tariff version', () => {
   });
 
   test('a published version reaches the next pull of a device past cursor 0, and a pull from 0 gets every version', async () => {
-    const { hub, amy, supervisor } = await scene();
+    const { hub, amy, supervisor, admin } = await scene();
     const first = await pull(hub, amy, 0);
     expect(first.tariffs).toEqual([
       {
@@ -1075,7 +1077,7 @@ describe('publishing a tariff version', () => {
     ]);
     expect(first.cursor).toBeGreaterThan(0);
 
-    const response = await publish(hub, supervisor, demoVersion2);
+    const response = await publish(hub, admin, demoVersion2);
     expect(response.status).toBe(201);
     const published = (await response.json()) as { changeSeq: number };
     expect(published).toMatchObject({ tariffId: 'demo-domestic', version: 2 });

@@ -146,6 +146,12 @@ async function seedOtherRegion(store: Store): Promise<void> {
 export const amina = demoSignIns.agents[0];
 export const baraka = demoSignIns.agents[1];
 export const grace = demoSignIns.supervisor;
+/** The demo's admin: every region, and the only one who publishes tariffs. */
+export const ruth = demoSignIns.admin;
+
+export async function signInAdmin(app: App): Promise<SignInResponse> {
+  return signInSupervisor(app, ruth);
+}
 
 /** Device ids, fixed and distinct, lower-case UUIDv7 as a device would make them. */
 export const TABLET_A = deviceId(1);
@@ -188,10 +194,13 @@ export async function signInAgent(
   return (await response.json()) as SignInResponse;
 }
 
-export async function signInSupervisor(app: App): Promise<SignInResponse> {
+export async function signInSupervisor(
+  app: App,
+  who: { readonly username: string; readonly password: string } = grace,
+): Promise<SignInResponse> {
   const response = await request(app, 'POST', '/api/auth/supervisor', {
-    username: grace.username,
-    password: grace.password,
+    username: who.username,
+    password: who.password,
   });
   if (response.status !== 200)
     throw new Error(`supervisor sign-in failed: ${response.status} ${await response.text()}`);

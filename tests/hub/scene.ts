@@ -25,6 +25,7 @@ import {
   pushBody,
   request,
   signInAgent,
+  signInAdmin,
   signInSupervisor,
   TABLET_A,
   TABLET_B,
@@ -44,6 +45,8 @@ export interface Scene {
   /** Baraka (route Kabondo, even accounts) on tablet B. */
   readonly bob: Agent;
   readonly supervisor: string;
+  /** Ruth, the admin: publishes tariffs. */
+  readonly admin: string;
 }
 
 export async function agentOn(
@@ -62,6 +65,7 @@ export async function scene(): Promise<Scene> {
     amy: await agentOn(hub, amina, TABLET_A),
     bob: await agentOn(hub, baraka, TABLET_B),
     supervisor: (await signInSupervisor(hub.app)).token,
+    admin: (await signInAdmin(hub.app)).token,
   };
 }
 

@@ -36,6 +36,7 @@ import {
   request,
   rowCounts,
   signInAgent,
+  signInAdmin,
   signInSupervisor,
   TABLET_A,
   TABLET_B,
@@ -460,7 +461,7 @@ describe('POST /api/quote never answers 5xx', () => {
 
   test('a tariff version with a ladder of 101 blocks is refused at publishing too', async () => {
     const hub = await openHub();
-    const { token } = await signInSupervisor(hub.app);
+    const { token } = await signInAdmin(hub.app);
     const blocks = [
       ...Array.from({ length: 100 }, (_, i) => ({ upToKwh: i + 1, rate: '1' })),
       { upToKwh: null, rate: '1' },
@@ -667,7 +668,7 @@ describe('card data', () => {
 describe('found by the fuzz test', () => {
   test('publishing a tariff version with no body and no content type is a 400, not a 500', async () => {
     const hub = await openHub();
-    const { token } = await signInSupervisor(hub.app);
+    const { token } = await signInAdmin(hub.app);
     const response = await hub.app.request('/api/tariffs/demo-domestic/versions', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },

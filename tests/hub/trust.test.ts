@@ -325,7 +325,7 @@ describe('a revoked device', () => {
 
 describe('readings that make sense', () => {
   test('a new meter is judged by its tariff class: 30 kWh a day is implausible where the class uses at most 20', async () => {
-    const { hub, amy, supervisor } = await scene();
+    const { hub, amy, admin } = await scene();
     const snapshot = snapshotOf(await pull(hub, amy, 0), 'acc-0037');
     const last = snapshot.lastReading;
     if (!last) throw new Error('acc-0037 has no reading');
@@ -340,7 +340,7 @@ describe('readings that make sense', () => {
       'POST',
       '/api/tariffs/demo-domestic/versions',
       { ...demoTariffDocument, version: 2, effectiveFrom: '2026-11-02', plausibleKwhPerDay: 20 },
-      supervisor,
+      admin,
     );
     expect(published.status).toBe(201);
     const readOn = new Date(Date.parse(`${last.readOn}T00:00:00Z`) + 10 * 86_400_000)

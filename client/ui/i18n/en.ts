@@ -101,6 +101,7 @@ export const words = {
     'Recovery codes: each signs you in once if you lose your phone. Write them down now; they are not shown again.',
   passkeys: 'Passkeys',
   passkeyLabel: 'This device',
+  admin: 'admin',
   dataLocked: 'This tablet’s data is locked. Enter your PIN to open it.',
   passkeyExplain: 'A passkey signs you in with this device’s fingerprint, face or screen lock.',
   addPasskey: 'Add a passkey on this device',

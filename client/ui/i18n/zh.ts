@@ -99,6 +99,7 @@ export const words: Record<WordKey, string> = {
   recoveryCodesOnce: '恢复码：手机丢失时，每个可登录一次。请立即抄下，之后不再显示。',
   passkeys: '通行密钥',
   passkeyLabel: '本设备',
+  admin: '管理员',
   dataLocked: '本设备的数据已锁定。请输入 PIN 打开。',
   passkeyExplain: '通行密钥使用本设备的指纹、面容或屏幕锁登录。',
   addPasskey: '在本设备添加通行密钥',
