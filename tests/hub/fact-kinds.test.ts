@@ -787,7 +787,7 @@ describe('spot bills', () => {
   });
 
   test('a bill printed with the version before a newly published one is flagged stale-tariff, issued as printed, and the difference is carried once to the next bill', async () => {
-    const { hub, amy, supervisor, admin } = await scene();
+    const { hub, amy, admin } = await scene();
     const first = await pull(hub, amy, 0);
     const snapshot = snapshotOf(first, 'acc-0023');
     const published = await publish(hub, admin, demoVersion2);
@@ -975,7 +975,7 @@ describe('spot bills', () => {
   test('each hub recomputes a bill with its own tariff versions, not those another hub in the same process holds', async () => {
     const rates = ['13.90', '14.40'] as const;
     for (const rate of rates) {
-      const { hub, amy, supervisor, admin } = await scene();
+      const { hub, amy, admin } = await scene();
       const document: TariffDocument = {
         ...demoVersion2,
         energy: [
@@ -1026,7 +1026,7 @@ describe('publishing a tariff version', () => {
   });
 
   test('a version number other than the next one, or one taking effect no later than the last, is refused with 409 tariff-version-conflict', async () => {
-    const { hub, supervisor, admin } = await scene();
+    const { hub, admin } = await scene();
     const before = await fullDump(hub.store);
     for (const version of [1, 3]) {
       const response = await publish(hub, admin, { ...demoVersion2, version });
@@ -1046,7 +1046,7 @@ describe('publishing a tariff version', () => {
   });
 
   test('an invalid tariff document is refused with 400 invalid-tariff', async () => {
-    const { hub, supervisor, admin } = await scene();
+    const { hub, admin } = await scene();
     const before = await fullDump(hub.store);
     const invalid = [
       { ...demoVersion2, energy: [] },
@@ -1065,7 +1065,7 @@ describe('publishing a tariff version', () => {
   });
 
   test('a published version reaches the next pull of a device past cursor 0, and a pull from 0 gets every version', async () => {
-    const { hub, amy, supervisor, admin } = await scene();
+    const { hub, amy, admin } = await scene();
     const first = await pull(hub, amy, 0);
     expect(first.tariffs).toEqual([
       {
