@@ -29,7 +29,7 @@ import {
   pullBody,
   pushBody,
   signInAgent,
-  signInSupervisor,
+  signInAdmin,
   TABLET_A,
   TABLET_C,
   type App,
@@ -256,7 +256,9 @@ function toRequest(generated: Generated, samples: Samples): [string, RequestInit
 
 async function samplesFor(app: App): Promise<Samples> {
   const agentToken = (await signInAgent(app, amina, TABLET_A)).token;
-  const supervisorToken = (await signInSupervisor(app)).token;
+  // The admin's: she may call every supervisor's route and publish tariffs, so no body is
+  // turned away for its role before the hub reads it.
+  const supervisorToken = (await signInAdmin(app)).token;
   const chain = new DeviceChain(TABLET_A, 'user-amina');
   chain.payment({ accountId: 'acc-0001', amountMinor: minor(12_345) });
   // Signed by a key the hub does not hold for TABLET_A: it can never be ingested.
