@@ -13,14 +13,20 @@ export function SearchScreen() {
   const { t } = useText();
   const [query, setQuery] = useState('');
   const total = useLiveQuery(() => app.db.accounts.count(), []);
-  const results = useLiveQuery(async () => {
+  const answer = useLiveQuery(async () => {
     const accounts = await searchAccounts(app.db, query);
     const own = await app.db.facts
       .where('accountId')
       .anyOf(accounts.map((a) => a.id))
       .toArray();
-    return accounts.map((account) => ({ account, balance: deviceBalance(account, own) }));
+    return {
+      query,
+      results: accounts.map((account) => ({ account, balance: deviceBalance(account, own) })),
+    };
   }, [query]);
+  // The answer to an earlier query is never shown for the one typed now: a tap on it would open
+  // another customer than the one asked for (searching opens sealed records, and takes a moment).
+  const results = answer?.query === query ? answer.results : undefined;
 
   return (
     <main class="screen search">
