@@ -9,7 +9,11 @@
  */
 
 export interface Probes {
-  /** Navigation start to the first moment the search box exists… */
+  /** Navigation start to the PIN screen (a cold start finds the tablet's data locked)… */
+  pinScreenAt?: number;
+  /** …to the click on "Sign in" with the PIN typed… */
+  signInAt?: number;
+  /** …to the first moment the search box exists… */
   searchBoxAt?: number;
   /** …and to the first moment it and a customer of the route exist. */
   usableAt?: number;
@@ -66,6 +70,8 @@ export function installProbes(): void {
   Object.defineProperty(window, '__gridtallyBench', { value: probes });
   new MutationObserver(() => {
     const now = performance.now();
+    if (probes.pinScreenAt === undefined && document.querySelector('input[name=secret]'))
+      probes.pinScreenAt = now;
     if (probes.searchBoxAt === undefined && document.querySelector('input[name=search]'))
       probes.searchBoxAt = now;
     if (

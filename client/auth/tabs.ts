@@ -25,7 +25,7 @@ function isMessage(data: unknown): data is VaultMessage {
  * Joins the device's other tabs; resolves once one handed over the key, or after `waitMs` when
  * none did (no other tab open, or none unlocked).
  */
-export function joinOtherTabs(vault: Vault, waitMs = 300): Promise<void> {
+export function joinOtherTabs(vault: Vault, waitMs = 60): Promise<void> {
   if (typeof BroadcastChannel === 'undefined') return Promise.resolve();
   const channel = new BroadcastChannel(CHANNEL);
   let handingOver = false;
