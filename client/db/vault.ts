@@ -44,6 +44,11 @@ interface TablePolicy {
   readonly plain: readonly string[];
   /** A multi-entry index of words, stored as keyed hashes of their prefixes. */
   readonly words?: string;
+  /**
+   * Fields kept only in the clear, beside the blob and not in it: a record's sync state, which
+   * changes while the rest does not, so an acknowledgement rewrites no ciphertext.
+   */
+  readonly state?: readonly string[];
   /** Which records are sealed; all when absent. */
   readonly seals?: (value: Record<string, unknown>) => boolean;
 }
@@ -54,7 +59,10 @@ interface TablePolicy {
  * plain, except an agent's session, whose token would let a thief pull the route from the hub.
  */
 export const SEALED_TABLES: Readonly<Record<string, TablePolicy>> = {
-  facts: { plain: ['seq', 'id', 'kind', 'status', 'accountId', 'outcome', 'fact.recordedAt'] },
+  facts: {
+    plain: ['seq', 'id', 'kind', 'status', 'accountId', 'outcome', 'fact.recordedAt'],
+    state: ['status', 'ackChangeSeq', 'outcome', 'reason'],
+  },
   accounts: { plain: ['id', 'accountNumber', 'changeSeq'], words: 'searchWords' },
   credentials: { plain: ['username'] },
   settings: {
@@ -68,6 +76,8 @@ export const SEALED_TABLES: Readonly<Record<string, TablePolicy>> = {
 export const TOKEN_PREFIX = 6;
 const TOKEN_BYTES = 12;
 const NONCE_BYTES = 12;
+/** Blobs of records read, kept to be written back unchanged (`sealedTable`). */
+const BLOBS_KEPT = 20_000;
 const MASTER_BYTES = 32;
 
 function base64url(bytes: Uint8Array): string {
@@ -134,9 +144,13 @@ export class Vault {
   }
 
   seal(table: string, primaryKey: unknown, value: unknown): Uint8Array {
+    return this.sealText(table, primaryKey, JSON.stringify(value));
+  }
+
+  sealText(table: string, primaryKey: unknown, text: string): Uint8Array {
     const nonce = randomBytes(NONCE_BYTES);
     const sealed = gcm(this.held().data, nonce, boundTo(table, primaryKey)).encrypt(
-      encoder.encode(JSON.stringify(value)),
+      encoder.encode(text),
     );
     const out = new Uint8Array(NONCE_BYTES + sealed.length);
     out.set(nonce);
@@ -146,12 +160,16 @@ export class Vault {
 
   /** The record a blob seals; throws when the blob was altered or belongs to another record. */
   open(table: string, primaryKey: unknown, blob: Uint8Array): unknown {
+    return JSON.parse(this.openText(table, primaryKey, blob));
+  }
+
+  openText(table: string, primaryKey: unknown, blob: Uint8Array): string {
     const plain = gcm(
       this.held().data,
       blob.subarray(0, NONCE_BYTES),
       boundTo(table, primaryKey),
     ).decrypt(blob.subarray(NONCE_BYTES));
-    return JSON.parse(decoder.decode(plain));
+    return decoder.decode(plain);
   }
 
   /** The token a typed word is looked up by. */
@@ -194,6 +212,22 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): DBC
   if (typeof primaryKeyPath !== 'string')
     throw new Error(`${name}: a sealed table has one key path`);
   const keyPath: string = primaryKeyPath;
+  const state = policy.state ?? [];
+  /**
+   * The blob of each record lately read here, by primary key, with its text: a record written
+   * back with the same sealed text (only its sync state changed) keeps its blob, so an
+   * acknowledgement of ten thousand facts encrypts nothing. The blob is the same ciphertext, not
+   * a new encryption under an old nonce. Bounded: past `BLOBS_KEPT` it starts again.
+   */
+  const blobs = new Map<unknown, { readonly text: string; readonly blob: Uint8Array }>();
+
+  function sealedText(record: Record<string, unknown>): string {
+    if (state.length === 0) return JSON.stringify(record);
+    // Only the record's own fields: a void's body has a `reason` of its own, which is sealed.
+    return JSON.stringify(record, function (this: unknown, key: string, value: unknown) {
+      return this === record && state.includes(key) ? undefined : value;
+    });
+  }
 
   function toStored(value: unknown): unknown {
     const record = value as Record<string, unknown>;
@@ -208,13 +242,25 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): DBC
       const words = record[policy.words];
       stored[policy.words] = vault.searchTokens(Array.isArray(words) ? words.map(String) : []);
     }
-    stored.sealed = vault.seal(name, primaryKey, value);
+    for (const field of state) if (record[field] !== undefined) stored[field] = record[field];
+    const text = sealedText(record);
+    const held = blobs.get(primaryKey);
+    blobs.delete(primaryKey);
+    stored.sealed = held?.text === text ? held.blob : vault.sealText(name, primaryKey, text);
     return stored;
   }
 
   function fromStored(stored: unknown): unknown {
     if (!isSealed(stored)) return stored;
-    return vault.open(name, Dexie.getByKeyPath(stored, keyPath), stored.sealed);
+    const primaryKey = Dexie.getByKeyPath(stored, keyPath);
+    const text = vault.openText(name, primaryKey, stored.sealed);
+    const record = JSON.parse(text) as Record<string, unknown>;
+    for (const field of state) if (stored[field] !== undefined) record[field] = stored[field];
+    if (state.length > 0) {
+      if (blobs.size >= BLOBS_KEPT) blobs.clear();
+      blobs.set(primaryKey, { text, blob: stored.sealed });
+    }
+    return record;
   }
 
   function openedCursor(cursor: DBCoreCursor): DBCoreCursor {

@@ -275,6 +275,48 @@ describe('the tablet’s data at rest', () => {
     expect(JSON.stringify(revoked.body)).not.toContain('unlock');
   });
 
+  it('a fact’s sync state changes in the clear without new ciphertext, and its body keeps its own fields', async () => {
+    await payCash('acc-0011', 900);
+    const [pending] = (await onDisk(rig.db.name)).facts as { seq: number; sealed: Uint8Array }[];
+    if (!pending) throw new Error('a fact');
+    const stored = await rig.db.facts.get(pending.seq);
+    if (!stored) throw new Error('readable');
+    // A body field named like a state field stays in the blob: a void's reason is one.
+    const withReason = {
+      ...stored,
+      fact: { ...stored.fact, body: { ...stored.fact.body, reason: 'wrong-amount' } },
+    } as unknown as typeof stored;
+    await rig.db.facts.put(withReason);
+    const before = ((await onDisk(rig.db.name)).facts as { sealed: Uint8Array }[])[0]?.sealed;
+    const read = await rig.db.facts.get(pending.seq);
+    if (!read) throw new Error('readable');
+    await rig.db.facts.put({
+      ...read,
+      status: 'acked',
+      ackChangeSeq: 42,
+      outcome: 'flagged',
+      reason: 'possible-duplicate',
+    });
+    const after = (
+      (await onDisk(rig.db.name)).facts as { sealed: Uint8Array; status: string }[]
+    )[0];
+    expect(after?.status).toBe('acked');
+    expect(after?.sealed).toEqual(before);
+    const again = await rig.db.facts.get(pending.seq);
+    expect(again).toMatchObject({
+      status: 'acked',
+      ackChangeSeq: 42,
+      outcome: 'flagged',
+      reason: 'possible-duplicate',
+    });
+    expect((again?.fact.body as { reason?: string }).reason).toBe('wrong-amount');
+    // A change to the sealed part is sealed anew.
+    await rig.db.facts.put({ ...(again as typeof stored), amountMinor: minor(901) });
+    expect(((await onDisk(rig.db.name)).facts as { sealed: Uint8Array }[])[0]?.sealed).not.toEqual(
+      before,
+    );
+  });
+
   it('signing out locks the data in this database', async () => {
     expect(await signOut(rig.db)).toEqual({ ok: true, value: null });
     expect(rig.db.vault.unlocked).toBe(false);
