@@ -25,8 +25,6 @@ import { readSetting } from '../db/database.ts';
 import { SEALED_TABLES } from '../db/vault.ts';
 import { Vault } from '../db/vault.ts';
 
-/** OWASP's figure for PBKDF2-HMAC-SHA-256. */
-export const PIN_ITERATIONS = 600_000;
 /** Wrong PINs on the tablet before the PIN's wrap is erased (then only the hub can open it). */
 export const MAX_OFFLINE_PIN_TRIES = 5;
 
@@ -67,13 +65,13 @@ async function hubKey(secret: string): Promise<CryptoKey> {
   );
 }
 
-/** The key a PIN gives with its salt. */
-async function pinKey(pin: string, salt: string): Promise<CryptoKey> {
+/** The key a PIN gives with its salt, as hard to search as the vault says. */
+async function pinKey(pin: string, salt: string, iterations: number): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey('raw', encoder.encode(pin), 'PBKDF2', false, [
     'deriveKey',
   ]);
   return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64url(salt), iterations: PIN_ITERATIONS },
+    { name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64url(salt), iterations },
     base,
     { name: 'AES-GCM', length: 256 },
     false,
@@ -132,7 +130,7 @@ async function openWithPin(
     return err('offline-unlock-expired');
   }
   const master = await unwrap(
-    await pinKey(pin, held.salt),
+    await pinKey(pin, held.salt, db.vault.pinIterations),
     held.wrapped,
     pinBinding(deviceId, username),
   );
@@ -170,7 +168,8 @@ async function keepPinWrap(
     return;
   }
   const salt = toBase64url(crypto.getRandomValues(new Uint8Array(16)));
-  const wrapped = await wrap(await pinKey(pin, salt), master, pinBinding(deviceId, username));
+  const key = await pinKey(pin, salt, db.vault.pinIterations);
+  const wrapped = await wrap(key, master, pinBinding(deviceId, username));
   const record: OfflineUnlock = { username, salt, wrapped, until, wrongTries: 0 };
   await db.unlocks.put(record);
 }

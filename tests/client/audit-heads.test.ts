@@ -8,6 +8,7 @@
  * here, as the hub signs them; then a real in-process hub whose audit log is cut back after a
  * sync, and the tablet's next sync.
  */
+import { testVault } from '../support/vault.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,7 +49,7 @@ async function check(db: GridtallyDatabase, head: AuditHead, key: PublicKeyJwk) 
 describe('checkAuditHead', () => {
   let db: GridtallyDatabase;
   beforeEach(() => {
-    db = new GridtallyDatabase(`audit-${uuidv7()}`, { indexedDB, IDBKeyRange });
+    db = new GridtallyDatabase(`audit-${uuidv7()}`, { indexedDB, IDBKeyRange }, testVault());
   });
   afterEach(() => db.close());
 
@@ -98,7 +99,11 @@ describe('checkAuditHead', () => {
     expect(await check(db, await impostor.sign(4, hash(4)), hub.publicKey)).toBe(
       'audit-head-forged',
     );
-    const other = new GridtallyDatabase(`audit-${uuidv7()}`, { indexedDB, IDBKeyRange });
+    const other = new GridtallyDatabase(
+      `audit-${uuidv7()}`,
+      { indexedDB, IDBKeyRange },
+      testVault(),
+    );
     await check(other, await hub.sign(3, hash(3)), hub.publicKey);
     expect(await check(other, await impostor.sign(4, hash(4)), impostor.publicKey)).toBe(
       'hub-key-changed',

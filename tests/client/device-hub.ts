@@ -4,6 +4,7 @@
  * with the demo, and between them a `fetch` that calls the hub in-process and that a test can
  * make fail in the ways a rural network does.
  */
+import { testVault } from '../support/vault.ts';
 import { TEST_HASHING } from '../support/hashing.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
@@ -85,7 +86,11 @@ export async function openRig(options: { deviceSettings?: DeviceSettings } = {})
     (await issueEnrolmentCode(store, 'user-grace', new Date(hubMs))).code;
   let deviceMs = SEED_DAY.getTime() + 7_200_000;
   const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => (deviceMs += 1500) };
-  const db = new GridtallyDatabase(`device-${++databases}`, { indexedDB, IDBKeyRange });
+  const db = new GridtallyDatabase(
+    `device-${++databases}`,
+    { indexedDB, IDBKeyRange },
+    testVault(),
+  );
   return {
     store,
     db,

@@ -8,6 +8,7 @@
  * needs a void to travel faster than its payment. Expected amounts come from the tariff engine
  * and from the seed's own numbers, never from the device's answer.
  */
+import { testVault } from '../support/vault.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -155,7 +156,11 @@ describe('voids', () => {
   });
 
   it('a void from another tablet that reaches the hub first is held, then applied when the payment arrives', async () => {
-    const otherDb = new GridtallyDatabase(`other-${uuidv7()}`, { indexedDB, IDBKeyRange });
+    const otherDb = new GridtallyDatabase(
+      `other-${uuidv7()}`,
+      { indexedDB, IDBKeyRange },
+      testVault(),
+    );
     let otherMs = SEED_DAY.getTime() + 9_000_000;
     const otherDeps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => (otherMs += 2000) };
     await enrolAndSignIn(otherDb, otherDeps);

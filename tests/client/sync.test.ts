@@ -8,6 +8,7 @@
  * seeded simulation (fast-check) of random payments and faults, pushed in batches of 1 to 4, checked against an
  * independent model: the sum of what the device recorded, per account.
  */
+import { testVault } from '../support/vault.ts';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountView } from '../../client/db/accounts.ts';
@@ -392,10 +393,14 @@ describe('device enrolment', () => {
     try {
       const code = await bare.issueCode();
       expect((await enrolDevice(bare.db, BASE_URL, code, bare.deps, bare.fetch)).ok).toBe(true);
-      const second = new GridtallyDatabase(`second-device-${Date.now()}`, {
-        indexedDB,
-        IDBKeyRange,
-      });
+      const second = new GridtallyDatabase(
+        `second-device-${Date.now()}`,
+        {
+          indexedDB,
+          IDBKeyRange,
+        },
+        testVault(),
+      );
       expect(await enrolDevice(second, BASE_URL, code, bare.deps, bare.fetch)).toEqual({
         ok: false,
         error: 'enrolment-code-invalid',

@@ -9,6 +9,7 @@
  * Method: the device's real code (Dexie on fake-indexeddb, the sync engine) against the hub's
  * real app on in-memory SQLite seeded with the demo (tests/client/device-hub.ts).
  */
+import { testVault } from '../support/vault.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -163,7 +164,11 @@ describe('limits and warnings before money is taken', () => {
   });
 
   it('a payment another tablet took, known from the hub’s snapshot, warns too', async () => {
-    const other = new GridtallyDatabase(`other-${uuidv7()}`, { indexedDB, IDBKeyRange });
+    const other = new GridtallyDatabase(
+      `other-${uuidv7()}`,
+      { indexedDB, IDBKeyRange },
+      testVault(),
+    );
     let otherMs = rig.deps.nowMs();
     const otherDeps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => (otherMs += 1_000) };
     await enrolAndSignIn(rig, other, otherDeps);

@@ -7,6 +7,7 @@
  * what is on "disk" is read with plain IndexedDB calls under Dexie, the way a thief would; a
  * "reload" is a second database object on the same store with a fresh, locked vault.
  */
+import { testVault } from '../support/vault.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import Dexie from 'dexie';
 import fc from 'fast-check';
@@ -50,7 +51,7 @@ function asText(records: readonly unknown[]): string {
 
 /** The same device database after a reload: same store, a vault that holds no key. */
 function reopened(rig: Rig): GridtallyDatabase {
-  return new GridtallyDatabase(rig.db.name, { indexedDB, IDBKeyRange });
+  return new GridtallyDatabase(rig.db.name, { indexedDB, IDBKeyRange }, testVault());
 }
 
 let rig: Rig;
@@ -349,7 +350,7 @@ describe('a tablet updated from before the vault', () => {
     const plainBefore = asText(Object.values(await onDisk(name)).flat());
     expect(customers.some((customer) => plainBefore.includes(customer.name))).toBe(true);
 
-    const db = new GridtallyDatabase(name, { indexedDB, IDBKeyRange });
+    const db = new GridtallyDatabase(name, { indexedDB, IDBKeyRange }, testVault());
     extra.push(db);
     expect(await currentSession(db)).toBeUndefined();
     expect(await signInAgent(db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch)).toMatchObject({
@@ -363,6 +364,13 @@ describe('a tablet updated from before the vault', () => {
     expect(found.map((account) => account.id)).toContain(first.id);
     expect(await db.facts.where('status').equals('pending').count()).toBe(1);
     expect(await syncWith(rig, db)).toMatchObject({ pending: 0 });
+  });
+});
+
+describe('the PIN’s wrap', () => {
+  it('is as hard to search as OWASP asks in the app; these tests lower it as the hub’s tests lower scrypt', () => {
+    expect(new Vault().pinIterations).toBe(600_000);
+    expect(rig.db.vault.pinIterations).toBeLessThan(600_000);
   });
 });
 

@@ -9,6 +9,7 @@
  * a round after every payment, again soon while facts wait or the last round failed, and
  * rarely when all is synced (the scheduler's 3 s and 30 s, shortened to fit a test).
  */
+import { testVault } from '../support/vault.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { uuidv7 } from 'uuidv7';
 import type { FetchLike } from '../../client/api.ts';
@@ -260,9 +261,13 @@ export function openDevice(
   const devicesInRoute = Math.ceil((devices - route) / demoAgents.length);
   const position = Math.floor(index / demoAgents.length);
   const slots = accountSlots(accounts, position, devicesInRoute, ACCOUNTS_PER_GROUP);
-  const db = new GridtallyDatabase(`faults-${++fleets}-device-${index}`, {
-    indexedDB,
-    IDBKeyRange,
-  });
+  const db = new GridtallyDatabase(
+    `faults-${++fleets}-device-${index}`,
+    {
+      indexedDB,
+      IDBKeyRange,
+    },
+    testVault(),
+  );
   return new Device(index, db, agent, slots, devices, random, baseUrl, watch.fetchFor(index));
 }

@@ -12,6 +12,7 @@
  * and the hub's tables, the watchers' snapshots and the integrity check are compared with what
  * the devices recorded.
  */
+import { testVault } from '../support/vault.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,7 +76,7 @@ interface Device {
 
 async function device(hub: HubCluster, code: string, agent: 'amina' | 'baraka'): Promise<Device> {
   const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => Date.now() };
-  const db = new GridtallyDatabase(`scale-${uuidv7()}`, { indexedDB, IDBKeyRange });
+  const db = new GridtallyDatabase(`scale-${uuidv7()}`, { indexedDB, IDBKeyRange }, testVault());
   const enrolled = await enrolDevice(db, hub.baseUrl, code, deps, hub.fetch);
   if (!enrolled.ok) throw new Error(`enrol: ${enrolled.error}`);
   const pin = agent === 'amina' ? '1234' : '5678';

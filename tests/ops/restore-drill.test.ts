@@ -10,6 +10,7 @@
  * (tests/support/postgres.ts); devices are the app's own code (Dexie on fake-indexeddb,
  * enrolment, sign-in, the sync engine) talking to the hub's app in-process.
  */
+import { testVault } from '../support/vault.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -93,7 +94,7 @@ interface Device {
 async function newDevice(hub: HubSide, agent: Device['agent'], n: number): Promise<Device> {
   let ms = START.getTime() + n * 7_919;
   const deps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => (ms += 60_000) };
-  const db = new GridtallyDatabase(`drill-${uuidv7()}`, { indexedDB, IDBKeyRange });
+  const db = new GridtallyDatabase(`drill-${uuidv7()}`, { indexedDB, IDBKeyRange }, testVault());
   const store = hub.store as Store;
   const { code } = await issueEnrolmentCode(store, 'user-grace', START);
   expect((await enrolDevice(db, BASE_URL, code, deps, hub.fetch)).ok).toBe(true);

@@ -10,6 +10,7 @@ import { callHub, type FetchLike } from '../../client/api.ts';
 import { enrolDevice } from '../../client/auth/enrol.ts';
 import { signInAgent } from '../../client/auth/session.ts';
 import { Vault } from '../../client/db/vault.ts';
+import { testVault } from '../support/vault.ts';
 import { GridtallyDatabase, type DeviceRecord } from '../../client/db/database.ts';
 import {
   ensureDevice,
@@ -104,7 +105,7 @@ export class SimDevice {
    * The device's data key, shared by its tabs as the app's tabs share it (client/auth/tabs.ts).
    * Unlocked with a made-up master secret when the sign-in is not the app's own (below).
    */
-  readonly vault = new Vault();
+  readonly vault = testVault();
   private ticks = 0;
 
   constructor(
