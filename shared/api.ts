@@ -4,7 +4,7 @@
  */
 import { freeText } from './text.ts';
 import { z } from 'zod';
-import { bodyFaultSchema, uuidSchema, voidReasons } from './facts.ts';
+import { bodyFaultSchema, paymentMethods, uuidSchema, voidReasons } from './facts.ts';
 import { currencySchema, minorTotalSchema, minorUnitsSchema } from './money.ts';
 import { factOutcomes, flagReasons } from './protocol.ts';
 import { paymentStandings } from './rules/payment.ts';
@@ -151,7 +151,12 @@ export const collectionSchema = z.object({
   customerName: z.string(),
   currency: currencySchema,
   amountMinor: minorUnitsSchema,
-  method: z.enum(['cash']),
+  method: z.enum(paymentMethods),
+  /**
+   * What names the payment beyond the receipt: mobile money's provider and reference, a bank
+   * transfer's reference, a card's approval code; null for cash.
+   */
+  reference: z.string().nullable(),
   /** How the payment stands, by the one rule (shared/rules/payment.ts paymentStanding). */
   standing: z.enum(paymentStandings),
   /** The flag the payment was answered with, if any (applied or not, by its standing). */

@@ -71,6 +71,7 @@ export const deviceErrorCodes = [
   'hub-history-rewritten',
   'password-sign-in-failed',
   'offline-first-sign-in',
+  'payment-details-invalid',
   'offline-unlock-expired',
   'offline-pin-locked',
   'vault-unreadable',

@@ -8,7 +8,7 @@ import { CARD_NUMBER_MESSAGE, holdsCardNumber } from './card-data.ts';
 import { freeText, hasLoneSurrogate } from './text.ts';
 import { z } from 'zod';
 import { canonicalJson, GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
-import { currencySchema, minorUnitsSchema } from './money.ts';
+import { currencySchema, minorUnitsSchema, type MinorUnits } from './money.ts';
 import { err, ok, type Result } from './result.ts';
 
 const uuid = z
@@ -26,15 +26,89 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest'
 
 export const uuidSchema = uuid;
 
-export const cashPaymentBodySchema = z.object({
+/** The ways a customer pays an agent. */
+export const paymentMethods = ['cash', 'mobile-money', 'card', 'bank-transfer'] as const;
+export type PaymentMethod = (typeof paymentMethods)[number];
+
+/** Card schemes an agent picks from on the terminal's slip. */
+export const cardBrands = ['visa', 'mastercard', 'unionpay', 'amex', 'other'] as const;
+export type CardBrand = (typeof cardBrands)[number];
+
+/** The mobile-money services an agent picks from; `other` names none of them. */
+export const mobileMoneyProviders = [
+  'mpesa',
+  'airtel-money',
+  'alipay',
+  'wechat-pay',
+  'other',
+] as const;
+export type MobileMoneyProvider = (typeof mobileMoneyProviders)[number];
+
+/**
+ * A transaction reference as providers and banks print them: letters, digits and dashes, no
+ * spaces (typed from a payer's SMS or a deposit slip; compared in upper case).
+ */
+export const transactionReferenceSchema = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{3,39}$/, 'must be 4 to 40 letters, digits or dashes, as printed');
+
+/** A payer's phone in E.164: `+`, then 8 to 15 digits. */
+export const payerPhoneSchema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be a phone as +254…');
+
+const paymentCommon = {
   accountId: z.string().min(1).max(64),
   currency: currencySchema,
-  method: z.literal('cash'),
   amountMinor: minorUnitsSchema,
+  receiptNumber: z.string().min(1).max(40),
+};
+
+export const cashPaymentBodySchema = z.object({
+  ...paymentCommon,
+  method: z.literal('cash'),
   tenderedMinor: minorUnitsSchema,
   changeMinor: minorUnitsSchema,
-  receiptNumber: z.string().min(1).max(40),
 });
+
+/**
+ * Paid from the payer's phone: the provider's transaction reference, as the payer's SMS shows
+ * it. Unconfirmed until the provider's own confirmation reaches the hub (issue 16): flagged for
+ * review meanwhile, and counted.
+ */
+export const mobileMoneyPaymentBodySchema = z.object({
+  ...paymentCommon,
+  method: z.literal('mobile-money'),
+  provider: z.enum(mobileMoneyProviders),
+  reference: transactionReferenceSchema,
+  payerPhone: payerPhoneSchema,
+});
+
+/**
+ * Paid by card on a separate terminal: only what its slip shows and no card data at all, the
+ * approval code, the scheme, the last four digits.
+ */
+export const cardPaymentBodySchema = z.object({
+  ...paymentCommon,
+  method: z.literal('card'),
+  approvalCode: z
+    .string()
+    .regex(/^[A-Z0-9]{4,12}$/, 'must be the 4 to 12 letters or digits of the slip'),
+  brand: z.enum(cardBrands),
+  last4: z.string().regex(/^\d{4}$/, 'must be four digits'),
+});
+
+/** Paid into the utility's bank account: the deposit slip's or transfer's reference. */
+export const bankTransferPaymentBodySchema = z.object({
+  ...paymentCommon,
+  method: z.literal('bank-transfer'),
+  reference: transactionReferenceSchema,
+});
+
+export const paymentBodySchema = z.discriminatedUnion('method', [
+  cashPaymentBodySchema,
+  mobileMoneyPaymentBodySchema,
+  cardPaymentBodySchema,
+  bankTransferPaymentBodySchema,
+]);
 
 /** Why an agent voids a payment: said on the void, shown to the supervisor. */
 export const voidReasons = [
@@ -168,7 +242,7 @@ const factHeader = {
 };
 
 const bodies = {
-  payment: cashPaymentBodySchema,
+  payment: paymentBodySchema,
   void: voidBodySchema,
   contact: contactBodySchema,
   reading: readingBodySchema,
@@ -286,8 +360,10 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): BodyProblem {
     case 'invalid_format':
     case 'invalid_value':
       return 'bad-format';
-    case 'unrecognized_keys':
     case 'invalid_union':
+      // A payment's method picks its body: none given is missing, one we do not take is bad.
+      return valueAt(input, issue.path) === undefined ? 'missing' : 'bad-format';
+    case 'unrecognized_keys':
     case 'invalid_key':
     case 'invalid_element':
     case 'not_multiple_of':
@@ -365,6 +441,13 @@ export type UnsignedFact = z.infer<typeof unsignedFactSchema>;
 export type Fact = z.infer<typeof factSchema>;
 export type FactKind = Fact['kind'];
 export type CashPaymentBody = z.infer<typeof cashPaymentBodySchema>;
+export type PaymentBody = z.infer<typeof paymentBodySchema>;
+/** What a payment says beside its amount: the method and its details, without the common fields. */
+export type PaymentDetails =
+  | { readonly method: 'cash'; readonly tenderedMinor: MinorUnits }
+  | Omit<z.infer<typeof mobileMoneyPaymentBodySchema>, keyof typeof paymentCommon>
+  | Omit<z.infer<typeof cardPaymentBodySchema>, keyof typeof paymentCommon>
+  | Omit<z.infer<typeof bankTransferPaymentBodySchema>, keyof typeof paymentCommon>;
 export type VoidBody = z.infer<typeof voidBodySchema>;
 export type ContactBody = z.infer<typeof contactBodySchema>;
 export type ReadingBody = z.infer<typeof readingBodySchema>;

@@ -72,6 +72,7 @@ export const flagReasons = [
   'implausible-reading',
   'reading-in-future',
   'void-reference-ambiguous',
+  'mobile-money-unconfirmed',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];
@@ -87,6 +88,7 @@ export const flagsThatStillApply: ReadonlySet<FlagReason> = new Set([
   'tendered-less-than-amount',
   'change-mismatch',
   'possible-duplicate',
+  'mobile-money-unconfirmed',
   'stale-tariff',
   'bill-differs',
   'carried-mismatch',

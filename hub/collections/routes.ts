@@ -106,6 +106,9 @@ async function listCollections(
       'payments.agent_id',
       'payments.currency',
       'payments.amount_minor',
+      'payments.method',
+      'payments.provider',
+      'payments.reference',
       'payments.flag_reason',
       'payments.voided_by',
       'payments.taken_at',
@@ -129,7 +132,9 @@ async function listCollections(
     customerName: row.customer_name ?? '',
     currency: row.currency,
     amountMinor: row.amount_minor,
-    method: 'cash',
+    method: row.method,
+    reference:
+      row.reference === null ? null : [row.provider, row.reference].filter(Boolean).join(' '),
     standing: paymentStanding({ reason: row.flag_reason, voidedBy: row.voided_by }),
     flagReason: row.flag_reason,
     voidedBy:

@@ -9,9 +9,9 @@
 import { uuidv7 } from 'uuidv7';
 import { formatHlc } from '../../shared/clock.ts';
 import { base64url, ECDSA_KEY, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
-import { sealFact, type Fact, type UnsignedFact } from '../../shared/facts.ts';
+import { sealFact, type Fact, type PaymentBody, type UnsignedFact } from '../../shared/facts.ts';
 import { GENESIS_HASH } from '../../shared/hash.ts';
-import { minor } from '../../shared/money.ts';
+import { minor, type MinorUnits } from '../../shared/money.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { recordAgentOnDevice } from '../auth/sessions.ts';
 import { enrolDevice, issueEnrolmentCode } from '../devices/enrolment.ts';
@@ -106,14 +106,7 @@ function workDay(tablet: Tablet, accounts: readonly string[], dayMs: number, ran
     const accountId = pick(accounts);
     const amountMinor = minor(pick(AMOUNTS) * 100);
     const tenderedMinor = minor(random() < 0.3 ? amountMinor + 50_000 : amountMinor);
-    const body = {
-      accountId,
-      currency: 'KES' as const,
-      method: 'cash' as const,
-      amountMinor,
-      tenderedMinor,
-      changeMinor: minor(tenderedMinor - amountMinor),
-    };
+    const body = demoBody(n, atMs, { accountId, currency: 'KES', amountMinor }, tenderedMinor);
     tablet.record('payment', { ...body, receiptNumber: tablet.receiptNumber() }, atMs);
     if (random() < 0.06) {
       // Taken twice in a hurry: the second is flagged at the hub, and the agent voids it.
@@ -161,4 +154,48 @@ export async function seedDemoMonth(store: Store, today: Date, customers: number
       await tablet.sync(store, new Date(dayMs + 18 * 3_600_000));
     }
   }
+}
+
+/** A payment body before it gets its receipt number, whatever its method. */
+type Unnumbered = PaymentBody extends infer B
+  ? B extends PaymentBody
+    ? Omit<B, 'receiptNumber'>
+    : never
+  : never;
+
+/**
+ * How the demo's n-th payment of a day was paid: mostly cash, about one in twelve by mobile
+ * money and one in twelve by card, chosen without drawing from the random sequence, so the
+ * month's payments, amounts and times stay what they were.
+ */
+function demoBody(
+  n: number,
+  atMs: number,
+  common: Pick<PaymentBody, 'accountId' | 'currency' | 'amountMinor'>,
+  tenderedMinor: MinorUnits,
+): Unnumbered {
+  const digits = String(atMs).slice(-8);
+  const odd = Math.floor(atMs / 60_000) % 2 === 1;
+  if (odd && n === 2)
+    return {
+      ...common,
+      method: 'mobile-money',
+      provider: 'mpesa',
+      reference: `QK${digits}`,
+      payerPhone: `+2547${digits}`,
+    };
+  if (odd && n === 4)
+    return {
+      ...common,
+      method: 'card',
+      brand: 'visa',
+      last4: digits.slice(-4),
+      approvalCode: `A${digits.slice(0, 5)}`,
+    };
+  return {
+    ...common,
+    method: 'cash',
+    tenderedMinor,
+    changeMinor: minor(tenderedMinor - common.amountMinor),
+  };
 }

@@ -9,7 +9,7 @@
  * a number of its own when it names another account (voids.ts).
  */
 import { allocatePayment } from '../../shared/billing.ts';
-import type { Fact, FactOf } from '../../shared/facts.ts';
+import type { Fact, FactOf, PaymentBody } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
 import { provenanceFlag } from '../../shared/rules/fact.ts';
@@ -153,6 +153,7 @@ function applyPayment(
     currency: body.currency,
     amount_minor: body.amountMinor,
     method: body.method,
+    ...detailColumns(body),
     receipt_number: body.receiptNumber,
     taken_at: fact.recordedAt,
     received_at: batch.receivedIso,
@@ -163,4 +164,16 @@ function applyPayment(
   });
   releaseHeldVoids(batch, record, changeSeq);
   return decision(decided.reason);
+}
+
+/** A payment's method details as the payments table keeps them (all null for cash). */
+function detailColumns(body: PaymentBody) {
+  return {
+    provider: body.method === 'mobile-money' ? body.provider : null,
+    reference:
+      body.method === 'card' ? body.approvalCode : body.method === 'cash' ? null : body.reference,
+    payer_phone: body.method === 'mobile-money' ? body.payerPhone : null,
+    card_brand: body.method === 'card' ? body.brand : null,
+    card_last4: body.method === 'card' ? body.last4 : null,
+  };
 }

@@ -16,6 +16,7 @@ import {
   regions,
   secondFactors,
 } from './migrations-security.ts';
+import { paymentDetails } from './migrations-payments.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -543,6 +544,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0014-regions': regions,
   '0015-device-unlock-secrets': deviceUnlockSecrets,
   '0016-admins': admins,
+  '0017-payment-details': paymentDetails,
 });
 
 /** Every migration, in order, for the engine they will run on. */

@@ -6,7 +6,7 @@
  * engine.
  */
 import type { Generated } from 'kysely';
-import type { ContactField, VoidBody } from '../../shared/facts.ts';
+import type { ContactField, PaymentMethod, VoidBody } from '../../shared/facts.ts';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import type { CurrencyCode, MinorUnits } from '../../shared/money.ts';
 import type { FactOutcomeKind, FlagReason } from '../../shared/protocol.ts';
@@ -166,7 +166,14 @@ export interface PaymentsTable {
   agent_id: string;
   currency: CurrencyCode;
   amount_minor: MinorUnits;
-  method: string;
+  method: PaymentMethod;
+  /** Mobile money: the service; null otherwise. */
+  provider: string | null;
+  /** Mobile money and bank transfers: the transaction's reference; a card: its approval code. */
+  reference: string | null;
+  payer_phone: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
   receipt_number: string;
   taken_at: string;
   received_at: string;

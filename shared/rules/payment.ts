@@ -48,15 +48,22 @@ function paymentFlag(fact: FactOf<'payment'>, context: PaymentContext): FlagReas
   if (body.amountMinor > context.maxAmountMinor) return 'amount-above-limit';
   if (Math.abs(account.balanceMinor - body.amountMinor) > MAX_ABS_MINOR)
     return 'balance-out-of-range';
-  const cash = cashPaymentFlag(body);
-  if (cash !== undefined) return cash;
+  const tender = body.method === 'cash' ? cashPaymentFlag(body) : positiveAmount(body.amountMinor);
+  if (tender !== undefined) return tender;
   const arriving: PaymentSeen = {
     factId: fact.id,
     accountId: body.accountId,
     amountMinor: body.amountMinor,
     hlc: fact.hlc,
   };
-  return duplicateOf(arriving, context.recent) ? 'possible-duplicate' : undefined;
+  if (duplicateOf(arriving, context.recent)) return 'possible-duplicate';
+  // The payer's SMS is not the provider's word: counted, and on the review list until the
+  // provider's confirmation is matched to it (issue 16).
+  return body.method === 'mobile-money' ? 'mobile-money-unconfirmed' : undefined;
+}
+
+function positiveAmount(amountMinor: number): FlagReason | undefined {
+  return amountMinor > 0 ? undefined : 'amount-must-be-positive';
 }
 
 /** How a payment stands, as the supervisor's list shows it; each payment is in exactly one. */

@@ -23,6 +23,7 @@ import { formatHlc } from '../../shared/clock.ts';
 import {
   sealFact,
   type CashPaymentBody,
+  type PaymentDetails,
   type ContactBody,
   type Fact,
   type FactKind,
@@ -236,6 +237,19 @@ export class DeviceChain {
       changeMinor: minor(0),
       receiptNumber: `R-${this.deviceId.slice(-6)}-${this.headSeq + 1}`,
       ...body,
+    });
+  }
+
+  /** A payment by another method than cash: its details, as the app's form makes them. */
+  paymentBy(
+    body: Pick<CashPaymentBody, 'accountId' | 'amountMinor'>,
+    details: Exclude<PaymentDetails, { method: 'cash' }>,
+  ): FactOf<'payment'> {
+    return this.append('payment', {
+      currency: 'KES',
+      receiptNumber: `R-${this.deviceId.slice(-6)}-${this.headSeq + 1}`,
+      ...body,
+      ...details,
     });
   }
 

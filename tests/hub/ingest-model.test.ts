@@ -233,7 +233,7 @@ function plan(steps: readonly Step[], lastReadings: Map<string, Reading>): Plan 
       stampMs: Date.parse(fact.recordedAt),
       currency: fact.body.currency,
       amountMinor: fact.body.amountMinor,
-      tenderedMinor: fact.body.tenderedMinor,
+      tenderedMinor: fact.body.method === 'cash' ? fact.body.tenderedMinor : fact.body.amountMinor,
       rule,
     });
   };

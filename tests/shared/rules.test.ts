@@ -157,7 +157,9 @@ describe('readings that make sense', () => {
 
 describe('a body the hub cannot read', () => {
   it.each([
-    ['payment', { currency: 'KES' }, 'body.accountId', 'missing'],
+    ['payment', { currency: 'KES' }, 'body.method', 'missing'],
+    ['payment', { currency: 'KES', method: 'cheque' }, 'body.method', 'bad-format'],
+    ['payment', { currency: 'KES', method: 'cash' }, 'body.accountId', 'missing'],
     ['payment', ['acc-1'], 'body', 'wrong-type'],
     [
       'void',
