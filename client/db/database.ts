@@ -41,7 +41,7 @@ export interface StoredFact {
   id: string;
   kind: FactKind;
   accountId: string;
-  /** Cash this fact put in the agent's hands: a payment's amount; less for a void of one. */
+  /** Cash this fact put in the agent's hands: a cash payment's amount (none for other methods); less for a void of one. */
   amountMinor: MinorUnits;
   /** What the fact does to the account's balance, by the rule in shared/protocol.ts. */
   balanceDeltaMinor: number;

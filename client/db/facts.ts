@@ -12,7 +12,8 @@ import {
   sealFact,
   unsignedFactFault,
   type PaymentReference,
-  type CashPaymentBody,
+  type PaymentBody,
+  type PaymentDetails,
   type ContactBody,
   type ContactField,
   type ReadingBody,
@@ -259,18 +260,40 @@ export function voidedOwn(own: readonly StoredFact[]): Set<string> {
 export type CashPaymentRefusal =
   CashPaymentError | RiskCapError | AppendError | 'amount-above-limit' | 'possible-duplicate';
 
-/**
- * Records a cash payment. Refused, with nothing written, when it breaks the cash rules, a risk
- * cap or the most one payment may carry; and, until the agent confirms (`duplicateConfirmed`),
- * when it looks like a payment already taken (`recentDuplicate` tells which).
- */
+/** Records a cash payment (`recordPayment` with what was handed over). */
 export async function recordCashPayment(
   db: GridtallyDatabase,
   input: CashPaymentInput,
   deps: DeviceDeps,
 ): Promise<Result<StoredFact, CashPaymentRefusal>> {
-  const tender = cashTender(input.amountMinor, input.tenderedMinor);
+  const { tenderedMinor, ...rest } = input;
+  return recordPayment(db, { ...rest, details: { method: 'cash', tenderedMinor } }, deps);
+}
+
+export interface PaymentInput extends Omit<CashPaymentInput, 'tenderedMinor'> {
+  /** How the customer paid: cash handed over, or what names a mobile, card or bank payment. */
+  readonly details: PaymentDetails;
+}
+
+/**
+ * Records a payment by any method. Refused, with nothing written, when it breaks the cash rules
+ * (cash) or its details are not as printed (`record-invalid`), a risk cap or the most one
+ * payment may carry; and, until the agent confirms (`duplicateConfirmed`), when it looks like a
+ * payment already taken (`recentDuplicate` tells which). Only cash counts as cash in the
+ * agent's hands, for the unsynced-cash cap and the day's cash.
+ */
+export async function recordPayment(
+  db: GridtallyDatabase,
+  input: PaymentInput,
+  deps: DeviceDeps,
+): Promise<Result<StoredFact, CashPaymentRefusal>> {
+  const details = input.details;
+  const tender = cashTender(
+    input.amountMinor,
+    details.method === 'cash' ? details.tenderedMinor : input.amountMinor,
+  );
   if (!tender.ok) return err(tender.error);
+  const cashInHand = details.method === 'cash' ? tender.value.amountMinor : minor(0);
   const written = await appendFacts<CashPaymentRefusal>(
     db,
     input.agent,
@@ -279,28 +302,34 @@ export async function recordCashPayment(
       const caps = await capsOf(db);
       if (tender.value.amountMinor > maxAmountMinor(caps.maxAmountMinor, input.currency))
         return 'amount-above-limit';
-      const breach = await riskCapCheck(db, head, caps, tender.value.amountMinor, nowMs);
+      const breach = await riskCapCheck(db, head, caps, cashInHand, nowMs);
       if (breach) return breach;
       if (
         !input.duplicateConfirmed &&
         (await recentDuplicate(db, input.accountId, tender.value.amountMinor, nowMs))
       )
         return 'possible-duplicate';
-      const body: CashPaymentBody = {
+      const common = {
         accountId: input.accountId,
         currency: input.currency,
-        method: 'cash',
         amountMinor: tender.value.amountMinor,
-        tenderedMinor: tender.value.tenderedMinor,
-        changeMinor: tender.value.changeMinor,
         receiptNumber: receiptNumber(head.deviceId, firstSeq),
       };
+      const body: PaymentBody =
+        details.method === 'cash'
+          ? {
+              ...common,
+              method: 'cash',
+              tenderedMinor: tender.value.tenderedMinor,
+              changeMinor: tender.value.changeMinor,
+            }
+          : { ...common, ...details };
       return [
         {
           id: newId(),
           fact: { kind: 'payment', body },
           accountId: input.accountId,
-          amountMinor: tender.value.amountMinor,
+          amountMinor: cashInHand,
           balanceDeltaMinor: -tender.value.amountMinor,
         },
       ];
@@ -401,8 +430,9 @@ export async function recordVoid(
         id: newId(),
         fact: { kind: 'void', body },
         accountId: target.accountId,
-        // Cash goes back only for a payment this device took.
-        amountMinor: own ? minor(-target.amountMinor) : minor(0),
+        // Cash goes back only for cash this device took (a card or mobile payment put none in
+        // the agent's hands).
+        amountMinor: own ? minor(0 - own.amountMinor) : minor(0),
         balanceDeltaMinor: own && countedByHub ? target.amountMinor : 0,
       },
     ];

@@ -8,7 +8,7 @@ import { formatAmount, minor, ZERO } from '../../shared/money.ts';
 import { outstanding } from '../../shared/billing.ts';
 import { accountView, type AccountView } from '../db/accounts.ts';
 import { ContactCard, OwnPayments } from './AccountActions.tsx';
-import { CashPaymentForm } from './CashPaymentForm.tsx';
+import { PaymentForm } from './PaymentForm.tsx';
 import { useApp, useRevoked, useText } from './context.ts';
 import { money } from './format.ts';
 import { useLiveQuery } from './live.ts';
@@ -31,7 +31,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
       {/* A revoked device records nothing: the banner at the top says why. */}
       {!revoked && (
         <>
-          <CashPaymentForm
+          <PaymentForm
             accountId={account.id}
             currency={account.currency}
             suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}

@@ -95,7 +95,10 @@ function CollectionRow({ row }: { row: Collection }) {
       <td>{row.accountNumber}</td>
       <td>{row.customerName}</td>
       <td class="num">{money(row.amountMinor, row.currency)}</td>
-      <td>{t('cash')}</td>
+      <td>
+        {t(`method.${row.method}`)}
+        {row.reference && <span class="muted"> · {row.reference}</span>}
+      </td>
       <td>{dateTime(row.takenAt, app.language)}</td>
       <td>{dateTime(row.receivedAt, app.language)}</td>
       <td class={row.standing} data-testid="standing">

@@ -10,6 +10,7 @@ import { useHubList } from './hub-list.ts';
 import { useApp, useText } from './context.ts';
 import { dateTime, money } from './format.ts';
 import { faultText, flagText, type MessageKey } from './messages.ts';
+import { methodLines, methodName } from './payment-method.ts';
 
 export function FlagsScreen() {
   const { t } = useText();
@@ -88,7 +89,12 @@ function describe(fact: KindAndBody, row: FlaggedFact, t: (key: MessageKey) => s
     row.currency ? money(minorUnits, row.currency) : String(minorUnits);
   switch (fact.kind) {
     case 'payment':
-      return `${money(fact.body.amountMinor, fact.body.currency)} · ${t('receiptNumber')} ${fact.body.receiptNumber} · ${t('tendered')} ${money(fact.body.tenderedMinor, fact.body.currency)} · ${t('change')} ${money(fact.body.changeMinor, fact.body.currency)}`;
+      return [
+        money(fact.body.amountMinor, fact.body.currency),
+        `${t('receiptNumber')} ${fact.body.receiptNumber}`,
+        methodName(fact.body, t),
+        ...methodLines(fact.body, t).map(([label, value]) => `${label} ${value}`),
+      ].join(' · ');
     case 'void':
       return `${t('voidOf')} ${fact.body.receiptNumber ?? fact.body.paymentId ?? ''} · ${amount(fact.body.amountMinor)} · ${t(`reason.${fact.body.reason}`)}`;
     case 'contact':

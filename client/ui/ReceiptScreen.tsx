@@ -4,6 +4,7 @@
  * a bill printed at the door (line by line, by the same engine the hub uses), or a void slip.
  * Each says whether it has synced.
  */
+import { Fragment } from 'preact';
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'preact/hooks';
 import type { FactOf } from '../../shared/facts.ts';
@@ -17,6 +18,7 @@ import { VoidForm } from './AccountActions.tsx';
 import { useApp, useText } from './context.ts';
 import { dateTime, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
+import { methodLines, methodName } from './payment-method.ts';
 
 export function ReceiptScreen({ seq }: { seq: number }) {
   const app = useApp();
@@ -120,13 +122,24 @@ function PaymentReceipt({
         <dt>{t('accountNumber')}</dt>
         <dd>{account?.accountNumber ?? body.accountId}</dd>
         <dt>{t('method')}</dt>
-        <dd>{t('cash')}</dd>
+        <dd data-testid="receipt-method">
+          {methodName(body, t)}
+          {body.method === 'mobile-money' &&
+            (stored.status === 'pending' || stored.reason === 'mobile-money-unconfirmed') && (
+              <span class="muted" data-testid="receipt-unconfirmed">
+                {' '}
+                · {t('unconfirmed')}
+              </span>
+            )}
+        </dd>
         <dt>{t('amountPaid')}</dt>
         <dd data-testid="receipt-amount">{money(body.amountMinor, body.currency)}</dd>
-        <dt>{t('tendered')}</dt>
-        <dd>{money(body.tenderedMinor, body.currency)}</dd>
-        <dt>{t('change')}</dt>
-        <dd>{money(body.changeMinor, body.currency)}</dd>
+        {methodLines(body, t).map(([label, value]) => (
+          <Fragment key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
         {balance !== undefined && (
           <>
             <dt>{balance >= 0 ? t('balanceAfter') : t('creditAfter')}</dt>

@@ -49,6 +49,31 @@ export const words = {
   takenAt: 'Time',
   method: 'Method',
   cash: 'Cash',
+  'method.cash': 'Cash',
+  'method.mobile-money': 'Mobile money',
+  'method.card': 'Card',
+  'method.bank-transfer': 'Bank transfer',
+  howPaid: 'How the customer pays',
+  takePayment: 'Take a payment',
+  mobileProvider: 'Service',
+  'provider.mpesa': 'M-Pesa',
+  'provider.airtel-money': 'Airtel Money',
+  'provider.alipay': 'Alipay',
+  'provider.wechat-pay': 'WeChat Pay',
+  'provider.other': 'Other',
+  txReference: 'Transaction reference',
+  txReferenceHint: 'As printed on the payer’s SMS or the slip: letters, digits and dashes',
+  payerPhone: 'Payer’s phone',
+  cardBrand: 'Card',
+  'brand.visa': 'Visa',
+  'brand.mastercard': 'Mastercard',
+  'brand.unionpay': 'UnionPay',
+  'brand.amex': 'American Express',
+  'brand.other': 'Other',
+  cardLast4: 'Last four digits',
+  approvalCode: 'Approval code',
+  cardSlipHint: 'From the terminal’s slip. Never the card number.',
+  unconfirmed: 'Unconfirmed: the provider has not confirmed it yet',
   balanceAfter: 'Owed after payment',
   creditAfter: 'Credit after payment',
   newCustomer: 'Next customer',
@@ -211,6 +236,8 @@ export const errors: Record<ErrorCode, string> = {
   'sign-in-failed': 'The username or PIN is wrong.',
   'password-sign-in-failed': 'The username or password is wrong.',
   'offline-first-sign-in': 'No network. Sign in once online on this device first.',
+  'payment-details-invalid':
+    'Check the details: a reference is 4 to 40 letters, digits or dashes; a phone is + and 8 to 15 digits; a card needs its last four digits and the slip’s approval code.',
   'offline-unlock-expired':
     'No network, and this tablet’s data can be opened with the PIN alone only for a while after signing in online. Connect to the hub and sign in.',
   'offline-pin-locked':
@@ -295,6 +322,7 @@ export const errors: Record<ErrorCode, string> = {
 };
 
 export const flags: Record<FlagReason, string> = {
+  'mobile-money-unconfirmed': 'Mobile money not yet confirmed by the provider',
   'body-invalid': 'The record could not be read',
   'agent-not-on-device': 'Recorded under an agent who never signed in on this device',
   'account-not-found': 'No such account',
