@@ -230,6 +230,10 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): DBC
    * a new encryption under an old nonce. Bounded: past `BLOBS_KEPT` it starts again.
    */
   const blobs = new Map<unknown, { readonly text: string; readonly blob: Uint8Array }>();
+  // What was read is forgotten with the keys: no record's text outlives a sign-out here.
+  vault.onChange((unlocked) => {
+    if (!unlocked) blobs.clear();
+  });
 
   function sealedText(record: Record<string, unknown>): string {
     if (state.length === 0) return JSON.stringify(record);
@@ -323,12 +327,19 @@ export function vaultMiddleware(vault: Vault): Middleware<DBCore> {
     stack: 'dbcore',
     name: 'vault',
     create(down) {
+      // One wrapper per table for the life of the database, so each has one cache of blobs.
+      const tables = new Map<string, DBCoreTable>();
       return {
         ...down,
         table(name) {
-          const table = down.table(name);
           const policy = SEALED_TABLES[name];
-          return policy ? sealedTable(table, policy, vault) : table;
+          if (!policy) return down.table(name);
+          let sealed = tables.get(name);
+          if (!sealed) {
+            sealed = sealedTable(down.table(name), policy, vault);
+            tables.set(name, sealed);
+          }
+          return sealed;
         },
       };
     },
