@@ -36,3 +36,13 @@ export function cashPaymentFlag(payment: CashTender): CashPaymentFlag | undefine
   if (checked.value.changeMinor !== minor(payment.changeMinor)) return 'change-mismatch';
   return undefined;
 }
+
+/**
+ * A payment the agent confirms before it is recorded: twice what is owed or more (a zero typed
+ * too many), or any payment when nothing is owed (all of it becomes credit). The same rule for
+ * every method.
+ */
+export function farAboveOwed(amount: MinorUnits, owedMinor: number): boolean {
+  if (amount <= 0) return false;
+  return owedMinor <= 0 || amount >= 2 * owedMinor;
+}

@@ -35,6 +35,8 @@ export function AccountScreen({ accountId }: { accountId: string }) {
             accountId={account.id}
             currency={account.currency}
             suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
+            owedMinor={balanceMinor}
+            bills={view.openBills}
           />
           <OwnPayments view={view} />
           <MeterReadingForm view={view} />

@@ -19,11 +19,13 @@ import {
 } from '../../shared/facts.ts';
 import {
   formatAmount,
+  minor,
   parseAmount,
   type CurrencyCode,
   type MinorUnits,
 } from '../../shared/money.ts';
-import { cashTender } from '../../shared/payments.ts';
+import { allocatePayment, type Bill } from '../../shared/billing.ts';
+import { cashTender, farAboveOwed } from '../../shared/payments.ts';
 import { browserDeps, recentDuplicate, recordPayment, type DuplicateWarning } from '../db/facts.ts';
 import { useApp, useText } from './context.ts';
 import { ago, fill, money } from './format.ts';
@@ -32,12 +34,17 @@ interface PaymentProps {
   readonly accountId: string;
   readonly currency: CurrencyCode;
   readonly suggestedMinor: MinorUnits;
+  /** What the account owes as the device sees it (negative: credit). */
+  readonly owedMinor: number;
+  /** Its open bills, which the preview pays oldest first. */
+  readonly bills: readonly Bill[];
 }
 
-export function PaymentForm({ accountId, currency, suggestedMinor }: PaymentProps) {
+export function PaymentForm(props: PaymentProps) {
+  const { currency, bills } = props;
   const { t } = useText();
-  const payment = usePayment({ accountId, currency, suggestedMinor });
-  const { method, amountText, error, warning, busy, submit } = payment;
+  const payment = usePayment(props);
+  const { method, amountText, error, warning, busy, submit, amount, bigAmount } = payment;
   return (
     <form class="card pay" onSubmit={(e) => void submit(e)}>
       <h3>{t('takePayment')}</h3>
@@ -68,13 +75,37 @@ export function PaymentForm({ accountId, currency, suggestedMinor }: PaymentProp
           required
         />
       </label>
+      {amount.ok && amount.value > 0 && (
+        <SettlesPreview bills={bills} amountMinor={amount.value} currency={currency} />
+      )}
       <MethodFields payment={payment} currency={currency} />
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
-      {warning ? (
+      {bigAmount ? (
+        <div class="warning" role="alert" data-testid="big-amount-warning">
+          <p>
+            {fill(t('farAboveOwed'), {
+              amount: money(bigAmount, currency),
+              owed: money(minor(Math.max(props.owedMinor, 0)), currency),
+            })}
+          </p>
+          <button
+            type="button"
+            class="danger"
+            data-testid="confirm-big-amount"
+            disabled={busy}
+            onClick={(e) => void submit(e, false, true)}
+          >
+            {t('amountIsRight')}
+          </button>{' '}
+          <button type="button" class="link" onClick={() => payment.setBigAmount(undefined)}>
+            {t('cancel')}
+          </button>
+        </div>
+      ) : warning ? (
         <DuplicateWarningPanel
           warning={warning}
           busy={busy}
@@ -91,6 +122,40 @@ export function PaymentForm({ accountId, currency, suggestedMinor }: PaymentProp
 }
 
 type Payment = ReturnType<typeof usePayment>;
+
+/** Which bills the amount would pay, oldest first, and what would be left as credit. */
+function SettlesPreview({
+  bills,
+  amountMinor,
+  currency,
+}: {
+  bills: readonly Bill[];
+  amountMinor: MinorUnits;
+  currency: CurrencyCode;
+}) {
+  const { t } = useText();
+  const { allocations, creditMinor } = allocatePayment(bills, amountMinor);
+  const byId = new Map(bills.map((bill) => [bill.id, bill]));
+  return (
+    <ul class="settles" data-testid="settles-preview" aria-label={t('settles')}>
+      {allocations.map(({ billId, amountMinor: paid }) => {
+        const bill = byId.get(billId);
+        const owed = bill ? bill.amountMinor - bill.paidMinor : paid;
+        return (
+          <li key={billId}>
+            {bill ? `${bill.period.from} – ${bill.period.to}` : billId}: {money(paid, currency)} ·{' '}
+            {paid >= owed ? t('paidInFull') : t('paidInPart')}
+          </li>
+        );
+      })}
+      {creditMinor > 0 && (
+        <li>
+          {t('leftAsCredit')}: {money(creditMinor, currency)}
+        </li>
+      )}
+    </ul>
+  );
+}
 
 /** The fields of the chosen method. */
 function MethodFields({ payment, currency }: { payment: Payment; currency: CurrencyCode }) {
@@ -267,7 +332,7 @@ function detailsOf(
  * The form's state and its submission. The amount and what was tendered are parsed at every
  * keystroke, so the change shown is always what would be recorded.
  */
-function usePayment({ accountId, currency, suggestedMinor }: PaymentProps) {
+function usePayment({ accountId, currency, suggestedMinor, owedMinor }: PaymentProps) {
   const app = useApp();
   const { errorOf } = useText();
   const [method, setMethod] = useState<PaymentMethod>('cash');
@@ -277,18 +342,29 @@ function usePayment({ accountId, currency, suggestedMinor }: PaymentProps) {
   const [fields, setFields] = useState<Fields>(NO_FIELDS);
   const [error, setError] = useState<string | undefined>();
   const [warning, setWarning] = useState<DuplicateWarning | undefined>();
+  /** An amount far above what is owed, waiting for the agent to confirm it. */
+  const [bigAmount, setBigAmount] = useState<MinorUnits | undefined>();
+  /** The amount the agent confirmed: not asked again while it stays the same. */
+  const [confirmedAmount, setConfirmedAmount] = useState<MinorUnits | undefined>();
   const [busy, setBusy] = useState(false);
 
   const amount = parseAmount(amountText, currency);
   const tendered = parseAmount(fields.tendered === '' ? amountText : fields.tendered, currency);
   const tender = amount.ok && tendered.ok ? cashTender(amount.value, tendered.value) : undefined;
 
-  async function submit(event: Event, duplicateConfirmed = false) {
+  async function submit(event: Event, duplicateConfirmed = false, bigConfirmed = false) {
     event.preventDefault();
     const session = app.session;
     if (!amount.ok) return setError(errorOf(amount.error));
     if (method === 'cash' && !tendered.ok) return setError(errorOf(tendered.error));
     if (!session) return setError(errorOf('not-signed-in'));
+    if (bigConfirmed) setConfirmedAmount(amount.value);
+    const confirmed = bigConfirmed || confirmedAmount === amount.value;
+    if (!confirmed && farAboveOwed(amount.value, owedMinor)) {
+      setError(undefined);
+      return setBigAmount(amount.value);
+    }
+    setBigAmount(undefined);
     setBusy(true);
     const result = await recordPayment(
       app.db,
@@ -305,6 +381,8 @@ function usePayment({ accountId, currency, suggestedMinor }: PaymentProps) {
     setBusy(false);
     if (!result.ok && result.error === 'possible-duplicate') {
       setError(undefined);
+      // Confirmed once already: the duplicate's own confirmation takes it on.
+      if (bigConfirmed) setBigAmount(undefined);
       return setWarning(await recentDuplicate(app.db, accountId, amount.value, Date.now()));
     }
     setWarning(undefined);
@@ -322,8 +400,15 @@ function usePayment({ accountId, currency, suggestedMinor }: PaymentProps) {
       setMethod(next);
       setError(undefined);
     },
+    amount,
+    bigAmount,
+    setBigAmount,
     amountText,
-    setAmountText,
+    setAmountText: (text: string) => {
+      setAmountText(text);
+      setBigAmount(undefined);
+      setConfirmedAmount(undefined);
+    },
     fields,
     set: (field: keyof Fields, value: string) => setFields({ ...fields, [field]: value }),
     tender,

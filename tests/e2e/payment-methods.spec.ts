@@ -43,6 +43,8 @@ test('mobile money and a card payment, typed as printed, reach the hub with thei
   await page.locator('select[name=provider]').selectOption('mpesa');
   await page.locator('input[name=reference]').fill('qgh7 k2l9xz');
   await page.locator('input[name=payer-phone]').fill('+254 712 345 678');
+  // Before recording: which bill it pays (the oldest, in part).
+  await expect(page.getByTestId('settles-preview')).toContainText('KES 150.00 · paid in part');
   await page.screenshot({ path: `${shots}/payment-mobile-money-360.png`, fullPage: true });
   await agent.recordPayment();
   await expect(page.getByTestId('receipt-method')).toContainText('Mobile money');
@@ -66,10 +68,22 @@ test('mobile money and a card payment, typed as printed, reach the hub with thei
   await agent.search('GT-10063');
   await agent.openFirstResult();
   await page.getByTestId('method-card').click();
+  // Nothing is owed here: any payment is credit, so the agent is asked first; cancelled, nothing
+  // is recorded.
+  await page.locator('input[name=amount]').fill('800000');
+  await page.locator('input[name=last4]').fill('4242');
+  await page.locator('input[name=approval-code]').fill('A1B2C3');
+  await expect(page.getByTestId('settles-preview')).toContainText('Left as credit');
+  await page.getByRole('button', { name: 'Record payment' }).click();
+  await expect(page.getByTestId('big-amount-warning')).toContainText('far above');
+  await page.screenshot({ path: `${shots}/payment-far-above-owed-360.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('receipt')).toHaveCount(0);
   await page.locator('input[name=amount]').fill('80');
   await page.locator('input[name=last4]').fill('4242');
   await page.locator('input[name=approval-code]').fill('4111 1111 1111 1111');
   await page.getByRole('button', { name: 'Record payment' }).click();
+  await page.getByTestId('confirm-big-amount').click();
   await expect(page.getByRole('alert')).toContainText(/approval code|card number/);
   await expect(page.getByTestId('receipt')).toHaveCount(0);
   await page.locator('input[name=approval-code]').fill('a1b2c3');

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { MAX_ABS_MINOR, minor } from '../../shared/money.ts';
-import { cashPaymentFlag, cashTender } from '../../shared/payments.ts';
+import { cashPaymentFlag, cashTender, farAboveOwed } from '../../shared/payments.ts';
 
 const HALF = MAX_ABS_MINOR / 2;
 const anyAmountArb = fc.integer({ min: -HALF, max: HALF }).map(minor);
@@ -134,5 +134,36 @@ describe('cashPaymentFlag', () => {
         changeMinor: minor(change),
       }),
     ).toBe(flag);
+  });
+});
+
+describe('farAboveOwed: which amounts the agent confirms first', () => {
+  const amounts = fc.integer({ min: 1, max: 1e12 });
+  const owed = fc.integer({ min: -1e12, max: 1e12 });
+
+  test('up to what is owed never asks; twice it or more always does; nothing owed always does', () => {
+    fc.assert(
+      fc.property(amounts, owed, (amount, owedMinor) => {
+        const asks = farAboveOwed(minor(amount), owedMinor);
+        if (owedMinor <= 0) expect(asks).toBe(true);
+        else if (amount <= owedMinor) expect(asks).toBe(false);
+        else if (amount >= 2 * owedMinor) expect(asks).toBe(true);
+      }),
+    );
+  });
+
+  test('asking is monotone: a larger amount on the same account asks if a smaller one did', () => {
+    fc.assert(
+      fc.property(amounts, amounts, owed, (a, b, owedMinor) => {
+        const [small, large] = a <= b ? [a, b] : [b, a];
+        if (farAboveOwed(minor(small), owedMinor))
+          expect(farAboveOwed(minor(large), owedMinor)).toBe(true);
+      }),
+    );
+  });
+
+  test('a payment of nothing asks nothing: the cash rules refuse it', () => {
+    expect(farAboveOwed(minor(0), 100)).toBe(false);
+    expect(farAboveOwed(minor(0), -100)).toBe(false);
   });
 });

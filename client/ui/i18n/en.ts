@@ -54,6 +54,13 @@ export const words = {
   'method.card': 'Card',
   'method.bank-transfer': 'Bank transfer',
   howPaid: 'How the customer pays',
+  settles: 'What this payment settles',
+  paidInFull: 'paid in full',
+  paidInPart: 'paid in part',
+  leftAsCredit: 'Left as credit',
+  amountIsRight: 'The amount is right: record it',
+  farAboveOwed:
+    '{amount} is far above the {owed} owed: what is not owed becomes credit. Check the amount, then take it if it is right.',
   takePayment: 'Take a payment',
   mobileProvider: 'Service',
   'provider.mpesa': 'M-Pesa',

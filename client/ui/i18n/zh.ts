@@ -55,6 +55,13 @@ export const words: Record<WordKey, string> = {
   'method.card': '银行卡',
   'method.bank-transfer': '银行转账',
   howPaid: '付款方式',
+  settles: '本次缴费结清的账单',
+  paidInFull: '全额结清',
+  paidInPart: '部分支付',
+  leftAsCredit: '余额转为预存',
+  amountIsRight: '金额无误：记录',
+  farAboveOwed:
+    '{amount} 远高于应缴的 {owed}：多出的部分将成为预存余额。请核对金额，无误后再收款。',
   takePayment: '收款',
   mobileProvider: '服务商',
   'provider.mpesa': 'M-Pesa',
