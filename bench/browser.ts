@@ -338,6 +338,11 @@ async function paymentTimes({ page }: BrowserSession): Promise<{ samples: number
     await page.locator('input[name=tendered]').fill('100');
     await page.evaluate(() => (window as unknown as ProbeWindow).__gridtallyBench.armPayment());
     await page.getByRole('button', { name: 'Record payment' }).click();
+    // An account that owes less than half the amount asks first (farAboveOwed): the bench
+    // confirms, and the sample then holds that click too.
+    const asked = page.getByTestId('confirm-big-amount');
+    await page.getByTestId('receipt').or(asked).first().waitFor();
+    if (await asked.isVisible()) await asked.click();
     samples.push(await stopwatch(page, paymentTime));
     const shown = await page.getByTestId('receipt-amount').textContent();
     if (shown !== `KES ${amount}`)

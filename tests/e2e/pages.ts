@@ -57,7 +57,18 @@ export class AgentApp {
 
   async recordPayment(): Promise<void> {
     await this.page.getByRole('button', { name: 'Record payment' }).click();
+    await this.confirmIfFarAboveOwed();
     await expect(this.page.getByTestId('receipt')).toBeVisible();
+  }
+
+  /**
+   * After "Record payment": an amount far above what the account owes (any amount, on an account
+   * that owes nothing) is confirmed first, as an agent who checked it would.
+   */
+  async confirmIfFarAboveOwed(): Promise<void> {
+    const big = this.page.getByTestId('big-amount-warning');
+    await this.page.getByTestId('receipt').or(this.page.getByRole('alert')).first().waitFor();
+    if (await big.isVisible()) await this.page.getByTestId('confirm-big-amount').click();
   }
 
   async signOut(): Promise<void> {

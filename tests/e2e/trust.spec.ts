@@ -96,6 +96,7 @@ test('a second payment like the one just taken asks the agent first, naming the 
   await openAccount(agent, 'GT-10045');
   await agent.fillCashPayment('1111', '1111');
   await page.getByRole('button', { name: 'Record payment' }).click();
+  await agent.confirmIfFarAboveOwed();
 
   const warning = page.getByTestId('duplicate-warning');
   await expect(warning).toContainText(
