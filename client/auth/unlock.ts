@@ -14,6 +14,7 @@
  * The key-wrapping runs on WebCrypto; the vault (client/db/vault.ts) holds the derived keys.
  */
 import type { DeviceUnlock } from '../../shared/api.ts';
+import { base64url, fromBase64url } from '../../shared/devices.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type {
   GridtallyDatabase,
@@ -33,24 +34,17 @@ export type OfflineUnlockError =
 
 const encoder = new TextEncoder();
 
-function toBase64url(bytes: ArrayBuffer | Uint8Array): string {
-  let text = '';
-  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+/**
+ * Bytes of a stored base64url text. Text that is not base64url (a damaged record) gives no bytes:
+ * the key or wrap it belongs to then opens nothing, as a wrong PIN would.
+ */
+function bytesOf(text: string): Uint8Array<ArrayBuffer> {
+  return fromBase64url(text) ?? new Uint8Array(0);
 }
 
 /** The key the hub's secret gives: HKDF-SHA-256 to AES-256-GCM, usable for nothing else. */
 async function hubKey(secret: string): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', fromBase64url(secret), 'HKDF', false, [
-    'deriveKey',
-  ]);
+  const base = await crypto.subtle.importKey('raw', bytesOf(secret), 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     {
       name: 'HKDF',
@@ -71,7 +65,7 @@ async function pinKey(pin: string, salt: string, iterations: number): Promise<Cr
     'deriveKey',
   ]);
   return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64url(salt), iterations },
+    { name: 'PBKDF2', hash: 'SHA-256', salt: bytesOf(salt), iterations },
     base,
     { name: 'AES-GCM', length: 256 },
     false,
@@ -86,7 +80,7 @@ async function wrap(key: CryptoKey, master: Uint8Array, boundTo: string): Promis
     key,
     new Uint8Array(master),
   );
-  return { iv: toBase64url(iv), data: toBase64url(data) };
+  return { iv: base64url(iv), data: base64url(data) };
 }
 
 /** The master secret, or undefined when the key is not the one it was wrapped under. */
@@ -99,11 +93,11 @@ async function unwrap(
     const plain = await crypto.subtle.decrypt(
       {
         name: 'AES-GCM',
-        iv: fromBase64url(wrapped.iv),
+        iv: bytesOf(wrapped.iv),
         additionalData: encoder.encode(boundTo),
       },
       key,
-      fromBase64url(wrapped.data),
+      bytesOf(wrapped.data),
     );
     return new Uint8Array(plain);
   } catch {
@@ -167,7 +161,7 @@ async function keepPinWrap(
     await db.unlocks.delete(username);
     return;
   }
-  const salt = toBase64url(crypto.getRandomValues(new Uint8Array(16)));
+  const salt = base64url(crypto.getRandomValues(new Uint8Array(16)));
   const key = await pinKey(pin, salt, db.vault.pinIterations);
   const wrapped = await wrap(key, master, pinBinding(deviceId, username));
   const record: OfflineUnlock = { username, salt, wrapped, until, wrongTries: 0 };

@@ -21,6 +21,7 @@ import { randomBytes } from '@noble/ciphers/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { base64url } from '../../shared/devices.ts';
 import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type Middleware } from 'dexie';
 
 /** A sealed record was asked for, or one was to be written, while the data key is not held. */
@@ -79,12 +80,6 @@ const NONCE_BYTES = 12;
 /** Blobs of records read, kept to be written back unchanged (`sealedTable`). */
 const BLOBS_KEPT = 20_000;
 const MASTER_BYTES = 32;
-
-function base64url(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -85,29 +85,28 @@ export function PaymentForm(props: PaymentProps) {
         </p>
       )}
       {bigAmount ? (
-        <div class="warning" role="alert" data-testid="big-amount-warning">
-          <p>
-            {fill(t('farAboveOwed'), {
-              amount: money(bigAmount, currency),
-              owed: money(minor(Math.max(props.owedMinor, 0)), currency),
-            })}
-          </p>
-          <button
-            type="button"
-            class="danger"
-            data-testid="confirm-big-amount"
-            disabled={busy}
-            onClick={(e) => void submit(e, false, true)}
-          >
-            {t('amountIsRight')}
-          </button>{' '}
-          <button type="button" class="link" onClick={() => payment.setBigAmount(undefined)}>
-            {t('cancel')}
-          </button>
-        </div>
+        <ConfirmPanel
+          testId="big-amount-warning"
+          message={fill(t('farAboveOwed'), {
+            amount: money(bigAmount, currency),
+            owed: money(minor(Math.max(props.owedMinor, 0)), currency),
+          })}
+          confirmTestId="confirm-big-amount"
+          confirmLabel={t('amountIsRight')}
+          busy={busy}
+          onConfirm={(e) => void submit(e, false, true)}
+          onCancel={() => payment.setBigAmount(undefined)}
+        />
       ) : warning ? (
-        <DuplicateWarningPanel
-          warning={warning}
+        <ConfirmPanel
+          testId="duplicate-warning"
+          message={fill(t('duplicateWarning'), {
+            amount: money(warning.amountMinor, warning.currency),
+            ago: ago(warning.takenAt, Date.now(), t),
+            receipt: warning.receiptNumber,
+          })}
+          confirmTestId="confirm-duplicate"
+          confirmLabel={t('takeAnyway')}
           busy={busy}
           onConfirm={(e) => void submit(e, true)}
           onCancel={() => payment.setWarning(undefined)}
@@ -420,36 +419,40 @@ function usePayment({ accountId, currency, suggestedMinor, owedMinor }: PaymentP
   };
 }
 
-/** The payment it may repeat, and the agent's choice: take this one anyway, or not. */
-function DuplicateWarningPanel({
-  warning,
+/**
+ * A question before a payment is recorded: what the agent should check, and the choice to record
+ * it anyway or not. One panel for each question the form asks (a duplicate, an amount far above
+ * what is owed).
+ */
+function ConfirmPanel({
+  testId,
+  message,
+  confirmTestId,
+  confirmLabel,
   busy,
   onConfirm,
   onCancel,
 }: {
-  warning: DuplicateWarning;
+  testId: string;
+  message: string;
+  confirmTestId: string;
+  confirmLabel: string;
   busy: boolean;
   onConfirm: (event: Event) => void;
   onCancel: () => void;
 }) {
   const { t } = useText();
   return (
-    <div class="warning" role="alert" data-testid="duplicate-warning">
-      <p>
-        {fill(t('duplicateWarning'), {
-          amount: money(warning.amountMinor, warning.currency),
-          ago: ago(warning.takenAt, Date.now(), t),
-          receipt: warning.receiptNumber,
-        })}
-      </p>
+    <div class="warning" role="alert" data-testid={testId}>
+      <p>{message}</p>
       <button
         type="button"
         class="danger"
-        data-testid="confirm-duplicate"
+        data-testid={confirmTestId}
         disabled={busy}
         onClick={(e) => onConfirm(e)}
       >
-        {t('takeAnyway')}
+        {confirmLabel}
       </button>{' '}
       <button type="button" class="link" onClick={onCancel}>
         {t('cancel')}
