@@ -19,6 +19,7 @@ import { registerQuoteRoutes } from './quote/routes.ts';
 import { registerReviewRoutes } from './review/routes.ts';
 import { registerTariffRoutes } from './tariffs/routes.ts';
 import { registerSyncRoutes } from './sync/routes.ts';
+import { registerPrepaidRoutes } from './prepaid/routes.ts';
 
 export interface AppOptions {
   /** A built client to serve at `/`; without it only the API is served. */
@@ -61,6 +62,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerAuthRoutes(app);
   registerSecondFactorRoutes(app);
   registerSyncRoutes(app);
+  registerPrepaidRoutes(app);
   registerCollectionRoutes(app);
   registerQuoteRoutes(app);
   registerDeviceRoutes(app);

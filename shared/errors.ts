@@ -101,6 +101,14 @@ export const deviceErrorCodes = [
   'digits-out-of-range',
   'no-tariff-on-device',
   'bill-not-computed',
+  'not-prepaid',
+  'no-lease',
+  'lease-used-up',
+  'too-many-tokens',
+  'energy-not-in-units',
+  'meter-key-invalid',
+  'energy-not-priced',
+  'amount-buys-no-energy',
   'unknown',
 ] as const;
 

@@ -55,11 +55,43 @@ export const transactionReferenceSchema = z
 /** A payer's phone in E.164: `+`, then 8 to 15 digits. */
 export const payerPhoneSchema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be a phone as +254…');
 
+/**
+ * A prepaid top-up: what the payment bought, priced on the device by the account's tariff, and
+ * the OpenPAYGO tokens it made at counts of its lease (shared/topup.ts). The hub checks every
+ * token and the price; the money counts whatever it finds.
+ */
+export const topUpSchema = z
+  .object({
+    system: z.literal('openpaygo'),
+    tariffId: z.string().min(1).max(64),
+    tariffVersion: z.number().int().min(1).max(MAX_TARIFF_VERSION),
+    energyWh: z.number().int().min(1).max(10_000_000_000),
+    costMinor: minorUnitsSchema,
+    tokens: z
+      .array(
+        z.object({
+          count: z.number().int().min(1).max(MAX_SEQ),
+          value: z.number().int().min(1).max(999_999),
+          digits: z.string().regex(/^\d{9,20}$/, 'must be the token as digits'),
+        }),
+      )
+      .min(1)
+      .max(8),
+  })
+  .refine(
+    (topUp) => topUp.tokens.every((t, i) => i === 0 || t.count > (topUp.tokens[i - 1]?.count ?? 0)),
+    {
+      message: 'tokens come in the order of their counts',
+      path: ['tokens'],
+    },
+  );
+
 const paymentCommon = {
   accountId: z.string().min(1).max(64),
   currency: currencySchema,
   amountMinor: minorUnitsSchema,
   receiptNumber: z.string().min(1).max(40),
+  topUp: topUpSchema.optional(),
 };
 
 export const cashPaymentBodySchema = z.object({
@@ -442,6 +474,7 @@ export type Fact = z.infer<typeof factSchema>;
 export type FactKind = Fact['kind'];
 export type CashPaymentBody = z.infer<typeof cashPaymentBodySchema>;
 export type PaymentBody = z.infer<typeof paymentBodySchema>;
+export type TopUp = z.infer<typeof topUpSchema>;
 /** What a payment says beside its amount: the method and its details, without the common fields. */
 export type PaymentDetails =
   | { readonly method: 'cash'; readonly tenderedMinor: MinorUnits }

@@ -24,6 +24,8 @@ export const MAX_ACCOUNTS_PER_PULL = 500;
 export const RECENT_READINGS_SENT = 4;
 /** Payments of an account a snapshot carries, for the duplicate warning on the device. */
 export const RECENT_PAYMENTS_SENT = 5;
+/** Months of a prepaid account's sales a snapshot carries: a year and this month. */
+export const PREPAID_MONTHS_SENT = 13;
 
 export const pushRequestSchema = z.object({
   formatVersion: z.literal(PROTOCOL_VERSION),
@@ -73,6 +75,11 @@ export const flagReasons = [
   'reading-in-future',
   'void-reference-ambiguous',
   'mobile-money-unconfirmed',
+  'not-prepaid',
+  'token-not-leased',
+  'token-count-reused',
+  'token-mismatch',
+  'top-up-differs',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];
@@ -89,6 +96,11 @@ export const flagsThatStillApply: ReadonlySet<FlagReason> = new Set([
   'change-mismatch',
   'possible-duplicate',
   'mobile-money-unconfirmed',
+  'not-prepaid',
+  'token-not-leased',
+  'token-count-reused',
+  'token-mismatch',
+  'top-up-differs',
   'stale-tariff',
   'bill-differs',
   'carried-mismatch',
@@ -256,6 +268,19 @@ export const accountSnapshotSchema = z.object({
       }),
     )
     .max(RECENT_PAYMENTS_SENT),
+  /**
+   * For a prepaid account: its meter's token system and unit, and the energy sold to it by
+   * month over the last months, which prices the next top-up's tiers. Absent: postpaid.
+   */
+  prepaid: z
+    .object({
+      system: z.literal('openpaygo'),
+      unitWh: z.number().int().min(1).max(10_000),
+      soldByMonth: z
+        .array(z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), energyWh: z.number().int() }))
+        .max(PREPAID_MONTHS_SENT),
+    })
+    .optional(),
   /** The hub change that produced this snapshot. */
   changeSeq: z.number().int(),
 });
@@ -413,3 +438,41 @@ export const uploadResponseSchema = z.object({
 });
 
 export type UploadResponse = z.infer<typeof uploadResponseSchema>;
+
+/** Most prepaid accounts one lease request names: a route's worth in a few requests. */
+export const MAX_LEASES_PER_REQUEST = 500;
+
+/**
+ * A device asks for leases of token counts of prepaid meters it serves (shared/topup.ts): the
+ * hub grants a lease to one device at a time per meter, renews a used-up one, and moves one held
+ * by another device only when asked to `take` it (an agent serving the customer, online).
+ */
+export const leaseRequestSchema = z.object({
+  deviceId: uuidSchema,
+  accountIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_LEASES_PER_REQUEST),
+  take: z.boolean().optional(),
+});
+
+export type LeaseRequest = z.infer<typeof leaseRequestSchema>;
+
+export const tokenLeaseSchema = z.object({
+  accountId: z.string(),
+  meter: z.object({
+    secretKeyHex: z.string().regex(/^[0-9a-f]{32}$/),
+    startingCode: z.number().int().min(0).max(999_999_999),
+    restrictedDigitSet: z.boolean(),
+    unitWh: z.number().int().min(1).max(10_000),
+  }),
+  fromCount: z.number().int().min(1),
+  toCount: z.number().int().min(2),
+});
+
+export const leaseRefusals = ['not-prepaid', 'out-of-scope', 'held-elsewhere'] as const;
+export type LeaseRefusal = (typeof leaseRefusals)[number];
+
+export const leaseResponseSchema = z.object({
+  leases: z.array(tokenLeaseSchema),
+  refused: z.array(z.object({ accountId: z.string(), reason: z.enum(leaseRefusals) })),
+});
+
+export type LeaseResponse = z.infer<typeof leaseResponseSchema>;

@@ -23,7 +23,6 @@ import type {
   WrappedSecret,
 } from '../db/database.ts';
 import { readSetting } from '../db/database.ts';
-import { SEALED_TABLES } from '../db/vault.ts';
 import { Vault } from '../db/vault.ts';
 
 /** Wrong PINs on the tablet before the PIN's wrap is erased (then only the hub can open it). */
@@ -232,12 +231,10 @@ export async function unlockOffline(
  * transaction, and the vault record says it is done.
  */
 export async function sealLegacy(db: GridtallyDatabase): Promise<void> {
-  await db.transaction('rw', [db.facts, db.accounts, db.credentials, db.settings], async () => {
-    for (const name of Object.keys(SEALED_TABLES)) {
-      if (name === 'settings') continue;
-      const table = db.table(name);
-      await table.bulkPut(await table.toArray());
-    }
+  // The tables that held records before the vault (leases came after it, sealed from the start).
+  const legacy = ['facts', 'accounts', 'credentials'].map((name) => db.table(name));
+  await db.transaction('rw', [...legacy, db.settings], async () => {
+    for (const table of legacy) await table.bulkPut(await table.toArray());
     const session = await readSetting(db, 'session');
     if (session) await db.settings.put(session);
     const record = await readSetting(db, 'vault');

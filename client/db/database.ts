@@ -8,6 +8,8 @@
  * - `credentials` lets an agent who signed in online once sign in again offline.
  * - `unlocks` holds, for a while after each online sign-in, the device's master secret wrapped
  *   under an agent's PIN, so the agent can open the data again offline (client/auth/unlock.ts).
+ * - `leases` holds, per prepaid meter, the token counts the hub leased to this device and the
+ *   meter's key, to make top-up tokens with no network (client/db/prepaid.ts).
  * - `settings` holds single records: the device identity and chain head, the session, the
  *   pull cursor, the master secret wrapped under the hub's secret.
  *
@@ -21,6 +23,7 @@
  */
 import Dexie, { type DexieOptions, type EntityTable, type Table } from 'dexie';
 import { Vault, vaultMiddleware } from './vault.ts';
+import type { StoredLease } from './prepaid.ts';
 import { assert } from '../../shared/assert.ts';
 import type { User } from '../../shared/api.ts';
 import type { AuditHead } from '../../shared/audit-head.ts';
@@ -155,6 +158,12 @@ export interface AuditRecord {
   };
 }
 
+/** The accounts of the route that are prepaid: the ones the device asks for leases of. */
+export interface PrepaidRecord {
+  key: 'prepaid';
+  accountIds: string[];
+}
+
 /** The device's master secret wrapped under the secret the hub hands it at each sign-in. */
 export interface VaultRecord {
   key: 'vault';
@@ -172,7 +181,8 @@ export type SettingRecord =
   | SyncStateRecord
   | ExportRecord
   | CapsRecord
-  | AuditRecord;
+  | AuditRecord
+  | PrepaidRecord;
 
 /** Each setting's record type by its key. */
 export type SettingOf<K extends SettingRecord['key']> = Extract<SettingRecord, { key: K }>;
@@ -210,6 +220,8 @@ export class GridtallyDatabase extends Dexie {
   unlocks!: EntityTable<OfflineUnlock, 'username'>;
   settings!: Table<SettingRecord, SettingRecord['key']>;
   tariffs!: Table<TariffVersion, [string, number]>;
+  /** Leases of prepaid meters' token counts, each with its meter's key (sealed). */
+  leases!: EntityTable<StoredLease, 'accountId'>;
   /** The data key, held while an agent has the device open. */
   readonly vault: Vault;
 
@@ -262,6 +274,8 @@ export class GridtallyDatabase extends Dexie {
         await tx.table('credentials').clear();
         await tx.table('settings').delete('session');
       });
+    // Prepaid top-ups: leases of token counts, by account.
+    this.version(6).stores({ leases: 'accountId' });
   }
 }
 

@@ -26,7 +26,6 @@ import { minor, type CurrencyCode, type MinorUnits } from '../../shared/money.ts
 import { appliesUnder, pendingEffects } from '../../shared/protocol.ts';
 import { draftSpotBill, type SpotBillError } from '../../shared/spot-bill.ts';
 import type { BillLine } from '../../shared/tariff/lines.ts';
-import { parseTariff } from '../../shared/tariff/validate.ts';
 import { cashTender, type CashPaymentError } from '../../shared/payments.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import {
@@ -41,9 +40,9 @@ import {
   readingImplausible,
   readingInFuture,
 } from '../../shared/rules/reading.ts';
-import type { Tariff } from '../../shared/tariff/schema.ts';
 import type { DeviceRecord, GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
 import { deviceRecord } from './database.ts';
+import { draftTopUp, tariffVersionsOf, type TopUpError } from './prepaid.ts';
 
 export interface DeviceDeps {
   readonly makeId: () => string;
@@ -121,7 +120,7 @@ async function appendFacts<E extends string>(
   const device = await ensureDevice(db, deps);
   const written = await db.transaction(
     'rw',
-    [db.settings, db.facts, db.accounts, db.tariffs],
+    [db.settings, db.facts, db.accounts, db.tariffs, db.leases],
     async (): Promise<StoredFact[] | E | AppendError> => {
       const head = await deviceRecord(db);
       if (head.revokedAt !== undefined) return 'device-revoked';
@@ -265,14 +264,19 @@ export async function recordCashPayment(
   db: GridtallyDatabase,
   input: CashPaymentInput,
   deps: DeviceDeps,
-): Promise<Result<StoredFact, CashPaymentRefusal>> {
+): Promise<Result<StoredFact, PaymentRefusal>> {
   const { tenderedMinor, ...rest } = input;
   return recordPayment(db, { ...rest, details: { method: 'cash', tenderedMinor } }, deps);
 }
 
+/** Why a payment of any kind is refused, with nothing written. */
+export type PaymentRefusal = CashPaymentRefusal | TopUpError;
+
 export interface PaymentInput extends Omit<CashPaymentInput, 'tenderedMinor'> {
   /** How the customer paid: cash handed over, or what names a mobile, card or bank payment. */
   readonly details: PaymentDetails;
+  /** A prepaid top-up: the money buys energy, and the payment carries its tokens. */
+  readonly topUp?: boolean;
 }
 
 /**
@@ -280,13 +284,14 @@ export interface PaymentInput extends Omit<CashPaymentInput, 'tenderedMinor'> {
  * (cash) or its details are not as printed (`record-invalid`), a risk cap or the most one
  * payment may carry; and, until the agent confirms (`duplicateConfirmed`), when it looks like a
  * payment already taken (`recentDuplicate` tells which). Only cash counts as cash in the
- * agent's hands, for the unsynced-cash cap and the day's cash.
+ * agent's hands, for the unsynced-cash cap and the day's cash. A top-up is priced and gets its
+ * tokens in the same transaction (client/db/prepaid.ts), or is refused with why it cannot.
  */
 export async function recordPayment(
   db: GridtallyDatabase,
   input: PaymentInput,
   deps: DeviceDeps,
-): Promise<Result<StoredFact, CashPaymentRefusal>> {
+): Promise<Result<StoredFact, PaymentRefusal>> {
   const details = input.details;
   const tender = cashTender(
     input.amountMinor,
@@ -294,7 +299,7 @@ export async function recordPayment(
   );
   if (!tender.ok) return err(tender.error);
   const cashInHand = details.method === 'cash' ? tender.value.amountMinor : minor(0);
-  const written = await appendFacts<CashPaymentRefusal>(
+  const written = await appendFacts<CashPaymentRefusal | TopUpError>(
     db,
     input.agent,
     deps,
@@ -309,11 +314,16 @@ export async function recordPayment(
         (await recentDuplicate(db, input.accountId, tender.value.amountMinor, nowMs))
       )
         return 'possible-duplicate';
+      const topUp = input.topUp
+        ? await draftTopUp(db, input.accountId, tender.value.amountMinor, nowMs)
+        : undefined;
+      if (topUp && !topUp.ok) return topUp.error;
       const common = {
         accountId: input.accountId,
         currency: input.currency,
         amountMinor: tender.value.amountMinor,
         receiptNumber: receiptNumber(head.deviceId, firstSeq),
+        ...(topUp ? { topUp: topUp.value } : {}),
       };
       const body: PaymentBody =
         details.method === 'cash'
@@ -330,7 +340,8 @@ export async function recordPayment(
           fact: { kind: 'payment', body },
           accountId: input.accountId,
           amountMinor: cashInHand,
-          balanceDeltaMinor: -tender.value.amountMinor,
+          // A top-up's energy is charged as its money is paid: only the rest moves the balance.
+          balanceDeltaMinor: -tender.value.amountMinor + (topUp ? topUp.value.costMinor : 0),
         },
       ];
     },
@@ -606,13 +617,6 @@ export async function recordReading(
   if (!written.ok) return written;
   const [reading, bill] = written.value as [StoredFact, StoredFact | undefined];
   return ok(bill && lines ? { reading, bill, lines } : { reading });
-}
-
-/** The versions of a tariff the device holds, oldest first, as the engine reads them. */
-async function tariffVersionsOf(db: GridtallyDatabase, tariffId: string): Promise<Tariff[]> {
-  return (await db.tariffs.where('tariffId').equals(tariffId).sortBy('version'))
-    .map((v) => parseTariff(v.document))
-    .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
 }
 
 /**

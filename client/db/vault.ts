@@ -66,6 +66,7 @@ export const SEALED_TABLES: Readonly<Record<string, TablePolicy>> = {
   },
   accounts: { plain: ['id', 'accountNumber', 'changeSeq'], words: 'searchWords' },
   credentials: { plain: ['username'] },
+  leases: { plain: ['accountId'] },
   settings: {
     plain: ['key'],
     seals: (value) =>

@@ -20,6 +20,7 @@ import {
 } from '../../shared/protocol.ts';
 import Dexie from 'dexie';
 import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
+import { fetchLeases, leasesWanted, notePrepaid } from '../db/prepaid.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import { markRevoked } from '../db/facts.ts';
 import {
@@ -101,6 +102,15 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
       });
   }
   await pruneAcknowledged(db, deps.now());
+  // Leases for top-ups with no network: asked for once the route is pulled. One that fails is
+  // asked for again next round; the sync itself went through.
+  const wanted = await leasesWanted(db);
+  if (wanted.length > 0)
+    await fetchLeases(
+      db,
+      { baseUrl: deps.baseUrl, token: session.token, deviceId: device.deviceId, fetch: deps.fetch },
+      wanted,
+    );
   return finish(db, deps, {
     state: 'synced',
     pushed: pushed.count + resentCount,
@@ -460,47 +470,55 @@ export async function applyPullPage(
   newRoute: boolean,
   now: Date,
 ): Promise<void> {
-  await db.transaction('rw', [db.accounts, db.facts, db.settings, db.tariffs], async () => {
-    // Decided from what is stored now, not when the request left: another tab may have pulled
-    // in between, and this page may be the older one.
-    const saved = await db.settings.get('cursor');
-    const current = saved?.key === 'cursor' ? saved : undefined;
-    if (current && current.routeId !== routeId) await db.accounts.clear();
-    // A page can arrive late, after another tab applied a newer one: within one history of
-    // the hub (one epoch) a snapshot never replaces a newer snapshot of the same account, and
-    // the cursor never goes back within a route. A restored hub's numbers start lower: its
-    // pages replace everything.
-    const sameHistory = current?.routeId === routeId && current.epoch === page.epoch;
-    const held = new Map(
-      sameHistory
-        ? (await db.accounts.bulkGet(page.accounts.map((account) => account.id))).map((account) => [
-            account?.id,
-            account?.changeSeq ?? -1,
-          ])
-        : [],
-    );
-    await db.accounts.bulkPut(
-      page.accounts
-        .filter((account) => account.changeSeq >= (held.get(account.id) ?? -1))
-        .map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
-    );
-    await applyAnswers(db, page.acks);
-    await db.settings.put({
-      key: 'cursor',
-      routeId,
-      cursor: sameHistory && current ? Math.max(current.cursor, page.cursor) : page.cursor,
-      pulledAt: now.toISOString(),
-      epoch: page.epoch,
-    });
-    await db.settings.put({ key: 'caps', ...page.settings });
-    if (page.tariffs.length > 0) await db.tariffs.bulkPut(page.tariffs);
-    const progress = await db.settings.get('sync');
-    const state = progress?.key === 'sync' ? progress : { key: 'sync' as const };
-    const done =
-      (newRoute || !state.pullProgress ? 0 : state.pullProgress.done) + page.accounts.length;
-    await db.settings.put({
-      ...state,
-      pullProgress: page.hasMore ? { done, total: done + page.remaining } : undefined,
-    });
-  });
+  await db.transaction(
+    'rw',
+    [db.accounts, db.facts, db.settings, db.tariffs, db.leases],
+    async () => {
+      // Decided from what is stored now, not when the request left: another tab may have pulled
+      // in between, and this page may be the older one.
+      const saved = await db.settings.get('cursor');
+      const current = saved?.key === 'cursor' ? saved : undefined;
+      const routeChanged = current !== undefined && current.routeId !== routeId;
+      if (routeChanged) {
+        await db.accounts.clear();
+        await db.leases.clear();
+      }
+      // A page can arrive late, after another tab applied a newer one: within one history of
+      // the hub (one epoch) a snapshot never replaces a newer snapshot of the same account, and
+      // the cursor never goes back within a route. A restored hub's numbers start lower: its
+      // pages replace everything.
+      const sameHistory = current?.routeId === routeId && current.epoch === page.epoch;
+      const held = new Map(
+        sameHistory
+          ? (await db.accounts.bulkGet(page.accounts.map((account) => account.id))).map(
+              (account) => [account?.id, account?.changeSeq ?? -1],
+            )
+          : [],
+      );
+      await db.accounts.bulkPut(
+        page.accounts
+          .filter((account) => account.changeSeq >= (held.get(account.id) ?? -1))
+          .map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
+      );
+      await notePrepaid(db, page.accounts, routeChanged || current === undefined);
+      await applyAnswers(db, page.acks);
+      await db.settings.put({
+        key: 'cursor',
+        routeId,
+        cursor: sameHistory && current ? Math.max(current.cursor, page.cursor) : page.cursor,
+        pulledAt: now.toISOString(),
+        epoch: page.epoch,
+      });
+      await db.settings.put({ key: 'caps', ...page.settings });
+      if (page.tariffs.length > 0) await db.tariffs.bulkPut(page.tariffs);
+      const progress = await db.settings.get('sync');
+      const state = progress?.key === 'sync' ? progress : { key: 'sync' as const };
+      const done =
+        (newRoute || !state.pullProgress ? 0 : state.pullProgress.done) + page.accounts.length;
+      await db.settings.put({
+        ...state,
+        pullProgress: page.hasMore ? { done, total: done + page.remaining } : undefined,
+      });
+    },
+  );
 }

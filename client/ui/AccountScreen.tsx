@@ -37,6 +37,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
             suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
             owedMinor={balanceMinor}
             bills={view.openBills}
+            prepaid={account.prepaid !== undefined}
           />
           <OwnPayments view={view} />
           <MeterReadingForm view={view} />
@@ -58,7 +59,15 @@ function AccountSummary({ view }: { view: AccountView }) {
         <dt>{t('accountNumber')}</dt>
         <dd>{account.accountNumber}</dd>
         <dt>{t('meter')}</dt>
-        <dd>{account.meterNumber}</dd>
+        <dd>
+          {account.meterNumber}
+          {account.prepaid && (
+            <span class="badge" data-testid="prepaid-badge">
+              {' '}
+              {t('prepaidMeter')}
+            </span>
+          )}
+        </dd>
       </dl>
       <p class="balance">
         <span>{balanceMinor >= 0 ? t('balanceOwed') : t('credit')}</span>

@@ -7,7 +7,7 @@
  * receipt follows at once. A payment close to one taken for the account in the last hour is
  * recorded only once the agent confirms that it is not the same payment twice.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import {
   cardBrands,
   mobileMoneyProviders,
@@ -27,8 +27,10 @@ import {
 import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { cashTender, farAboveOwed } from '../../shared/payments.ts';
 import { browserDeps, recentDuplicate, recordPayment, type DuplicateWarning } from '../db/facts.ts';
+import { deviceRecord } from '../db/database.ts';
+import { fetchLeases, previewTopUp } from '../db/prepaid.ts';
 import { useApp, useText } from './context.ts';
-import { ago, fill, money } from './format.ts';
+import { ago, fill, kwh, money } from './format.ts';
 
 interface PaymentProps {
   readonly accountId: string;
@@ -38,16 +40,34 @@ interface PaymentProps {
   readonly owedMinor: number;
   /** Its open bills, which the preview pays oldest first. */
   readonly bills: readonly Bill[];
+  /** A prepaid account: the form sells a top-up unless the agent chooses to pay bills. */
+  readonly prepaid?: boolean;
 }
 
 export function PaymentForm(props: PaymentProps) {
   const { currency, bills } = props;
   const { t } = useText();
   const payment = usePayment(props);
-  const { method, amountText, error, warning, busy, submit, amount, bigAmount } = payment;
+  const { method, amountText, error, warning, busy, submit, amount, bigAmount, topUp } = payment;
   return (
-    <form class="card pay" onSubmit={(e) => void submit(e)}>
-      <h3>{t('takePayment')}</h3>
+    <form class="card pay" onSubmit={(e) => void submit(e)} data-testid="payment-form">
+      <h3>{topUp ? t('topUp') : t('takePayment')}</h3>
+      {props.prepaid && (
+        <div class="tabs purpose" role="radiogroup" aria-label={t('paymentFor')}>
+          {([true, false] as const).map((forTopUp) => (
+            <button
+              type="button"
+              role="radio"
+              aria-checked={topUp === forTopUp}
+              class={topUp === forTopUp ? 'tab active' : 'tab'}
+              data-testid={forTopUp ? 'purpose-top-up' : 'purpose-bills'}
+              onClick={() => payment.setTopUp(forTopUp)}
+            >
+              {forTopUp ? t('topUp') : t('payBills')}
+            </button>
+          ))}
+        </div>
+      )}
       <div class="tabs methods" role="radiogroup" aria-label={t('howPaid')}>
         {paymentMethods.map((m) => (
           <button
@@ -75,9 +95,17 @@ export function PaymentForm(props: PaymentProps) {
           required
         />
       </label>
-      {amount.ok && amount.value > 0 && (
-        <SettlesPreview bills={bills} amountMinor={amount.value} currency={currency} />
-      )}
+      {amount.ok &&
+        amount.value > 0 &&
+        (topUp ? (
+          <TopUpPreviewBox
+            accountId={props.accountId}
+            amountMinor={amount.value}
+            currency={currency}
+          />
+        ) : (
+          <SettlesPreview bills={bills} amountMinor={amount.value} currency={currency} />
+        ))}
       <MethodFields payment={payment} currency={currency} />
       {error && (
         <p class="error" role="alert">
@@ -113,7 +141,7 @@ export function PaymentForm(props: PaymentProps) {
         />
       ) : (
         <button type="submit" class="primary" disabled={busy}>
-          {t('recordPayment')}
+          {topUp ? t('sellTopUp') : t('recordPayment')}
         </button>
       )}
     </form>
@@ -121,6 +149,54 @@ export function PaymentForm(props: PaymentProps) {
 }
 
 type Payment = ReturnType<typeof usePayment>;
+
+/** What the amount buys: the energy, what it costs, what is left as credit, tokens in the lease. */
+function TopUpPreviewBox({
+  accountId,
+  amountMinor,
+  currency,
+}: {
+  accountId: string;
+  amountMinor: MinorUnits;
+  currency: CurrencyCode;
+}) {
+  const app = useApp();
+  const { t, errorOf } = useText();
+  const [preview, setPreview] = useState<Awaited<ReturnType<typeof previewTopUp>> | undefined>();
+  useEffect(() => {
+    let current = true;
+    void previewTopUp(app.db, accountId, amountMinor, Date.now()).then((answer) => {
+      if (current) setPreview(answer);
+    });
+    return () => {
+      current = false;
+    };
+  }, [accountId, amountMinor]);
+  if (!preview) return null;
+  if (!preview.ok)
+    return (
+      <p class="muted" data-testid="top-up-preview">
+        {errorOf(preview.error)}
+      </p>
+    );
+  const { energyWh, costMinor, creditMinor, tokensLeft } = preview.value;
+  return (
+    <ul class="settles" data-testid="top-up-preview" aria-label={t('topUpBuys')}>
+      <li>
+        {t('energy')}: <strong data-testid="top-up-kwh">{kwh(energyWh, app.language)}</strong> ·{' '}
+        {money(costMinor, currency)}
+      </li>
+      {creditMinor > 0 && (
+        <li>
+          {t('leftAsCredit')}: {money(creditMinor, currency)}
+        </li>
+      )}
+      <li class={tokensLeft === 0 ? 'warn' : 'muted'}>
+        {fill(t('tokensLeftHere'), { count: String(tokensLeft) })}
+      </li>
+    </ul>
+  );
+}
 
 /** Which bills the amount would pay, oldest first, and what would be left as credit. */
 function SettlesPreview({
@@ -331,13 +407,14 @@ function detailsOf(
  * The form's state and its submission. The amount and what was tendered are parsed at every
  * keystroke, so the change shown is always what would be recorded.
  */
-function usePayment({ accountId, currency, suggestedMinor, owedMinor }: PaymentProps) {
+function usePayment({ accountId, currency, suggestedMinor, owedMinor, prepaid }: PaymentProps) {
   const app = useApp();
   const { errorOf } = useText();
   const [method, setMethod] = useState<PaymentMethod>('cash');
-  const [amountText, setAmountText] = useState(
-    suggestedMinor > 0 ? formatAmount(suggestedMinor, currency).replaceAll(',', '') : '',
-  );
+  const [topUp, setTopUp] = useState(prepaid === true);
+  const suggested =
+    suggestedMinor > 0 ? formatAmount(suggestedMinor, currency).replaceAll(',', '') : '';
+  const [amountText, setAmountText] = useState(prepaid === true ? '' : suggested);
   const [fields, setFields] = useState<Fields>(NO_FIELDS);
   const [error, setError] = useState<string | undefined>();
   const [warning, setWarning] = useState<DuplicateWarning | undefined>();
@@ -359,24 +436,38 @@ function usePayment({ accountId, currency, suggestedMinor, owedMinor }: PaymentP
     if (!session) return setError(errorOf('not-signed-in'));
     if (bigConfirmed) setConfirmedAmount(amount.value);
     const confirmed = bigConfirmed || confirmedAmount === amount.value;
-    if (!confirmed && farAboveOwed(amount.value, owedMinor)) {
+    // A top-up buys energy, not bills: what is owed says nothing of how much is too much.
+    if (!topUp && !confirmed && farAboveOwed(amount.value, owedMinor)) {
       setError(undefined);
       return setBigAmount(amount.value);
     }
     setBigAmount(undefined);
     setBusy(true);
-    const result = await recordPayment(
-      app.db,
-      {
-        accountId,
-        currency,
-        amountMinor: amount.value,
-        details: detailsOf(method, fields, tendered.ok ? tendered.value : amount.value),
-        agent: session.user,
-        duplicateConfirmed,
-      },
-      browserDeps,
-    );
+    const input = {
+      accountId,
+      currency,
+      amountMinor: amount.value,
+      details: detailsOf(method, fields, tendered.ok ? tendered.value : amount.value),
+      agent: session.user,
+      duplicateConfirmed,
+      topUp,
+    };
+    let result = await recordPayment(app.db, input, browserDeps);
+    if (!result.ok && (result.error === 'no-lease' || result.error === 'lease-used-up')) {
+      // Online, the hub can lease this meter's next counts to this tablet (taking them from
+      // another that held them): the customer is here now.
+      const leased = await fetchLeases(
+        app.db,
+        {
+          baseUrl: app.baseUrl,
+          token: session.token,
+          deviceId: (await deviceRecord(app.db)).deviceId,
+        },
+        [accountId],
+        true,
+      );
+      if (leased.ok) result = await recordPayment(app.db, input, browserDeps);
+    }
     setBusy(false);
     if (!result.ok && result.error === 'possible-duplicate') {
       setError(undefined);
@@ -394,6 +485,13 @@ function usePayment({ accountId, currency, suggestedMinor, owedMinor }: PaymentP
   }
 
   return {
+    topUp,
+    setTopUp: (next: boolean) => {
+      setTopUp(next);
+      setError(undefined);
+      setBigAmount(undefined);
+      setAmountText(next ? '' : suggested);
+    },
     method,
     setMethod: (next: PaymentMethod) => {
       setMethod(next);

@@ -7,7 +7,8 @@
 import { Fragment } from 'preact';
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'preact/hooks';
-import type { FactOf } from '../../shared/facts.ts';
+import type { FactOf, TopUp } from '../../shared/facts.ts';
+import { groupDigits } from '../../shared/topup.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { computeBill } from '../../shared/tariff/engine.ts';
@@ -16,7 +17,7 @@ import { parseTariff } from '../../shared/tariff/validate.ts';
 import type { StoredAccount, StoredFact } from '../db/database.ts';
 import { VoidForm } from './AccountActions.tsx';
 import { useApp, useText } from './context.ts';
-import { dateTime, money } from './format.ts';
+import { dateTime, kwh, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import { methodLines, methodName } from './payment-method.ts';
 
@@ -71,9 +72,14 @@ export function ReceiptScreen({ seq }: { seq: number }) {
         ) : (
           <VoidForm payment={stored} />
         ))}
-      <button type="button" class="primary" onClick={() => app.go({ name: 'search' })}>
-        {t('newCustomer')}
-      </button>
+      <div class="actions no-print">
+        <button type="button" onClick={() => window.print()} data-testid="print-again">
+          {t('printAgain')}
+        </button>
+        <button type="button" class="primary" onClick={() => app.go({ name: 'search' })}>
+          {t('newCustomer')}
+        </button>
+      </div>
     </main>
   );
 }
@@ -140,6 +146,14 @@ function PaymentReceipt({
             <dd>{value}</dd>
           </Fragment>
         ))}
+        {body.topUp && (
+          <>
+            <dt>{t('energy')}</dt>
+            <dd data-testid="receipt-kwh">{kwh(body.topUp.energyWh, app.language)}</dd>
+            <dt>{t('energyCost')}</dt>
+            <dd>{money(body.topUp.costMinor, body.currency)}</dd>
+          </>
+        )}
         {balance !== undefined && (
           <>
             <dt>{balance >= 0 ? t('balanceAfter') : t('creditAfter')}</dt>
@@ -151,6 +165,7 @@ function PaymentReceipt({
         <dt>{t('takenAt')}</dt>
         <dd>{dateTime(fact.recordedAt, app.language)}</dd>
       </dl>
+      {body.topUp && <TokenBox topUp={body.topUp} />}
       <div class="reference">
         <Qr text={fact.id} />
         <small data-testid="payment-reference">
@@ -159,6 +174,23 @@ function PaymentReceipt({
       </div>
       <SyncLine stored={stored} />
     </section>
+  );
+}
+
+/** The top-up's tokens, large and in groups of digits, to read out or type on the meter. */
+function TokenBox({ topUp }: { topUp: TopUp }) {
+  const { t } = useText();
+  return (
+    <div class="tokens" data-testid="tokens">
+      <p>{topUp.tokens.length > 1 ? t('tokensMany') : t('tokens')}</p>
+      <ol>
+        {topUp.tokens.map((token) => (
+          <li key={token.count} class="token" data-testid="token">
+            {groupDigits(token.digits)}
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }
 

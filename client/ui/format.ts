@@ -13,6 +13,15 @@ export function dateTime(iso: string, language: Language): string {
   });
 }
 
+/** Energy in Wh as kWh with one decimal, in the language's digits and separators. */
+export function kwh(energyWh: number, language: Language): string {
+  const number = new Intl.NumberFormat(language === 'zh' ? 'zh-CN' : 'en-GB', {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(Math.floor(energyWh / 100) / 10);
+  return `${number} kWh`;
+}
+
 /** A message with `{name}` places filled in. */
 export function fill(template: string, values: Readonly<Record<string, string>>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);

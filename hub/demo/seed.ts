@@ -1,9 +1,11 @@
 /**
  * The demo deployment seeded into an empty store: one supervisor, two agents, two villages
- * (routes), 200 customers with a year of monthly readings and bills, one tariff. The data is
+ * (routes), 200 customers with a year of monthly readings and bills (a tenth of them also on
+ * prepaid meters), one tariff. The data is
  * made from a fixed seed, so every demo and every test sees the same customers; dates are
  * relative to the day the store is seeded.
  */
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Insertable, Transaction } from 'kysely';
 import { minor } from '../../shared/money.ts';
 import type { Database } from '../store/schema.ts';
@@ -244,6 +246,35 @@ async function seedCustomers(
   );
   await store.insertMany(trx, 'readings', readings);
   await store.insertMany(trx, 'bills', bills);
+  await store.insertMany(
+    trx,
+    'prepaid_meters',
+    accounts.filter((_, i) => isDemoPrepaid(i + 1)).map((account) => newPrepaidMeter(account.id)),
+  );
+}
+
+/** Customers 5, 10, 25, 30, …: a tenth of the demo, on both routes, have prepaid meters. */
+export function isDemoPrepaid(n: number): boolean {
+  return n % 20 === 5 || n % 20 === 10;
+}
+
+/**
+ * A new OpenPAYGO meter as the hub provisions it: a key and starting code from a cryptographic
+ * random source, never from the demo's seeded generator; its count at 1, as a new meter's is.
+ */
+export function newPrepaidMeter(accountId: string): Insertable<Database['prepaid_meters']> {
+  return {
+    account_id: accountId,
+    system: 'openpaygo',
+    secret_key: randomBytes(16).toString('hex'),
+    starting_code: randomInt(100_000_000, 1_000_000_000),
+    restricted_digits: 0,
+    unit_wh: 100,
+    last_count: 1,
+    lease_device_id: null,
+    lease_from: 2,
+    lease_to: 2,
+  };
 }
 
 /** Customer number n: a year of readings and bills first, then a name, an address and a phone. */

@@ -14,6 +14,7 @@ import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
 import { provenanceFlag } from '../../shared/rules/fact.ts';
 import { decidePayment, RECENT_PAYMENTS_CHECKED } from '../../shared/rules/payment.ts';
+import { boughtBefore } from '../../shared/topup.ts';
 import {
   Batch,
   decision,
@@ -111,12 +112,25 @@ function applyPayment(
   const body = fact.body;
   const account = batch.account(body.accountId);
   const recent = batch.state.recent.get(body.accountId) ?? [];
+  const prepaid = body.topUp ? batch.state.prepaid.get(body.accountId) : undefined;
+  const saleDate = fact.recordedAt.slice(0, 10);
   const decided = decidePayment(fact, {
     provenance,
     account: account && { currency: account.row.currency, balanceMinor: account.balanceMinor },
     maxAmountMinor: batch.maxAmount(body.currency),
     recent: recent.slice(-RECENT_PAYMENTS_CHECKED),
+    topUp: prepaid &&
+      account && {
+        meter: prepaid.meter,
+        leased: (count) => prepaid.leases.some((l) => count >= l.from && count < l.to),
+        used: (count) => prepaid.used.has(count),
+        versions: batch.state.tariffs.get(account.row.tariff_id) ?? [],
+        tariffId: account.row.tariff_id,
+        bought: boughtBefore(prepaid.sales, saleDate),
+      },
   });
+  // A top-up's energy is paid first from its own money; the rest pays bills or stays credit.
+  const soldMinor = decided.sells && body.topUp ? body.topUp.costMinor : 0;
   const record: PaymentRecord = {
     factId: fact.id,
     accountId: body.accountId,
@@ -127,7 +141,10 @@ function applyPayment(
     allocations: [],
   };
   if (decided.counts && account) {
-    const allocation = allocatePayment(openBillsOf(batch.state, account.row.id), body.amountMinor);
+    const allocation = allocatePayment(
+      openBillsOf(batch.state, account.row.id),
+      minor(body.amountMinor - soldMinor),
+    );
     for (const part of allocation.allocations) {
       const entry = batch.state.bills.get(part.billId);
       if (entry)
@@ -140,7 +157,9 @@ function applyPayment(
       });
     }
     batch.moveBalance(account, fact.id, -body.amountMinor, changeSeq);
+    batch.moveBalance(account, energySource(fact.id), soldMinor, changeSeq);
   }
+  if (body.topUp) recordSale(batch, fact, decided.sells, saleDate);
   if (account) recent.push(seen(fact.id, body.accountId, body.amountMinor, fact.hlc));
   batch.state.recent.set(body.accountId, recent);
   batch.state.payments.set(fact.id, record);
@@ -164,6 +183,42 @@ function applyPayment(
   });
   releaseHeldVoids(batch, record, changeSeq);
   return decision(decided.reason);
+}
+
+/** The ledger's name for the energy a top-up sold: charged to the account beside its payment. */
+export function energySource(factId: string): string {
+  return `energy:${factId}`;
+}
+
+/** A top-up's sale as the store keeps it; a sale's tokens take their counts for good. */
+function recordSale(batch: Batch, fact: FactOf<'payment'>, sold: boolean, saleDate: string): void {
+  const { topUp, accountId } = fact.body;
+  if (!topUp) return;
+  batch.writes.topUps.push({
+    fact_id: fact.id,
+    account_id: accountId,
+    sold_on: saleDate,
+    energy_wh: topUp.energyWh,
+    cost_minor: topUp.costMinor,
+    tariff_id: topUp.tariffId,
+    tariff_version: topUp.tariffVersion,
+    status: sold ? 'sold' : 'not-sold',
+  });
+  const prepaid = batch.state.prepaid.get(accountId);
+  if (!sold || !prepaid) return;
+  prepaid.sales.push({ soldOn: saleDate, energyWh: topUp.energyWh });
+  for (const token of topUp.tokens) {
+    prepaid.used.add(token.count);
+    prepaid.lastCount = Math.max(prepaid.lastCount, token.count);
+    batch.writes.topUpTokens.push({
+      account_id: accountId,
+      count: token.count,
+      fact_id: fact.id,
+      value: token.value,
+      digits: token.digits,
+    });
+  }
+  batch.writes.meterCounts.set(accountId, prepaid.lastCount);
 }
 
 /** A payment's method details as the payments table keeps them (all null for cash). */

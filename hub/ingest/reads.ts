@@ -35,6 +35,7 @@ interface Needs {
   billing: Set<string>;
   reading: Set<string>;
   contacts: Set<string>;
+  topUps: Set<string>;
   paymentIds: Set<string>;
   receipts: Set<string>;
   voids: number;
@@ -47,6 +48,7 @@ function needsOf(facts: readonly Fact[]): Needs {
     billing: new Set(),
     reading: new Set(),
     contacts: new Set(),
+    topUps: new Set(),
     paymentIds: new Set(),
     receipts: new Set(),
     voids: 0,
@@ -54,6 +56,7 @@ function needsOf(facts: readonly Fact[]): Needs {
   for (const fact of facts) {
     needs.accounts.add(fact.body.accountId);
     if (fact.kind === 'payment') needs.paying.add(fact.body.accountId);
+    if (fact.kind === 'payment' && fact.body.topUp) needs.topUps.add(fact.body.accountId);
     if (fact.kind === 'spot-bill') needs.billing.add(fact.body.accountId);
     if (fact.kind === 'reading' || fact.kind === 'spot-bill')
       needs.reading.add(fact.body.accountId);
@@ -86,6 +89,7 @@ export async function loadState(
     readings: new Map(),
     carried: new Map(),
     tariffs: new Map(),
+    prepaid: new Map(),
     agents: new Set(
       (
         await trx
@@ -110,7 +114,8 @@ export async function loadState(
   await loadContactEdits(trx, state, facts);
   await loadReadings(trx, state, known(needs.reading));
   await loadCarried(trx, state, known(needs.billing));
-  await loadTariffs(trx, state, known([...needs.billing, ...needs.reading]));
+  await loadTariffs(trx, state, known([...needs.billing, ...needs.reading, ...needs.topUps]));
+  await loadPrepaid(trx, state, deviceId, known(needs.topUps));
   return state;
 }
 
@@ -348,6 +353,61 @@ async function loadTariffs(trx: Trx, state: BatchState, ids: readonly string[]):
       const parsed = parseTariff(JSON.parse(row.document) as unknown);
       if (parsed.ok) push(state.tariffs, row.tariff_id, parsed.value);
     }
+  }
+}
+
+/** The prepaid meters of accounts the push tops up, the device's leases of them, what was sold. */
+async function loadPrepaid(
+  trx: Trx,
+  state: BatchState,
+  deviceId: string,
+  ids: readonly string[],
+): Promise<void> {
+  for (const part of chunks(ids)) {
+    const meters = await trx
+      .selectFrom('prepaid_meters')
+      .selectAll()
+      .where('account_id', 'in', part)
+      .execute();
+    for (const row of meters)
+      state.prepaid.set(row.account_id, {
+        meter: {
+          secretKeyHex: row.secret_key,
+          startingCode: Number(row.starting_code),
+          restrictedDigitSet: Number(row.restricted_digits) === 1,
+          unitWh: Number(row.unit_wh),
+        },
+        leases: [],
+        used: new Set(),
+        sales: [],
+        lastCount: Number(row.last_count),
+      });
+    const leases = await trx
+      .selectFrom('token_leases')
+      .select(['account_id', 'from_count', 'to_count'])
+      .where('account_id', 'in', part)
+      .where('device_id', '=', deviceId)
+      .execute();
+    for (const lease of leases)
+      state.prepaid
+        .get(lease.account_id)
+        ?.leases.push({ from: Number(lease.from_count), to: Number(lease.to_count) });
+    const tokens = await trx
+      .selectFrom('top_up_tokens')
+      .select(['account_id', 'count'])
+      .where('account_id', 'in', part)
+      .execute();
+    for (const token of tokens) state.prepaid.get(token.account_id)?.used.add(Number(token.count));
+    const sales = await trx
+      .selectFrom('top_ups')
+      .select(['account_id', 'sold_on', 'energy_wh'])
+      .where('account_id', 'in', part)
+      .where('status', '=', 'sold')
+      .execute();
+    for (const sale of sales)
+      state.prepaid
+        .get(sale.account_id)
+        ?.sales.push({ soldOn: sale.sold_on, energyWh: Number(sale.energy_wh) });
   }
 }
 

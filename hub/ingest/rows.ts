@@ -25,6 +25,10 @@ export interface Writes {
   readonly spotBills: Rows<'spot_bills'>;
   readonly carried: Rows<'carried'>;
   readonly ledger: Rows<'ledger'>;
+  readonly topUps: Rows<'top_ups'>;
+  readonly topUpTokens: Rows<'top_up_tokens'>;
+  /** Prepaid meters whose highest sold count the push raised: account id → count. */
+  readonly meterCounts: Map<string, number>;
   /** Payments a void reversed: payment id → void id. */
   readonly voided: Map<string, string>;
   /** Held voids decided by a payment's arrival. */
@@ -56,6 +60,9 @@ export function emptyWrites(): Writes {
     spotBills: [],
     carried: [],
     ledger: [],
+    topUps: [],
+    topUpTokens: [],
+    meterCounts: new Map(),
     voided: new Map(),
     released: [],
     readingsFlagged: new Set(),
@@ -90,6 +97,15 @@ export async function writeAll(
   await store.insertMany(trx, 'spot_bills', writes.spotBills);
   await store.insertMany(trx, 'carried', writes.carried);
   await store.insertMany(trx, 'ledger', writes.ledger);
+  await store.insertMany(trx, 'top_ups', writes.topUps);
+  await store.insertMany(trx, 'top_up_tokens', writes.topUpTokens);
+  for (const [accountId, count] of writes.meterCounts)
+    await trx
+      .updateTable('prepaid_meters')
+      .set({ last_count: count })
+      .where('account_id', '=', accountId)
+      .where('last_count', '<', count)
+      .execute();
   const created = new Set(writes.bills.map((bill) => bill.id));
   await addToBills(
     trx,

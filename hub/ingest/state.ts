@@ -12,6 +12,7 @@ import type { FlagReason } from '../../shared/protocol.ts';
 import type { Period } from '../../shared/rules/spot-bill.ts';
 import type { VoidCandidate } from '../../shared/rules/void.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
+import type { OpenPaygoMeter } from '../../shared/topup.ts';
 import type { Database } from '../store/schema.ts';
 
 export type AccountRow = Selectable<Database['accounts']>;
@@ -40,6 +41,18 @@ export interface ReadingRecord extends ReadingSeen {
   reason: FlagReason | null;
 }
 
+/** An account's prepaid meter, the leases of the pushing device, and what was sold. */
+export interface PrepaidState {
+  readonly meter: OpenPaygoMeter;
+  /** Counts leased to the pushing device: [from, to). */
+  readonly leases: { readonly from: number; readonly to: number }[];
+  /** Counts sold, by any device. */
+  readonly used: Set<number>;
+  /** Energy sold, by day. */
+  readonly sales: { soldOn: string; energyWh: number }[];
+  lastCount: number;
+}
+
 export interface BatchState {
   readonly accounts: Map<string, AccountState>;
   readonly bills: Map<string, BillState>;
@@ -55,6 +68,8 @@ export interface BatchState {
   readonly readings: Map<string, ReadingRecord[]>;
   readonly carried: Map<string, Map<string, number>>;
   readonly tariffs: Map<string, Tariff[]>;
+  /** Prepaid meters of accounts the push tops up. */
+  readonly prepaid: Map<string, PrepaidState>;
   readonly agents: ReadonlySet<string>;
 }
 

@@ -7,7 +7,8 @@
  *   each fact row's columns say what its document says;
  * - each account's balance is the sum of its ledger entries, and each fact's ledger entry is
  *   what its projection says it did (a payment applied: minus its amount; a void applied: plus
- *   what it reversed; a bill issued: plus its total), with each payment row matching its fact;
+ *   what it reversed; a bill issued: plus its total; a top-up's energy sold: plus its cost),
+ *   with each payment row matching its fact;
  * - the audit log's hash chain is unbroken;
  * - on SQLite, the engine's own `integrity_check`.
  *
@@ -24,6 +25,7 @@ import {
 } from '../../shared/facts.ts';
 import { GENESIS_HASH } from '../../shared/hash.ts';
 import { paymentCounts } from '../../shared/rules/payment.ts';
+import { energySource } from '../ingest/apply.ts';
 import { auditHash } from '../store/audit.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -159,8 +161,14 @@ async function checkLedger(trx: Trx, facts: ReadonlyMap<string, Fact>, report: R
       (row) => [row.id, row],
     ),
   );
-  const expect = (source: string, accountId: string, delta: number, what: string) => {
-    if ((factChange.get(source)?.change_seq ?? 0) <= since) return;
+  const expect = (
+    source: string,
+    accountId: string,
+    delta: number,
+    what: string,
+    factId: string = source,
+  ) => {
+    if ((factChange.get(factId)?.change_seq ?? 0) <= since) return;
     const found = entries.get(`${source}|${accountId}`) ?? 0;
     if (found !== delta)
       report(
@@ -176,6 +184,14 @@ async function checkLedger(trx: Trx, facts: ReadonlyMap<string, Fact>, report: R
       bill.account_id,
       bill.status === 'applied' ? bill.total_minor : 0,
       'the bill printed at the door',
+    );
+  for (const sale of await trx.selectFrom('top_ups').selectAll().execute())
+    expect(
+      energySource(sale.fact_id),
+      sale.account_id,
+      sale.status === 'sold' ? Number(sale.cost_minor) : 0,
+      'the energy a top-up sold',
+      sale.fact_id,
     );
   for (const [key, delta] of entries) {
     const [source, accountId] = key.split('|');

@@ -18,3 +18,57 @@ export const paymentDetails: Migration = {
       .execute();
   },
 };
+
+/**
+ * 0018, prepaid top-ups: an account's prepaid meter (its OpenPAYGO key, starting code, unit,
+ * the highest count sold, and the device now holding its lease), every lease granted (the
+ * device may use exactly those counts), every top-up with what it sold, and every token by its
+ * count, which is unique per meter: a count is sold once.
+ */
+export const prepaidTopUps: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('prepaid_meters')
+      .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id'))
+      .addColumn('system', 'text', (c) => c.notNull())
+      .addColumn('secret_key', 'text', (c) => c.notNull())
+      .addColumn('starting_code', 'bigint', (c) => c.notNull())
+      .addColumn('restricted_digits', 'integer', (c) => c.notNull())
+      .addColumn('unit_wh', 'integer', (c) => c.notNull())
+      .addColumn('last_count', 'bigint', (c) => c.notNull())
+      .addColumn('lease_device_id', 'text')
+      .addColumn('lease_from', 'bigint', (c) => c.notNull())
+      .addColumn('lease_to', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('token_leases')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('device_id', 'text', (c) => c.notNull())
+      .addColumn('from_count', 'bigint', (c) => c.notNull())
+      .addColumn('to_count', 'bigint', (c) => c.notNull())
+      .addColumn('granted_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('token_leases_pk', ['account_id', 'from_count'])
+      .execute();
+    await db.schema
+      .createTable('top_ups')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('sold_on', 'text', (c) => c.notNull())
+      .addColumn('energy_wh', 'bigint', (c) => c.notNull())
+      .addColumn('cost_minor', 'bigint', (c) => c.notNull())
+      .addColumn('tariff_id', 'text', (c) => c.notNull())
+      .addColumn('tariff_version', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('top_ups_account').on('top_ups').column('account_id').execute();
+    await db.schema
+      .createTable('top_up_tokens')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .addColumn('fact_id', 'text', (c) => c.notNull().references('facts.id'))
+      .addColumn('value', 'integer', (c) => c.notNull())
+      .addColumn('digits', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('top_up_tokens_pk', ['account_id', 'count'])
+      .execute();
+  },
+};

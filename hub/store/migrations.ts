@@ -16,7 +16,7 @@ import {
   regions,
   secondFactors,
 } from './migrations-security.ts';
-import { paymentDetails } from './migrations-payments.ts';
+import { paymentDetails, prepaidTopUps } from './migrations-payments.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -545,6 +545,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0015-device-unlock-secrets': deviceUnlockSecrets,
   '0016-admins': admins,
   '0017-payment-details': paymentDetails,
+  '0018-prepaid-top-ups': prepaidTopUps,
 });
 
 /** Every migration, in order, for the engine they will run on. */

@@ -116,6 +116,53 @@ export interface AccountsTable {
   change_seq: number;
 }
 
+/** An account's prepaid meter: its OpenPAYGO key and who may make its tokens (shared/topup.ts). */
+export interface PrepaidMetersTable {
+  account_id: string;
+  system: 'openpaygo';
+  secret_key: string;
+  starting_code: number;
+  /** 1: the meter's keypad has only the keys 1 to 4. */
+  restricted_digits: number;
+  unit_wh: number;
+  /** The highest count of a token sold for the meter. */
+  last_count: number;
+  /** The device holding the meter's current lease, if any; its counts are [lease_from, lease_to). */
+  lease_device_id: string | null;
+  lease_from: number;
+  lease_to: number;
+}
+
+/** Every lease of counts granted: a device may make tokens at exactly these counts. */
+export interface TokenLeasesTable {
+  account_id: string;
+  device_id: string;
+  from_count: number;
+  to_count: number;
+  granted_at: string;
+}
+
+/** A top-up payment's sale: sold (charged, tokens kept) or not sold (flagged, money credit). */
+export interface TopUpsTable {
+  fact_id: string;
+  account_id: string;
+  sold_on: string;
+  energy_wh: number;
+  cost_minor: MinorUnits;
+  tariff_id: string;
+  tariff_version: number;
+  status: 'sold' | 'not-sold';
+}
+
+/** Each token sold, by its meter's count: a count is sold once. */
+export interface TopUpTokensTable {
+  account_id: string;
+  count: number;
+  fact_id: string;
+  value: number;
+  digits: string;
+}
+
 export interface BillsTable {
   id: string;
   account_id: string;
@@ -347,6 +394,10 @@ export interface Database {
   tariffs: TariffsTable;
   tariff_versions: TariffVersionsTable;
   accounts: AccountsTable;
+  prepaid_meters: PrepaidMetersTable;
+  token_leases: TokenLeasesTable;
+  top_ups: TopUpsTable;
+  top_up_tokens: TopUpTokensTable;
   bills: BillsTable;
   readings: ReadingsTable;
   facts: FactsTable;

@@ -8,7 +8,7 @@
  * the page and its cursor are read in one snapshot, so a cursor can never pass a change that
  * commits later.
  */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { minor } from '../../shared/money.ts';
 import type { AccountSnapshot, PullRequest, PullResponse } from '../../shared/protocol.ts';
 import {
@@ -16,6 +16,7 @@ import {
   PROTOCOL_VERSION,
   RECENT_PAYMENTS_SENT,
   RECENT_READINGS_SENT,
+  PREPAID_MONTHS_SENT,
   sealPullPage,
 } from '../../shared/protocol.ts';
 import { parseHlc } from '../../shared/clock.ts';
@@ -120,6 +121,7 @@ function snapshotOf(row: AccountRow, details: Details): AccountSnapshot {
     carried: details.carried.get(row.id) ?? [],
     recentReadings: details.recentReadings.get(row.id) ?? [],
     recentPayments: details.recentPayments.get(row.id) ?? [],
+    ...prepaidOf(row.id, details),
     changeSeq: row.change_seq,
   };
 }
@@ -185,6 +187,12 @@ interface Details {
   readonly lastReading: Map<string, NonNullable<AccountSnapshot['lastReading']>>;
   readonly recentReadings: Map<string, AccountSnapshot['recentReadings']>;
   readonly recentPayments: Map<string, AccountSnapshot['recentPayments']>;
+  readonly prepaid: Map<string, NonNullable<AccountSnapshot['prepaid']>>;
+}
+
+function prepaidOf(id: string, details: Details): Pick<AccountSnapshot, 'prepaid'> {
+  const prepaid = details.prepaid.get(id);
+  return prepaid ? { prepaid } : {};
 }
 
 function push<V>(map: Map<string, V[]>, key: string, value: V): void {
@@ -208,6 +216,7 @@ async function accountDetails(trx: Trx, ids: readonly string[], nowMs: number): 
     lastReading: new Map(),
     recentReadings: new Map(),
     recentPayments: new Map(),
+    prepaid: new Map(),
   };
   for (const part of chunks(ids)) {
     for (const bill of await openBillsOfAccounts(trx, part))
@@ -224,8 +233,52 @@ async function accountDetails(trx: Trx, ids: readonly string[], nowMs: number): 
       push(details.carried, row.account_id, { sourceId: row.id, amountMinor: row.amount_minor });
     await readingDetails(trx, part, details);
     await paymentDetails(trx, part, details, nowMs);
+    await prepaidDetails(trx, part, details, nowMs);
   }
   return details;
+}
+
+/** Prepaid accounts' meters and the energy sold to them by month, latest PREPAID_MONTHS_SENT. */
+async function prepaidDetails(
+  trx: Trx,
+  part: readonly string[],
+  details: Details,
+  nowMs: number,
+): Promise<void> {
+  const meters = await trx
+    .selectFrom('prepaid_meters')
+    .select(['account_id', 'system', 'unit_wh'])
+    .where('account_id', 'in', part)
+    .execute();
+  if (meters.length === 0) return;
+  for (const meter of meters)
+    details.prepaid.set(meter.account_id, {
+      system: meter.system,
+      unitWh: Number(meter.unit_wh),
+      soldByMonth: [],
+    });
+  const since = new Date(nowMs);
+  since.setUTCDate(1);
+  since.setUTCMonth(since.getUTCMonth() - (PREPAID_MONTHS_SENT - 1));
+  const month = sql<string>`substr(sold_on, 1, 7)`;
+  const sold = await trx
+    .selectFrom('top_ups')
+    .select(['account_id', month.as('month'), (eb) => eb.fn.sum<number>('energy_wh').as('wh')])
+    .where(
+      'account_id',
+      'in',
+      meters.map((m) => m.account_id),
+    )
+    .where('status', '=', 'sold')
+    .where('sold_on', '>=', since.toISOString().slice(0, 10))
+    .groupBy(['account_id', month])
+    .orderBy('account_id')
+    .orderBy(month)
+    .execute();
+  for (const row of sold)
+    details.prepaid
+      .get(row.account_id)
+      ?.soldByMonth.push({ month: row.month, energyWh: Number(row.wh) });
 }
 
 async function readingDetails(trx: Trx, part: readonly string[], details: Details): Promise<void> {

@@ -8,6 +8,7 @@ import type { FactOf } from '../facts.ts';
 import { MAX_ABS_MINOR, type CurrencyCode } from '../money.ts';
 import { cashPaymentFlag } from '../payments.ts';
 import { appliesUnder, type FlagReason } from '../protocol.ts';
+import { topUpFlag, topUpSells, type TopUpContext } from './topup.ts';
 
 /**
  * How many of an account's latest unvoided payments, by arrival at the hub, the duplicate rule
@@ -25,21 +26,51 @@ export interface PaymentContext {
   readonly maxAmountMinor: number;
   /** The account's latest unvoided payments, at most RECENT_PAYMENTS_CHECKED. */
   readonly recent: readonly PaymentSeen[];
+  /** For a top-up: the account's meter, its leases and sales (undefined: not prepaid). */
+  readonly topUp?: TopUpContext | undefined;
 }
 
 export interface PaymentDecision {
   readonly reason: FlagReason | undefined;
   /** Whether the payment lowers the balance and pays bills. */
   readonly counts: boolean;
+  /** For a top-up: whether its energy is sold (charged to the account, its tokens kept). */
+  readonly sells: boolean;
 }
 
-/** The first rule a payment breaks names its flag; it counts unless the flag says otherwise. */
+/**
+ * The first rule a payment breaks names its flag; it counts unless the flag says otherwise. A
+ * top-up sells its energy when the payment counts and its tokens and price check out (or only
+ * its price differs: the customer holds the tokens and was told that price).
+ */
 export function decidePayment(fact: FactOf<'payment'>, context: PaymentContext): PaymentDecision {
-  const reason = paymentFlag(fact, context);
-  return { reason, counts: appliesUnder(reason) };
+  const topUp = fact.body.topUp;
+  const sale = topUp
+    ? topUpFlag(
+        topUp,
+        { amountMinor: fact.body.amountMinor, saleDate: fact.recordedAt.slice(0, 10) },
+        context.topUp ?? NOT_PREPAID,
+      )
+    : undefined;
+  const reason = paymentFlag(fact, context, sale);
+  const counts = appliesUnder(reason);
+  return { reason, counts, sells: topUp !== undefined && counts && topUpSells(sale) };
 }
 
-function paymentFlag(fact: FactOf<'payment'>, context: PaymentContext): FlagReason | undefined {
+const NOT_PREPAID: TopUpContext = {
+  meter: undefined,
+  leased: () => false,
+  used: () => false,
+  versions: [],
+  tariffId: '',
+  bought: { monthWh: 0, yearWh: 0 },
+};
+
+function paymentFlag(
+  fact: FactOf<'payment'>,
+  context: PaymentContext,
+  sale: FlagReason | undefined,
+): FlagReason | undefined {
   const { account } = context;
   const body = fact.body;
   if (context.provenance !== undefined) return context.provenance;
@@ -50,6 +81,7 @@ function paymentFlag(fact: FactOf<'payment'>, context: PaymentContext): FlagReas
     return 'balance-out-of-range';
   const tender = body.method === 'cash' ? cashPaymentFlag(body) : positiveAmount(body.amountMinor);
   if (tender !== undefined) return tender;
+  if (sale !== undefined) return sale;
   const arriving: PaymentSeen = {
     factId: fact.id,
     accountId: body.accountId,

@@ -218,6 +218,29 @@ const MATRIX: Readonly<Record<string, Row>> = {
       admin: 403,
     },
   },
+  'POST /api/prepaid/leases': {
+    // A lease hands over a meter's key: only to an agent's own device (another account of
+    // another route is refused inside a 200, tested in tests/hub/topups.test.ts).
+    call: (hub, caller, token) =>
+      request(
+        hub.app,
+        'POST',
+        '/api/prepaid/leases',
+        {
+          deviceId: caller === 'agent-out-of-scope' ? TABLET_B : TABLET_A,
+          accountIds: ['acc-0005'],
+        },
+        token,
+      ),
+    expect: {
+      nobody: 401,
+      agent: 200,
+      'agent-out-of-scope': 403,
+      supervisor: 403,
+      'supervisor-out-of-scope': 403,
+      admin: 403,
+    },
+  },
   'POST /api/sync/upload': {
     call: async (hub, _caller, token) =>
       request(

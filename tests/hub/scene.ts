@@ -137,6 +137,10 @@ export const dumpedTables = [
   'counters',
   'audit',
   'devices',
+  'prepaid_meters',
+  'token_leases',
+  'top_ups',
+  'top_up_tokens',
 ] as const;
 
 /** Every row of every table the hub writes, in a fixed order: equal dumps, nothing written. */

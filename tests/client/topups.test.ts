@@ -1,0 +1,140 @@
+/**
+ * Goal: a prepaid top-up is made on the tablet with no network (issue 13, item 2): the sync
+ * fetches leases of the route's prepaid meters; offline, a top-up prices the money by the
+ * tariff, makes tokens at the lease's next counts inside the transaction that records it, and
+ * moves the balance by the money less the energy's cost; two top-ups never share a count; a
+ * used-up lease refuses with nothing written until the next sync renews it; the lease and its
+ * key are sealed at rest; the hub accepts what the tablet made, and both sides agree on the
+ * balance.
+ *
+ * Method: the device's real code on fake-indexeddb against the hub in-process (the rig); the
+ * network cut by the rig's faults; the stored records read under the vault and around it.
+ */
+import Dexie from 'dexie';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordPayment, type PaymentInput } from '../../client/db/facts.ts';
+import { previewTopUp, topUpOf } from '../../client/db/prepaid.ts';
+import { minor } from '../../shared/money.ts';
+import { deviceBalance } from '../../shared/protocol.ts';
+import { tokensLeft } from '../../shared/topup.ts';
+import { agentOf, enrolAndSignIn, hubBalance, openRig, syncWith, type Rig } from './device-hub.ts';
+
+let rig: Rig;
+const PREPAID = 'acc-0005';
+
+beforeEach(async () => {
+  rig = await openRig();
+  await enrolAndSignIn(rig);
+  await syncWith(rig);
+});
+
+afterEach(async () => {
+  await rig.close();
+});
+
+async function topUp(amountMinor: number, accountId = PREPAID) {
+  const input: PaymentInput = {
+    accountId,
+    currency: 'KES',
+    amountMinor: minor(amountMinor),
+    details: { method: 'cash', tenderedMinor: minor(amountMinor) },
+    agent: await agentOf(rig.db),
+    duplicateConfirmed: true,
+    topUp: true,
+  };
+  return recordPayment(rig.db, input, rig.deps);
+}
+
+describe('prepaid top-ups on the tablet', () => {
+  it('tops up offline with tokens at the lease’s counts, and the hub accepts them', async () => {
+    const leases = await rig.db.leases.toArray();
+    // acc-0005, -0025, -0045, … : the prepaid meters of Amina's route, one lease each.
+    expect(leases.map((l) => l.accountId).sort()).toEqual([
+      'acc-0005',
+      'acc-0025',
+      'acc-0045',
+      'acc-0065',
+      'acc-0085',
+      'acc-0105',
+      'acc-0125',
+      'acc-0145',
+      'acc-0165',
+      'acc-0185',
+    ]);
+    const hubBefore = await hubBalance(rig.store, PREPAID);
+    rig.faults.push(...Array<'drop-request'>(20).fill('drop-request'));
+
+    const preview = await previewTopUp(rig.db, PREPAID, minor(50_000), rig.deps.nowMs());
+    expect(preview.ok).toBe(true);
+    const first = await topUp(50_000);
+    const second = await topUp(12_345);
+    expect(first.ok && second.ok).toBe(true);
+    if (!first.ok || !second.ok || !preview.ok) return;
+    const a = topUpOf(first.value);
+    const b = topUpOf(second.value);
+    expect(a?.energyWh).toBe(preview.value.energyWh);
+    expect(a?.costMinor).toBeLessThanOrEqual(50_000);
+    expect(a?.tokens.map((t) => t.count)).toEqual([2]);
+    expect(b?.tokens.map((t) => t.count)).toEqual([4]);
+    expect(first.value.balanceDeltaMinor).toBe(-50_000 + (a?.costMinor ?? 0));
+
+    const account = await rig.db.accounts.get(PREPAID);
+    const own = await rig.db.facts.where('accountId').equals(PREPAID).toArray();
+    if (!account) throw new Error('no account');
+    const shown = deviceBalance(account, own);
+
+    rig.faults.length = 0;
+    const report = await syncWith(rig);
+    expect(report.state).toBe('synced');
+    const outcomes = await rig.db.facts.where('accountId').equals(PREPAID).toArray();
+    expect(outcomes.map((f) => [f.outcome, f.reason])).toEqual([
+      ['accepted', undefined],
+      ['accepted', undefined],
+    ]);
+    expect(await hubBalance(rig.store, PREPAID)).toBe(shown);
+    expect(shown).toBe(hubBefore - 62_345 + (a?.costMinor ?? 0) + (b?.costMinor ?? 0));
+    // The second purchase's tiers counted the first's energy, on the tablet as at the hub.
+    const pulled = await rig.db.accounts.get(PREPAID);
+    expect(pulled?.prepaid?.soldByMonth).toEqual([
+      { month: '2026-11', energyWh: (a?.energyWh ?? 0) + (b?.energyWh ?? 0) },
+    ]);
+  });
+
+  it('refuses a top-up with nothing written when the account is postpaid, the lease is gone or used up; the next sync renews it', async () => {
+    const before = await rig.db.facts.count();
+    expect(await topUp(10_000, 'acc-0001')).toEqual({ ok: false, error: 'not-prepaid' });
+    await rig.db.leases.delete('acc-0025');
+    expect(await topUp(10_000, 'acc-0025')).toEqual({ ok: false, error: 'no-lease' });
+    expect(await rig.db.facts.count()).toBe(before);
+
+    let amount = 5_000;
+    let made = 0;
+    for (;;) {
+      const result = await topUp((amount += 500));
+      if (!result.ok) {
+        expect(result.error).toBe('lease-used-up');
+        break;
+      }
+      made++;
+    }
+    expect(made).toBe(8);
+    expect(await rig.db.facts.count()).toBe(before + 8);
+    expect(await syncWith(rig)).toMatchObject({ state: 'synced' });
+    const renewed = await rig.db.leases.get(PREPAID);
+    expect(renewed).toMatchObject({ fromCount: 18, toCount: 34 });
+    expect(renewed && tokensLeft(renewed, 16)).toBe(8);
+    expect(await topUp(9_999)).toMatchObject({ ok: true });
+  });
+
+  it('keeps the lease and its meter key sealed at rest', async () => {
+    const lease = await rig.db.leases.get(PREPAID);
+    expect(lease?.meter.secretKeyHex).toMatch(/^[0-9a-f]{32}$/);
+    const raw = new Dexie(rig.db.name, { indexedDB, IDBKeyRange });
+    await raw.open();
+    const stored = await raw.table('leases').get(PREPAID);
+    raw.close();
+    expect(JSON.stringify(stored)).not.toContain(lease?.meter.secretKeyHex);
+    expect(JSON.stringify(stored)).toContain(PREPAID);
+  });
+});
