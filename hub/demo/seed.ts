@@ -253,9 +253,12 @@ async function seedCustomers(
   );
 }
 
-/** Customers 5, 10, 25, 30, …: a tenth of the demo, on both routes, have prepaid meters. */
+/**
+ * A tenth of the demo's customers, on both routes, have prepaid meters: 18, 38, … 198 (Kabondo)
+ * and 109, 119, … 199 (Nyando).
+ */
 export function isDemoPrepaid(n: number): boolean {
-  return n % 20 === 5 || n % 20 === 10;
+  return n % 20 === 18 || (n > 100 && n % 10 === 9);
 }
 
 /**

@@ -21,7 +21,7 @@ import { tokensLeft } from '../../shared/topup.ts';
 import { agentOf, enrolAndSignIn, hubBalance, openRig, syncWith, type Rig } from './device-hub.ts';
 
 let rig: Rig;
-const PREPAID = 'acc-0005';
+const PREPAID = 'acc-0109';
 
 beforeEach(async () => {
   rig = await openRig();
@@ -49,19 +49,10 @@ async function topUp(amountMinor: number, accountId = PREPAID) {
 describe('prepaid top-ups on the tablet', () => {
   it('tops up offline with tokens at the lease’s counts, and the hub accepts them', async () => {
     const leases = await rig.db.leases.toArray();
-    // acc-0005, -0025, -0045, … : the prepaid meters of Amina's route, one lease each.
-    expect(leases.map((l) => l.accountId).sort()).toEqual([
-      'acc-0005',
-      'acc-0025',
-      'acc-0045',
-      'acc-0065',
-      'acc-0085',
-      'acc-0105',
-      'acc-0125',
-      'acc-0145',
-      'acc-0165',
-      'acc-0185',
-    ]);
+    // acc-0109, -0119, … -0199: the prepaid meters of Amina's route, one lease each.
+    expect(leases.map((l) => l.accountId).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `acc-0${109 + 10 * i}`),
+    );
     const hubBefore = await hubBalance(rig.store, PREPAID);
     rig.faults.push(...Array<'drop-request'>(20).fill('drop-request'));
 
@@ -104,8 +95,8 @@ describe('prepaid top-ups on the tablet', () => {
   it('refuses a top-up with nothing written when the account is postpaid, the lease is gone or used up; the next sync renews it', async () => {
     const before = await rig.db.facts.count();
     expect(await topUp(10_000, 'acc-0001')).toEqual({ ok: false, error: 'not-prepaid' });
-    await rig.db.leases.delete('acc-0025');
-    expect(await topUp(10_000, 'acc-0025')).toEqual({ ok: false, error: 'no-lease' });
+    await rig.db.leases.delete('acc-0119');
+    expect(await topUp(10_000, 'acc-0119')).toEqual({ ok: false, error: 'no-lease' });
     expect(await rig.db.facts.count()).toBe(before);
 
     let amount = 5_000;

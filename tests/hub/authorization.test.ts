@@ -228,7 +228,7 @@ const MATRIX: Readonly<Record<string, Row>> = {
         '/api/prepaid/leases',
         {
           deviceId: caller === 'agent-out-of-scope' ? TABLET_B : TABLET_A,
-          accountIds: ['acc-0005'],
+          accountIds: ['acc-0109'],
         },
         token,
       ),

@@ -28,8 +28,8 @@ import { hubBalance } from '../client/device-hub.ts';
 import { amina, enrolTablet, HUB_START, request, TABLET_C, type Hub } from './harness.ts';
 import { agentOn, at, pull, push, scene, snapshotOf, type Agent } from './scene.ts';
 
-/** acc-0005 is prepaid on Amina's route; acc-0001 is not; acc-0010 is prepaid on Baraka's. */
-const PREPAID = 'acc-0005';
+/** acc-0109 is prepaid on Amina's route; acc-0001 is not; acc-0018 is prepaid on Baraka's. */
+const PREPAID = 'acc-0109';
 
 async function askLeases(
   hub: Hub,
@@ -95,13 +95,13 @@ async function energyCharged(hub: Hub, factId: string): Promise<number | undefin
 describe('prepaid top-ups', () => {
   test('a lease is granted to one device of the route, kept, refused to another, moved only when taken', async () => {
     const { hub, amy, bob } = await scene();
-    const first = await askLeases(hub, amy, [PREPAID, 'acc-0001', 'acc-0010']);
+    const first = await askLeases(hub, amy, [PREPAID, 'acc-0001', 'acc-0018']);
     const lease = leaseOf(first, PREPAID);
     expect(lease).toMatchObject({ fromCount: 2, toCount: 18 });
     expect(lease.meter.secretKeyHex).toMatch(/^[0-9a-f]{32}$/);
     expect(first.refused).toEqual([
       { accountId: 'acc-0001', reason: 'not-prepaid' },
-      { accountId: 'acc-0010', reason: 'out-of-scope' },
+      { accountId: 'acc-0018', reason: 'out-of-scope' },
     ]);
     expect(leaseOf(await askLeases(hub, amy, [PREPAID]), PREPAID)).toEqual(lease);
     expect((await askLeases(hub, bob, [PREPAID])).refused).toEqual([
