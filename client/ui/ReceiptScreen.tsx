@@ -183,10 +183,14 @@ function TokenBox({ topUp }: { topUp: TopUp }) {
   return (
     <div class="tokens" data-testid="tokens">
       <p>{topUp.tokens.length > 1 ? t('tokensMany') : t('tokens')}</p>
-      <ol>
+      <ol class={topUp.tokens.length > 1 ? 'many' : 'one'}>
         {topUp.tokens.map((token) => (
           <li key={token.count} class="token" data-testid="token">
-            {groupDigits(token.digits)}
+            {groupDigits(token.digits)
+              .split(' ')
+              .map((group, i) => (
+                <span key={i}>{i === 0 ? group : ` ${group}`}</span>
+              ))}
           </li>
         ))}
       </ol>

@@ -288,7 +288,7 @@ function demoCustomer(
 ): { account: AccountRow; readings: ReadingRow[]; bills: BillRow[] } {
   const routeId = n % 2 === 1 ? 'route-nyando' : 'route-kabondo';
   const id = `acc-${String(n).padStart(4, '0')}`;
-  const year = customerYear(id, today, random);
+  const year = customerYear(id, today, random, isDemoPrepaid(n));
   return {
     account: {
       id,
@@ -310,12 +310,13 @@ function demoCustomer(
 /**
  * A customer's last twelve months: a reading on the first of each month and the bill for the
  * month before it. Up to three of the latest bills are unpaid, the oldest of them sometimes half
- * paid; the balance is what they leave owing.
+ * paid (none for a prepaid customer); the balance is what they leave owing.
  */
 function customerYear(
   id: string,
   today: Date,
   random: () => number,
+  prepaid: boolean,
 ): { readings: ReadingRow[]; bills: BillRow[]; balance: number } {
   let register = 1000 + Math.floor(random() * 9000);
   const usual = 25 + Math.floor(random() * 180);
@@ -338,8 +339,11 @@ function customerYear(
       isoDate(today.getUTCFullYear(), today.getUTCMonth() - m, 1),
       readOn,
     );
-    const paid =
+    const drawn =
       m > unpaidMonths ? amount : m === unpaidMonths && random() < 0.3 ? Math.floor(amount / 2) : 0;
+    // A prepaid customer's last year of bills was settled when the meter was changed (drawn
+    // all the same, so every customer after draws the same numbers).
+    const paid = prepaid ? amount : drawn;
     balance += amount - paid;
     bills.push({
       id: `${id}-b${readOn.slice(0, 7)}`,

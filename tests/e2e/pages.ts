@@ -33,6 +33,24 @@ export class SignInPage {
 export class AgentApp {
   constructor(readonly page: Page) {}
 
+  /**
+   * A tablet enrolled afresh on `hub` with an agent signed in and the route downloaded: how
+   * most workflows begin.
+   */
+  static async onNewTablet(
+    page: Page,
+    hub: { url: string; enrolmentCode(): Promise<string> },
+    username = 'amina',
+    pin = '1234',
+  ): Promise<AgentApp> {
+    const agent = new AgentApp(page);
+    await page.goto(hub.url);
+    await new SignInPage(page).enrol(await hub.enrolmentCode());
+    await new SignInPage(page).signInAgent(username, pin);
+    await agent.waitForRoute();
+    return agent;
+  }
+
   async waitForRoute(): Promise<void> {
     await expect(this.page.getByTestId('search-result').first()).toBeVisible({ timeout: 30_000 });
   }
@@ -69,6 +87,21 @@ export class AgentApp {
     const big = this.page.getByTestId('big-amount-warning');
     await this.page.getByTestId('receipt').or(this.page.getByRole('alert')).first().waitFor();
     if (await big.isVisible()) await this.page.getByTestId('confirm-big-amount').click();
+  }
+
+  /** A prepaid top-up of `amount` (the form's default on a prepaid account): its receipt shows. */
+  async sellTopUp(amount: string): Promise<void> {
+    await this.page.getByTestId('purpose-top-up').click();
+    await this.page.locator('input[name=amount]').fill(amount);
+    await expect(this.page.getByTestId('top-up-kwh')).toBeVisible();
+    await this.page.getByRole('button', { name: 'Sell the top-up' }).click();
+    await expect(this.page.getByTestId('receipt')).toBeVisible();
+  }
+
+  /** The tokens the receipt shows, as digits without their grouping spaces. */
+  async tokensShown(): Promise<string[]> {
+    const shown = await this.page.getByTestId('token').allTextContents();
+    return shown.map((text) => text.replace(/\s+/g, ''));
   }
 
   async signOut(): Promise<void> {

@@ -21,11 +21,7 @@ test('mobile money and a card payment, typed as printed, reach the hub with thei
 }) => {
   const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await context.newPage();
-  const agent = new AgentApp(page);
-  await page.goto(hub.url);
-  await new SignInPage(page).enrol(await hub.enrolmentCode());
-  await new SignInPage(page).signInAgent('amina', '1234');
-  await agent.waitForRoute();
+  const agent = await AgentApp.onNewTablet(page, hub);
   const balance = (accountNumber: string) =>
     Number(
       hub.query<{ balance_minor: number }>(
