@@ -20,6 +20,7 @@ import { registerReviewRoutes } from './review/routes.ts';
 import { registerTariffRoutes } from './tariffs/routes.ts';
 import { registerSyncRoutes } from './sync/routes.ts';
 import { registerPrepaidRoutes } from './prepaid/routes.ts';
+import { registerAccountRoutes } from './accounts/routes.ts';
 
 export interface AppOptions {
   /** A built client to serve at `/`; without it only the API is served. */
@@ -63,6 +64,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerSecondFactorRoutes(app);
   registerSyncRoutes(app);
   registerPrepaidRoutes(app);
+  registerAccountRoutes(app);
   registerCollectionRoutes(app);
   registerQuoteRoutes(app);
   registerDeviceRoutes(app);

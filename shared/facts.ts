@@ -259,6 +259,19 @@ export const spotBillBodySchema = z
     path: ['period', 'to'],
   });
 
+/** The highest monthly budget a customer may set: far above any household's bill. */
+export const MAX_BUDGET_MINOR = 100_000_000_000;
+
+/**
+ * The monthly budget a customer sets for their bills (0: none); the customer screen warns when
+ * the bill foreseen passes it. The latest setting by hybrid clock wins wherever it arrives.
+ */
+export const budgetBodySchema = z.object({
+  accountId: z.string().min(1).max(64),
+  currency: currencySchema,
+  monthlyMinor: z.number().int().min(0).max(MAX_BUDGET_MINOR),
+});
+
 const factHeader = {
   id: uuid,
   deviceId: uuid,
@@ -279,6 +292,7 @@ const bodies = {
   contact: contactBodySchema,
   reading: readingBodySchema,
   'spot-bill': spotBillBodySchema,
+  budget: budgetBodySchema,
 } as const;
 
 export const factKinds = Object.keys(bodies) as (keyof typeof bodies)[];
@@ -289,6 +303,7 @@ export const unsignedFactSchema = z.discriminatedUnion('kind', [
   z.object({ ...factHeader, kind: z.literal('contact'), body: bodies.contact }),
   z.object({ ...factHeader, kind: z.literal('reading'), body: bodies.reading }),
   z.object({ ...factHeader, kind: z.literal('spot-bill'), body: bodies['spot-bill'] }),
+  z.object({ ...factHeader, kind: z.literal('budget'), body: bodies.budget }),
 ]);
 
 const sealed = { ...factHeader, hash: sha256 };
@@ -299,6 +314,7 @@ export const factSchema = z.discriminatedUnion('kind', [
   z.object({ ...sealed, kind: z.literal('contact'), body: bodies.contact }),
   z.object({ ...sealed, kind: z.literal('reading'), body: bodies.reading }),
   z.object({ ...sealed, kind: z.literal('spot-bill'), body: bodies['spot-bill'] }),
+  z.object({ ...sealed, kind: z.literal('budget'), body: bodies.budget }),
 ]);
 
 /** The most characters a fact's body may hold as JSON: every body a device makes stays far below. */
@@ -485,6 +501,7 @@ export type VoidBody = z.infer<typeof voidBodySchema>;
 export type ContactBody = z.infer<typeof contactBodySchema>;
 export type ReadingBody = z.infer<typeof readingBodySchema>;
 export type SpotBillBody = z.infer<typeof spotBillBodySchema>;
+export type BudgetBody = z.infer<typeof budgetBodySchema>;
 export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
 export type UnsignedFactOf<K extends FactKind> = Extract<UnsignedFact, { kind: K }>;
 

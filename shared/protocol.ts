@@ -281,6 +281,8 @@ export const accountSnapshotSchema = z.object({
         .max(PREPAID_MONTHS_SENT),
     })
     .optional(),
+  /** The customer's monthly budget for bills, when they set one. */
+  budgetMinor: minorUnitsSchema.optional(),
   /** The hub change that produced this snapshot. */
   changeSeq: z.number().int(),
 });

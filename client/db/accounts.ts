@@ -20,6 +20,8 @@ export interface AccountView {
   readonly contact: Record<ContactField, string>;
   /** Ids of this device's payments that a void of its own reverses. */
   readonly voided: ReadonlySet<string>;
+  /** The customer's monthly budget (0: none), with this device's pending setting on top. */
+  readonly budgetMinor: MinorUnits;
 }
 
 export async function accountView(
@@ -31,9 +33,11 @@ export async function accountView(
   const own = await db.facts.where('accountId').equals(accountId).sortBy('seq');
   const voided = voidedOwn(own);
   let bills: readonly Bill[] = account.openBills;
+  let budgetMinor = account.budgetMinor ?? minor(0);
   for (const stored of pendingEffects(account, own)) {
     const fact = stored.fact;
-    if (fact.kind === 'spot-bill') {
+    if (fact.kind === 'budget') budgetMinor = minor(fact.body.monthlyMinor);
+    else if (fact.kind === 'spot-bill') {
       bills = [
         ...bills,
         {
@@ -58,6 +62,7 @@ export async function accountView(
     payments: own.filter((fact) => fact.kind === 'payment'),
     contact: await contactShown(db, account),
     voided,
+    budgetMinor,
   };
 }
 

@@ -10,6 +10,8 @@
  *   under an agent's PIN, so the agent can open the data again offline (client/auth/unlock.ts).
  * - `leases` holds, per prepaid meter, the token counts the hub leased to this device and the
  *   meter's key, to make top-up tokens with no network (client/db/prepaid.ts).
+ * - `details` holds customers in full (payments from every channel, bills, readings) as last
+ *   read from the hub when their screen opened online (client/db/details.ts).
  * - `settings` holds single records: the device identity and chain head, the session, the
  *   pull cursor, the master secret wrapped under the hub's secret.
  *
@@ -24,6 +26,7 @@
 import Dexie, { type DexieOptions, type EntityTable, type Table } from 'dexie';
 import { Vault, vaultMiddleware } from './vault.ts';
 import type { StoredLease } from './prepaid.ts';
+import type { StoredDetail } from './details.ts';
 import { assert } from '../../shared/assert.ts';
 import type { User } from '../../shared/api.ts';
 import type { AuditHead } from '../../shared/audit-head.ts';
@@ -222,6 +225,8 @@ export class GridtallyDatabase extends Dexie {
   tariffs!: Table<TariffVersion, [string, number]>;
   /** Leases of prepaid meters' token counts, each with its meter's key (sealed). */
   leases!: EntityTable<StoredLease, 'accountId'>;
+  /** Customers in full as last read from the hub (sealed). */
+  details!: EntityTable<StoredDetail, 'accountId'>;
   /** The data key, held while an agent has the device open. */
   readonly vault: Vault;
 
@@ -276,6 +281,8 @@ export class GridtallyDatabase extends Dexie {
       });
     // Prepaid top-ups: leases of token counts, by account.
     this.version(6).stores({ leases: 'accountId' });
+    // Customers in full as last read from the hub, by account, the oldest read pruned first.
+    this.version(7).stores({ details: 'accountId, fetchedAt' });
   }
 }
 

@@ -14,6 +14,8 @@ import {
   type PaymentReference,
   type PaymentBody,
   type PaymentDetails,
+  MAX_BUDGET_MINOR,
+  type BudgetBody,
   type ContactBody,
   type ContactField,
   type ReadingBody,
@@ -482,6 +484,40 @@ export async function recordContactEdit(
       },
     ];
   });
+  return written.ok ? ok(written.value[0] as StoredFact) : written;
+}
+
+/** Sets the customer's monthly budget for bills (0: none). */
+export async function recordBudget(
+  db: GridtallyDatabase,
+  input: { accountId: string; monthlyMinor: MinorUnits; agent: User },
+  deps: DeviceDeps,
+): Promise<Result<StoredFact, 'account-not-found' | 'amount-too-large' | AppendError>> {
+  const written = await appendFacts<'account-not-found' | 'amount-too-large'>(
+    db,
+    input.agent,
+    deps,
+    async ({ newId }) => {
+      const account = await db.accounts.get(input.accountId);
+      if (!account) return 'account-not-found';
+      if (input.monthlyMinor < 0 || input.monthlyMinor > MAX_BUDGET_MINOR)
+        return 'amount-too-large';
+      const body: BudgetBody = {
+        accountId: account.id,
+        currency: account.currency,
+        monthlyMinor: input.monthlyMinor,
+      };
+      return [
+        {
+          id: newId(),
+          fact: { kind: 'budget', body },
+          accountId: account.id,
+          amountMinor: minor(0),
+          balanceDeltaMinor: 0,
+        },
+      ];
+    },
+  );
   return written.ok ? ok(written.value[0] as StoredFact) : written;
 }
 

@@ -67,6 +67,7 @@ export const SEALED_TABLES: Readonly<Record<string, TablePolicy>> = {
   accounts: { plain: ['id', 'accountNumber', 'changeSeq'], words: 'searchWords' },
   credentials: { plain: ['username'] },
   leases: { plain: ['accountId'] },
+  details: { plain: ['accountId', 'fetchedAt'] },
   settings: {
     plain: ['key'],
     seals: (value) =>

@@ -472,7 +472,7 @@ export async function applyPullPage(
 ): Promise<void> {
   await db.transaction(
     'rw',
-    [db.accounts, db.facts, db.settings, db.tariffs, db.leases],
+    [db.accounts, db.facts, db.settings, db.tariffs, db.leases, db.details],
     async () => {
       // Decided from what is stored now, not when the request left: another tab may have pulled
       // in between, and this page may be the older one.
@@ -482,6 +482,7 @@ export async function applyPullPage(
       if (routeChanged) {
         await db.accounts.clear();
         await db.leases.clear();
+        await db.details.clear();
       }
       // A page can arrive late, after another tab applied a newer one: within one history of
       // the hub (one epoch) a snapshot never replaces a newer snapshot of the same account, and

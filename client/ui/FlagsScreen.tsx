@@ -8,6 +8,7 @@ import { flagsResponseSchema } from '../../shared/api.ts';
 import { isFactKind, readBody, type KindAndBody } from '../../shared/facts.ts';
 import { useHubList } from './hub-list.ts';
 import { useApp, useText } from './context.ts';
+import { minor } from '../../shared/money.ts';
 import { dateTime, money } from './format.ts';
 import { faultText, flagText, type MessageKey } from './messages.ts';
 import { methodLines, methodName } from './payment-method.ts';
@@ -103,5 +104,7 @@ function describe(fact: KindAndBody, row: FlaggedFact, t: (key: MessageKey) => s
       return `${fact.body.registerKwh} kWh · ${fact.body.readOn}${fact.body.confirmedImplausible ? ` · ${t('confirmedByAgent')}` : ''}`;
     case 'spot-bill':
       return `${t('bill')} ${fact.body.billNumber} · ${fact.body.period.from} – ${fact.body.period.to} · ${fact.body.kwh} kWh · ${money(fact.body.totalMinor, fact.body.currency)}`;
+    case 'budget':
+      return `${t('kind.budget')}: ${money(minor(fact.body.monthlyMinor), fact.body.currency)}`;
   }
 }

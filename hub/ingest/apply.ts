@@ -23,7 +23,7 @@ import {
   type Arriving,
   type Decision,
 } from './batch.ts';
-import { applyContact, applyReading, applySpotBill } from './records.ts';
+import { applyBudget, applyContact, applyReading, applySpotBill } from './records.ts';
 import { openBillsOf, seen, type BatchState, type PaymentRecord } from './state.ts';
 import { applyVoid, releaseHeldVoids } from './voids.ts';
 
@@ -98,6 +98,8 @@ function applyKind(
       return applyReading(batch, fact, changeSeq, provenance);
     case 'spot-bill':
       return applySpotBill(batch, fact, changeSeq, provenance);
+    case 'budget':
+      return applyBudget(batch, fact, provenance);
   }
 }
 

@@ -21,7 +21,7 @@ import type { Selectable } from 'kysely';
 import type { Fact } from '../../shared/facts.ts';
 import { appliesUnder } from '../../shared/protocol.ts';
 import { RECENT_PAYMENTS_CHECKED } from '../../shared/rules/payment.ts';
-import { parseTariff } from '../../shared/tariff/validate.ts';
+import { tariffVersionsOf } from '../store/tariffs.ts';
 import type { Database } from '../store/schema.ts';
 import { billOf } from '../store/bills.ts';
 import { latestPayments } from '../store/payments.ts';
@@ -338,22 +338,9 @@ async function loadCarried(trx: Trx, state: BatchState, ids: readonly string[]):
 /** Every version of the accounts' tariffs, oldest first: bills are recomputed with them, and a
  * new meter's reading is judged by its tariff class. */
 async function loadTariffs(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {
-  const tariffIds = new Set(ids.map((id) => state.accounts.get(id)?.row.tariff_id ?? ''));
-  // Parsed from this store's rows on every push: a cache kept outside the store would hand one
-  // store's version to another in the same process, where one number can mean other rates.
-  for (const part of chunks([...tariffIds])) {
-    const rows = await trx
-      .selectFrom('tariff_versions')
-      .select(['tariff_id', 'document'])
-      .where('tariff_id', 'in', part)
-      .orderBy('tariff_id')
-      .orderBy('version')
-      .execute();
-    for (const row of rows) {
-      const parsed = parseTariff(JSON.parse(row.document) as unknown);
-      if (parsed.ok) push(state.tariffs, row.tariff_id, parsed.value);
-    }
-  }
+  const tariffIds = ids.map((id) => state.accounts.get(id)?.row.tariff_id ?? '');
+  for (const [id, versions] of await tariffVersionsOf(trx, tariffIds))
+    state.tariffs.set(id, versions);
 }
 
 /** The prepaid meters of accounts the push tops up, the device's leases of them, what was sold. */

@@ -8,10 +8,31 @@ import { concurrentEdits, contactWinner } from '../../shared/conflicts.ts';
 import type { FactOf } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
+import { budgetFlag, budgetSupersedes } from '../../shared/rules/budget.ts';
 import { decideReading, newMeterCeiling } from '../../shared/rules/reading.ts';
 import { decideSpotBill } from '../../shared/rules/spot-bill.ts';
 import { decision, type Batch, type Decision } from './batch.ts';
 import { billedPeriodsOf, contactKey, holdBill, type AccountState } from './state.ts';
+
+// --- budgets --------------------------------------------------------------------------------
+
+/** A budget setting takes effect unless one stamped later already did (shared/rules/budget.ts). */
+export function applyBudget(
+  batch: Batch,
+  fact: FactOf<'budget'>,
+  provenance: FlagReason | undefined,
+): Decision {
+  const account = batch.account(fact.body.accountId);
+  const flag = budgetFlag(fact, {
+    provenance,
+    account: account && { currency: account.row.currency },
+  });
+  if (flag !== undefined || !account) return decision(flag);
+  const current = account.budget?.hlc ?? account.row.budget_hlc;
+  if (budgetSupersedes(fact.hlc, current))
+    account.budget = { minor: fact.body.monthlyMinor, hlc: fact.hlc };
+  return decision(undefined);
+}
 
 // --- contact edits --------------------------------------------------------------------------
 

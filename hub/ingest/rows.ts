@@ -5,6 +5,7 @@
  */
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { FactOutcomeKind, FlagReason } from '../../shared/protocol.ts';
+import { minor } from '../../shared/money.ts';
 import type { Database } from '../store/schema.ts';
 import { chunks, type Store } from '../store/store.ts';
 import type { AccountState, BillState } from './state.ts';
@@ -172,6 +173,13 @@ async function writeAccounts(trx: Trx, accounts: readonly AccountState[]): Promi
       .set(account.fields)
       .where('id', '=', account.row.id)
       .execute();
+  for (const account of accounts)
+    if (account.budget)
+      await trx
+        .updateTable('accounts')
+        .set({ budget_minor: minor(account.budget.minor), budget_hlc: account.budget.hlc })
+        .where('id', '=', account.row.id)
+        .execute();
   for (const part of chunks(accounts)) {
     const values = sql.join(
       part.map(

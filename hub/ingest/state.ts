@@ -24,6 +24,8 @@ export interface AccountState {
   changeSeq: number;
   /** Contact fields this push changed. */
   readonly fields: Partial<Record<ContactField, string>>;
+  /** The budget this push set, and the stamp of its fact. */
+  budget?: { minor: number; hlc: string };
 }
 
 export interface BillState {

@@ -72,3 +72,14 @@ export const prepaidTopUps: Migration = {
       .execute();
   },
 };
+
+/**
+ * 0019, budgets: the monthly budget a customer set through an agent (a `budget` fact), and the
+ * hybrid clock stamp of the fact that set it: a later setting wins, in whatever order they arrive.
+ */
+export const customerBudgets: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('accounts').addColumn('budget_minor', 'bigint').execute();
+    await db.schema.alterTable('accounts').addColumn('budget_hlc', 'text').execute();
+  },
+};

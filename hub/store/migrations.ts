@@ -16,7 +16,7 @@ import {
   regions,
   secondFactors,
 } from './migrations-security.ts';
-import { paymentDetails, prepaidTopUps } from './migrations-payments.ts';
+import { customerBudgets, paymentDetails, prepaidTopUps } from './migrations-payments.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -546,6 +546,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0016-admins': admins,
   '0017-payment-details': paymentDetails,
   '0018-prepaid-top-ups': prepaidTopUps,
+  '0019-customer-budgets': customerBudgets,
 });
 
 /** Every migration, in order, for the engine they will run on. */

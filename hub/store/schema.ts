@@ -114,6 +114,9 @@ export interface AccountsTable {
   currency: CurrencyCode;
   balance_minor: MinorUnits;
   change_seq: number;
+  /** The customer's monthly budget (0 or null: none), and the stamp of the fact that set it. */
+  budget_minor: Generated<MinorUnits | null>;
+  budget_hlc: Generated<string | null>;
 }
 
 /** An account's prepaid meter: its OpenPAYGO key and who may make its tokens (shared/topup.ts). */

@@ -70,6 +70,15 @@ export async function pullChanges(
 type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
 type AccountRow = Selectable<Database['accounts']>;
 
+/** One account's snapshot, exactly as a pull would send it now. */
+export async function accountSnapshot(
+  trx: Trx,
+  row: AccountRow,
+  now: Date,
+): Promise<AccountSnapshot> {
+  return snapshotOf(row, await accountDetails(trx, [row.id], now.getTime()));
+}
+
 /**
  * The route's accounts changed after the cursor, oldest change first, up to the limit; the
  * cursor after them (the last account's change when more wait, else the counter itself), and
@@ -122,6 +131,7 @@ function snapshotOf(row: AccountRow, details: Details): AccountSnapshot {
     recentReadings: details.recentReadings.get(row.id) ?? [],
     recentPayments: details.recentPayments.get(row.id) ?? [],
     ...prepaidOf(row.id, details),
+    ...(row.budget_minor ? { budgetMinor: minor(Number(row.budget_minor)) } : {}),
     changeSeq: row.change_seq,
   };
 }

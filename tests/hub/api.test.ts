@@ -67,6 +67,7 @@ describe('the API description says who may call what', () => {
     );
     expect(secured.sort()).toEqual(
       [
+        'GET /api/accounts/{id}',
         'GET /api/collections',
         'GET /api/devices',
         'GET /api/flags',
@@ -125,6 +126,7 @@ describe('health and the API description', () => {
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
     expect(operations.sort()).toEqual([
+      'get /api/accounts/{id}',
       'get /api/auth/second-factors',
       'get /api/collections',
       'get /api/devices',

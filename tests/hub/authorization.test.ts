@@ -287,6 +287,25 @@ const MATRIX: Readonly<Record<string, Row>> = {
     call: (hub, _caller, token) => request(hub.app, 'GET', '/api/devices', undefined, token),
     expect: signedInOnly(200),
   },
+  'GET /api/accounts/{id}': {
+    // An account of Amina's route; out of scope, one of Baraka's: answered as not there (404).
+    call: (hub, caller, token) =>
+      request(
+        hub.app,
+        'GET',
+        `/api/accounts/${caller === 'agent-out-of-scope' ? 'acc-0002' : 'acc-0001'}`,
+        undefined,
+        token,
+      ),
+    expect: {
+      nobody: 401,
+      agent: 200,
+      'agent-out-of-scope': 404,
+      supervisor: 200,
+      'supervisor-out-of-scope': 404,
+      admin: 200,
+    },
+  },
   'GET /api/collections': {
     call: (hub, _caller, token) => request(hub.app, 'GET', '/api/collections', undefined, token),
     expect: signedInOnly(200),

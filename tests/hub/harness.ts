@@ -24,6 +24,7 @@ import {
   sealFact,
   type CashPaymentBody,
   type PaymentDetails,
+  type BudgetBody,
   type ContactBody,
   type Fact,
   type FactKind,
@@ -277,6 +278,10 @@ export class DeviceChain {
 
   spotBill(body: SpotBillBody): FactOf<'spot-bill'> {
     return this.append('spot-bill', body);
+  }
+
+  budget(body: BudgetBody, recordedMs?: number): FactOf<'budget'> {
+    return this.append('budget', body, recordedMs);
   }
 
   /** Any fact, `minutesLater` after the previous one by this device's clock (one by default). */

@@ -222,6 +222,7 @@ export const words = {
   'kind.contact': 'Contact correction',
   'kind.reading': 'Meter reading',
   'kind.spot-bill': 'Bill printed at the door',
+  'kind.budget': 'Monthly budget set',
   netCollected: 'Net collected',
   appliedTotal: 'applied',
   reversedTotal: 'given back by voids',

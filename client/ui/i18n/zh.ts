@@ -219,6 +219,7 @@ export const words: Record<WordKey, string> = {
   'kind.contact': '联系方式更正',
   'kind.reading': '抄表',
   'kind.spot-bill': '现场打印账单',
+  'kind.budget': '设置月度预算',
   netCollected: '净收款',
   appliedTotal: '已入账',
   reversedTotal: '作废退回',

@@ -1,0 +1,92 @@
+/**
+ * One customer in full, fetched from the hub when the customer screen opens online (GET
+ * /api/accounts/{id}), and kept on the device, sealed, to show offline as of when it was read.
+ *
+ * The fresh snapshot it carries replaces the one held only when that cannot count anything
+ * twice: same route and hub history, not older than the one held, and no fact of this device
+ * on the account still waiting for its acknowledgement or held (the hub may already count it while the
+ * device, not knowing, would add it again). Otherwise the next sync brings the balance.
+ */
+import { accountDetailSchema, type AccountDetail } from '../../shared/account-detail.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
+import { callHub, type FetchLike, type HubFailure } from '../api.ts';
+import { searchWordsOf, type GridtallyDatabase } from './database.ts';
+
+/** How many customers' details a device keeps: the recent ones; the oldest read goes first. */
+export const DETAILS_KEPT = 100;
+
+export interface StoredDetail {
+  readonly accountId: string;
+  /** When this device read it from the hub. */
+  readonly fetchedAt: string;
+  readonly detail: AccountDetail;
+}
+
+export interface Refreshed {
+  readonly detail: AccountDetail;
+  /** Whether the balance shown now is the hub's of this moment. */
+  readonly balanceFresh: boolean;
+}
+
+export async function refreshAccount(
+  db: GridtallyDatabase,
+  call: { baseUrl: string; token: string; fetch?: FetchLike | undefined },
+  accountId: string,
+  now: Date,
+): Promise<Result<Refreshed, HubFailure>> {
+  const answer = await callHub(
+    call.baseUrl,
+    {
+      method: 'GET',
+      path: `/api/accounts/${encodeURIComponent(accountId)}`,
+      token: call.token,
+      timeoutMs: 10_000,
+    },
+    accountDetailSchema,
+    call.fetch,
+  );
+  if (!answer.ok) return answer;
+  const detail = answer.value;
+  if (detail.account.id !== accountId)
+    return err({
+      code: 'hub-bad-answer',
+      message: 'The hub answered for another account.',
+      status: 200,
+    });
+  const balanceFresh = await db.transaction(
+    'rw',
+    [db.accounts, db.facts, db.settings, db.details],
+    async () => {
+      await db.details.put({ accountId, fetchedAt: now.toISOString(), detail });
+      const kept = await db.details.count();
+      if (kept > DETAILS_KEPT) {
+        const oldest = await db.details
+          .orderBy('fetchedAt')
+          .limit(kept - DETAILS_KEPT)
+          .primaryKeys();
+        await db.details.bulkDelete(oldest);
+      }
+      const cursor = await db.settings.get('cursor');
+      const held = await db.accounts.get(accountId);
+      if (cursor?.key !== 'cursor' || !held) return false;
+      if (cursor.routeId !== detail.account.routeId || cursor.epoch !== detail.epoch) return false;
+      if (detail.account.changeSeq < held.changeSeq) return false;
+      const unanswered = await db.facts
+        .where('accountId')
+        .equals(accountId)
+        .filter((stored) => stored.ackChangeSeq === undefined || stored.outcome === 'held')
+        .count();
+      if (unanswered > 0) return false;
+      await db.accounts.put({ ...detail.account, searchWords: searchWordsOf(detail.account) });
+      return true;
+    },
+  );
+  return ok({ detail, balanceFresh });
+}
+
+export async function storedDetail(
+  db: GridtallyDatabase,
+  accountId: string,
+): Promise<StoredDetail | undefined> {
+  return db.details.get(accountId);
+}

@@ -1,0 +1,169 @@
+/**
+ * One account in full (shared/account-detail.ts), read in one snapshot of the store: the
+ * account as a pull sends it, the latest payments from every device with their state and
+ * tokens, the latest bills with their lines by the tariff, readings and prepaid purchases.
+ */
+import type { Selectable } from 'kysely';
+import {
+  DETAIL_BILLS,
+  DETAIL_PAYMENTS,
+  DETAIL_PURCHASES,
+  DETAIL_READINGS,
+  type AccountDetail,
+  type HistoryBill,
+  type HistoryPayment,
+} from '../../shared/account-detail.ts';
+import { minor } from '../../shared/money.ts';
+import { computeBill } from '../../shared/tariff/engine.ts';
+import type { Tariff } from '../../shared/tariff/schema.ts';
+import { accountSnapshot } from '../sync/pull.ts';
+import { storeEpoch, type Store } from '../store/store.ts';
+import { tariffVersionsOf } from '../store/tariffs.ts';
+import type { Database } from '../store/schema.ts';
+
+type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
+
+export async function accountDetail(
+  store: Store,
+  row: Selectable<Database['accounts']>,
+  now: Date,
+): Promise<AccountDetail> {
+  return store.readTransaction(async (trx) => {
+    const versions = (await tariffVersionsOf(trx, [row.tariff_id])).get(row.tariff_id) ?? [];
+    return {
+      asOf: now.toISOString(),
+      epoch: await storeEpoch(trx),
+      account: await accountSnapshot(trx, row, now),
+      payments: await paymentsOf(trx, row.id),
+      bills: (await billsOf(trx, row.id)).map((bill) => withLines(bill, versions)),
+      readings: (
+        await trx
+          .selectFrom('readings')
+          .select(['read_on', 'register_kwh'])
+          .where('account_id', '=', row.id)
+          .where('status', '=', 'accepted')
+          .orderBy('read_on', 'desc')
+          .limit(DETAIL_READINGS)
+          .execute()
+      )
+        .reverse()
+        .map((r) => ({ readOn: r.read_on, registerKwh: Number(r.register_kwh) })),
+      purchases: (
+        await trx
+          .selectFrom('top_ups')
+          .select(['sold_on', 'energy_wh'])
+          .where('account_id', '=', row.id)
+          .where('status', '=', 'sold')
+          .orderBy('sold_on', 'desc')
+          .limit(DETAIL_PURCHASES)
+          .execute()
+      )
+        .reverse()
+        .map((p) => ({ on: p.sold_on.slice(0, 10), energyWh: Number(p.energy_wh) })),
+    };
+  });
+}
+
+async function paymentsOf(trx: Trx, accountId: string): Promise<HistoryPayment[]> {
+  const rows = await trx
+    .selectFrom('payments')
+    .innerJoin('facts', 'facts.id', 'payments.fact_id')
+    .leftJoin('users', 'users.id', 'payments.agent_id')
+    .leftJoin('top_ups', 'top_ups.fact_id', 'payments.fact_id')
+    .select([
+      'payments.fact_id',
+      'payments.receipt_number',
+      'payments.amount_minor',
+      'payments.method',
+      'payments.reference',
+      'payments.taken_at',
+      'payments.status',
+      'payments.voided_by',
+      'payments.agent_id',
+      'facts.device_id',
+      'users.display_name',
+      'top_ups.energy_wh',
+      'top_ups.cost_minor',
+      'top_ups.status as top_up_status',
+    ])
+    .where('payments.account_id', '=', accountId)
+    .orderBy('payments.change_seq', 'desc')
+    .limit(DETAIL_PAYMENTS)
+    .execute();
+  const sold = rows.filter((r) => r.top_up_status === 'sold').map((r) => r.fact_id);
+  const tokens =
+    sold.length === 0
+      ? []
+      : await trx
+          .selectFrom('top_up_tokens')
+          .select(['fact_id', 'count', 'digits'])
+          .where('fact_id', 'in', sold)
+          .orderBy('count')
+          .execute();
+  return rows.map((r) => ({
+    factId: r.fact_id,
+    receiptNumber: r.receipt_number,
+    amountMinor: minor(Number(r.amount_minor)),
+    method: r.method,
+    reference: r.reference,
+    takenAt: new Date(r.taken_at).toISOString(),
+    deviceId: r.device_id,
+    agentName: r.display_name ?? r.agent_id,
+    state: r.voided_by !== null ? 'voided' : r.status === 'flagged' ? 'flagged' : 'counted',
+    ...(r.top_up_status === 'sold' && r.energy_wh !== null && r.cost_minor !== null
+      ? {
+          topUp: {
+            energyWh: Number(r.energy_wh),
+            costMinor: minor(Number(r.cost_minor)),
+            tokens: tokens
+              .filter((t) => t.fact_id === r.fact_id)
+              .map((t) => ({ count: Number(t.count), digits: t.digits })),
+          },
+        }
+      : {}),
+  }));
+}
+
+async function billsOf(trx: Trx, accountId: string) {
+  const rows = await trx
+    .selectFrom('bills')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('period_from', 'desc')
+    .orderBy('id', 'desc')
+    .limit(DETAIL_BILLS)
+    .execute();
+  return rows.reverse().map((b) => ({
+    id: b.id,
+    period: { from: b.period_from, to: b.period_to },
+    issuedOn: b.issued_on,
+    dueOn: b.due_on,
+    kwh: Number(b.kwh),
+    amountMinor: minor(Number(b.amount_minor)),
+    paidMinor: minor(Number(b.paid_minor)),
+  }));
+}
+
+/**
+ * A bill with its lines when the tariff, run again on its kWh and period, gives exactly the
+ * amount billed; otherwise (a bill made elsewhere, carried differences) without lines, never
+ * with lines that would not add up to it.
+ */
+function withLines(bill: Omit<HistoryBill, 'lines'>, versions: readonly Tariff[]): HistoryBill {
+  const inEffect = versions.filter((v) => v.effectiveFrom < bill.period.to);
+  if (!inEffect.some((v) => v.effectiveFrom <= bill.period.from)) return bill;
+  const priced = computeBill(inEffect, { period: bill.period, kwh: bill.kwh });
+  if (!priced.ok || priced.value.totalMinor !== bill.amountMinor) return bill;
+  return {
+    ...bill,
+    lines: priced.value.lines.map((line) => ({
+      id: line.id,
+      kind: line.kind,
+      label: line.label,
+      ...(line.kwh === undefined ? {} : { kwh: line.kwh }),
+      ...(line.rate === undefined ? {} : { rate: line.rate }),
+      amountMinor: line.amountMinor,
+      rounding: line.rounding,
+    })),
+  };
+}

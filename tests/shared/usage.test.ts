@@ -1,0 +1,210 @@
+/**
+ * Goal: what the customer screen tells a customer about their use (issue 13, item 3) holds for
+ * any history: kWh by month share each period's kWh without losing or inventing any; the rate
+ * of use is read back from readings made at a steady rate; the first tier's outlook adds up;
+ * a prepaid meter's estimated credit never exceeds what was bought nor goes below empty, and
+ * more bought never means fewer days; advice names a saving only where the customer passes the
+ * first tier, and the saving is what the tariff says using less would save.
+ *
+ * Method: fast-check over histories of readings, bills and purchases; the demo tariff (a
+ * monthly lifeline tier of 30 kWh, then charges and taxes) prices them.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { demoTariff } from '../../hub/demo/tariff.ts';
+import {
+  addDays,
+  adviceFor,
+  billFor,
+  creditOutlook,
+  dailyRate,
+  daysBetween,
+  monthsBefore,
+  monthStart,
+  periodsOfReadings,
+  PEAK_PERCENT,
+  tierOutlook,
+  usageByMonth,
+  type MonthUsage,
+} from '../../shared/usage.ts';
+
+const day = fc.integer({ min: 0, max: 2_000 }).map((offset) => addDays('2022-01-01', offset));
+
+/** Readings at steady gaps, each adding a random use. */
+const readings = fc
+  .record({
+    start: day,
+    register: fc.integer({ min: 0, max: 90_000 }),
+    steps: fc.array(
+      fc.record({ days: fc.integer({ min: 1, max: 62 }), kwh: fc.integer({ min: 0, max: 900 }) }),
+      { minLength: 1, maxLength: 14 },
+    ),
+  })
+  .map(({ start, register, steps }) => {
+    const out = [{ readOn: start, registerKwh: register }];
+    for (const step of steps) {
+      const last = out[out.length - 1]!;
+      out.push({
+        readOn: addDays(last.readOn, step.days),
+        registerKwh: last.registerKwh + step.kwh,
+      });
+    }
+    return out;
+  });
+
+describe('a customer’s use', () => {
+  it('kWh by month share out every period’s kWh, and a month no period touches is unknown', () => {
+    fc.assert(
+      fc.property(readings, (history) => {
+        const periods = periodsOfReadings(history);
+        const first = history[0]!.readOn;
+        const last = history[history.length - 1]!.readOn;
+        const months: string[] = [];
+        for (let m = monthStart(first, -1); m <= monthStart(last, 1); m = monthStart(m, 1))
+          months.push(m.slice(0, 7));
+        const byMonth = usageByMonth(periods, months);
+        const total = periods.reduce((sum, p) => sum + p.kwh, 0);
+        const known = byMonth.filter((m) => m.kwh !== null);
+        const shared = known.reduce((sum, m) => sum + (m.kwh ?? 0), 0);
+        // Each month rounds to a whole kWh: at most half a kWh off each.
+        expect(Math.abs(shared - total)).toBeLessThanOrEqual(known.length / 2 + 1e-9);
+        expect(byMonth[0]!.kwh).toBeNull();
+        expect(byMonth[byMonth.length - 1]!.kwh).toBeNull();
+      }),
+    );
+  });
+
+  it('the rate of use of readings made at a steady rate is that rate; too short a span has none', () => {
+    fc.assert(
+      fc.property(
+        day,
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 7, max: 40 }), { minLength: 1, maxLength: 4 }),
+        (start, perDay, gaps) => {
+          let readOn = start;
+          let register = 500;
+          const history = [{ readOn, registerKwh: register }];
+          for (const gap of gaps) {
+            readOn = addDays(readOn, gap);
+            register += gap * perDay;
+            history.push({ readOn, registerKwh: register });
+          }
+          expect(dailyRate(history)).toBeCloseTo(perDay, 9);
+          expect(
+            dailyRate([history[0]!, { readOn: addDays(start, 6), registerKwh: 900 }]),
+          ).toBeNull();
+          // A register that went back (a new meter) gives no rate.
+          expect(
+            dailyRate([
+              { readOn: start, registerKwh: 900 },
+              { readOn: readOn, registerKwh: 10 },
+            ]),
+          ).toBeNull();
+        },
+      ),
+    );
+  });
+
+  it('the first tier’s outlook: what is used and what is left make the tier, and it runs out inside its period', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 200 }),
+        fc.option(fc.double({ min: 0.01, max: 50, noNaN: true })),
+        day,
+        (used, rate, today) => {
+          const periodEnds = monthStart(today, 1);
+          const outlook = tierOutlook({
+            tariff: demoTariff,
+            usedKwh: used,
+            ratePerDay: rate,
+            today,
+            periodEnds,
+          });
+          expect(outlook?.firstTierKwh).toBe(30);
+          expect(outlook!.leftKwh).toBe(Math.max(0, 30 - used));
+          if (outlook!.reachedOn !== null) {
+            expect(outlook!.reachedOn > today).toBe(true);
+            expect(outlook!.reachedOn < periodEnds).toBe(true);
+          }
+          if (used >= 30) expect(outlook!.reachedOn).toBeNull();
+        },
+      ),
+    );
+  });
+
+  it('a prepaid meter’s credit is never below empty nor above what was bought, and buying more never shortens it', () => {
+    const purchases = fc.array(
+      fc.record({ on: day, energyWh: fc.integer({ min: 100, max: 200_000 }) }),
+      { minLength: 1, maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(
+        purchases,
+        fc.double({ min: 0.1, max: 40, noNaN: true }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 100, max: 50_000 }),
+        (bought, rate, after, more) => {
+          const latest = bought.reduce((a, b) => (b.on > a.on ? b : a)).on;
+          const today = addDays(latest, after);
+          const outlook = creditOutlook(bought, rate, today)!;
+          const total = bought.reduce((sum, p) => sum + p.energyWh, 0) / 1000;
+          expect(outlook.creditKwh).toBeGreaterThanOrEqual(0);
+          expect(outlook.creditKwh).toBeLessThanOrEqual(total + 0.05);
+          expect(outlook.days * rate).toBeLessThanOrEqual(outlook.creditKwh + 0.05 + rate);
+          expect(daysBetween(today, outlook.runsOutOn)).toBe(outlook.days);
+          const withMore = creditOutlook([...bought, { on: today, energyWh: more }], rate, today)!;
+          expect(withMore.days).toBeGreaterThanOrEqual(outlook.days);
+        },
+      ),
+    );
+    expect(creditOutlook([], 3, '2026-12-07')).toBeUndefined();
+    expect(
+      creditOutlook([{ on: '2026-12-01', energyWh: 1000 }], null, '2026-12-07'),
+    ).toBeUndefined();
+  });
+
+  it('advice names a saving only past the first tier, the saving the tariff gives for using less', () => {
+    const today = '2026-12-07';
+    const months = monthsBefore(today, 12);
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.integer({ min: 0, max: 600 }), { nil: null }), {
+          minLength: 12,
+          maxLength: 12,
+        }),
+        (kwhs) => {
+          const history: MonthUsage[] = months.map((month, i) => ({ month, kwh: kwhs[i] ?? null }));
+          const known = kwhs.filter((k): k is number => k !== null).sort((a, b) => a - b);
+          const advice = adviceFor({ months: history, tariff: demoTariff, today });
+          if (known.length < 3) {
+            expect(advice).toEqual([]);
+            return;
+          }
+          const above = advice.find((a) => a.kind === 'above-first-tier');
+          const within = advice.find((a) => a.kind === 'within-first-tier');
+          expect(Boolean(above) !== Boolean(within)).toBe(true);
+          const usual = (above ?? within)!.usualKwh;
+          expect(usual > 30).toBe(Boolean(above));
+          if (above?.kind === 'above-first-tier') {
+            const period = { from: '2026-12-01', to: '2027-01-01' };
+            const now = billFor([demoTariff], demoTariff.id, period, usual)!;
+            const less = billFor([demoTariff], demoTariff.id, period, usual - above.cutKwh)!;
+            expect(above.saveMinor).toBe(now - less);
+            expect(above.saveMinor).toBeGreaterThan(0);
+            expect(above.priceAboveMinor).toBeGreaterThan(above.priceInTierMinor);
+          }
+          const peak = advice.find((a) => a.kind === 'peak-month');
+          if (peak?.kind === 'peak-month') {
+            expect(peak.kwh).toBe(known[known.length - 1]);
+            expect(peak.percent).toBeGreaterThanOrEqual(PEAK_PERCENT);
+            expect(peak.extraMinor).toBeGreaterThan(0);
+          } else if (usual > 0) {
+            expect(((known[known.length - 1]! - usual) * 100) / usual).toBeLessThan(
+              PEAK_PERCENT + 0.5,
+            );
+          }
+        },
+      ),
+    );
+  });
+});
