@@ -28,6 +28,12 @@ import {
   type MonthUsage,
 } from '../../shared/usage.ts';
 
+/** The value, or the test fails here: for what a step before made sure of. */
+function sure<T>(value: T | undefined | null): T {
+  if (value === undefined || value === null) throw new Error('expected a value');
+  return value;
+}
+
 const day = fc.integer({ min: 0, max: 2_000 }).map((offset) => addDays('2022-01-01', offset));
 
 /** Readings at steady gaps, each adding a random use. */
@@ -43,7 +49,7 @@ const readings = fc
   .map(({ start, register, steps }) => {
     const out = [{ readOn: start, registerKwh: register }];
     for (const step of steps) {
-      const last = out[out.length - 1]!;
+      const last = sure(out.at(-1));
       out.push({
         readOn: addDays(last.readOn, step.days),
         registerKwh: last.registerKwh + step.kwh,
@@ -57,8 +63,8 @@ describe('a customer’s use', () => {
     fc.assert(
       fc.property(readings, (history) => {
         const periods = periodsOfReadings(history);
-        const first = history[0]!.readOn;
-        const last = history[history.length - 1]!.readOn;
+        const first = sure(history[0]).readOn;
+        const last = sure(history.at(-1)).readOn;
         const months: string[] = [];
         for (let m = monthStart(first, -1); m <= monthStart(last, 1); m = monthStart(m, 1))
           months.push(m.slice(0, 7));
@@ -68,8 +74,8 @@ describe('a customer’s use', () => {
         const shared = known.reduce((sum, m) => sum + (m.kwh ?? 0), 0);
         // Each month rounds to a whole kWh: at most half a kWh off each.
         expect(Math.abs(shared - total)).toBeLessThanOrEqual(known.length / 2 + 1e-9);
-        expect(byMonth[0]!.kwh).toBeNull();
-        expect(byMonth[byMonth.length - 1]!.kwh).toBeNull();
+        expect(sure(byMonth[0]).kwh).toBeNull();
+        expect(sure(byMonth.at(-1)).kwh).toBeNull();
       }),
     );
   });
@@ -91,7 +97,7 @@ describe('a customer’s use', () => {
           }
           expect(dailyRate(history)).toBeCloseTo(perDay, 9);
           expect(
-            dailyRate([history[0]!, { readOn: addDays(start, 6), registerKwh: 900 }]),
+            dailyRate([sure(history[0]), { readOn: addDays(start, 6), registerKwh: 900 }]),
           ).toBeNull();
           // A register that went back (a new meter) gives no rate.
           expect(
@@ -121,12 +127,13 @@ describe('a customer’s use', () => {
             periodEnds,
           });
           expect(outlook?.firstTierKwh).toBe(30);
-          expect(outlook!.leftKwh).toBe(Math.max(0, 30 - used));
-          if (outlook!.reachedOn !== null) {
-            expect(outlook!.reachedOn > today).toBe(true);
-            expect(outlook!.reachedOn < periodEnds).toBe(true);
+          expect(sure(outlook).leftKwh).toBe(Math.max(0, 30 - used));
+          const reachedOn = sure(outlook).reachedOn;
+          if (reachedOn !== null) {
+            expect(reachedOn > today).toBe(true);
+            expect(reachedOn < periodEnds).toBe(true);
           }
-          if (used >= 30) expect(outlook!.reachedOn).toBeNull();
+          if (used >= 30) expect(sure(outlook).reachedOn).toBeNull();
         },
       ),
     );
@@ -146,13 +153,15 @@ describe('a customer’s use', () => {
         (bought, rate, after, more) => {
           const latest = bought.reduce((a, b) => (b.on > a.on ? b : a)).on;
           const today = addDays(latest, after);
-          const outlook = creditOutlook(bought, rate, today)!;
+          const outlook = sure(creditOutlook(bought, rate, today));
           const total = bought.reduce((sum, p) => sum + p.energyWh, 0) / 1000;
           expect(outlook.creditKwh).toBeGreaterThanOrEqual(0);
           expect(outlook.creditKwh).toBeLessThanOrEqual(total + 0.05);
           expect(outlook.days * rate).toBeLessThanOrEqual(outlook.creditKwh + 0.05 + rate);
           expect(daysBetween(today, outlook.runsOutOn)).toBe(outlook.days);
-          const withMore = creditOutlook([...bought, { on: today, energyWh: more }], rate, today)!;
+          const withMore = sure(
+            creditOutlook([...bought, { on: today, energyWh: more }], rate, today),
+          );
           expect(withMore.days).toBeGreaterThanOrEqual(outlook.days);
         },
       ),
@@ -183,12 +192,12 @@ describe('a customer’s use', () => {
           const above = advice.find((a) => a.kind === 'above-first-tier');
           const within = advice.find((a) => a.kind === 'within-first-tier');
           expect(Boolean(above) !== Boolean(within)).toBe(true);
-          const usual = (above ?? within)!.usualKwh;
+          const usual = sure(above ?? within).usualKwh;
           expect(usual > 30).toBe(Boolean(above));
           if (above?.kind === 'above-first-tier') {
             const period = { from: '2026-12-01', to: '2027-01-01' };
-            const now = billFor([demoTariff], demoTariff.id, period, usual)!;
-            const less = billFor([demoTariff], demoTariff.id, period, usual - above.cutKwh)!;
+            const now = sure(billFor([demoTariff], demoTariff.id, period, usual));
+            const less = sure(billFor([demoTariff], demoTariff.id, period, usual - above.cutKwh));
             expect(above.saveMinor).toBe(now - less);
             expect(above.saveMinor).toBeGreaterThan(0);
             expect(above.priceAboveMinor).toBeGreaterThan(above.priceInTierMinor);
@@ -199,9 +208,7 @@ describe('a customer’s use', () => {
             expect(peak.percent).toBeGreaterThanOrEqual(PEAK_PERCENT);
             expect(peak.extraMinor).toBeGreaterThan(0);
           } else if (usual > 0) {
-            expect(((known[known.length - 1]! - usual) * 100) / usual).toBeLessThan(
-              PEAK_PERCENT + 0.5,
-            );
+            expect(((sure(known.at(-1)) - usual) * 100) / usual).toBeLessThan(PEAK_PERCENT + 0.5);
           }
         },
       ),
