@@ -29,7 +29,14 @@ import {
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import type { GridtallyDatabase, StoredFact } from './database.ts';
 
-export type StoredLease = TokenLease;
+/**
+ * A lease as the device holds it, with the highest count it used (`usedThrough`), kept on the
+ * lease itself: the payments that carried the tokens are pruned from the device in time, and
+ * a count must never be made twice.
+ */
+export interface StoredLease extends TokenLease {
+  readonly usedThrough?: number;
+}
 
 export type TopUpError = PurchaseError | TokenError | 'not-prepaid' | 'no-lease';
 
@@ -41,6 +48,11 @@ export function lastCountUsed(own: readonly StoredFact[]): number {
     for (const token of topUp?.tokens ?? []) last = Math.max(last, token.count);
   }
   return last;
+}
+
+/** The highest count used of the lease's meter: by the lease's record or the facts still held. */
+export function lastCountOf(lease: StoredLease | undefined, own: readonly StoredFact[]): number {
+  return Math.max(lease?.usedThrough ?? 0, lastCountUsed(own));
 }
 
 /** The device's own top-ups of an account, as the snapshot does not include them yet. */
@@ -116,7 +128,7 @@ export async function previewTopUp(
   if (!purchase.ok) return purchase;
   return ok({
     ...purchase.value,
-    tokensLeft: lease ? tokensLeft(lease, lastCountUsed(own)) : 0,
+    tokensLeft: lease ? tokensLeft(lease, lastCountOf(lease, own)) : 0,
   });
 }
 
@@ -144,8 +156,12 @@ export async function draftTopUp(
     nowMs,
   );
   if (!purchase.ok) return purchase;
-  const tokens = makeTokens(lease, lastCountUsed(own), purchase.value.energyWh);
+  const tokens = makeTokens(lease, lastCountOf(lease, own), purchase.value.energyWh);
   if (!tokens.ok) return tokens;
+  // Noted on the lease in the same transaction as the payment: the counts stay used after
+  // the payment is pruned (and if the payment is not written, counts are skipped, never reused).
+  const usedThrough = tokens.value.at(-1)?.count;
+  if (usedThrough !== undefined) await db.leases.put({ ...lease, usedThrough });
   return ok({
     system: 'openpaygo',
     tariffId: account.tariffId,
@@ -172,7 +188,7 @@ export async function leasesWanted(db: GridtallyDatabase): Promise<string[]> {
       continue;
     }
     const own = await db.facts.where('accountId').equals(id).toArray();
-    if (tokensLeft(lease, lastCountUsed(own)) === 0) wanted.push(id);
+    if (tokensLeft(lease, lastCountOf(lease, own)) === 0) wanted.push(id);
   }
   return wanted;
 }
@@ -204,7 +220,18 @@ export async function fetchLeases(
     );
     if (!answer.ok) return answer;
     await db.transaction('rw', db.leases, async () => {
-      await db.leases.bulkPut(answer.value.leases);
+      // The same lease answered again keeps what this device used of it.
+      const held = await db.leases.bulkGet(answer.value.leases.map((l) => l.accountId));
+      await db.leases.bulkPut(
+        answer.value.leases.map((lease, i): StoredLease => {
+          const before = held[i];
+          return before?.fromCount === lease.fromCount &&
+            before.toCount === lease.toCount &&
+            before.usedThrough !== undefined
+            ? { ...lease, usedThrough: before.usedThrough }
+            : lease;
+        }),
+      );
       await db.leases.bulkDelete(answer.value.refused.map((r) => r.accountId));
     });
     granted += answer.value.leases.length;

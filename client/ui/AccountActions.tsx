@@ -51,7 +51,7 @@ export function ContactCard({ view }: { view: AccountView }) {
     if (!result.ok) return setError(errorOf(result.error));
     setEditing(undefined);
     setError(undefined);
-    app.requestSync();
+    void app.requestSync();
   }
 
   return (
@@ -230,7 +230,7 @@ export function VoidForm({ payment }: { payment: StoredFact }) {
       browserDeps,
     );
     if (!result.ok) return setError(errorOf(result.error));
-    app.requestSync();
+    void app.requestSync();
     app.go({ name: 'receipt', seq: result.value.seq });
   }
 
@@ -312,7 +312,7 @@ function VoidOtherForm({ accountId, currency }: { accountId: string; currency: C
       browserDeps,
     );
     if (!result.ok) return setError(errorOf(result.error));
-    app.requestSync();
+    void app.requestSync();
     app.go({ name: 'receipt', seq: result.value.seq });
   }
 

@@ -53,7 +53,9 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
       session,
       syncReport,
       go: setScreen,
-      requestSync: () => void scheduler.current?.syncNow(),
+      requestSync: async () => {
+        await scheduler.current?.syncNow();
+      },
       setLanguage: (next) => {
         localStorage.setItem('gridtally.language', next);
         setLanguageState(next);

@@ -124,7 +124,7 @@ function useMeterReading(view: AccountView) {
     }
     setError(undefined);
     setConfirming(false);
-    app.requestSync();
+    void app.requestSync();
     if (result.value.bill) app.go({ name: 'receipt', seq: result.value.bill.seq });
     else {
       setRegister('');

@@ -102,6 +102,7 @@ export function PaymentForm(props: PaymentProps) {
             accountId={props.accountId}
             amountMinor={amount.value}
             currency={currency}
+            bills={bills}
           />
         ) : (
           <SettlesPreview bills={bills} amountMinor={amount.value} currency={currency} />
@@ -155,10 +156,12 @@ function TopUpPreviewBox({
   accountId,
   amountMinor,
   currency,
+  bills,
 }: {
   accountId: string;
   amountMinor: MinorUnits;
   currency: CurrencyCode;
+  bills: readonly Bill[];
 }) {
   const app = useApp();
   const { t, errorOf } = useText();
@@ -186,11 +189,8 @@ function TopUpPreviewBox({
         {t('energy')}: <strong data-testid="top-up-kwh">{kwh(energyWh, app.language)}</strong> ·{' '}
         {money(costMinor, currency)}
       </li>
-      {creditMinor > 0 && (
-        <li>
-          {t('leftAsCredit')}: {money(creditMinor, currency)}
-        </li>
-      )}
+      {/* The rest of the money pays open bills, oldest first, as the hub will; then credit. */}
+      <SettlesLines bills={bills} amountMinor={creditMinor} currency={currency} />
       <li class={tokensLeft === 0 ? 'warn' : 'muted'}>
         {fill(t('tokensLeftHere'), { count: String(tokensLeft) })}
       </li>
@@ -209,10 +209,28 @@ function SettlesPreview({
   currency: CurrencyCode;
 }) {
   const { t } = useText();
+  return (
+    <ul class="settles" data-testid="settles-preview" aria-label={t('settles')}>
+      <SettlesLines bills={bills} amountMinor={amountMinor} currency={currency} />
+    </ul>
+  );
+}
+
+/** The bills an amount pays, oldest first, and the credit it leaves, as list items. */
+function SettlesLines({
+  bills,
+  amountMinor,
+  currency,
+}: {
+  bills: readonly Bill[];
+  amountMinor: MinorUnits;
+  currency: CurrencyCode;
+}) {
+  const { t } = useText();
   const { allocations, creditMinor } = allocatePayment(bills, amountMinor);
   const byId = new Map(bills.map((bill) => [bill.id, bill]));
   return (
-    <ul class="settles" data-testid="settles-preview" aria-label={t('settles')}>
+    <>
       {allocations.map(({ billId, amountMinor: paid }) => {
         const bill = byId.get(billId);
         const owed = bill ? bill.amountMinor - bill.paidMinor : paid;
@@ -228,7 +246,7 @@ function SettlesPreview({
           {t('leftAsCredit')}: {money(creditMinor, currency)}
         </li>
       )}
-    </ul>
+    </>
   );
 }
 
@@ -453,7 +471,14 @@ function usePayment({ accountId, currency, suggestedMinor, owedMinor, prepaid }:
       topUp,
     };
     let result = await recordPayment(app.db, input, browserDeps);
-    if (!result.ok && (result.error === 'no-lease' || result.error === 'lease-used-up')) {
+    const leaseWanted = (r: typeof result) =>
+      !r.ok && (r.error === 'no-lease' || r.error === 'lease-used-up');
+    if (leaseWanted(result)) {
+      // A sync first: it pushes this tablet's sales, after which the hub renews a used-up lease.
+      await app.requestSync();
+      result = await recordPayment(app.db, input, browserDeps);
+    }
+    if (leaseWanted(result)) {
       // Online, the hub can lease this meter's next counts to this tablet (taking them from
       // another that held them): the customer is here now.
       const leased = await fetchLeases(
@@ -480,7 +505,7 @@ function usePayment({ accountId, currency, suggestedMinor, owedMinor, prepaid }:
       return setError(
         errorOf(result.error === 'record-invalid' ? 'payment-details-invalid' : result.error),
       );
-    app.requestSync();
+    void app.requestSync();
     app.go({ name: 'receipt', seq: result.value.seq });
   }
 

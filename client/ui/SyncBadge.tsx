@@ -49,7 +49,7 @@ export function SyncBadge() {
     <button
       type="button"
       class={`sync-badge ${pending > 0 ? 'has-pending' : ''} ${label}`}
-      onClick={() => app.requestSync()}
+      onClick={() => void app.requestSync()}
       title={t('syncNow')}
       data-testid="sync-badge"
     >

@@ -22,7 +22,8 @@ export interface AppContextValue {
   readonly session: SessionRecord | undefined;
   readonly syncReport: SyncReport | undefined;
   go(screen: Screen): void;
-  requestSync(): void;
+  /** Syncs now; resolves when the round is over (whatever its outcome). */
+  requestSync(): Promise<void>;
   setLanguage(language: Language): void;
   signedIn(): void;
   signedOut(): void;

@@ -49,6 +49,9 @@ export const BODY_LIMITS: Readonly<Record<string, number>> = {
   'POST /api/devices/enrolment-codes': 4 * KIB,
   'POST /api/devices/enrol': 8 * KIB,
   'POST /api/devices/{id}/revoke': 4 * KIB,
+  /** 500 account ids of up to 64 characters each, and the device's id. */
+  'POST /api/prepaid/leases': 64 * KIB,
+  'GET /api/accounts/{id}': 0,
   'GET /api/devices': 0,
   'GET /api/collections': 0,
   'GET /api/flags': 0,

@@ -14,11 +14,20 @@ import Dexie from 'dexie';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordPayment, type PaymentInput } from '../../client/db/facts.ts';
-import { previewTopUp, topUpOf } from '../../client/db/prepaid.ts';
+import { fetchLeases, previewTopUp, topUpOf } from '../../client/db/prepaid.ts';
+import { pruneAcknowledged } from '../../client/sync/engine.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { tokensLeft } from '../../shared/topup.ts';
-import { agentOf, enrolAndSignIn, hubBalance, openRig, syncWith, type Rig } from './device-hub.ts';
+import {
+  agentOf,
+  BASE_URL,
+  enrolAndSignIn,
+  hubBalance,
+  openRig,
+  syncWith,
+  type Rig,
+} from './device-hub.ts';
 
 let rig: Rig;
 const PREPAID = 'acc-0109';
@@ -116,6 +125,37 @@ describe('prepaid top-ups on the tablet', () => {
     expect(renewed).toMatchObject({ fromCount: 18, toCount: 34 });
     expect(renewed && tokensLeft(renewed, 16)).toBe(8);
     expect(await topUp(9_999)).toMatchObject({ ok: true });
+  });
+
+  it('never makes a count twice, even after the payments that carried its tokens are pruned', async () => {
+    const first = await topUp(20_000);
+    expect(first.ok).toBe(true);
+    const firstCounts = topUpOf(first.ok ? first.value : undefined)?.tokens.map((t) => t.count);
+    expect(await syncWith(rig)).toMatchObject({ state: 'synced' });
+    // Long after, the acknowledged payment is pruned from the tablet; the lease is still held.
+    const later = new Date(rig.deps.nowMs() + 400 * 86_400_000);
+    expect(await pruneAcknowledged(rig.db, later)).toBeGreaterThan(0);
+    expect(await rig.db.facts.where('accountId').equals(PREPAID).count()).toBe(0);
+    // The hub answers the same lease again: what the tablet used of it stays used.
+    const session = await rig.db.settings.get('session');
+    const device = await rig.db.settings.get('device');
+    if (session?.key !== 'session' || device?.key !== 'device') throw new Error('not signed in');
+    const again = await fetchLeases(
+      rig.db,
+      { baseUrl: BASE_URL, token: session.token, deviceId: device.deviceId, fetch: rig.fetch },
+      [PREPAID],
+    );
+    expect(again).toMatchObject({ ok: true, value: { granted: 1 } });
+    const second = await topUp(45_000);
+    const secondCounts = topUpOf(second.ok ? second.value : undefined)?.tokens.map((t) => t.count);
+    expect(Math.min(...(secondCounts ?? []))).toBeGreaterThan(Math.max(...(firstCounts ?? [])));
+    expect(await syncWith(rig)).toMatchObject({ state: 'synced' });
+    const flagged = await rig.store.db
+      .selectFrom('facts')
+      .select('flag_reason')
+      .where('flag_reason', 'is not', null)
+      .execute();
+    expect(flagged).toEqual([]);
   });
 
   it('keeps the lease and its meter key sealed at rest', async () => {

@@ -120,6 +120,11 @@ describe('prepaid top-ups', () => {
       { accountId: PREPAID, reason: 'held-elsewhere' },
     ]);
 
+    // A route's worth of ids in one request (the most the schema takes, each as long as it may
+    // be) is read, not refused for its size: those not on the route are refused one by one.
+    const many = Array.from({ length: 500 }, (_, i) => `acc-${String(i).padStart(60, '0')}`);
+    expect((await askLeases(hub, amy, many)).refused).toHaveLength(500);
+
     // A session asks only for its own device.
     const other = await request(
       hub.app,
