@@ -1,9 +1,13 @@
 /**
- * One customer: what is owed and which bills are open, as the device knows it; the cash
- * payment form; the payments this tablet took, each of which can be voided; the meter reading
- * with its bill; and the contact fields, each of which can be corrected. Everything is stored
- * on the device before anything else happens; the receipt follows at once, online or not.
+ * One customer: what is owed and which bills are open, as the device knows it; the payment
+ * form; the payments this tablet took, each of which can be voided; the customer in full (use,
+ * budget, advice, payments from every channel, bills: CustomerPanels.tsx, loaded when first
+ * shown); the meter reading with its bill; and the contact fields, each of which can be
+ * corrected. Opened online, the account is read from the hub at once and the screen says so;
+ * offline it says as of when. Everything is stored on the device before anything else
+ * happens; the receipt follows at once, online or not.
  */
+import { useEffect, useState } from 'preact/hooks';
 import { formatAmount, minor, ZERO } from '../../shared/money.ts';
 import { outstanding } from '../../shared/billing.ts';
 import { accountView, type AccountView } from '../db/accounts.ts';
@@ -13,11 +17,59 @@ import { useApp, useRevoked, useText } from './context.ts';
 import { money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import { MeterReadingForm } from './MeterReadingForm.tsx';
+import { refreshAccount, storedDetail } from '../db/details.ts';
+import { dateTime, fill } from './format.ts';
+import { lazily } from './lazy.tsx';
+
+const CustomerPanels = lazily(async () => (await import('./CustomerPanels.tsx')).CustomerPanels);
+
+/** Where the balance shown comes from: the hub just now, or the last sync. */
+type Freshness =
+  | { readonly state: 'checking' }
+  | { readonly state: 'fresh'; readonly at: string }
+  | { readonly state: 'waits-sync'; readonly at: string }
+  | { readonly state: 'offline' };
+
+/** Reads the account from the hub when the screen opens with a session that can reach it. */
+function useRefresh(accountId: string): Freshness {
+  const app = useApp();
+  const session = app.session;
+  const [freshness, setFreshness] = useState<Freshness>({ state: 'checking' });
+  useEffect(() => {
+    let live = true;
+    if (!session || session.signedInOffline || !navigator.onLine) {
+      setFreshness({ state: 'offline' });
+      return;
+    }
+    setFreshness({ state: 'checking' });
+    const now = new Date();
+    void refreshAccount(
+      app.db,
+      { baseUrl: app.baseUrl, token: session.token },
+      accountId,
+      now,
+    ).then((answer) => {
+      if (!live) return;
+      if (!answer.ok) setFreshness({ state: 'offline' });
+      else
+        setFreshness({
+          state: answer.value.balanceFresh ? 'fresh' : 'waits-sync',
+          at: answer.value.detail.asOf,
+        });
+    });
+    return () => {
+      live = false;
+    };
+  }, [accountId, session?.token]);
+  return freshness;
+}
 
 export function AccountScreen({ accountId }: { accountId: string }) {
   const app = useApp();
   const { t } = useText();
   const view = useLiveQuery(() => accountView(app.db, accountId), [accountId]);
+  const detail = useLiveQuery(() => storedDetail(app.db, accountId), [accountId]);
+  const freshness = useRefresh(accountId);
   const revoked = useRevoked();
   if (!view) return <main class="screen" />;
   const { account, balanceMinor } = view;
@@ -26,7 +78,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
       <button type="button" class="link" onClick={() => app.go({ name: 'search' })}>
         ← {t('back')}
       </button>
-      <AccountSummary view={view} />
+      <AccountSummary view={view} freshness={freshness} />
       <OpenBills view={view} />
       {/* A revoked device records nothing: the banner at the top says why. */}
       {!revoked && (
@@ -40,6 +92,11 @@ export function AccountScreen({ accountId }: { accountId: string }) {
             prepaid={account.prepaid !== undefined}
           />
           <OwnPayments view={view} />
+        </>
+      )}
+      <CustomerPanels view={view} detail={detail ?? undefined} />
+      {!revoked && (
+        <>
           <MeterReadingForm view={view} />
           <ContactCard view={view} />
         </>
@@ -49,7 +106,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
 }
 
 /** Who the customer is, what they owe (or their credit), and how much here is not yet synced. */
-function AccountSummary({ view }: { view: AccountView }) {
+function AccountSummary({ view, freshness }: { view: AccountView; freshness: Freshness }) {
   const { t } = useText();
   const { account, balanceMinor } = view;
   return (
@@ -75,11 +132,7 @@ function AccountSummary({ view }: { view: AccountView }) {
           {money(balanceMinor >= 0 ? balanceMinor : minor(-balanceMinor), account.currency)}
         </strong>
       </p>
-      {view.unsynced.length > 0 && (
-        <p class="pending-note">
-          {view.unsynced.length} {t('unsynced')}
-        </p>
-      )}
+      <FreshnessLine freshness={freshness} unsynced={view.unsynced.length} />
     </section>
   );
 }
@@ -119,4 +172,45 @@ function OpenBills({ view }: { view: AccountView }) {
       )}
     </section>
   );
+}
+
+/** Says where the balance comes from: the hub just now, or the last sync and this tablet. */
+function FreshnessLine({ freshness, unsynced }: { freshness: Freshness; unsynced: number }) {
+  const app = useApp();
+  const { t } = useText();
+  const cursor = useLiveQuery(() => app.db.settings.get('cursor'), []);
+  const pulledAt = cursor?.key === 'cursor' ? cursor.pulledAt : undefined;
+  const withUnsynced =
+    unsynced > 0 ? ` · ${fill(t('withUnsynced'), { count: String(unsynced) })}` : '';
+  switch (freshness.state) {
+    case 'checking':
+      return (
+        <p class="freshness muted" data-testid="freshness" data-state="checking">
+          {t('checkingHub')}
+        </p>
+      );
+    case 'fresh':
+      return (
+        <p class="freshness fresh" data-testid="freshness" data-state="fresh">
+          {fill(t('freshHub'), { time: dateTime(freshness.at, app.language) })}
+          {withUnsynced}
+        </p>
+      );
+    case 'waits-sync':
+      return (
+        <p class="freshness" data-testid="freshness" data-state="waits-sync">
+          {t('balanceWaitsSync')}
+          {withUnsynced}
+        </p>
+      );
+    case 'offline':
+      return (
+        <p class="freshness stale" data-testid="freshness" data-state="offline">
+          {pulledAt
+            ? fill(t('asOfSync'), { time: dateTime(pulledAt, app.language) })
+            : t('asOfNever')}
+          {withUnsynced}
+        </p>
+      );
+  }
 }

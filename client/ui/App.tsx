@@ -22,6 +22,11 @@ import { errorText, translate, type Language } from './messages.ts';
 import { ReceiptScreen } from './ReceiptScreen.tsx';
 import { SearchScreen } from './SearchScreen.tsx';
 import { SignInScreen } from './SignInScreen.tsx';
+import { lazily } from './lazy.tsx';
+
+const ReceiptCopyScreen = lazily(
+  async () => (await import('./CustomerPanels.tsx')).ReceiptCopyScreen,
+);
 
 export interface AppProps {
   readonly db: GridtallyDatabase;
@@ -172,6 +177,8 @@ function CurrentScreen({
       return <AccountScreen accountId={screen.accountId} />;
     case 'receipt':
       return <ReceiptScreen seq={screen.seq} />;
+    case 'copy':
+      return <ReceiptCopyScreen accountId={screen.accountId} factId={screen.factId} />;
     case 'collections':
       return <CollectionsScreen />;
     case 'devices':

@@ -165,7 +165,7 @@ function PaymentReceipt({
         <dt>{t('takenAt')}</dt>
         <dd>{dateTime(fact.recordedAt, app.language)}</dd>
       </dl>
-      {body.topUp && <TokenBox topUp={body.topUp} />}
+      {body.topUp && <TokenBox tokens={body.topUp.tokens} />}
       <div class="reference">
         <Qr text={fact.id} />
         <small data-testid="payment-reference">
@@ -178,13 +178,17 @@ function PaymentReceipt({
 }
 
 /** The top-up's tokens, large and in groups of digits, to read out or type on the meter. */
-function TokenBox({ topUp }: { topUp: TopUp }) {
+export function TokenBox({
+  tokens,
+}: {
+  tokens: Pick<TopUp['tokens'][number], 'count' | 'digits'>[];
+}) {
   const { t } = useText();
   return (
     <div class="tokens" data-testid="tokens">
-      <p>{topUp.tokens.length > 1 ? t('tokensMany') : t('tokens')}</p>
-      <ol class={topUp.tokens.length > 1 ? 'many' : 'one'}>
-        {topUp.tokens.map((token) => (
+      <p>{tokens.length > 1 ? t('tokensMany') : t('tokens')}</p>
+      <ol class={tokens.length > 1 ? 'many' : 'one'}>
+        {tokens.map((token) => (
           <li key={token.count} class="token" data-testid="token">
             {groupDigits(token.digits)
               .split(' ')

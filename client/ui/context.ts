@@ -10,6 +10,8 @@ export type Screen =
   | { name: 'search' }
   | { name: 'account'; accountId: string }
   | { name: 'receipt'; seq: number }
+  /** A copy of a payment another channel took, from the details read from the hub. */
+  | { name: 'copy'; accountId: string; factId: string }
   | { name: 'collections' }
   | { name: 'flags' }
   | { name: 'devices' }

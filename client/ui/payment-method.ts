@@ -8,7 +8,10 @@ import { money } from './format.ts';
 
 export type Line = readonly [label: string, value: string];
 
-export function methodName(body: PaymentBody, t: (key: MessageKey) => string): string {
+export function methodName(
+  body: Pick<PaymentBody, 'method'>,
+  t: (key: MessageKey) => string,
+): string {
   return t(`method.${body.method}`);
 }
 

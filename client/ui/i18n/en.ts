@@ -237,6 +237,66 @@ export const words = {
   revokedBanner:
     'This device has been revoked: it takes no more payments. Export what it holds and give the file to your supervisor.',
   justNow: 'just now',
+  freshHub: 'Up to date with the hub · {time}',
+  checkingHub: 'Checking with the hub…',
+  asOfSync: 'Offline: balance as of the last sync, {time}',
+  asOfNever: 'Offline: this tablet has not synced yet',
+  withUnsynced: 'with {count} records of this tablet not yet synced',
+  balanceWaitsSync:
+    'The balance updates at the next sync: this tablet has records on this account the hub has not answered yet.',
+  historyFrom: 'As read from the hub {time}',
+  historyNotHere: 'The full history shows when the hub can be reached.',
+  paymentHistory: 'Payment history',
+  noPayments: 'No payments yet.',
+  thisTablet: 'this tablet',
+  otherTablet: 'another tablet',
+  'state.counted': 'Counted',
+  'state.flagged': 'Under review',
+  'state.voided': 'Voided',
+  'state.unsynced': 'Not yet synced',
+  reprint: 'Reprint',
+  receiptCopy: 'Receipt (copy)',
+  copyMark: 'COPY',
+  allBills: 'Bills',
+  billPaid: 'Paid',
+  billOpen: 'Open',
+  billLines: 'Lines',
+  useOfEnergy: 'Use of energy',
+  usageChart: 'kWh by month, the last 12 months',
+  noData: 'no data',
+  firstTier: 'first tier',
+  firstTierMonth: '{left} kWh left at the first-tier price before the next reading',
+  firstTierYear: '{left} kWh left at the first-tier price this year',
+  firstTierReached: 'used up around {date} at the recent use',
+  firstTierUsed:
+    'The first {tier} kWh at the lower price are used up: each kWh now costs the higher price.',
+  recentUse: 'Recent use: {kwh} kWh a day',
+  creditDays:
+    'Credit on the meter: about {kwh}, enough for {days} more days (to {date}) at the recent use.',
+  creditEmpty: 'The meter’s credit has likely run out at the recent use.',
+  budget: 'Monthly budget',
+  budgetNone: 'No budget set.',
+  budgetIs: 'Budget: {amount} a month',
+  budgetSave: 'Set budget',
+  budgetAmount: 'Budget per month ({currency})',
+  budgetHint: 'The customer chooses it; 0 removes it.',
+  budgetSaved: 'Budget saved.',
+  foreseenBill: 'Next bill foreseen: {amount} for about {kwh} kWh ({from} – {to})',
+  overBudget: 'Above the budget of {budget} by {over}.',
+  withinBudget: 'Within the budget of {budget}.',
+  spentThisMonth: 'Top-ups this month: {amount}',
+  advice: 'Ways to pay less',
+  'advice.above-first-tier':
+    'Your usual month is {usual} kWh, {over} kWh past the first {tier} kWh sold at the lower price. Each kWh past it costs {above} instead of {below}. Using {cut} kWh less a month (about {perDay} kWh a day) would save about {save} a month.',
+  'advice.within-first-tier':
+    'Your usual month, {usual} kWh, stays within the first {tier} kWh at the lower price. Past it each kWh costs {above}: keeping under {tier} kWh keeps the low price.',
+  'advice.each-kwh':
+    'Each kWh costs {price} with charges and taxes; using 1 kWh less a day saves about {save} a month.',
+  'advice.peak-month':
+    'In {month} you used {kwh} kWh, {percent}% more than your usual {usual} kWh: that month cost about {extra} more.',
+  'advice.rising':
+    'Your last three months averaged {recent} kWh, {percent}% more than the three before ({earlier} kWh).',
+  noAdvice: 'Advice comes once three months of use are known.',
 };
 
 export type WordKey = keyof typeof words;

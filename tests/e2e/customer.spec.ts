@@ -1,0 +1,131 @@
+/**
+ * Goal: the customer in full, as an agent at the door sees it (issue 13, item 3). Opened with
+ * the hub reachable, the account is read from the hub at once and says so; its history holds a
+ * payment another tablet took, which can be reprinted as a copy; a year of use by month, the
+ * first tier's outlook and advice in the customer's own figures; bills paid and open with their
+ * lines; a budget the customer sets warns when the bill foreseen passes it and reaches the hub.
+ * Offline the same screen says the balance is as of the last sync and still shows the history
+ * it read. In English and Chinese, at a small POS's 360×640 and a tablet's 800×1280.
+ *
+ * Method: a hub process of its own; two browser contexts as two tablets of the same agent; the
+ * hub cut by aborting every API call; the hub's database read directly. Screenshots in
+ * tests/artifacts/ for a person to look at.
+ */
+import { expect, type Page } from '@playwright/test';
+import { test } from './hub-process.ts';
+import { AgentApp } from './pages.ts';
+
+const shots = 'tests/artifacts';
+/** acc-0021: on Amina's route, postpaid, paid by no other test. */
+const ACCOUNT = 'GT-10021';
+
+async function openCustomer(agent: AgentApp, number: string): Promise<void> {
+  await agent.search(number);
+  await agent.openFirstResult();
+}
+
+async function historyReceipts(page: Page): Promise<string[]> {
+  return page.getByTestId('history-payment').allTextContents();
+}
+
+test('the customer in full: fresh from the hub, history from every tablet, use, advice, budget; offline as of the last sync', async ({
+  browser,
+  ownHub: hub,
+}) => {
+  // Another tablet takes a payment on the account and syncs it.
+  const other = await browser.newContext({ viewport: { width: 800, height: 1280 } });
+  const otherAgent = await AgentApp.onNewTablet(await other.newPage(), hub);
+  await openCustomer(otherAgent, ACCOUNT);
+  await otherAgent.fillCashPayment('250', '250');
+  await otherAgent.recordPayment();
+  await expect(otherAgent.page.getByTestId('receipt-sync')).toHaveText(/Synced/, {
+    timeout: 30_000,
+  });
+  const otherReceipt = (await otherAgent.page.getByTestId('receipt-number').textContent()) ?? '';
+  expect(otherReceipt).toMatch(/^R-/);
+  await other.close();
+
+  const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await context.newPage();
+  const agent = await AgentApp.onNewTablet(page, hub);
+  await openCustomer(agent, ACCOUNT);
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'fresh');
+  await expect(page.getByTestId('freshness')).toContainText('Up to date with the hub');
+  // The other tablet's payment, read from the hub, with who took it.
+  await expect(page.getByTestId('history-payment').first()).toContainText(otherReceipt);
+  await expect(page.getByTestId('history-payment').first()).toContainText('another tablet');
+  await expect(page.getByTestId('history-payment').first()).toContainText('KES 250.00');
+
+  // A year of use by month, the tier's outlook and advice in the customer's figures.
+  await expect(page.getByTestId('usage-bar')).toHaveCount(12);
+  await expect(page.getByTestId('recent-use')).toContainText('kWh a day');
+  await expect(page.getByTestId('tier-outlook')).toContainText(/first-tier/);
+  await expect(page.getByTestId('advice').locator('li').first()).toContainText('kWh');
+  // Bills paid and open, each with lines adding up to it.
+  const bills = page.getByTestId('history-bill');
+  expect(await bills.count()).toBeGreaterThanOrEqual(12);
+  await bills.first().locator('summary').click();
+  await expect(bills.first()).toContainText('VAT');
+  await page.screenshot({ path: `${shots}/customer-full-360.png`, fullPage: true });
+  await page.getByTestId('usage-panel').screenshot({ path: `${shots}/customer-usage-360.png` });
+  await page
+    .getByTestId('payment-history')
+    .screenshot({ path: `${shots}/customer-history-360.png` });
+
+  // A budget below the bill foreseen: a warning at once, and the setting reaches the hub.
+  await expect(page.getByTestId('foreseen-bill')).toContainText('Next bill foreseen');
+  await page.locator('input[name=budget]').fill('1');
+  await page.getByRole('button', { name: 'Set budget' }).click();
+  await expect(page.getByTestId('budget-state')).toContainText('Above the budget of KES 1.00');
+  await expect
+    .poll(
+      () =>
+        hub.query<{ budget_minor: number | null }>(
+          "select budget_minor from accounts where id = 'acc-0021'",
+        )[0]?.budget_minor,
+      { timeout: 30_000 },
+    )
+    .toBe(100);
+
+  // Reprint of the other tablet's payment: a copy, marked as one.
+  await page
+    .getByTestId('history-payment')
+    .filter({ hasText: otherReceipt })
+    .getByTestId('reprint')
+    .click();
+  await expect(page.getByTestId('receipt-copy')).toContainText('COPY');
+  await expect(page.getByTestId('copy-receipt-number')).toHaveText(otherReceipt);
+  await expect(page.getByTestId('copy-amount')).toHaveText('KES 250.00');
+  await page.screenshot({ path: `${shots}/customer-receipt-copy-360.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Back' }).click();
+
+  // Offline: the balance as of the last sync, the history as last read.
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await page.getByRole('button', { name: /Back/ }).first().click();
+  await openCustomer(agent, ACCOUNT);
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'offline');
+  await expect(page.getByTestId('freshness')).toContainText('as of the last sync');
+  expect((await historyReceipts(page)).some((text) => text.includes(otherReceipt))).toBe(true);
+  await expect(page.getByTestId('history-source')).toContainText('As read from the hub');
+  await page.screenshot({ path: `${shots}/customer-offline-360.png`, fullPage: true });
+
+  // In Chinese, every word of the panels.
+  await page.getByRole('button', { name: '中文' }).click();
+  await expect(page.getByTestId('freshness')).toContainText('离线');
+  await expect(page.getByTestId('payment-history')).toContainText('缴费记录');
+  await expect(page.getByTestId('usage-panel')).toContainText('用电情况');
+  await page.screenshot({ path: `${shots}/customer-offline-zh-360.png`, fullPage: true });
+  await context.close();
+
+  // A tablet's portrait screen, online, in Chinese.
+  const tablet = await browser.newContext({ viewport: { width: 800, height: 1280 } });
+  const big = await tablet.newPage();
+  const onTablet = await AgentApp.onNewTablet(big, hub);
+  await big.getByRole('button', { name: '中文' }).click();
+  await openCustomer(onTablet, ACCOUNT);
+  await expect(big.getByTestId('freshness')).toHaveAttribute('data-state', 'fresh');
+  await expect(big.getByTestId('budget-state')).toContainText('超出预算');
+  await big.screenshot({ path: `${shots}/customer-full-zh-800.png`, fullPage: true });
+  await big.getByTestId('usage-panel').screenshot({ path: `${shots}/customer-usage-zh-800.png` });
+  await tablet.close();
+});
