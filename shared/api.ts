@@ -7,8 +7,7 @@ import { z } from 'zod';
 import { bodyFaultSchema, paymentMethods, uuidSchema, voidReasons } from './facts.ts';
 import { currencySchema, minorTotalSchema, minorUnitsSchema } from './money.ts';
 import { factOutcomes, flagReasons } from './protocol.ts';
-import { paymentStandings } from './rules/payment.ts';
-import { usageSchema } from './tariff/schema.ts';
+import { paymentStandings } from './payments.ts';
 
 export const errorResponseSchema = z.object({
   error: z.string(),
@@ -245,26 +244,6 @@ export const billResultSchema = z.object({
   totalMinor: minorUnitsSchema,
   firstTierKwhLeftThisYear: z.string().optional(),
 });
-
-/** A quote: a tariff given inline (a document, or its versions) or by id, and a period's usage. */
-/** Versions of one tariff in one quote: a century of yearly revisions. */
-export const MAX_QUOTE_VERSIONS = 100;
-
-export const quoteRequestSchema = z
-  .object({
-    tariff: z
-      .unknown()
-      .refine((tariff) => !Array.isArray(tariff) || tariff.length <= MAX_QUOTE_VERSIONS, {
-        message: `at most ${MAX_QUOTE_VERSIONS} versions`,
-      })
-      .optional(),
-    tariffId: z.string().min(1).max(64).optional(),
-    usage: usageSchema,
-  })
-  .refine((body) => (body.tariff === undefined) !== (body.tariffId === undefined), {
-    message: 'give either a tariff or a tariffId',
-    path: ['tariff'],
-  });
 
 /** A fact the hub flagged or holds, for a supervisor to look at; nothing resolves it silently. */
 export const flaggedFactSchema = z.object({

@@ -5,6 +5,7 @@
  */
 import { err, ok, type Result } from './result.ts';
 import { minor, subtract, type MinorUnits } from './money.ts';
+import { appliesUnder, type FlagReason } from './protocol.ts';
 
 export type CashPaymentError = 'amount-must-be-positive' | 'tendered-less-than-amount';
 
@@ -45,4 +46,21 @@ export function cashPaymentFlag(payment: CashTender): CashPaymentFlag | undefine
 export function farAboveOwed(amount: MinorUnits, owedMinor: number): boolean {
   if (amount <= 0) return false;
   return owedMinor <= 0 || amount >= 2 * owedMinor;
+}
+
+/** How a payment stands, as the supervisor's list shows it; each payment is in exactly one. */
+export const paymentStandings = ['applied', 'applied-flagged', 'voided', 'not-applied'] as const;
+export type PaymentStanding = (typeof paymentStandings)[number];
+
+/**
+ * A payment's state from what the hub decided: voided once a void reversed it (whether or not
+ * it counted), otherwise applied (with or without a flag) or not applied.
+ */
+export function paymentStanding(payment: {
+  readonly reason: FlagReason | null;
+  readonly voidedBy: string | null;
+}): PaymentStanding {
+  if (payment.voidedBy !== null) return 'voided';
+  if (!appliesUnder(payment.reason)) return 'not-applied';
+  return payment.reason === null ? 'applied' : 'applied-flagged';
 }

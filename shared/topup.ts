@@ -19,77 +19,14 @@ import { computeBill } from './tariff/engine.ts';
 import { kwhText, wh } from './tariff/decimal.ts';
 import { energyForMoney } from './tariff/prepaid.ts';
 import type { Tariff } from './tariff/schema.ts';
+import { saleMonth, type BoughtBefore, type TokenLease, type TopUpToken } from './token-lease.ts';
 
-/**
- * Counts in one lease: eight Add Time tokens (they take even counts). A meter accepts an Add
- * Time token up to 15 counts below its last one, so tokens of a lease and of the next one still
- * all load when a customer types them out of order.
- */
-export const LEASE_COUNTS = 16;
+export * from './token-lease.ts';
+
 /** The most tokens one top-up may need: a purchase beyond it is refused on the device. */
 export const MAX_TOKENS_PER_TOP_UP = 8;
 /** The largest value one standard OpenPAYGO Add Time token carries. */
 export const MAX_TOKEN_VALUE = FORMAT_RULES.standard.maxActivationValue;
-/** The smallest energy unit a meter's firmware counts, and the largest we accept. */
-export const MIN_UNIT_WH = 1;
-export const MAX_UNIT_WH = 10_000;
-
-/** What a device needs to make tokens for one meter: secret, sent only to its lease holder. */
-export interface OpenPaygoMeter {
-  /** 32 hexadecimal characters. */
-  readonly secretKeyHex: string;
-  readonly startingCode: number;
-  readonly restrictedDigitSet: boolean;
-  /** The energy one unit of a token's value stands for, in Wh (100: tenths of a kWh). */
-  readonly unitWh: number;
-}
-
-/** Counts fromCount (inclusive) to toCount (exclusive) of one meter, leased to one device. */
-export interface TokenLease {
-  readonly accountId: string;
-  readonly meter: OpenPaygoMeter;
-  readonly fromCount: number;
-  readonly toCount: number;
-}
-
-export interface TopUpToken {
-  readonly count: number;
-  readonly value: number;
-  readonly digits: string;
-}
-
-/** The calendar month a sale falls in: prepaid tiers run by month, as bills do. */
-export function saleMonth(dateIso: string): { from: string; to: string } {
-  const year = Number(dateIso.slice(0, 4));
-  const month = Number(dateIso.slice(5, 7));
-  const next = month === 12 ? `${year + 1}-01` : `${year}-${String(month + 1).padStart(2, '0')}`;
-  return { from: `${dateIso.slice(0, 7)}-01`, to: `${next}-01` };
-}
-
-/** Energy the account bought earlier, on which this purchase's tiers build. */
-export interface BoughtBefore {
-  /** In the sale's month, before this purchase. */
-  readonly monthWh: number;
-  /** In the sale's year, before the sale's month: the base of annual tiers. */
-  readonly yearWh: number;
-}
-
-/** What earlier sales (by day) add up to before a sale on `saleDate`. */
-export function boughtBefore(
-  sales: readonly { readonly soldOn: string; readonly energyWh: number }[],
-  saleDate: string,
-): BoughtBefore {
-  const month = saleDate.slice(0, 7);
-  const year = saleDate.slice(0, 4);
-  let monthWh = 0;
-  let yearWh = 0;
-  for (const sale of sales) {
-    if (sale.soldOn.slice(0, 7) === month) monthWh += sale.energyWh;
-    else if (sale.soldOn.slice(0, 4) === year && sale.soldOn < saleDate) yearWh += sale.energyWh;
-  }
-  return { monthWh, yearWh };
-}
-
 export type PurchaseError =
   'amount-must-be-positive' | 'no-tariff-on-device' | 'energy-not-priced' | 'amount-buys-no-energy';
 
@@ -223,19 +160,4 @@ export function makeTokens(
     last = made.value.count;
   }
   return ok(tokens);
-}
-
-/** How many more Add Time tokens a lease holds after `lastCount`. */
-export function tokensLeft(lease: Pick<TokenLease, 'fromCount' | 'toCount'>, lastCount: number) {
-  const first = Math.max(lastCount + 1, lease.fromCount);
-  const firstEven = first % 2 === 0 ? first : first + 1;
-  return firstEven >= lease.toCount ? 0 : Math.ceil((lease.toCount - firstEven) / 2);
-}
-
-/** A token as it is read out and typed: digits in groups of three (four for 20, five for 15). */
-export function groupDigits(digits: string): string {
-  const size = digits.length === 20 ? 4 : digits.length === 15 ? 5 : 3;
-  const groups: string[] = [];
-  for (let at = 0; at < digits.length; at += size) groups.push(digits.slice(at, at + size));
-  return groups.join(' ');
 }

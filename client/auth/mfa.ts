@@ -3,10 +3,7 @@
  * authenticator app (TOTP, confirmed with a code, which gives recovery codes shown once) and
  * passkeys (the browser asks the device's authenticator: a fingerprint, a face, a PIN).
  */
-import {
-  startRegistration,
-  type PublicKeyCredentialCreationOptionsJSON,
-} from '@simplewebauthn/browser';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
 import { z } from 'zod';
 import {
   recoveryCodesResponseSchema,
@@ -61,6 +58,7 @@ export async function addPasskey(hub: Hub, label: string): Promise<Result<Second
   if (!options.ok) return failed(options);
   let response;
   try {
+    const { startRegistration } = await import('@simplewebauthn/browser');
     response = await startRegistration({
       optionsJSON: options.value.options as unknown as PublicKeyCredentialCreationOptionsJSON,
     });

@@ -6,10 +6,7 @@
  * from a refusal, only from silence. Signing out is refused while facts wait to be synced, and
  * locks the data again.
  */
-import {
-  startAuthentication,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/browser';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import { z } from 'zod';
 import {
   signInResponseSchema,
@@ -206,6 +203,8 @@ export async function answerWithPasskey(
   if (!options.ok) return err(supervisorError(options.error.code));
   let response;
   try {
+    // Loaded when a passkey is used: most sign-ins never need it.
+    const { startAuthentication } = await import('@simplewebauthn/browser');
     response = await startAuthentication({
       optionsJSON: options.value as unknown as PublicKeyCredentialRequestOptionsJSON,
     });

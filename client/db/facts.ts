@@ -26,7 +26,7 @@ import {
 import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
 import { minor, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
 import { appliesUnder, pendingEffects } from '../../shared/protocol.ts';
-import { draftSpotBill, type SpotBillError } from '../../shared/spot-bill.ts';
+import type { SpotBillError } from '../../shared/spot-bill.ts';
 import type { BillLine } from '../../shared/tariff/lines.ts';
 import { cashTender, type CashPaymentError } from '../../shared/payments.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
@@ -44,7 +44,11 @@ import {
 } from '../../shared/rules/reading.ts';
 import type { DeviceRecord, GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
 import { deviceRecord } from './database.ts';
-import { draftTopUp, tariffVersionsOf, type TopUpError } from './prepaid.ts';
+import type { TopUpError } from './pricing.ts';
+
+/** The pricing code, loaded before a transaction opens (an import inside one would end it). */
+const loadPricing = () => import('./pricing.ts');
+type Pricing = Awaited<ReturnType<typeof loadPricing>>;
 
 export interface DeviceDeps {
   readonly makeId: () => string;
@@ -301,6 +305,7 @@ export async function recordPayment(
   );
   if (!tender.ok) return err(tender.error);
   const cashInHand = details.method === 'cash' ? tender.value.amountMinor : minor(0);
+  const pricing = input.topUp ? await loadPricing() : undefined;
   const written = await appendFacts<CashPaymentRefusal | TopUpError>(
     db,
     input.agent,
@@ -316,8 +321,8 @@ export async function recordPayment(
         (await recentDuplicate(db, input.accountId, tender.value.amountMinor, nowMs))
       )
         return 'possible-duplicate';
-      const topUp = input.topUp
-        ? await draftTopUp(db, input.accountId, tender.value.amountMinor, nowMs)
+      const topUp = pricing
+        ? await pricing.draftTopUp(db, input.accountId, tender.value.amountMinor, nowMs)
         : undefined;
       if (topUp && !topUp.ok) return topUp.error;
       const common = {
@@ -610,6 +615,7 @@ export async function recordReading(
   >
 > {
   let lines: readonly BillLine[] | undefined;
+  const pricing = await loadPricing();
   const written = await appendFacts<ReadingError>(
     db,
     input.agent,
@@ -622,7 +628,7 @@ export async function recordReading(
       const implausible = readingImplausible(
         input,
         await readingHistory(db, account),
-        newMeterCeiling((await tariffVersionsOf(db, account.tariffId)).at(-1)),
+        newMeterCeiling((await pricing.tariffVersionsOf(db, account.tariffId)).at(-1)),
       );
       if (implausible && input.confirmedImplausible !== true) return 'reading-implausible';
       const reading: ReadingBody = {
@@ -640,7 +646,7 @@ export async function recordReading(
         balanceDeltaMinor: 0,
       };
       if (!input.bill) return [readingDraft];
-      const billed = await spotBillDraft(db, account, reading, {
+      const billed = await spotBillDraft(pricing, db, account, reading, {
         readingId: readingDraft.id,
         billNumber: billNumber(head.deviceId, firstSeq + 1),
         id: newId(),
@@ -660,13 +666,14 @@ export async function recordReading(
  * versions the device holds, as a draft to write after its reading; or why it cannot be.
  */
 async function spotBillDraft(
+  pricing: Pricing,
   db: GridtallyDatabase,
   account: StoredAccount,
   reading: ReadingBody,
   made: { readingId: string; billNumber: string; id: string },
 ): Promise<{ draft: Draft; lines: readonly BillLine[] } | ReadingError> {
-  const versions = await tariffVersionsOf(db, account.tariffId);
-  const draft = draftSpotBill({
+  const versions = await pricing.tariffVersionsOf(db, account.tariffId);
+  const draft = pricing.draftSpotBill({
     account,
     previous: await previousReading(db, account),
     reading,

@@ -1,8 +1,8 @@
 /**
  * Prepaid on the tablet: the leases of token counts it holds (sealed at rest, since each
- * carries its meter's key), which prepaid accounts still want one, what a top-up would buy, and
- * the top-up itself, priced and tokened inside the transaction that records it, so two top-ups
- * can never take one count (shared/topup.ts says why counts are leased).
+ * carries its meter's key), which prepaid accounts still want one, and what the account bought
+ * before. Pricing a top-up and making its tokens is client/db/pricing.ts, loaded when a top-up
+ * is made (shared/topup.ts says why counts are leased).
  */
 import type { FactOf, TopUp } from '../../shared/facts.ts';
 import { minor, type MinorUnits } from '../../shared/money.ts';
@@ -12,20 +12,13 @@ import {
   pendingEffects,
   type AccountSnapshot,
 } from '../../shared/protocol.ts';
-import { err, ok, type Result } from '../../shared/result.ts';
-import { parseTariff } from '../../shared/tariff/validate.ts';
-import type { Tariff } from '../../shared/tariff/schema.ts';
+import { ok, type Result } from '../../shared/result.ts';
 import {
   boughtBefore,
-  makeTokens,
-  purchaseFor,
   tokensLeft,
   type BoughtBefore,
-  type Purchase,
-  type PurchaseError,
-  type TokenError,
   type TokenLease,
-} from '../../shared/topup.ts';
+} from '../../shared/token-lease.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import type { GridtallyDatabase, StoredFact } from './database.ts';
 
@@ -37,8 +30,6 @@ import type { GridtallyDatabase, StoredFact } from './database.ts';
 export interface StoredLease extends TokenLease {
   readonly usedThrough?: number;
 }
-
-export type TopUpError = PurchaseError | TokenError | 'not-prepaid' | 'no-lease';
 
 /** The highest token count this device used for the account's meter (0: none). */
 export function lastCountUsed(own: readonly StoredFact[]): number {
@@ -74,102 +65,6 @@ export function boughtOnDevice(
     energyWh: m.energyWh,
   }));
   return boughtBefore([...months, ...pendingSales(account, own)], saleDate);
-}
-
-/** The versions of a tariff the device holds, oldest first, as the engine reads them. */
-export async function tariffVersionsOf(db: GridtallyDatabase, tariffId: string): Promise<Tariff[]> {
-  return (await db.tariffs.where('tariffId').equals(tariffId).sortBy('version'))
-    .map((v) => parseTariff(v.document))
-    .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
-}
-
-export interface TopUpPreview extends Purchase {
-  /** Tokens the device's lease still holds for this meter. */
-  readonly tokensLeft: number;
-}
-
-/** What an amount buys for a prepaid account now, tiers counted from what it bought before. */
-async function purchaseNow(
-  db: GridtallyDatabase,
-  account: AccountSnapshot & { prepaid: NonNullable<AccountSnapshot['prepaid']> },
-  own: readonly StoredFact[],
-  amountMinor: MinorUnits,
-  nowMs: number,
-): Promise<Result<Purchase, PurchaseError>> {
-  const saleDate = new Date(nowMs).toISOString().slice(0, 10);
-  return purchaseFor({
-    versions: await tariffVersionsOf(db, account.tariffId),
-    tariffId: account.tariffId,
-    amountMinor,
-    saleDate,
-    bought: boughtOnDevice(account, own, saleDate),
-    unitWh: account.prepaid.unitWh,
-  });
-}
-
-/** What an amount would buy for the account now, as the top-up would record it. */
-export async function previewTopUp(
-  db: GridtallyDatabase,
-  accountId: string,
-  amountMinor: MinorUnits,
-  nowMs: number,
-): Promise<Result<TopUpPreview, TopUpError>> {
-  const account = await db.accounts.get(accountId);
-  if (!account?.prepaid) return err('not-prepaid');
-  const own = await db.facts.where('accountId').equals(accountId).toArray();
-  const lease = await db.leases.get(accountId);
-  const purchase = await purchaseNow(
-    db,
-    { ...account, prepaid: account.prepaid },
-    own,
-    amountMinor,
-    nowMs,
-  );
-  if (!purchase.ok) return purchase;
-  return ok({
-    ...purchase.value,
-    tokensLeft: lease ? tokensLeft(lease, lastCountOf(lease, own)) : 0,
-  });
-}
-
-/**
- * The top-up a payment of `amountMinor` makes now: priced, with its tokens at the lease's next
- * counts. Run inside the transaction that records the payment (facts, accounts, tariffs and
- * leases in its scope), so what it reads cannot change before the payment is written.
- */
-export async function draftTopUp(
-  db: GridtallyDatabase,
-  accountId: string,
-  amountMinor: MinorUnits,
-  nowMs: number,
-): Promise<Result<TopUp, TopUpError>> {
-  const account = await db.accounts.get(accountId);
-  if (!account?.prepaid) return err('not-prepaid');
-  const lease = await db.leases.get(accountId);
-  if (!lease) return err('no-lease');
-  const own = await db.facts.where('accountId').equals(accountId).toArray();
-  const purchase = await purchaseNow(
-    db,
-    { ...account, prepaid: account.prepaid },
-    own,
-    amountMinor,
-    nowMs,
-  );
-  if (!purchase.ok) return purchase;
-  const tokens = makeTokens(lease, lastCountOf(lease, own), purchase.value.energyWh);
-  if (!tokens.ok) return tokens;
-  // Noted on the lease in the same transaction as the payment: the counts stay used after
-  // the payment is pruned (and if the payment is not written, counts are skipped, never reused).
-  const usedThrough = tokens.value.at(-1)?.count;
-  if (usedThrough !== undefined) await db.leases.put({ ...lease, usedThrough });
-  return ok({
-    system: 'openpaygo',
-    tariffId: account.tariffId,
-    tariffVersion: purchase.value.tariffVersion,
-    energyWh: purchase.value.energyWh,
-    costMinor: purchase.value.costMinor,
-    tokens: tokens.value,
-  });
 }
 
 /** The prepaid accounts the device holds whose lease is missing or used up. */

@@ -10,20 +10,24 @@ import type { GridtallyDatabase, SessionRecord } from '../db/database.ts';
 import type { SyncReport } from '../sync/engine.ts';
 import { unexportedCount } from '../sync/export.ts';
 import type { SyncScheduler } from '../sync/scheduler.ts';
-import { AccountScreen } from './AccountScreen.tsx';
 import { TopBar, UpdateBanner } from './AppFrame.tsx';
-import { CollectionsScreen } from './CollectionsScreen.tsx';
-import { DevicesScreen } from './DevicesScreen.tsx';
-import { SecurityScreen } from './SecurityScreen.tsx';
-import { FlagsScreen } from './FlagsScreen.tsx';
 import { AppContext, type AppContextValue, type Screen } from './context.ts';
 import { useLiveQuery } from './live.ts';
 import { errorText, translate, type Language } from './messages.ts';
-import { ReceiptScreen } from './ReceiptScreen.tsx';
 import { SearchScreen } from './SearchScreen.tsx';
 import { SignInScreen } from './SignInScreen.tsx';
 import { lazily } from './lazy.tsx';
 
+// Every screen but search and sign-in loads when first opened (the service worker holds each
+// for offline use): the app starts on less JavaScript.
+const AccountScreen = lazily(async () => (await import('./AccountScreen.tsx')).AccountScreen);
+const ReceiptScreen = lazily(async () => (await import('./ReceiptScreen.tsx')).ReceiptScreen);
+const CollectionsScreen = lazily(
+  async () => (await import('./CollectionsScreen.tsx')).CollectionsScreen,
+);
+const DevicesScreen = lazily(async () => (await import('./DevicesScreen.tsx')).DevicesScreen);
+const SecurityScreen = lazily(async () => (await import('./SecurityScreen.tsx')).SecurityScreen);
+const FlagsScreen = lazily(async () => (await import('./FlagsScreen.tsx')).FlagsScreen);
 const ReceiptCopyScreen = lazily(
   async () => (await import('./CustomerPanels.tsx')).ReceiptCopyScreen,
 );

@@ -2,7 +2,7 @@
  * The supervisor's devices: issue a one-time enrolment code (as text and as a QR code for a
  * tablet with a scanner), see every enrolled device, and revoke one that is lost or stolen.
  */
-import QRCode from 'qrcode';
+import { qrSvg } from './qr.ts';
 import { useEffect, useState } from 'preact/hooks';
 import {
   deviceSummarySchema,
@@ -82,12 +82,12 @@ function useDevices() {
       enrolmentCodeResponseSchema,
     );
     if (!answer.ok) return setError(errorOf(answer.error.code));
-    const qrSvg = await QRCode.toString(answer.value.code, {
+    const svg = await qrSvg(answer.value.code, {
       type: 'svg',
       margin: 1,
       errorCorrectionLevel: 'M',
     });
-    setIssued({ ...answer.value, qrSvg });
+    setIssued({ ...answer.value, qrSvg: svg });
   }
 
   async function revoke(device: DeviceSummary) {

@@ -28,7 +28,9 @@ import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { cashTender, farAboveOwed } from '../../shared/payments.ts';
 import { browserDeps, recentDuplicate, recordPayment, type DuplicateWarning } from '../db/facts.ts';
 import { deviceRecord } from '../db/database.ts';
-import { fetchLeases, previewTopUp } from '../db/prepaid.ts';
+import { fetchLeases } from '../db/prepaid.ts';
+import type { TopUpPreview, TopUpError } from '../db/pricing.ts';
+import type { Result } from '../../shared/result.ts';
 import { useApp, useText } from './context.ts';
 import { ago, fill, kwh, money } from './format.ts';
 
@@ -165,12 +167,14 @@ function TopUpPreviewBox({
 }) {
   const app = useApp();
   const { t, errorOf } = useText();
-  const [preview, setPreview] = useState<Awaited<ReturnType<typeof previewTopUp>> | undefined>();
+  const [preview, setPreview] = useState<Result<TopUpPreview, TopUpError> | undefined>();
   useEffect(() => {
     let current = true;
-    void previewTopUp(app.db, accountId, amountMinor, Date.now()).then((answer) => {
-      if (current) setPreview(answer);
-    });
+    void import('../db/pricing.ts')
+      .then(({ previewTopUp }) => previewTopUp(app.db, accountId, amountMinor, Date.now()))
+      .then((answer) => {
+        if (current) setPreview(answer);
+      });
     return () => {
       current = false;
     };

@@ -5,17 +5,18 @@
  * Each says whether it has synced.
  */
 import { Fragment } from 'preact';
-import QRCode from 'qrcode';
+import { qrSvg } from './qr.ts';
 import { useEffect, useState } from 'preact/hooks';
 import type { FactOf, TopUp } from '../../shared/facts.ts';
-import { groupDigits } from '../../shared/topup.ts';
+import { groupDigits } from '../../shared/token-lease.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
-import { computeBill } from '../../shared/tariff/engine.ts';
 import type { BillLine } from '../../shared/tariff/lines.ts';
-import { parseTariff } from '../../shared/tariff/validate.ts';
 import type { StoredAccount, StoredFact } from '../db/database.ts';
 import { VoidForm } from './AccountActions.tsx';
+import type * as PricingModule from '../db/pricing.ts';
+
+type Pricing = typeof PricingModule;
 import { useApp, useText } from './context.ts';
 import { dateTime, kwh, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
@@ -98,7 +99,7 @@ function SyncLine({ stored }: { stored: StoredFact }) {
 function Qr({ text }: { text: string }) {
   const [svg, setSvg] = useState<string | undefined>();
   useEffect(() => {
-    void QRCode.toString(text, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }).then(setSvg);
+    void qrSvg(text, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }).then(setSvg);
   }, [text]);
   return svg ? <div class="qr small" dangerouslySetInnerHTML={{ __html: svg }} /> : null;
 }
@@ -214,14 +215,24 @@ function BillReceipt({
   const app = useApp();
   const { t } = useText();
   const body = fact.body;
-  const lines = useLiveQuery(async () => {
-    const versions = (await app.db.tariffs.where('tariffId').equals(body.tariffId).toArray())
+  const held = useLiveQuery(
+    () => app.db.tariffs.where('tariffId').equals(body.tariffId).toArray(),
+    [fact.id],
+  );
+  // The engine loads with the pricing code (the app starts without it).
+  const [pricing, setPricing] = useState<Pricing | undefined>();
+  useEffect(() => {
+    void import('../db/pricing.ts').then(setPricing);
+  }, []);
+  let lines: readonly BillLine[] = [];
+  if (pricing && held) {
+    const versions = held
       .filter((v) => v.version <= body.tariffVersion)
-      .map((v) => parseTariff(v.document))
+      .map((v) => pricing.parseTariff(v.document))
       .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
-    const bill = computeBill(versions, { period: body.period, kwh: body.kwh });
-    return bill.ok ? bill.value.lines : [];
-  }, [fact.id]);
+    const bill = pricing.computeBill(versions, { period: body.period, kwh: body.kwh });
+    lines = bill.ok ? bill.value.lines : [];
+  }
   return (
     <section class="card paper" data-testid="bill">
       <h2>{t('bill')}</h2>
@@ -243,7 +254,7 @@ function BillReceipt({
           {body.tariffId} v{body.tariffVersion}
         </dd>
       </dl>
-      <BillLinesTable lines={lines ?? []} body={body} />
+      <BillLinesTable lines={lines} body={body} />
       <p class="muted">
         {t('takenBy')}: {app.session?.user.displayName ?? fact.agentId} ·{' '}
         {dateTime(fact.recordedAt, app.language)}

@@ -3,7 +3,7 @@
  * key, confirm with a code, then keep the recovery codes shown once) and add passkeys (this
  * device's fingerprint, face or screen lock).
  */
-import QRCode from 'qrcode';
+import { qrSvg } from './qr.ts';
 import { useEffect, useState } from 'preact/hooks';
 import type { SecondFactors } from '../../shared/api.ts';
 import { addPasskey, confirmTotp, secondFactors, setUpTotp } from '../auth/mfa.ts';
@@ -35,8 +35,8 @@ export function SecurityScreen() {
     setError(undefined);
     const answer = await setUpTotp(hub);
     if (!answer.ok) return setError(errorOf(answer.error));
-    const qrSvg = await QRCode.toString(answer.value.uri, { type: 'svg', margin: 1 });
-    setSetup({ secret: answer.value.secret, qrSvg });
+    const svg = await qrSvg(answer.value.uri, { type: 'svg', margin: 1 });
+    setSetup({ secret: answer.value.secret, qrSvg: svg });
   }
 
   async function finishTotp(event: Event) {

@@ -5,7 +5,8 @@
  * `invalid-tariff` and every problem, each naming its field.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { billResultSchema, errorResponseSchema, quoteRequestSchema } from '../../shared/api.ts';
+import { billResultSchema, errorResponseSchema } from '../../shared/api.ts';
+import { quoteRequestSchema } from '../../shared/quote.ts';
 import { computeBill } from '../../shared/tariff/engine.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';

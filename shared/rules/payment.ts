@@ -98,22 +98,7 @@ function positiveAmount(amountMinor: number): FlagReason | undefined {
   return amountMinor > 0 ? undefined : 'amount-must-be-positive';
 }
 
-/** How a payment stands, as the supervisor's list shows it; each payment is in exactly one. */
-export const paymentStandings = ['applied', 'applied-flagged', 'voided', 'not-applied'] as const;
-export type PaymentStanding = (typeof paymentStandings)[number];
-
-/**
- * A payment's state from what the hub decided: voided once a void reversed it (whether or not
- * it counted), otherwise applied (with or without a flag) or not applied.
- */
-export function paymentStanding(payment: {
-  readonly reason: FlagReason | null;
-  readonly voidedBy: string | null;
-}): PaymentStanding {
-  if (payment.voidedBy !== null) return 'voided';
-  if (!appliesUnder(payment.reason)) return 'not-applied';
-  return payment.reason === null ? 'applied' : 'applied-flagged';
-}
+export { paymentStanding, paymentStandings, type PaymentStanding } from '../payments.ts';
 
 /** Whether a payment counts against its account, from its flag: the same rule as at ingest. */
 export function paymentCounts(reason: FlagReason | null): boolean {
