@@ -65,9 +65,14 @@ export function periodsOfReadings(readings: readonly MeterReading[]): UsedPeriod
   return periods;
 }
 
+/** A month known for less than this share of its days is shown as unknown. */
+export const MONTH_KNOWN_SHARE = 0.75;
+
 /**
- * kWh by month: each period's kWh shared among the months it covers by days. A month no period
- * touches is unknown (null), never zero: a customer with no bill that month did not use nothing.
+ * kWh by month: each period's kWh shared among the months it covers by days. A month periods
+ * cover for less than MONTH_KNOWN_SHARE of its days is unknown (null), never a low bar or zero:
+ * a customer with no bill that month did not use nothing. A month covered for most of its days
+ * is scaled to the whole month.
  */
 export function usageByMonth(
   periods: readonly UsedPeriod[],
@@ -76,18 +81,21 @@ export function usageByMonth(
   return months.map((month) => {
     const from = `${month}-01`;
     const to = monthStart(from, 1);
+    const monthDays = daysBetween(from, to);
     let kwh = 0;
-    let covered = false;
+    let coveredDays = 0;
     for (const used of periods) {
       const length = daysBetween(used.period.from, used.period.to);
       const start = used.period.from > from ? used.period.from : from;
       const end = used.period.to < to ? used.period.to : to;
       const overlap = daysBetween(start, end);
       if (length <= 0 || overlap <= 0) continue;
-      covered = true;
+      coveredDays += overlap;
       kwh += (used.kwh * overlap) / length;
     }
-    return { month, kwh: covered ? Math.round(kwh) : null };
+    const covered = Math.min(coveredDays, monthDays);
+    if (covered < monthDays * MONTH_KNOWN_SHARE) return { month, kwh: null };
+    return { month, kwh: Math.round((kwh * monthDays) / covered) };
   });
 }
 
@@ -189,22 +197,18 @@ export interface Foreseen {
 }
 
 /**
- * The next bill foreseen: from the last reading to the first of the month after today, at the
- * recent rate of use, priced by the tariff.
+ * This month's bill foreseen: the calendar month of `today` at the recent rate of use, priced
+ * by the tariff: a month's bill, to compare with a monthly budget whatever the reading dates.
  */
 export function foreseenBill(input: {
   readonly versions: readonly Tariff[];
   readonly tariffId: string;
-  readonly lastReading: MeterReading | null;
   readonly ratePerDay: number | null;
   readonly today: string;
 }): Foreseen | undefined {
-  const { lastReading, ratePerDay } = input;
-  if (!lastReading || ratePerDay === null) return undefined;
-  const to = monthStart(input.today, 1);
-  if (to <= lastReading.readOn) return undefined;
-  const period = { from: lastReading.readOn, to };
-  const kwh = Math.round(ratePerDay * daysBetween(period.from, period.to));
+  if (input.ratePerDay === null) return undefined;
+  const period = { from: monthStart(input.today), to: monthStart(input.today, 1) };
+  const kwh = Math.round(input.ratePerDay * daysBetween(period.from, period.to));
   const amountMinor = billFor(input.versions, input.tariffId, period, kwh);
   return amountMinor === undefined ? undefined : { period, kwh, amountMinor };
 }

@@ -5,7 +5,7 @@
  */
 import { allocatePayment, openBills, type Bill } from '../../shared/billing.ts';
 import { minor, type MinorUnits } from '../../shared/money.ts';
-import { deviceBalance, pendingEffects } from '../../shared/protocol.ts';
+import { deviceBalance, pendingEffects, type AccountSnapshot } from '../../shared/protocol.ts';
 import type { ContactField } from '../../shared/facts.ts';
 import { contactShown, voidedOwn } from './facts.ts';
 import type { GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
@@ -16,6 +16,8 @@ export interface AccountView {
   readonly openBills: readonly Bill[];
   readonly unsynced: readonly StoredFact[];
   readonly payments: readonly StoredFact[];
+  /** Every fact of this device on the account, in seq order. */
+  readonly own: readonly StoredFact[];
   /** Name, phone and address with this device's pending corrections. */
   readonly contact: Record<ContactField, string>;
   /** Ids of this device's payments that a void of its own reverses. */
@@ -32,12 +34,37 @@ export async function accountView(
   if (!account) return undefined;
   const own = await db.facts.where('accountId').equals(accountId).sortBy('seq');
   const voided = voidedOwn(own);
-  let bills: readonly Bill[] = account.openBills;
   let budgetMinor = account.budgetMinor ?? minor(0);
-  for (const stored of pendingEffects(account, own)) {
+  for (const stored of pendingEffects(account, own))
+    if (stored.fact.kind === 'budget') budgetMinor = minor(stored.fact.body.monthlyMinor);
+  const bills = billsWithOwn(account.openBills, account, own, voided);
+  return {
+    account,
+    balanceMinor: deviceBalance(account, own),
+    openBills: openBills(bills),
+    unsynced: own.filter((fact) => fact.status === 'pending'),
+    payments: own.filter((fact) => fact.kind === 'payment'),
+    own,
+    contact: await contactShown(db, account),
+    voided,
+    budgetMinor,
+  };
+}
+
+/**
+ * Bills as `snapshot` holds them with this device's facts it does not include laid on top:
+ * bills printed here added, payments not voided paying the oldest first.
+ */
+export function billsWithOwn(
+  snapshotBills: readonly Bill[],
+  snapshot: AccountSnapshot,
+  own: readonly StoredFact[],
+  voided: ReadonlySet<string>,
+): readonly Bill[] {
+  let bills = snapshotBills;
+  for (const stored of pendingEffects(snapshot, own)) {
     const fact = stored.fact;
-    if (fact.kind === 'budget') budgetMinor = minor(fact.body.monthlyMinor);
-    else if (fact.kind === 'spot-bill') {
+    if (fact.kind === 'spot-bill') {
       bills = [
         ...bills,
         {
@@ -54,16 +81,7 @@ export async function accountView(
       bills = allocatePayment(bills, fact.body.amountMinor).bills;
     }
   }
-  return {
-    account,
-    balanceMinor: deviceBalance(account, own),
-    openBills: openBills(bills),
-    unsynced: own.filter((fact) => fact.status === 'pending'),
-    payments: own.filter((fact) => fact.kind === 'payment'),
-    contact: await contactShown(db, account),
-    voided,
-    budgetMinor,
-  };
+  return bills;
 }
 
 export async function searchAccounts(

@@ -24,8 +24,12 @@ export interface StoredDetail {
 
 export interface Refreshed {
   readonly detail: AccountDetail;
-  /** Whether the balance shown now is the hub's of this moment. */
-  readonly balanceFresh: boolean;
+  /**
+   * The balance shown now: the hub's of this moment (`fresh`); as of the last sync because this
+   * device has facts on the account the hub has not answered yet (`waits-sync`); or as of the
+   * last sync for another reason (no route pulled yet, another hub history, a newer one held).
+   */
+  readonly balance: 'fresh' | 'waits-sync' | 'as-of-sync';
 }
 
 export async function refreshAccount(
@@ -53,7 +57,7 @@ export async function refreshAccount(
       message: 'The hub answered for another account.',
       status: 200,
     });
-  const balanceFresh = await db.transaction(
+  const balance = await db.transaction(
     'rw',
     [db.accounts, db.facts, db.settings, db.details],
     async () => {
@@ -68,20 +72,21 @@ export async function refreshAccount(
       }
       const cursor = await db.settings.get('cursor');
       const held = await db.accounts.get(accountId);
-      if (cursor?.key !== 'cursor' || !held) return false;
-      if (cursor.routeId !== detail.account.routeId || cursor.epoch !== detail.epoch) return false;
-      if (detail.account.changeSeq < held.changeSeq) return false;
+      if (cursor?.key !== 'cursor' || !held) return 'as-of-sync';
+      if (cursor.routeId !== detail.account.routeId || cursor.epoch !== detail.epoch)
+        return 'as-of-sync';
+      if (detail.account.changeSeq < held.changeSeq) return 'as-of-sync';
       const unanswered = await db.facts
         .where('accountId')
         .equals(accountId)
         .filter((stored) => stored.ackChangeSeq === undefined || stored.outcome === 'held')
         .count();
-      if (unanswered > 0) return false;
+      if (unanswered > 0) return 'waits-sync';
       await db.accounts.put({ ...detail.account, searchWords: searchWordsOf(detail.account) });
-      return true;
+      return 'fresh';
     },
   );
-  return ok({ detail, balanceFresh });
+  return ok({ detail, balance });
 }
 
 export async function storedDetail(

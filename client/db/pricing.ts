@@ -59,17 +59,17 @@ async function purchaseNow(
   });
 }
 
-/** What an amount would buy for the account now, as the top-up would record it. */
-export async function previewTopUp(
+/** What a top-up on the account reads: the account, its lease, this tablet's facts, the price. */
+async function topUpInputs(
   db: GridtallyDatabase,
   accountId: string,
   amountMinor: MinorUnits,
   nowMs: number,
-): Promise<Result<TopUpPreview, TopUpError>> {
+) {
   const account = await db.accounts.get(accountId);
-  if (!account?.prepaid) return err('not-prepaid');
-  const own = await db.facts.where('accountId').equals(accountId).toArray();
+  if (!account?.prepaid) return err('not-prepaid' as const);
   const lease = await db.leases.get(accountId);
+  const own = await db.facts.where('accountId').equals(accountId).toArray();
   const purchase = await purchaseNow(
     db,
     { ...account, prepaid: account.prepaid },
@@ -77,6 +77,19 @@ export async function previewTopUp(
     amountMinor,
     nowMs,
   );
+  return ok({ account, lease, own, purchase });
+}
+
+/** What an amount would buy for the account now, as the top-up would record it. */
+export async function previewTopUp(
+  db: GridtallyDatabase,
+  accountId: string,
+  amountMinor: MinorUnits,
+  nowMs: number,
+): Promise<Result<TopUpPreview, TopUpError>> {
+  const inputs = await topUpInputs(db, accountId, amountMinor, nowMs);
+  if (!inputs.ok) return inputs;
+  const { lease, own, purchase } = inputs.value;
   if (!purchase.ok) return purchase;
   return ok({
     ...purchase.value,
@@ -95,18 +108,10 @@ export async function draftTopUp(
   amountMinor: MinorUnits,
   nowMs: number,
 ): Promise<Result<TopUp, TopUpError>> {
-  const account = await db.accounts.get(accountId);
-  if (!account?.prepaid) return err('not-prepaid');
-  const lease = await db.leases.get(accountId);
+  const inputs = await topUpInputs(db, accountId, amountMinor, nowMs);
+  if (!inputs.ok) return inputs;
+  const { account, lease, own, purchase } = inputs.value;
   if (!lease) return err('no-lease');
-  const own = await db.facts.where('accountId').equals(accountId).toArray();
-  const purchase = await purchaseNow(
-    db,
-    { ...account, prepaid: account.prepaid },
-    own,
-    amountMinor,
-    nowMs,
-  );
   if (!purchase.ok) return purchase;
   const tokens = makeTokens(lease, lastCountOf(lease, own), purchase.value.energyWh);
   if (!tokens.ok) return tokens;

@@ -28,6 +28,7 @@ type Freshness =
   | { readonly state: 'checking' }
   | { readonly state: 'fresh'; readonly at: string }
   | { readonly state: 'waits-sync'; readonly at: string }
+  | { readonly state: 'as-of-sync'; readonly at: string }
   | { readonly state: 'offline' };
 
 /** Reads the account from the hub when the screen opens with a session that can reach it. */
@@ -35,6 +36,13 @@ function useRefresh(accountId: string): Freshness {
   const app = useApp();
   const session = app.session;
   const [freshness, setFreshness] = useState<Freshness>({ state: 'checking' });
+  // Back online with the screen open: read it again.
+  const [online, setOnline] = useState(0);
+  useEffect(() => {
+    const again = () => setOnline((n) => n + 1);
+    addEventListener('online', again);
+    return () => removeEventListener('online', again);
+  }, []);
   useEffect(() => {
     let live = true;
     if (!session || session.signedInOffline || !navigator.onLine) {
@@ -51,16 +59,12 @@ function useRefresh(accountId: string): Freshness {
     ).then((answer) => {
       if (!live) return;
       if (!answer.ok) setFreshness({ state: 'offline' });
-      else
-        setFreshness({
-          state: answer.value.balanceFresh ? 'fresh' : 'waits-sync',
-          at: answer.value.detail.asOf,
-        });
+      else setFreshness({ state: answer.value.balance, at: answer.value.detail.asOf });
     });
     return () => {
       live = false;
     };
-  }, [accountId, session?.token]);
+  }, [accountId, session?.token, online]);
   return freshness;
 }
 
@@ -200,6 +204,15 @@ function FreshnessLine({ freshness, unsynced }: { freshness: Freshness; unsynced
       return (
         <p class="freshness" data-testid="freshness" data-state="waits-sync">
           {t('balanceWaitsSync')}
+          {withUnsynced}
+        </p>
+      );
+    case 'as-of-sync':
+      return (
+        <p class="freshness" data-testid="freshness" data-state="as-of-sync">
+          {fill(t('balanceAsOfSync'), {
+            time: pulledAt ? dateTime(pulledAt, app.language) : t('never'),
+          })}
           {withUnsynced}
         </p>
       );

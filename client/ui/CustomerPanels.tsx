@@ -18,7 +18,9 @@ import {
 } from '../../shared/money.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
 import {
+  addDays,
   adviceFor,
+  firstTier,
   creditOutlook,
   dailyRate,
   daysBetween,
@@ -32,13 +34,14 @@ import {
   type Advice,
   type MonthUsage,
 } from '../../shared/usage.ts';
-import type { AccountView } from '../db/accounts.ts';
+import { billsWithOwn, type AccountView } from '../db/accounts.ts';
+import { pendingEffects } from '../../shared/protocol.ts';
 import type { StoredFact } from '../db/database.ts';
 import type { StoredDetail } from '../db/details.ts';
 import { browserDeps, recordBudget } from '../db/facts.ts';
 import { topUpOf } from '../db/prepaid.ts';
 import { tariffVersionsOf } from '../db/pricing.ts';
-import { useApp, useText } from './context.ts';
+import { useApp, useRevoked, useText } from './context.ts';
 import { dateTime, fill, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import type { Language, MessageKey } from './messages.ts';
@@ -72,12 +75,16 @@ function dayName(date: string, language: Language): string {
   }).format(new Date(`${date}T00:00:00Z`));
 }
 
-/** Today's date on the tablet, as the customer reads it. */
-function today(): string {
-  const now = new Date();
-  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 10);
+/** The tablet's local date of an instant (now by default), as the customer reads dates. */
+function localDay(iso?: string): string {
+  const at = iso === undefined ? new Date() : new Date(iso);
+  return new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
 }
+
+const today = () => localDay();
+
+/** The last day of a period that ends before `to`. */
+const lastDayOf = (period: { to: string }) => addDays(period.to, -1);
 
 export function CustomerPanels({
   view,
@@ -141,7 +148,6 @@ function UsagePanel({
   const { months, rate, tariff } = usageFacts(view, detail, versions, day);
   const { account } = view;
   const prepaid = account.prepaid !== undefined;
-  const own = view.payments;
   return (
     <section class="card usage" data-testid="usage-panel">
       <h3>{t('useOfEnergy')}</h3>
@@ -156,16 +162,10 @@ function UsagePanel({
           tariff={tariff}
           rate={rate}
           day={day}
-          usedKwh={
-            prepaid
-              ? boughtThisMonthKwh(view, day)
-              : rate !== null && account.lastReading
-                ? rate * Math.max(0, daysBetween(account.lastReading.readOn, day))
-                : null
-          }
+          usedKwh={usedAgainstTier(view, tariff, months, rate, day)}
         />
       )}
-      {prepaid && <CreditLine view={view} detail={detail} rate={rate} own={own} day={day} />}
+      {prepaid && <CreditLine view={view} detail={detail} rate={rate} own={view.own} day={day} />}
       <BudgetBox view={view} versions={versions} rate={rate} day={day} detail={detail} />
       {tariff && (
         <AdviceList
@@ -177,15 +177,40 @@ function UsagePanel({
   );
 }
 
-/** Energy a prepaid account bought this month: the hub's month, and this tablet's pending. */
-function boughtThisMonthKwh(view: AccountView, day: string): number {
-  const month = day.slice(0, 7);
-  const hub = view.account.prepaid?.soldByMonth.find((m) => m.month === month)?.energyWh ?? 0;
-  const pending = view.unsynced.reduce((sum, stored) => {
-    const topUp = topUpOf(stored);
-    return topUp && stored.fact.recordedAt.startsWith(month) ? sum + topUp.energyWh : sum;
-  }, 0);
-  return (hub + pending) / 1000;
+/**
+ * kWh counted against the first tier so far in its period. Prepaid: energy bought this month
+ * (or year), the hub's and this tablet's pending. Postpaid: a monthly tier counts the bill's
+ * period, so use since the last reading at the recent rate; a yearly one adds this year's months.
+ */
+function usedAgainstTier(
+  view: AccountView,
+  tariff: Tariff,
+  months: readonly MonthUsage[],
+  rate: number | null,
+  day: string,
+): number | null {
+  const yearly = firstTier(tariff)?.period === 'year';
+  const { account } = view;
+  if (account.prepaid) {
+    const within = (date: string) => date.slice(0, yearly ? 4 : 7) === day.slice(0, yearly ? 4 : 7);
+    const hub = account.prepaid.soldByMonth
+      .filter((m) => within(`${m.month}-01`))
+      .reduce((sum, m) => sum + m.energyWh, 0);
+    const pending = pendingEffects(account, view.own).reduce((sum, stored) => {
+      const topUp = topUpOf(stored);
+      return topUp && within(localDay(stored.fact.recordedAt)) ? sum + topUp.energyWh : sum;
+    }, 0);
+    return (hub + pending) / 1000;
+  }
+  if (rate === null || !account.lastReading) return null;
+  const sinceReading = rate * Math.max(0, daysBetween(account.lastReading.readOn, day));
+  if (!yearly) return sinceReading;
+  const year = day.slice(0, 4);
+  const readOn = account.lastReading.readOn;
+  const billedThisYear = months
+    .filter((m) => m.month.startsWith(year) && `${m.month}-01` < readOn)
+    .reduce((sum, m) => sum + (m.kwh ?? 0), 0);
+  return billedThisYear + sinceReading;
 }
 
 /** Twelve bars, one a month, the first tier's edge as a line; unknown months drawn hollow. */
@@ -287,7 +312,7 @@ function TierLine({
   if (outlook.leftKwh === 0)
     return (
       <p data-testid="tier-outlook">
-        {fill(t('firstTierUsed'), { tier: String(outlook.firstTierKwh) })}
+        {fill(t('firstTierUsed'), { tier: number(outlook.firstTierKwh, app.language) })}
       </p>
     );
   const left = fill(t(outlook.period === 'year' ? 'firstTierYear' : 'firstTierMonth'), {
@@ -317,18 +342,19 @@ function CreditLine({
 }) {
   const app = useApp();
   const { t } = useText();
+  // The hub's purchases as of the snapshot they came with, and this tablet's top-ups that
+  // snapshot does not include yet (the same rule as the balance).
+  const snapshot = detail?.detail.account ?? view.account;
   const hubPurchases =
     detail?.detail.purchases ??
     (view.account.prepaid?.soldByMonth ?? []).map((m) => ({
       on: `${m.month}-01`,
       energyWh: m.energyWh,
     }));
-  const readAt = detail?.fetchedAt ?? '';
-  // This tablet's top-ups the hub had not counted when its details were read.
-  const mine = own.flatMap((stored) => {
+  const mine = pendingEffects(snapshot, own).flatMap((stored) => {
     const topUp = topUpOf(stored);
-    return topUp && (stored.status === 'pending' || stored.fact.recordedAt > readAt)
-      ? [{ on: stored.fact.recordedAt.slice(0, 10), energyWh: topUp.energyWh }]
+    return topUp && !view.voided.has(stored.id)
+      ? [{ on: localDay(stored.fact.recordedAt), energyWh: topUp.energyWh }]
       : [];
   });
   const outlook = creditOutlook([...hubPurchases, ...mine], rate, day);
@@ -339,7 +365,7 @@ function CreditLine({
         ? t('creditEmpty')
         : fill(t('creditDays'), {
             kwh: `${number(outlook.creditKwh, app.language, 1)} kWh`,
-            days: String(outlook.days),
+            days: number(outlook.days, app.language),
             date: dayName(outlook.runsOutOn, app.language),
           })}
     </p>
@@ -364,16 +390,11 @@ function BudgetBox({
   const { account, budgetMinor } = view;
   const [text, setText] = useState('');
   const [note, setNote] = useState<string | undefined>();
+  const revoked = useRevoked();
   const prepaid = account.prepaid !== undefined;
   const foreseen = prepaid
     ? undefined
-    : foreseenBill({
-        versions,
-        tariffId: account.tariffId,
-        lastReading: account.lastReading,
-        ratePerDay: rate,
-        today: day,
-      });
+    : foreseenBill({ versions, tariffId: account.tariffId, ratePerDay: rate, today: day });
   const spent = prepaid ? spentOnTopUpsThisMonth(view, detail, day) : undefined;
   const against = foreseen?.amountMinor ?? spent;
   const save = async (event: Event) => {
@@ -398,9 +419,8 @@ function BudgetBox({
         <p data-testid="foreseen-bill">
           {fill(t('foreseenBill'), {
             amount: money(foreseen.amountMinor, account.currency),
-            kwh: String(foreseen.kwh),
-            from: foreseen.period.from,
-            to: foreseen.period.to,
+            kwh: number(foreseen.kwh, app.language),
+            month: monthName(foreseen.period.from.slice(0, 7), app.language, 'long'),
           })}
         </p>
       )}
@@ -424,25 +444,30 @@ function BudgetBox({
                 })
               : fill(t('withinBudget'), { budget: money(budgetMinor, account.currency) })}
       </p>
-      <form class="budget-form" onSubmit={(event) => void save(event)}>
-        <label>
-          {fill(t('budgetAmount'), { currency: account.currency })}
-          <input
-            name="budget"
-            inputMode="decimal"
-            autoComplete="off"
-            value={text}
-            onInput={(event) => setText(event.currentTarget.value)}
-            aria-describedby="budget-hint"
-          />
-        </label>
-        <button type="submit" disabled={text.trim() === ''}>
-          {t('budgetSave')}
-        </button>
-      </form>
-      <p id="budget-hint" class="muted">
-        {note ?? t('budgetHint')}
-      </p>
+      {/* A revoked device records nothing: the banner at the top says why. */}
+      {!revoked && (
+        <>
+          <form class="budget-form" onSubmit={(event) => void save(event)}>
+            <label>
+              {fill(t('budgetAmount'), { currency: account.currency })}
+              <input
+                name="budget"
+                inputMode="decimal"
+                autoComplete="off"
+                value={text}
+                onInput={(event) => setText(event.currentTarget.value)}
+                aria-describedby="budget-hint"
+              />
+            </label>
+            <button type="submit" disabled={text.trim() === ''}>
+              {t('budgetSave')}
+            </button>
+          </form>
+          <p id="budget-hint" class="muted">
+            {note ?? t('budgetHint')}
+          </p>
+        </>
+      )}
     </div>
   );
 }
@@ -458,13 +483,13 @@ function spentOnTopUpsThisMonth(
   let spent = 0;
   for (const payment of detail?.detail.payments ?? []) {
     seen.add(payment.factId);
-    if (payment.state !== 'voided' && payment.topUp && payment.takenAt.startsWith(month))
+    if (payment.state !== 'voided' && payment.topUp && localDay(payment.takenAt).startsWith(month))
       spent += payment.topUp.costMinor;
   }
   for (const stored of view.payments) {
     const topUp = topUpOf(stored);
     if (topUp && !seen.has(stored.id) && !view.voided.has(stored.id))
-      if (stored.fact.recordedAt.startsWith(month)) spent += topUp.costMinor;
+      if (localDay(stored.fact.recordedAt).startsWith(month)) spent += topUp.costMinor;
   }
   return minor(spent);
 }
@@ -507,12 +532,12 @@ function AdviceText({
       return (
         <>
           {fill(t('advice.above-first-tier'), {
-            usual: String(item.usualKwh),
-            over: String(item.usualKwh - item.firstTierKwh),
-            tier: String(item.firstTierKwh),
+            usual: number(item.usualKwh, language),
+            over: number(item.usualKwh - item.firstTierKwh, language),
+            tier: number(item.firstTierKwh, language),
             above: m(item.priceAboveMinor),
             below: m(item.priceInTierMinor),
-            cut: String(item.cutKwh),
+            cut: number(item.cutKwh, language),
             perDay: number(item.cutKwh / 30, language, 1),
             save: m(item.saveMinor),
           })}
@@ -522,8 +547,8 @@ function AdviceText({
       return (
         <>
           {fill(t('advice.within-first-tier'), {
-            usual: String(item.usualKwh),
-            tier: String(item.firstTierKwh),
+            usual: number(item.usualKwh, language),
+            tier: number(item.firstTierKwh, language),
             above: m(item.priceAboveMinor),
           })}
         </>
@@ -537,9 +562,9 @@ function AdviceText({
         <>
           {fill(t('advice.peak-month'), {
             month: monthName(item.month, language, 'long'),
-            kwh: String(item.kwh),
-            percent: String(item.percent),
-            usual: String(item.usualKwh),
+            kwh: number(item.kwh, language),
+            percent: number(item.percent, language),
+            usual: number(item.usualKwh, language),
             extra: m(item.extraMinor),
           })}
         </>
@@ -548,9 +573,9 @@ function AdviceText({
       return (
         <>
           {fill(t('advice.rising'), {
-            recent: String(item.recentKwh),
-            earlier: String(item.earlierKwh),
-            percent: String(item.percent),
+            recent: number(item.recentKwh, language),
+            earlier: number(item.earlierKwh, language),
+            percent: number(item.percent, language),
           })}
         </>
       );
@@ -671,8 +696,11 @@ function BillsPanel({ view, detail }: { view: AccountView; detail: StoredDetail 
   const app = useApp();
   const { t } = useText();
   const currency = view.account.currency;
+  // The hub's bills with this tablet's payments and printed bills it does not include yet.
   const bills: readonly (Bill & { lines?: HistoryBill['lines'] })[] = detail
-    ? [...detail.detail.bills].reverse()
+    ? [...billsWithOwn(detail.detail.bills, detail.detail.account, view.own, view.voided)].sort(
+        (a, b) => (a.period.from < b.period.from ? 1 : a.period.from > b.period.from ? -1 : 0),
+      )
     : view.openBills;
   return (
     <section class="card" data-testid="all-bills">
@@ -689,7 +717,7 @@ function BillsPanel({ view, detail }: { view: AccountView; detail: StoredDetail 
                   <summary>
                     <span>
                       {dayName(bill.period.from, app.language)} –{' '}
-                      {dayName(bill.period.to, app.language)}
+                      {dayName(lastDayOf(bill.period), app.language)}
                     </span>
                     <span>{bill.kwh} kWh</span>
                     <strong>{money(bill.amountMinor, currency)}</strong>
@@ -715,7 +743,7 @@ function BillsPanel({ view, detail }: { view: AccountView; detail: StoredDetail 
                   {!paid && (
                     <p class="muted">
                       {t('left')}: {money(minor(bill.amountMinor - bill.paidMinor), currency)} ·{' '}
-                      {t('due')} {bill.dueOn}
+                      {t('due')} {dayName(bill.dueOn, app.language)}
                     </p>
                   )}
                 </details>
@@ -740,7 +768,17 @@ export function ReceiptCopyScreen({ accountId, factId }: { accountId: string; fa
   }, [accountId, factId]);
   if (!data) return <main class="screen" />;
   const { payment, account } = data;
-  if (!payment || !account) return <main class="screen" />;
+  if (!payment || !account)
+    return (
+      <main class="screen receipt">
+        <p class="muted" data-testid="copy-missing">
+          {t('historyNotHere')}
+        </p>
+        <button type="button" onClick={() => app.go({ name: 'account', accountId })}>
+          {t('back')}
+        </button>
+      </main>
+    );
   return (
     <main class="screen receipt">
       <section class="card receipt-card" data-testid="receipt-copy">

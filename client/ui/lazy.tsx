@@ -5,6 +5,7 @@
  */
 import type { ComponentType, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { useText } from './context.ts';
 
 export function lazily<P extends object>(
   load: () => Promise<ComponentType<P>>,
@@ -12,22 +13,49 @@ export function lazily<P extends object>(
   let loaded: ComponentType<P> | undefined;
   let loading: Promise<void> | undefined;
   const start = () =>
-    (loading ??= load().then((component) => {
-      loaded = component;
-    }));
+    (loading ??= load().then(
+      (component) => {
+        loaded = component;
+      },
+      (error: unknown) => {
+        // Not kept: the next showing tries again (a file an app update replaced, a hiccup).
+        loading = undefined;
+        throw error;
+      },
+    ));
   return function Lazy(props: P) {
-    const [, setReady] = useState(loaded !== undefined);
+    const { t } = useText();
+    const [state, setState] = useState<'waiting' | 'ready' | 'failed'>(
+      loaded ? 'ready' : 'waiting',
+    );
     useEffect(() => {
-      if (loaded) return;
+      if (loaded) {
+        setState('ready');
+        return;
+      }
       let live = true;
-      void start().then(() => {
-        if (live) setReady(true);
-      });
+      start().then(
+        () => live && setState('ready'),
+        (error: unknown) => {
+          console.error('[lazy]', error);
+          if (live) setState('failed');
+        },
+      );
       return () => {
         live = false;
       };
-    }, []);
+    }, [state]);
     const Component = loaded;
-    return Component ? <Component {...props} /> : null;
+    if (Component) return <Component {...props} />;
+    if (state !== 'failed') return null;
+    // The app's files changed under this page (an update elsewhere): a reload takes the new ones.
+    return (
+      <p class="warning" role="alert">
+        {t('partNotLoaded')}{' '}
+        <button type="button" onClick={() => location.reload()}>
+          {t('reload')}
+        </button>
+      </p>
+    );
   };
 }

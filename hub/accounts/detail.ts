@@ -3,7 +3,6 @@
  * account as a pull sends it, the latest payments from every device with their state and
  * tokens, the latest bills with their lines by the tariff, readings and prepaid purchases.
  */
-import type { Selectable } from 'kysely';
 import {
   DETAIL_BILLS,
   DETAIL_PAYMENTS,
@@ -19,16 +18,40 @@ import type { Tariff } from '../../shared/tariff/schema.ts';
 import { accountSnapshot } from '../sync/pull.ts';
 import { storeEpoch, type Store } from '../store/store.ts';
 import { tariffVersionsOf } from '../store/tariffs.ts';
-import type { Database } from '../store/schema.ts';
 
 type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
 
+/** Who may read an account: an agent of its route, or a supervisor of its region (null: all). */
+export type DetailScope =
+  | { readonly kind: 'route'; readonly routeId: string | null }
+  | { readonly kind: 'region'; readonly regionId: string | null };
+
+/**
+ * The account in full, every part read in one snapshot of the store (the row with its balance
+ * too, so the balance and the bills and sales it carries agree); undefined when there is no
+ * such account in the scope.
+ */
 export async function accountDetail(
   store: Store,
-  row: Selectable<Database['accounts']>,
+  accountId: string,
+  scope: DetailScope,
   now: Date,
-): Promise<AccountDetail> {
+): Promise<AccountDetail | undefined> {
   return store.readTransaction(async (trx) => {
+    const found = await trx
+      .selectFrom('accounts')
+      .leftJoin('routes', 'routes.id', 'accounts.route_id')
+      .selectAll('accounts')
+      .select('routes.region_id')
+      .where('accounts.id', '=', accountId)
+      .executeTakeFirst();
+    if (!found) return undefined;
+    const { region_id: regionId, ...row } = found;
+    const inScope =
+      scope.kind === 'route'
+        ? row.route_id === scope.routeId
+        : scope.regionId === null || regionId === scope.regionId;
+    if (!inScope) return undefined;
     const versions = (await tariffVersionsOf(trx, [row.tariff_id])).get(row.tariff_id) ?? [];
     return {
       asOf: now.toISOString(),

@@ -38,21 +38,15 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>): void {
     const { id } = c.req.valid('param');
     const user = c.get('user');
     const { store, now } = c.get('deps');
-    const row = await store.db
-      .selectFrom('accounts')
-      .leftJoin('routes', 'routes.id', 'accounts.route_id')
-      .selectAll('accounts')
-      .select('routes.region_id')
-      .where('accounts.id', '=', id)
-      .executeTakeFirst();
-    const region = regionOf(user);
-    const inScope =
-      row !== undefined &&
-      (user.role === 'agent'
-        ? row.route_id === user.routeId
-        : region === null || row.region_id === region);
-    if (!row || !inScope) throw new HubError(404, 'not-found', 'No such account on your route.');
-    const { region_id: _region, ...account } = row;
-    return c.json(await accountDetail(store, account, now()), 200);
+    const detail = await accountDetail(
+      store,
+      id,
+      user.role === 'agent'
+        ? { kind: 'route', routeId: user.routeId }
+        : { kind: 'region', regionId: regionOf(user) },
+      now(),
+    );
+    if (!detail) throw new HubError(404, 'not-found', 'No such account on your route.');
+    return c.json(detail, 200);
   });
 }

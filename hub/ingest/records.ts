@@ -8,7 +8,7 @@ import { concurrentEdits, contactWinner } from '../../shared/conflicts.ts';
 import type { FactOf } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
-import { budgetFlag, budgetSupersedes } from '../../shared/rules/budget.ts';
+import { budgetFlag, budgetStamp, budgetSupersedes } from '../../shared/rules/budget.ts';
 import { decideReading, newMeterCeiling } from '../../shared/rules/reading.ts';
 import { decideSpotBill } from '../../shared/rules/spot-bill.ts';
 import { decision, type Batch, type Decision } from './batch.ts';
@@ -29,8 +29,9 @@ export function applyBudget(
   });
   if (flag !== undefined || !account) return decision(flag);
   const current = account.budget?.hlc ?? account.row.budget_hlc;
-  if (budgetSupersedes(fact.hlc, current))
-    account.budget = { minor: fact.body.monthlyMinor, hlc: fact.hlc };
+  const stamp = budgetStamp(fact.hlc, batch.arrival.receivedAt.getTime());
+  if (budgetSupersedes(stamp, current))
+    account.budget = { minor: fact.body.monthlyMinor, hlc: stamp };
   return decision(undefined);
 }
 

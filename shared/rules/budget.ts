@@ -1,9 +1,10 @@
 /**
  * What a budget setting does: it is accepted on a known account of its currency, and it takes
- * effect unless a setting stamped later by the hybrid clock already did, so that devices that
- * synced in any order end with the same budget.
+ * effect unless a setting stamped later by the hybrid clock (clamped to its arrival) already
+ * did, so that devices that synced in any order end with the same budget.
  */
-import { compareHlc, parseHlc } from '../clock.ts';
+import { compareHlc, formatHlc, parseHlc } from '../clock.ts';
+import { CLOCK_AHEAD_TOLERANCE_MS } from '../conflicts.ts';
 import type { FactOf } from '../facts.ts';
 import type { CurrencyCode } from '../money.ts';
 import type { FlagReason } from '../protocol.ts';
@@ -18,6 +19,18 @@ export function budgetFlag(fact: FactOf<'budget'>, context: BudgetContext): Flag
   if (!context.account) return 'account-not-found';
   if (context.account.currency !== fact.body.currency) return 'currency-mismatch';
   return undefined;
+}
+
+/**
+ * The stamp a setting counts with: its own, but never later than when the hub received it (plus
+ * the clock tolerance), as for contact edits: a tablet whose clock ran years ahead once must
+ * not win every later setting.
+ */
+export function budgetStamp(hlc: string, receivedAtMs: number): string {
+  const stamp = parseHlc(hlc);
+  if (!stamp) return hlc;
+  const ceiling = receivedAtMs + CLOCK_AHEAD_TOLERANCE_MS;
+  return stamp.wallMs > ceiling ? formatHlc({ ...stamp, wallMs: ceiling }) : hlc;
 }
 
 /** Whether a setting stamped `incoming` replaces the one stamped `current` (null: none yet). */

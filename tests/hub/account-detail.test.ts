@@ -133,6 +133,25 @@ describe('one account in full', () => {
     }
   });
 
+  test('a tablet whose clock ran years ahead does not win every later budget', async () => {
+    const { hub, amy } = await scene();
+    await enrolTablet(hub.store, TABLET_C, HUB_START);
+    const amyOnC = await agentOn(hub, amina, TABLET_C);
+    const yearsAhead = amy.chain.budget(
+      { accountId: 'acc-0001', currency: 'KES', monthlyMinor: 999_900 },
+      Date.UTC(2031, 0, 1),
+    );
+    await push(hub, amy, [yearsAhead]);
+    // An hour later by the hub's clock, another tablet with a right clock sets it again.
+    hub.advanceClock(3_600_000);
+    const rightClock = amyOnC.chain.budget(
+      { accountId: 'acc-0001', currency: 'KES', monthlyMinor: 120_000 },
+      hub.peekClock().getTime(),
+    );
+    await push(hub, amyOnC, [rightClock]);
+    expect(snapshotOf(await pull(hub, amy, 0), 'acc-0001').budgetMinor).toBe(120_000);
+  });
+
   test('a budget on an unknown account or in another currency is flagged and changes nothing', async () => {
     const { hub, amy } = await scene();
     const unknown = amy.chain.budget({

@@ -21,6 +21,7 @@ import {
   daysBetween,
   monthsBefore,
   monthStart,
+  MONTH_KNOWN_SHARE,
   periodsOfReadings,
   PEAK_PERCENT,
   tierOutlook,
@@ -59,23 +60,49 @@ const readings = fc
   });
 
 describe('a customer’s use', () => {
-  it('kWh by month share out every period’s kWh, and a month no period touches is unknown', () => {
+  it('kWh by month: readings on the first of each month give each month its own kWh; a month barely covered is unknown', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.array(fc.integer({ min: 0, max: 900 }), { minLength: 1, maxLength: 14 }),
+        (offset, used) => {
+          const start = monthStart('2022-01-01', offset);
+          const history = [{ readOn: start, registerKwh: 100 }];
+          used.forEach((kwh, i) =>
+            history.push({
+              readOn: monthStart(start, i + 1),
+              registerKwh: sure(history.at(-1)).registerKwh + kwh,
+            }),
+          );
+          const months = Array.from({ length: used.length + 2 }, (_, i) =>
+            monthStart(start, i - 1).slice(0, 7),
+          );
+          const byMonth = usageByMonth(periodsOfReadings(history), months);
+          expect(byMonth.map((m) => m.kwh)).toEqual([null, ...used, null]);
+        },
+      ),
+    );
     fc.assert(
       fc.property(readings, (history) => {
         const periods = periodsOfReadings(history);
         const first = sure(history[0]).readOn;
-        const last = sure(history.at(-1)).readOn;
         const months: string[] = [];
-        for (let m = monthStart(first, -1); m <= monthStart(last, 1); m = monthStart(m, 1))
+        for (let m = monthStart(first, -1); m <= monthStart(first, 30); m = monthStart(m, 1))
           months.push(m.slice(0, 7));
-        const byMonth = usageByMonth(periods, months);
-        const total = periods.reduce((sum, p) => sum + p.kwh, 0);
-        const known = byMonth.filter((m) => m.kwh !== null);
-        const shared = known.reduce((sum, m) => sum + (m.kwh ?? 0), 0);
-        // Each month rounds to a whole kWh: at most half a kWh off each.
-        expect(Math.abs(shared - total)).toBeLessThanOrEqual(known.length / 2 + 1e-9);
-        expect(sure(byMonth[0]).kwh).toBeNull();
-        expect(sure(byMonth.at(-1)).kwh).toBeNull();
+        for (const month of usageByMonth(periods, months)) {
+          const from = `${month.month}-01`;
+          const to = monthStart(from, 1);
+          const covered = periods.reduce((days, p) => {
+            const overlap = daysBetween(
+              p.period.from > from ? p.period.from : from,
+              p.period.to < to ? p.period.to : to,
+            );
+            return days + Math.max(0, overlap);
+          }, 0);
+          // Known exactly when most of the month is covered; never negative.
+          expect(month.kwh !== null).toBe(covered >= daysBetween(from, to) * MONTH_KNOWN_SHARE);
+          if (month.kwh !== null) expect(month.kwh).toBeGreaterThanOrEqual(0);
+        }
       }),
     );
   });

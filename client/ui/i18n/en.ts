@@ -242,6 +242,9 @@ export const words = {
   asOfSync: 'Offline: balance as of the last sync, {time}',
   asOfNever: 'Offline: this tablet has not synced yet',
   withUnsynced: 'with {count} records of this tablet not yet synced',
+  partNotLoaded: 'This part of the app could not load.',
+  reload: 'Reload',
+  balanceAsOfSync: 'History read from the hub; the balance is as of the last sync, {time}',
   balanceWaitsSync:
     'The balance updates at the next sync: this tablet has records on this account the hub has not answered yet.',
   historyFrom: 'As read from the hub {time}',
@@ -281,7 +284,7 @@ export const words = {
   budgetAmount: 'Budget per month ({currency})',
   budgetHint: 'The customer chooses it; 0 removes it.',
   budgetSaved: 'Budget saved.',
-  foreseenBill: 'Next bill foreseen: {amount} for about {kwh} kWh ({from} – {to})',
+  foreseenBill: 'Bill for {month} foreseen at the recent use: {amount}, about {kwh} kWh',
   overBudget: 'Above the budget of {budget} by {over}.',
   withinBudget: 'Within the budget of {budget}.',
   spentThisMonth: 'Top-ups this month: {amount}',
