@@ -109,6 +109,9 @@ export const deviceErrorCodes = [
   'meter-key-invalid',
   'energy-not-priced',
   'amount-buys-no-energy',
+  'credit-not-available',
+  'transfer-to-same-account',
+  'transfer-target-not-found',
   'unknown',
 ] as const;
 

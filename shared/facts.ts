@@ -272,6 +272,46 @@ export const budgetBodySchema = z.object({
   monthlyMinor: z.number().int().min(0).max(MAX_BUDGET_MINOR),
 });
 
+export const creditRequestReasons = [
+  'overpaid',
+  'paid-wrong-account',
+  'moving-out',
+  'account-closed',
+  'other',
+] as const;
+
+/** How a refund is paid out, once a supervisor approves it. */
+export const refundPayouts = ['cash', 'mobile-money', 'bank-transfer'] as const;
+
+/**
+ * A request to give back credit on the account (a negative balance): it waits for a
+ * supervisor's decision and moves nothing until then. `payTo` says how the customer wants it;
+ * `payToDetail` the phone or bank account it goes to.
+ */
+export const refundRequestBodySchema = z.object({
+  accountId: z.string().min(1).max(64),
+  currency: currencySchema,
+  amountMinor: minorUnitsSchema,
+  reason: z.enum(creditRequestReasons),
+  payTo: z.enum(refundPayouts),
+  payToDetail: freeText(40).optional(),
+  note: freeText(200).optional(),
+});
+
+/**
+ * A request to move credit from the account to another (余额转移), named by its account number
+ * as the customer gives it (the hub finds it, on any route): it waits for a supervisor's
+ * decision and moves nothing until then.
+ */
+export const transferRequestBodySchema = z.object({
+  accountId: z.string().min(1).max(64),
+  currency: currencySchema,
+  amountMinor: minorUnitsSchema,
+  toAccountNumber: z.string().trim().min(1).max(40),
+  reason: z.enum(creditRequestReasons),
+  note: freeText(200).optional(),
+});
+
 const factHeader = {
   id: uuid,
   deviceId: uuid,
@@ -293,6 +333,8 @@ const bodies = {
   reading: readingBodySchema,
   'spot-bill': spotBillBodySchema,
   budget: budgetBodySchema,
+  'refund-request': refundRequestBodySchema,
+  'transfer-request': transferRequestBodySchema,
 } as const;
 
 export const factKinds = Object.keys(bodies) as (keyof typeof bodies)[];
@@ -304,6 +346,12 @@ export const unsignedFactSchema = z.discriminatedUnion('kind', [
   z.object({ ...factHeader, kind: z.literal('reading'), body: bodies.reading }),
   z.object({ ...factHeader, kind: z.literal('spot-bill'), body: bodies['spot-bill'] }),
   z.object({ ...factHeader, kind: z.literal('budget'), body: bodies.budget }),
+  z.object({ ...factHeader, kind: z.literal('refund-request'), body: bodies['refund-request'] }),
+  z.object({
+    ...factHeader,
+    kind: z.literal('transfer-request'),
+    body: bodies['transfer-request'],
+  }),
 ]);
 
 const sealed = { ...factHeader, hash: sha256 };
@@ -315,6 +363,8 @@ export const factSchema = z.discriminatedUnion('kind', [
   z.object({ ...sealed, kind: z.literal('reading'), body: bodies.reading }),
   z.object({ ...sealed, kind: z.literal('spot-bill'), body: bodies['spot-bill'] }),
   z.object({ ...sealed, kind: z.literal('budget'), body: bodies.budget }),
+  z.object({ ...sealed, kind: z.literal('refund-request'), body: bodies['refund-request'] }),
+  z.object({ ...sealed, kind: z.literal('transfer-request'), body: bodies['transfer-request'] }),
 ]);
 
 /** The most characters a fact's body may hold as JSON: every body a device makes stays far below. */
@@ -502,6 +552,9 @@ export type ContactBody = z.infer<typeof contactBodySchema>;
 export type ReadingBody = z.infer<typeof readingBodySchema>;
 export type SpotBillBody = z.infer<typeof spotBillBodySchema>;
 export type BudgetBody = z.infer<typeof budgetBodySchema>;
+export type RefundRequestBody = z.infer<typeof refundRequestBodySchema>;
+export type TransferRequestBody = z.infer<typeof transferRequestBodySchema>;
+export type CreditRequestReason = (typeof creditRequestReasons)[number];
 export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
 export type UnsignedFactOf<K extends FactKind> = Extract<UnsignedFact, { kind: K }>;
 

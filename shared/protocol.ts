@@ -80,6 +80,9 @@ export const flagReasons = [
   'token-count-reused',
   'token-mismatch',
   'top-up-differs',
+  'credit-not-available',
+  'transfer-target-not-found',
+  'transfer-to-same-account',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];
@@ -281,6 +284,8 @@ export const accountSnapshotSchema = z.object({
         .max(PREPAID_MONTHS_SENT),
     })
     .optional(),
+  /** Credit asked back or moved by requests that wait for a supervisor, when there are any. */
+  creditRequestedMinor: minorUnitsSchema.optional(),
   /** The customer's monthly budget for bills, when they set one. */
   budgetMinor: minorUnitsSchema.optional(),
   /** The hub change that produced this snapshot. */

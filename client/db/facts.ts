@@ -16,6 +16,8 @@ import {
   type PaymentDetails,
   MAX_BUDGET_MINOR,
   type BudgetBody,
+  type RefundRequestBody,
+  type TransferRequestBody,
   type ContactBody,
   type ContactField,
   type ReadingBody,
@@ -25,7 +27,8 @@ import {
 } from '../../shared/facts.ts';
 import { GENESIS_HASH, type Sha256Hex } from '../../shared/hash.ts';
 import { minor, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
-import { appliesUnder, pendingEffects } from '../../shared/protocol.ts';
+import { appliesUnder, deviceBalance, pendingEffects } from '../../shared/protocol.ts';
+import { creditRequestFlag } from '../../shared/rules/request.ts';
 import type { SpotBillError } from '../../shared/spot-bill.ts';
 import type { BillLine } from '../../shared/tariff/lines.ts';
 import { cashTender, type CashPaymentError } from '../../shared/payments.ts';
@@ -489,6 +492,93 @@ export async function recordContactEdit(
       },
     ];
   });
+  return written.ok ? ok(written.value[0] as StoredFact) : written;
+}
+
+export type CreditRequestError =
+  | 'account-not-found'
+  | 'currency-mismatch'
+  | 'amount-must-be-positive'
+  | 'credit-not-available'
+  | 'transfer-to-same-account'
+  | 'transfer-target-not-found';
+
+export type CreditRequestInput =
+  | {
+      readonly kind: 'refund-request';
+      readonly body: Omit<RefundRequestBody, 'currency'>;
+      readonly agent: User;
+    }
+  | {
+      readonly kind: 'transfer-request';
+      readonly body: Omit<TransferRequestBody, 'currency'>;
+      readonly agent: User;
+    };
+
+/** What this device's own requests on the account ask that its snapshot does not count yet. */
+export function ownRequested(account: StoredAccount, own: readonly StoredFact[]): number {
+  return pendingEffects(account, own).reduce(
+    (sum, stored) =>
+      (stored.fact.kind === 'refund-request' || stored.fact.kind === 'transfer-request') &&
+      stored.outcome !== 'flagged'
+        ? sum + stored.fact.body.amountMinor
+        : sum,
+    account.creditRequestedMinor ?? 0,
+  );
+}
+
+/**
+ * Asks for credit back, or for it to be moved to another account: checked here by the hub's own
+ * rule (shared/rules/request.ts) against the balance and the requests already waiting, then
+ * recorded to wait for a supervisor. A transfer's target is checked here when the tablet holds
+ * it; otherwise the hub finds it by its number.
+ */
+export async function recordCreditRequest(
+  db: GridtallyDatabase,
+  input: CreditRequestInput,
+  deps: DeviceDeps,
+): Promise<Result<StoredFact, CreditRequestError | AppendError>> {
+  const written = await appendFacts<CreditRequestError>(
+    db,
+    input.agent,
+    deps,
+    async ({ newId }) => {
+      const account = await db.accounts.get(input.body.accountId);
+      if (!account) return 'account-not-found';
+      const own = await db.facts.where('accountId').equals(account.id).sortBy('seq');
+      const fact =
+        input.kind === 'refund-request'
+          ? ({ kind: input.kind, body: { ...input.body, currency: account.currency } } as const)
+          : ({ kind: input.kind, body: { ...input.body, currency: account.currency } } as const);
+      let target: { id: string; currency: CurrencyCode } | undefined;
+      if (fact.kind === 'transfer-request') {
+        const held = await db.accounts
+          .where('accountNumber')
+          .equals(fact.body.toAccountNumber)
+          .first();
+        // Not on this tablet: the hub finds it by its number, or flags the request.
+        target = held
+          ? { id: held.id, currency: held.currency }
+          : { id: `number:${fact.body.toAccountNumber}`, currency: account.currency };
+      }
+      const flag = creditRequestFlag(fact, {
+        provenance: undefined,
+        account: { currency: account.currency, balanceMinor: deviceBalance(account, own) },
+        requestedMinor: ownRequested(account, own),
+        target,
+      });
+      if (flag !== undefined) return flag as CreditRequestError;
+      return [
+        {
+          id: newId(),
+          fact,
+          accountId: account.id,
+          amountMinor: minor(0),
+          balanceDeltaMinor: 0,
+        },
+      ];
+    },
+  );
   return written.ok ? ok(written.value[0] as StoredFact) : written;
 }
 

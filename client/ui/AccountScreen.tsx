@@ -12,6 +12,7 @@ import { formatAmount, minor, ZERO } from '../../shared/money.ts';
 import { outstanding } from '../../shared/billing.ts';
 import { accountView, type AccountView } from '../db/accounts.ts';
 import { ContactCard, OwnPayments } from './AccountActions.tsx';
+import { CreditRequests } from './CreditRequests.tsx';
 import { PaymentForm } from './PaymentForm.tsx';
 import { useApp, useRevoked, useText } from './context.ts';
 import { money } from './format.ts';
@@ -96,6 +97,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
             prepaid={account.prepaid !== undefined}
           />
           <OwnPayments view={view} />
+          <CreditRequests view={view} />
         </>
       )}
       <CustomerPanels view={view} detail={detail ?? undefined} />

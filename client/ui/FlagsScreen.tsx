@@ -106,5 +106,19 @@ function describe(fact: KindAndBody, row: FlaggedFact, t: (key: MessageKey) => s
       return `${t('bill')} ${fact.body.billNumber} · ${fact.body.period.from} – ${fact.body.period.to} · ${fact.body.kwh} kWh · ${money(fact.body.totalMinor, fact.body.currency)}`;
     case 'budget':
       return `${t('kind.budget')}: ${money(minor(fact.body.monthlyMinor), fact.body.currency)}`;
+    case 'refund-request':
+      return [
+        money(fact.body.amountMinor, fact.body.currency),
+        t(`reason.${fact.body.reason}`),
+        `${t('payTo')} ${t(`payout.${fact.body.payTo}`)}${fact.body.payToDetail ? ` ${fact.body.payToDetail}` : ''}`,
+        ...(fact.body.note ? [fact.body.note] : []),
+      ].join(' · ');
+    case 'transfer-request':
+      return [
+        money(fact.body.amountMinor, fact.body.currency),
+        `${t('toAccountNumber')} ${fact.body.toAccountNumber}`,
+        t(`reason.${fact.body.reason}`),
+        ...(fact.body.note ? [fact.body.note] : []),
+      ].join(' · ');
   }
 }

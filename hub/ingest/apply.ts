@@ -23,7 +23,13 @@ import {
   type Arriving,
   type Decision,
 } from './batch.ts';
-import { applyBudget, applyContact, applyReading, applySpotBill } from './records.ts';
+import {
+  applyBudget,
+  applyContact,
+  applyCreditRequest,
+  applyReading,
+  applySpotBill,
+} from './records.ts';
 import { openBillsOf, seen, type BatchState, type PaymentRecord } from './state.ts';
 import { applyVoid, releaseHeldVoids } from './voids.ts';
 
@@ -100,6 +106,9 @@ function applyKind(
       return applySpotBill(batch, fact, changeSeq, provenance);
     case 'budget':
       return applyBudget(batch, fact, provenance);
+    case 'refund-request':
+    case 'transfer-request':
+      return applyCreditRequest(batch, fact, provenance);
   }
 }
 

@@ -22,6 +22,7 @@ import type { Fact } from '../../shared/facts.ts';
 import { appliesUnder } from '../../shared/protocol.ts';
 import { RECENT_PAYMENTS_CHECKED } from '../../shared/rules/payment.ts';
 import { tariffVersionsOf } from '../store/tariffs.ts';
+import { creditRequested } from '../store/requests.ts';
 import type { Database } from '../store/schema.ts';
 import { billOf } from '../store/bills.ts';
 import { latestPayments } from '../store/payments.ts';
@@ -36,6 +37,9 @@ interface Needs {
   reading: Set<string>;
   contacts: Set<string>;
   topUps: Set<string>;
+  /** Accounts whose credit a request asks for, and the account numbers transfers name. */
+  requesting: Set<string>;
+  targets: Set<string>;
   paymentIds: Set<string>;
   receipts: Set<string>;
   voids: number;
@@ -49,6 +53,8 @@ function needsOf(facts: readonly Fact[]): Needs {
     reading: new Set(),
     contacts: new Set(),
     topUps: new Set(),
+    requesting: new Set(),
+    targets: new Set(),
     paymentIds: new Set(),
     receipts: new Set(),
     voids: 0,
@@ -61,6 +67,9 @@ function needsOf(facts: readonly Fact[]): Needs {
     if (fact.kind === 'reading' || fact.kind === 'spot-bill')
       needs.reading.add(fact.body.accountId);
     if (fact.kind === 'contact') needs.contacts.add(fact.body.accountId);
+    if (fact.kind === 'refund-request' || fact.kind === 'transfer-request')
+      needs.requesting.add(fact.body.accountId);
+    if (fact.kind === 'transfer-request') needs.targets.add(fact.body.toAccountNumber);
     if (fact.kind === 'void') {
       needs.voids++;
       if (fact.body.paymentId !== undefined) needs.paymentIds.add(fact.body.paymentId);
@@ -90,6 +99,8 @@ export async function loadState(
     carried: new Map(),
     tariffs: new Map(),
     prepaid: new Map(),
+    requested: new Map(),
+    byNumber: new Map(),
     agents: new Set(
       (
         await trx
@@ -116,7 +127,27 @@ export async function loadState(
   await loadCarried(trx, state, known(needs.billing));
   await loadTariffs(trx, state, known([...needs.billing, ...needs.reading, ...needs.topUps]));
   await loadPrepaid(trx, state, deviceId, known(needs.topUps));
+  await loadRequests(trx, state, known(needs.requesting), [...needs.targets]);
   return state;
+}
+
+/** What waiting requests ask of the accounts' credit, and the accounts transfers name. */
+async function loadRequests(
+  trx: Trx,
+  state: BatchState,
+  ids: readonly string[],
+  numbers: readonly string[],
+): Promise<void> {
+  for (const [id, asked] of await creditRequested(trx, ids)) state.requested.set(id, asked);
+  for (const part of chunks(numbers)) {
+    const rows = await trx
+      .selectFrom('accounts')
+      .select(['id', 'account_number', 'currency'])
+      .where('account_number', 'in', part)
+      .execute();
+    for (const row of rows)
+      state.byNumber.set(row.account_number, { id: row.id, currency: row.currency });
+  }
 }
 
 async function loadAccounts(trx: Trx, state: BatchState, ids: readonly string[]): Promise<void> {

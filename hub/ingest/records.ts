@@ -9,10 +9,50 @@ import type { FactOf } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
 import { budgetFlag, budgetStamp, budgetSupersedes } from '../../shared/rules/budget.ts';
+import { creditRequestFlag } from '../../shared/rules/request.ts';
 import { decideReading, newMeterCeiling } from '../../shared/rules/reading.ts';
 import { decideSpotBill } from '../../shared/rules/spot-bill.ts';
 import { decision, type Batch, type Decision } from './batch.ts';
 import { billedPeriodsOf, contactKey, holdBill, type AccountState } from './state.ts';
+
+// --- credit requests ------------------------------------------------------------------------
+
+/**
+ * A refund or transfer request waits (`held`) for a supervisor when it asks for credit the
+ * account has free (shared/rules/request.ts), and reserves it; otherwise it is flagged. It
+ * moves no money either way.
+ */
+export function applyCreditRequest(
+  batch: Batch,
+  fact: FactOf<'refund-request'> | FactOf<'transfer-request'>,
+  provenance: FlagReason | undefined,
+): Decision {
+  const body = fact.body;
+  const account = batch.account(body.accountId);
+  const target =
+    fact.kind === 'transfer-request'
+      ? batch.state.byNumber.get(fact.body.toAccountNumber)
+      : undefined;
+  const requested = batch.state.requested.get(body.accountId) ?? 0;
+  const flag = creditRequestFlag(fact, {
+    provenance,
+    account: account && { currency: account.row.currency, balanceMinor: account.balanceMinor },
+    requestedMinor: requested,
+    target,
+  });
+  batch.writes.creditRequests.push({
+    fact_id: fact.id,
+    kind: fact.kind,
+    account_id: body.accountId,
+    to_account_id: target?.id ?? null,
+    currency: body.currency,
+    amount_minor: body.amountMinor,
+    status: flag === undefined ? 'pending' : 'flagged',
+  });
+  if (flag !== undefined) return decision(flag);
+  batch.state.requested.set(body.accountId, requested + body.amountMinor);
+  return { outcome: 'held', reason: undefined };
+}
 
 // --- budgets --------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ export interface Writes {
   readonly reversals: Rows<'reversals'>;
   readonly voids: Rows<'voids'>;
   readonly contactEdits: Rows<'contact_edits'>;
+  readonly creditRequests: Rows<'credit_requests'>;
   readonly readings: Rows<'readings'>;
   readonly spotBills: Rows<'spot_bills'>;
   readonly carried: Rows<'carried'>;
@@ -57,6 +58,7 @@ export function emptyWrites(): Writes {
     reversals: [],
     voids: [],
     contactEdits: [],
+    creditRequests: [],
     readings: [],
     spotBills: [],
     carried: [],
@@ -94,6 +96,7 @@ export async function writeAll(
   await store.insertMany(trx, 'reversals', writes.reversals);
   await store.insertMany(trx, 'voids', writes.voids);
   await store.insertMany(trx, 'contact_edits', writes.contactEdits);
+  await store.insertMany(trx, 'credit_requests', writes.creditRequests);
   await store.insertMany(trx, 'readings', writes.readings);
   await store.insertMany(trx, 'spot_bills', writes.spotBills);
   await store.insertMany(trx, 'carried', writes.carried);

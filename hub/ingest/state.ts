@@ -8,6 +8,7 @@ import type { Bill } from '../../shared/billing.ts';
 import { parseHlc } from '../../shared/clock.ts';
 import type { ContactEdit, PaymentSeen, ReadingSeen } from '../../shared/conflicts.ts';
 import type { ContactField } from '../../shared/facts.ts';
+import type { CurrencyCode } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
 import type { Period } from '../../shared/rules/spot-bill.ts';
 import type { VoidCandidate } from '../../shared/rules/void.ts';
@@ -70,6 +71,10 @@ export interface BatchState {
   readonly readings: Map<string, ReadingRecord[]>;
   readonly carried: Map<string, Map<string, number>>;
   readonly tariffs: Map<string, Tariff[]>;
+  /** What requests waiting for a supervisor ask of each account's credit. */
+  readonly requested: Map<string, number>;
+  /** Accounts transfers name, by account number. */
+  readonly byNumber: Map<string, { readonly id: string; readonly currency: CurrencyCode }>;
   /** Prepaid meters of accounts the push tops up. */
   readonly prepaid: Map<string, PrepaidState>;
   readonly agents: ReadonlySet<string>;

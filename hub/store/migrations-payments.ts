@@ -83,3 +83,27 @@ export const customerBudgets: Migration = {
     await db.schema.alterTable('accounts').addColumn('budget_hlc', 'text').execute();
   },
 };
+
+/**
+ * 0020, credit requests: refunds of credit and transfers of credit to another account, each a
+ * device's fact that waits (`pending`) for a supervisor's decision, or was flagged on arrival.
+ */
+export const creditRequests: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('credit_requests')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('to_account_id', 'text')
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('credit_requests_account')
+      .on('credit_requests')
+      .columns(['account_id', 'status'])
+      .execute();
+  },
+};

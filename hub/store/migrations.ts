@@ -16,7 +16,12 @@ import {
   regions,
   secondFactors,
 } from './migrations-security.ts';
-import { customerBudgets, paymentDetails, prepaidTopUps } from './migrations-payments.ts';
+import {
+  creditRequests,
+  customerBudgets,
+  paymentDetails,
+  prepaidTopUps,
+} from './migrations-payments.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -547,6 +552,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0017-payment-details': paymentDetails,
   '0018-prepaid-top-ups': prepaidTopUps,
   '0019-customer-budgets': customerBudgets,
+  '0020-credit-requests': creditRequests,
 });
 
 /** Every migration, in order, for the engine they will run on. */

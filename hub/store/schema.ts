@@ -166,6 +166,18 @@ export interface TopUpTokensTable {
   digits: string;
 }
 
+/** A refund or credit-transfer request: waiting for a supervisor, or flagged on arrival. */
+export interface CreditRequestsTable {
+  fact_id: string;
+  kind: 'refund-request' | 'transfer-request';
+  account_id: string;
+  /** A transfer's target, as the hub found it by number (null: a refund, or none found). */
+  to_account_id: string | null;
+  currency: CurrencyCode;
+  amount_minor: MinorUnits;
+  status: 'pending' | 'flagged';
+}
+
 export interface BillsTable {
   id: string;
   account_id: string;
@@ -401,6 +413,7 @@ export interface Database {
   token_leases: TokenLeasesTable;
   top_ups: TopUpsTable;
   top_up_tokens: TopUpTokensTable;
+  credit_requests: CreditRequestsTable;
   bills: BillsTable;
   readings: ReadingsTable;
   facts: FactsTable;

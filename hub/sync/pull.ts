@@ -28,6 +28,7 @@ import { chunks, currentCounter, storeEpoch, type Store } from '../store/store.t
 import { openBillsOfAccounts } from '../store/bills.ts';
 import { hubPublicKey, signedAuditHead } from '../store/audit-head.ts';
 import { latestPayments } from '../store/payments.ts';
+import { creditRequested } from '../store/requests.ts';
 import type { Database } from '../store/schema.ts';
 
 export async function pullChanges(
@@ -132,6 +133,7 @@ function snapshotOf(row: AccountRow, details: Details): AccountSnapshot {
     recentPayments: details.recentPayments.get(row.id) ?? [],
     ...prepaidOf(row.id, details),
     ...(row.budget_minor ? { budgetMinor: minor(Number(row.budget_minor)) } : {}),
+    ...requestedOf(row.id, details),
     changeSeq: row.change_seq,
   };
 }
@@ -198,11 +200,18 @@ interface Details {
   readonly recentReadings: Map<string, AccountSnapshot['recentReadings']>;
   readonly recentPayments: Map<string, AccountSnapshot['recentPayments']>;
   readonly prepaid: Map<string, NonNullable<AccountSnapshot['prepaid']>>;
+  /** What requests waiting for a supervisor ask of each account's credit. */
+  readonly requested: Map<string, number>;
 }
 
 function prepaidOf(id: string, details: Details): Pick<AccountSnapshot, 'prepaid'> {
   const prepaid = details.prepaid.get(id);
   return prepaid ? { prepaid } : {};
+}
+
+function requestedOf(id: string, details: Details): Pick<AccountSnapshot, 'creditRequestedMinor'> {
+  const asked = details.requested.get(id) ?? 0;
+  return asked > 0 ? { creditRequestedMinor: minor(asked) } : {};
 }
 
 function push<V>(map: Map<string, V[]>, key: string, value: V): void {
@@ -227,6 +236,7 @@ async function accountDetails(trx: Trx, ids: readonly string[], nowMs: number): 
     recentReadings: new Map(),
     recentPayments: new Map(),
     prepaid: new Map(),
+    requested: new Map(),
   };
   for (const part of chunks(ids)) {
     for (const bill of await openBillsOfAccounts(trx, part))
@@ -244,6 +254,7 @@ async function accountDetails(trx: Trx, ids: readonly string[], nowMs: number): 
     await readingDetails(trx, part, details);
     await paymentDetails(trx, part, details, nowMs);
     await prepaidDetails(trx, part, details, nowMs);
+    for (const [id, asked] of await creditRequested(trx, part)) details.requested.set(id, asked);
   }
   return details;
 }

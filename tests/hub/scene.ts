@@ -141,6 +141,7 @@ export const dumpedTables = [
   'token_leases',
   'top_ups',
   'top_up_tokens',
+  'credit_requests',
 ] as const;
 
 /** Every row of every table the hub writes, in a fixed order: equal dumps, nothing written. */
