@@ -112,6 +112,10 @@ export const deviceErrorCodes = [
   'credit-not-available',
   'transfer-to-same-account',
   'transfer-target-not-found',
+  'count-total-mismatch',
+  'handover-out-of-order',
+  'handover-expected-mismatch',
+  'variance-unexplained',
   'unknown',
 ] as const;
 

@@ -312,6 +312,55 @@ export const transferRequestBodySchema = z.object({
   note: freeText(200).optional(),
 });
 
+export const varianceReasons = [
+  'short',
+  'over',
+  'counting-error',
+  'float-included',
+  'other',
+] as const;
+
+/** Lines of notes and coins one handover may count. */
+export const MAX_HANDOVER_LINES = 20;
+
+/**
+ * An agent's hand-over of the cash taken since the tablet's last handover (its facts `fromSeq`
+ * to `throughSeq`): the totals by method the tablet showed, the cash it expected, and the cash
+ * counted blind, note by note; a difference beyond the tolerance carries a reason. It waits
+ * (`held`) for a supervisor to confirm it. It names no account.
+ */
+export const handoverBodySchema = z
+  .object({
+    currency: currencySchema,
+    fromSeq: z.number().int().min(1).max(MAX_SEQ),
+    throughSeq: z.number().int().min(0).max(MAX_SEQ),
+    byMethod: z
+      .array(
+        z.object({
+          method: z.enum(paymentMethods),
+          count: z.number().int().min(0).max(1_000_000),
+          amountMinor: minorUnitsSchema,
+        }),
+      )
+      .max(paymentMethods.length),
+    expectedMinor: minorUnitsSchema,
+    counted: z
+      .array(
+        z.object({
+          valueMinor: z.number().int().min(1).max(1_000_000_000),
+          count: z.number().int().min(0).max(1_000_000),
+        }),
+      )
+      .max(MAX_HANDOVER_LINES),
+    countedMinor: minorUnitsSchema,
+    varianceReason: z.enum(varianceReasons).optional(),
+    note: freeText(200).optional(),
+  })
+  .refine((body) => body.throughSeq >= body.fromSeq - 1, {
+    message: 'the range must not end before it starts',
+    path: ['throughSeq'],
+  });
+
 const factHeader = {
   id: uuid,
   deviceId: uuid,
@@ -335,6 +384,7 @@ const bodies = {
   budget: budgetBodySchema,
   'refund-request': refundRequestBodySchema,
   'transfer-request': transferRequestBodySchema,
+  handover: handoverBodySchema,
 } as const;
 
 export const factKinds = Object.keys(bodies) as (keyof typeof bodies)[];
@@ -352,6 +402,7 @@ export const unsignedFactSchema = z.discriminatedUnion('kind', [
     kind: z.literal('transfer-request'),
     body: bodies['transfer-request'],
   }),
+  z.object({ ...factHeader, kind: z.literal('handover'), body: bodies.handover }),
 ]);
 
 const sealed = { ...factHeader, hash: sha256 };
@@ -365,6 +416,7 @@ export const factSchema = z.discriminatedUnion('kind', [
   z.object({ ...sealed, kind: z.literal('budget'), body: bodies.budget }),
   z.object({ ...sealed, kind: z.literal('refund-request'), body: bodies['refund-request'] }),
   z.object({ ...sealed, kind: z.literal('transfer-request'), body: bodies['transfer-request'] }),
+  z.object({ ...sealed, kind: z.literal('handover'), body: bodies.handover }),
 ]);
 
 /** The most characters a fact's body may hold as JSON: every body a device makes stays far below. */
@@ -555,8 +607,15 @@ export type BudgetBody = z.infer<typeof budgetBodySchema>;
 export type RefundRequestBody = z.infer<typeof refundRequestBodySchema>;
 export type TransferRequestBody = z.infer<typeof transferRequestBodySchema>;
 export type CreditRequestReason = (typeof creditRequestReasons)[number];
+export type HandoverBody = z.infer<typeof handoverBodySchema>;
+export type VarianceReason = (typeof varianceReasons)[number];
 export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
 export type UnsignedFactOf<K extends FactKind> = Extract<UnsignedFact, { kind: K }>;
+
+/** The account a fact is about: every kind names one, but a handover (which is the agent's). */
+export function accountOf(fact: Pick<Fact, 'kind' | 'body'>): string | undefined {
+  return 'accountId' in fact.body ? fact.body.accountId : undefined;
+}
 
 /** The hash of a fact covers every field but the hash itself, exactly as sent. */
 export function factHash(fact: Omit<FactEnvelope, 'hash'> | UnsignedFact): Sha256Hex {

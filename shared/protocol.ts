@@ -83,6 +83,10 @@ export const flagReasons = [
   'credit-not-available',
   'transfer-target-not-found',
   'transfer-to-same-account',
+  'count-total-mismatch',
+  'handover-out-of-order',
+  'handover-expected-mismatch',
+  'variance-unexplained',
 ] as const;
 
 export type FlagReason = (typeof flagReasons)[number];

@@ -167,6 +167,17 @@ export interface PrepaidRecord {
   accountIds: string[];
 }
 
+/**
+ * Where this device's last cash handover ended (its facts up to `throughSeq` were handed over):
+ * kept apart from the handover fact itself, which is pruned in time.
+ */
+export interface HandoverRecord {
+  key: 'handover';
+  throughSeq: number;
+  at: string;
+  countedMinor: number;
+}
+
 /** The device's master secret wrapped under the secret the hub hands it at each sign-in. */
 export interface VaultRecord {
   key: 'vault';
@@ -185,7 +196,8 @@ export type SettingRecord =
   | ExportRecord
   | CapsRecord
   | AuditRecord
-  | PrepaidRecord;
+  | PrepaidRecord
+  | HandoverRecord;
 
 /** Each setting's record type by its key. */
 export type SettingOf<K extends SettingRecord['key']> = Extract<SettingRecord, { key: K }>;

@@ -93,7 +93,7 @@ export function receiptNumber(deviceId: string, seq: number): string {
 }
 
 /** A fact about to be written: its body and what it does on the device until acknowledged. */
-interface Draft {
+export interface Draft {
   readonly id: string;
   readonly fact: Pick<UnsignedFact, 'kind' | 'body'>;
   readonly accountId: string;
@@ -101,7 +101,7 @@ interface Draft {
   readonly balanceDeltaMinor: number;
 }
 
-interface DraftContext {
+export interface DraftContext {
   readonly head: DeviceRecord;
   /** The sequence number the first draft will take. */
   readonly firstSeq: number;
@@ -120,7 +120,7 @@ export type AppendError = 'device-revoked' | 'record-invalid' | 'card-number-ref
  * records nothing, and every fact is checked by the schema the hub reads it with before it is
  * sealed, so a fact the hub could not read is never recorded.
  */
-async function appendFacts<E extends string>(
+export async function appendFacts<E extends string>(
   db: GridtallyDatabase,
   agent: User,
   deps: DeviceDeps,

@@ -21,6 +21,7 @@ import { lazily } from './lazy.tsx';
 // Every screen but search and sign-in loads when first opened (the service worker holds each
 // for offline use): the app starts on less JavaScript.
 const AccountScreen = lazily(async () => (await import('./AccountScreen.tsx')).AccountScreen);
+const CashScreen = lazily(async () => (await import('./CashScreen.tsx')).CashScreen);
 const ReceiptScreen = lazily(async () => (await import('./ReceiptScreen.tsx')).ReceiptScreen);
 const CollectionsScreen = lazily(
   async () => (await import('./CollectionsScreen.tsx')).CollectionsScreen,
@@ -181,6 +182,8 @@ function CurrentScreen({
       return <AccountScreen accountId={screen.accountId} />;
     case 'receipt':
       return <ReceiptScreen seq={screen.seq} />;
+    case 'cash':
+      return <CashScreen />;
     case 'copy':
       return <ReceiptCopyScreen accountId={screen.accountId} factId={screen.factId} />;
     case 'collections':

@@ -34,6 +34,16 @@ export function TopBar({
         {session.signedInOffline && ` · ${t('offlineSession')}`}
       </span>
       {session.user.role === 'agent' && <SyncBadge />}
+      {session.user.role === 'agent' && (
+        <button
+          type="button"
+          class={screen.name === 'cash' ? 'link active' : 'link'}
+          data-testid="open-cash"
+          onClick={() => app.go({ name: 'cash' })}
+        >
+          {t('daysCash')}
+        </button>
+      )}
       {session.user.role !== 'agent' && (
         <nav class="tabs-top">
           {SUPERVISOR_SCREENS.map((tab) => (

@@ -120,5 +120,12 @@ function describe(fact: KindAndBody, row: FlaggedFact, t: (key: MessageKey) => s
         t(`reason.${fact.body.reason}`),
         ...(fact.body.note ? [fact.body.note] : []),
       ].join(' · ');
+    case 'handover':
+      return [
+        `${t('countedTotal')} ${money(fact.body.countedMinor, fact.body.currency)}`,
+        `${t('expectedCash')} ${money(fact.body.expectedMinor, fact.body.currency)}`,
+        ...(fact.body.varianceReason ? [t(`reason.${fact.body.varianceReason}`)] : []),
+        ...(fact.body.note ? [fact.body.note] : []),
+      ].join(' · ');
   }
 }

@@ -12,6 +12,8 @@ export type Screen =
   | { name: 'receipt'; seq: number }
   /** A copy of a payment another channel took, from the details read from the hub. */
   | { name: 'copy'; accountId: string; factId: string }
+  /** The day's cash and the handover. */
+  | { name: 'cash' }
   | { name: 'collections' }
   | { name: 'flags' }
   | { name: 'devices' }

@@ -9,7 +9,7 @@
  * a number of its own when it names another account (voids.ts).
  */
 import { allocatePayment } from '../../shared/billing.ts';
-import type { Fact, FactOf, PaymentBody } from '../../shared/facts.ts';
+import { accountOf, type Fact, type FactOf, type PaymentBody } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
 import { provenanceFlag } from '../../shared/rules/fact.ts';
@@ -27,6 +27,7 @@ import {
   applyBudget,
   applyContact,
   applyCreditRequest,
+  applyHandover,
   applyReading,
   applySpotBill,
 } from './records.ts';
@@ -56,7 +57,8 @@ function applyOne(batch: Batch, arrived: Arriving): void {
   if (!arrived.read.ok) decided = decision(provenance);
   else {
     const fact = arrived.read.value;
-    const account = batch.account(fact.body.accountId);
+    const accountId = accountOf(fact);
+    const account = accountId === undefined ? undefined : batch.account(accountId);
     if (account) account.changeSeq = changeSeq;
     decided = applyKind(batch, fact, changeSeq, provenance);
   }
@@ -109,6 +111,8 @@ function applyKind(
     case 'refund-request':
     case 'transfer-request':
       return applyCreditRequest(batch, fact, provenance);
+    case 'handover':
+      return applyHandover(batch, fact, provenance);
   }
 }
 

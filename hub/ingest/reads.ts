@@ -18,7 +18,14 @@
  *   them, and the agents who signed in on the device.
  */
 import type { Selectable } from 'kysely';
-import type { Fact } from '../../shared/facts.ts';
+import {
+  accountOf,
+  readFact,
+  type Fact,
+  type FactEnvelope,
+  type VoidBody,
+} from '../../shared/facts.ts';
+import { cashOf, type OwnPayment } from '../../shared/rules/handover.ts';
 import { appliesUnder } from '../../shared/protocol.ts';
 import { RECENT_PAYMENTS_CHECKED } from '../../shared/rules/payment.ts';
 import { tariffVersionsOf } from '../store/tariffs.ts';
@@ -60,7 +67,8 @@ function needsOf(facts: readonly Fact[]): Needs {
     voids: 0,
   };
   for (const fact of facts) {
-    needs.accounts.add(fact.body.accountId);
+    const accountId = accountOf(fact);
+    if (accountId !== undefined) needs.accounts.add(accountId);
     if (fact.kind === 'payment') needs.paying.add(fact.body.accountId);
     if (fact.kind === 'payment' && fact.body.topUp) needs.topUps.add(fact.body.accountId);
     if (fact.kind === 'spot-bill') needs.billing.add(fact.body.accountId);
@@ -101,6 +109,8 @@ export async function loadState(
     prepaid: new Map(),
     requested: new Map(),
     byNumber: new Map(),
+    handoverCash: new Map(),
+    handoverThrough: { value: 0 },
     agents: new Set(
       (
         await trx
@@ -128,7 +138,105 @@ export async function loadState(
   await loadTariffs(trx, state, known([...needs.billing, ...needs.reading, ...needs.topUps]));
   await loadPrepaid(trx, state, deviceId, known(needs.topUps));
   await loadRequests(trx, state, known(needs.requesting), [...needs.targets]);
+  await loadHandovers(trx, state, deviceId, facts);
   return state;
+}
+
+/**
+ * For each handover in the push: the cash the hub expects over its range of the device's facts,
+ * from the facts themselves (stored, and new in this push), never from the device's totals; and
+ * where the device's last handover ended.
+ */
+async function loadHandovers(
+  trx: Trx,
+  state: BatchState,
+  deviceId: string,
+  facts: readonly Fact[],
+): Promise<void> {
+  const handovers = facts.flatMap((fact) => (fact.kind === 'handover' ? [fact] : []));
+  if (handovers.length === 0) return;
+  const last = await trx
+    .selectFrom('handovers')
+    .select((eb) => eb.fn.max<number>('through_seq').as('through'))
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+  state.handoverThrough.value = Number(last?.through ?? 0);
+  const fresh = new Map(facts.map((fact) => [fact.seq, fact]));
+  for (const handover of handovers) {
+    const { fromSeq, throughSeq } = handover.body;
+    const inRange: Fact[] = [];
+    const stored = await trx
+      .selectFrom('facts')
+      .select(['seq', 'document'])
+      .where('device_id', '=', deviceId)
+      .where('seq', '>=', fromSeq)
+      .where('seq', '<=', throughSeq)
+      .where('kind', 'in', ['payment', 'void'])
+      .execute();
+    for (const row of stored) {
+      const read = readFact(JSON.parse(row.document) as FactEnvelope);
+      if (read.ok) inRange.push(read.value);
+    }
+    for (const [seq, fact] of fresh)
+      if (seq >= fromSeq && seq <= throughSeq && !stored.some((row) => Number(row.seq) === seq))
+        inRange.push(fact);
+    // Payments in the handover's currency; voids as the device counts them, by their payment.
+    const counted = inRange.filter(
+      (fact) => fact.kind !== 'payment' || fact.body.currency === handover.body.currency,
+    );
+    const voids = counted.flatMap((fact) => (fact.kind === 'void' ? [fact.body] : []));
+    const own = await ownPayments(trx, deviceId, voids, facts);
+    state.handoverCash.set(
+      handover.id,
+      cashOf(counted, (body) => own(body)),
+    );
+  }
+}
+
+/** The device's own payments the voids name, by id or receipt number: stored or in the push. */
+async function ownPayments(
+  trx: Trx,
+  deviceId: string,
+  voids: readonly VoidBody[],
+  facts: readonly Fact[],
+): Promise<(body: VoidBody) => OwnPayment | undefined> {
+  const byKey = new Map<string, OwnPayment>();
+  for (const fact of facts)
+    if (fact.kind === 'payment') {
+      const own = { method: fact.body.method, amountMinor: fact.body.amountMinor };
+      byKey.set(`id:${fact.id}`, own);
+      byKey.set(`receipt:${fact.body.receiptNumber}`, own);
+    }
+  const ids = voids.flatMap((v) => (v.paymentId ? [v.paymentId] : []));
+  const receipts = voids.flatMap((v) => (v.receiptNumber ? [v.receiptNumber] : []));
+  if (ids.length + receipts.length > 0) {
+    const rows = await trx
+      .selectFrom('payments')
+      .innerJoin('facts', 'facts.id', 'payments.fact_id')
+      .select([
+        'payments.fact_id',
+        'payments.receipt_number',
+        'payments.method',
+        'payments.amount_minor',
+      ])
+      .where('facts.device_id', '=', deviceId)
+      .where((eb) =>
+        eb.or([
+          eb('payments.fact_id', 'in', ids.length > 0 ? ids : ['']),
+          eb('payments.receipt_number', 'in', receipts.length > 0 ? receipts : ['']),
+        ]),
+      )
+      .execute();
+    for (const row of rows) {
+      const own = { method: row.method, amountMinor: Number(row.amount_minor) };
+      byKey.set(`id:${row.fact_id}`, own);
+      byKey.set(`receipt:${row.receipt_number}`, own);
+    }
+  }
+  return (body) =>
+    body.paymentId !== undefined
+      ? byKey.get(`id:${body.paymentId}`)
+      : byKey.get(`receipt:${body.receiptNumber ?? ''}`);
 }
 
 /** What waiting requests ask of the accounts' credit, and the accounts transfers name. */

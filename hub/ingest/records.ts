@@ -10,6 +10,7 @@ import { minor } from '../../shared/money.ts';
 import type { FlagReason } from '../../shared/protocol.ts';
 import { budgetFlag, budgetStamp, budgetSupersedes } from '../../shared/rules/budget.ts';
 import { creditRequestFlag } from '../../shared/rules/request.ts';
+import { DEFAULT_HANDOVER_TOLERANCE_MINOR, handoverFlag } from '../../shared/rules/handover.ts';
 import { decideReading, newMeterCeiling } from '../../shared/rules/reading.ts';
 import { decideSpotBill } from '../../shared/rules/spot-bill.ts';
 import { decision, type Batch, type Decision } from './batch.ts';
@@ -51,6 +52,43 @@ export function applyCreditRequest(
   });
   if (flag !== undefined) return decision(flag);
   batch.state.requested.set(body.accountId, requested + body.amountMinor);
+  return { outcome: 'held', reason: undefined };
+}
+
+// --- handovers -----------------------------------------------------------------------------
+
+/**
+ * A handover waits (`held`) for a supervisor to confirm it when its count adds up, it follows
+ * the device's last one, the cash it expected is what the hub finds the device's facts took,
+ * and a difference beyond the tolerance has a reason (shared/rules/handover.ts); otherwise it
+ * is flagged. Kept either way.
+ */
+export function applyHandover(
+  batch: Batch,
+  fact: FactOf<'handover'>,
+  provenance: FlagReason | undefined,
+): Decision {
+  const body = fact.body;
+  const expected = batch.state.handoverCash.get(fact.id) ?? 0;
+  const flag = handoverFlag(fact, {
+    provenance,
+    expectedCashMinor: expected,
+    toleranceMinor: DEFAULT_HANDOVER_TOLERANCE_MINOR,
+    previousThroughSeq: batch.state.handoverThrough.value,
+  });
+  batch.writes.handovers.push({
+    fact_id: fact.id,
+    device_id: fact.deviceId,
+    agent_id: fact.agentId,
+    from_seq: body.fromSeq,
+    through_seq: body.throughSeq,
+    currency: body.currency,
+    expected_minor: minor(expected),
+    counted_minor: body.countedMinor,
+    status: flag === undefined ? 'pending' : 'flagged',
+  });
+  batch.state.handoverThrough.value = Math.max(batch.state.handoverThrough.value, body.throughSeq);
+  if (flag !== undefined) return decision(flag);
   return { outcome: 'held', reason: undefined };
 }
 

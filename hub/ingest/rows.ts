@@ -23,6 +23,7 @@ export interface Writes {
   readonly voids: Rows<'voids'>;
   readonly contactEdits: Rows<'contact_edits'>;
   readonly creditRequests: Rows<'credit_requests'>;
+  readonly handovers: Rows<'handovers'>;
   readonly readings: Rows<'readings'>;
   readonly spotBills: Rows<'spot_bills'>;
   readonly carried: Rows<'carried'>;
@@ -59,6 +60,7 @@ export function emptyWrites(): Writes {
     voids: [],
     contactEdits: [],
     creditRequests: [],
+    handovers: [],
     readings: [],
     spotBills: [],
     carried: [],
@@ -97,6 +99,7 @@ export async function writeAll(
   await store.insertMany(trx, 'voids', writes.voids);
   await store.insertMany(trx, 'contact_edits', writes.contactEdits);
   await store.insertMany(trx, 'credit_requests', writes.creditRequests);
+  await store.insertMany(trx, 'handovers', writes.handovers);
   await store.insertMany(trx, 'readings', writes.readings);
   await store.insertMany(trx, 'spot_bills', writes.spotBills);
   await store.insertMany(trx, 'carried', writes.carried);

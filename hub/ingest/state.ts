@@ -75,6 +75,10 @@ export interface BatchState {
   readonly requested: Map<string, number>;
   /** Accounts transfers name, by account number. */
   readonly byNumber: Map<string, { readonly id: string; readonly currency: CurrencyCode }>;
+  /** The cash the hub expects over each handover's range of the device's facts, by fact id. */
+  readonly handoverCash: Map<string, number>;
+  /** Where the device's last handover ended (its `throughSeq`; 0: none yet). */
+  readonly handoverThrough: { value: number };
   /** Prepaid meters of accounts the push tops up. */
   readonly prepaid: Map<string, PrepaidState>;
   readonly agents: ReadonlySet<string>;

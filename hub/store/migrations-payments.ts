@@ -107,3 +107,29 @@ export const creditRequests: Migration = {
       .execute();
   },
 };
+
+/**
+ * 0021, handovers: an agent's end-of-day handover of a device's cash, with the cash the hub
+ * expected over the handover's facts and the cash counted, waiting for a supervisor to confirm.
+ */
+export const handovers: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('handovers')
+      .addColumn('fact_id', 'text', (c) => c.primaryKey().references('facts.id'))
+      .addColumn('device_id', 'text', (c) => c.notNull())
+      .addColumn('agent_id', 'text', (c) => c.notNull())
+      .addColumn('from_seq', 'bigint', (c) => c.notNull())
+      .addColumn('through_seq', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('expected_minor', 'bigint', (c) => c.notNull())
+      .addColumn('counted_minor', 'bigint', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('handovers_device')
+      .on('handovers')
+      .columns(['device_id', 'through_seq'])
+      .execute();
+  },
+};

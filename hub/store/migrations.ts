@@ -19,6 +19,7 @@ import {
 import {
   creditRequests,
   customerBudgets,
+  handovers,
   paymentDetails,
   prepaidTopUps,
 } from './migrations-payments.ts';
@@ -553,6 +554,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0018-prepaid-top-ups': prepaidTopUps,
   '0019-customer-budgets': customerBudgets,
   '0020-credit-requests': creditRequests,
+  '0021-handovers': handovers,
 });
 
 /** Every migration, in order, for the engine they will run on. */

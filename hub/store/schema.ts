@@ -178,6 +178,20 @@ export interface CreditRequestsTable {
   status: 'pending' | 'flagged';
 }
 
+/** An agent's handover of a device's cash: waiting for a supervisor, or flagged on arrival. */
+export interface HandoversTable {
+  fact_id: string;
+  device_id: string;
+  agent_id: string;
+  from_seq: number;
+  through_seq: number;
+  currency: CurrencyCode;
+  /** What the hub found the device's facts put in the agent's hands. */
+  expected_minor: MinorUnits;
+  counted_minor: MinorUnits;
+  status: 'pending' | 'flagged';
+}
+
 export interface BillsTable {
   id: string;
   account_id: string;
@@ -414,6 +428,7 @@ export interface Database {
   top_ups: TopUpsTable;
   top_up_tokens: TopUpTokensTable;
   credit_requests: CreditRequestsTable;
+  handovers: HandoversTable;
   bills: BillsTable;
   readings: ReadingsTable;
   facts: FactsTable;

@@ -5,21 +5,42 @@
  * tolerance needs a reason. The same rule on the tablet and at the hub, which also recomputes
  * what was expected from the facts it holds of that tablet: it trusts no total a device sends.
  */
-import type { FactOf, PaymentMethod } from '../facts.ts';
-import type { CurrencyCode } from '../money.ts';
+import type { FactOf, KindAndBody, PaymentMethod, VoidBody } from '../facts.ts';
 import type { FlagReason } from '../protocol.ts';
 
 /** A difference up to this many minor units needs no reason (a coin's rounding, a note torn). */
 export const DEFAULT_HANDOVER_TOLERANCE_MINOR = 5_000;
 
-/** One of the tablet's facts as the day's totals read it. */
+/** A payment of the tablet's own, as a void of it is counted: what it put in the agent's hands. */
+export interface OwnPayment {
+  readonly method: PaymentMethod;
+  readonly amountMinor: number;
+}
+
+/**
+ * The cash a tablet's facts put in its agent's hands: its cash payments, less the voids of its
+ * own cash payments (a card or mobile payment put no cash in hand, and neither does a void of
+ * another tablet's payment). `ownPayment` finds the payment a void names among the tablet's own.
+ */
+export function cashOf(
+  facts: readonly KindAndBody[],
+  ownPayment: (body: VoidBody) => OwnPayment | undefined,
+): number {
+  let cash = 0;
+  for (const fact of facts) {
+    if (fact.kind === 'payment' && fact.body.method === 'cash') cash += fact.body.amountMinor;
+    if (fact.kind === 'void') {
+      const own = ownPayment(fact.body);
+      if (own?.method === 'cash') cash -= own.amountMinor;
+    }
+  }
+  return cash;
+}
+
+/** A payment, or a void of one of the tablet's own (with that payment's method and amount). */
 export interface CashFact {
-  readonly seq: number;
   readonly kind: 'payment' | 'void';
   readonly method: PaymentMethod;
-  readonly currency: CurrencyCode;
-  /** Cash into the agent's hands: a cash payment's amount, less for a void of one. */
-  readonly cashMinor: number;
   readonly amountMinor: number;
 }
 
@@ -29,13 +50,10 @@ export interface MethodTotal {
   readonly amountMinor: number;
 }
 
-/** Payments by method (voids of this tablet's payments taken off), and the cash expected. */
-export function dayTotals(facts: readonly CashFact[], currency: CurrencyCode) {
+/** Payments by method, what voids took back taken off, in the order methods first appear. */
+export function dayTotals(facts: readonly CashFact[]): MethodTotal[] {
   const byMethod = new Map<PaymentMethod, { count: number; amountMinor: number }>();
-  let expectedCashMinor = 0;
   for (const fact of facts) {
-    if (fact.currency !== currency) continue;
-    expectedCashMinor += fact.cashMinor;
     const total = byMethod.get(fact.method) ?? { count: 0, amountMinor: 0 };
     if (fact.kind === 'payment') {
       total.count += 1;
@@ -43,8 +61,7 @@ export function dayTotals(facts: readonly CashFact[], currency: CurrencyCode) {
     } else total.amountMinor -= fact.amountMinor;
     byMethod.set(fact.method, total);
   }
-  const methods: MethodTotal[] = [...byMethod].map(([method, total]) => ({ method, ...total }));
-  return { methods, expectedCashMinor };
+  return [...byMethod].map(([method, total]) => ({ method, ...total }));
 }
 
 export interface HandoverContext {

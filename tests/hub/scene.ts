@@ -142,6 +142,7 @@ export const dumpedTables = [
   'top_ups',
   'top_up_tokens',
   'credit_requests',
+  'handovers',
 ] as const;
 
 /** Every row of every table the hub writes, in a fixed order: equal dumps, nothing written. */
