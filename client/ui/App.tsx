@@ -13,7 +13,8 @@ import type { SyncScheduler } from '../sync/scheduler.ts';
 import { TopBar, UpdateBanner } from './AppFrame.tsx';
 import { AppContext, type AppContextValue, type Screen } from './context.ts';
 import { useLiveQuery } from './live.ts';
-import { errorText, translate, type Language } from './messages.ts';
+import { errorText, isLanguage, translate, type Language } from './messages.ts';
+import { localeOf } from './format.ts';
 import { SearchScreen } from './SearchScreen.tsx';
 import { SignInScreen } from './SignInScreen.tsx';
 import { lazily } from './lazy.tsx';
@@ -41,8 +42,9 @@ export interface AppProps {
 
 function initialLanguage(): Language {
   const saved = localStorage.getItem('gridtally.language');
-  if (saved === 'en' || saved === 'zh') return saved;
-  return navigator.language.startsWith('zh') ? 'zh' : 'en';
+  if (isLanguage(saved)) return saved;
+  const browser = navigator.language.slice(0, 2);
+  return isLanguage(browser) ? browser : 'en';
 }
 
 export function App({ db, makeScheduler, updateReady }: AppProps) {
@@ -109,7 +111,7 @@ function useLanguage() {
   const [language, setLanguageState] = useState<Language>(initialLanguage);
   useEffect(() => {
     // Screen readers, fonts and hyphenation follow the language the words are in.
-    document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
+    document.documentElement.lang = localeOf(language);
   }, [language]);
   return [language, setLanguageState] as const;
 }

@@ -3,6 +3,7 @@
  * the supervisor's tabs, the language and sign-out) and the banner of a pending app update.
  */
 import type { SessionRecord } from '../db/database.ts';
+import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { useApp, useText, type Screen } from './context.ts';
 import { SyncBadge } from './SyncBadge.tsx';
 
@@ -58,13 +59,7 @@ export function TopBar({
           ))}
         </nav>
       )}
-      <button
-        type="button"
-        class="link"
-        onClick={() => app.setLanguage(app.language === 'en' ? 'zh' : 'en')}
-      >
-        {t('language')}
-      </button>
+      <LanguageSwitch />
       <button type="button" class="link" onClick={onSignOut}>
         {t('signOut')}
       </button>

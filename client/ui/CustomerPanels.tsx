@@ -42,15 +42,13 @@ import { browserDeps, recordBudget } from '../db/facts.ts';
 import { topUpOf } from '../db/prepaid.ts';
 import { tariffVersionsOf } from '../db/pricing.ts';
 import { useApp, useRevoked, useText } from './context.ts';
-import { dateTime, fill, money } from './format.ts';
+import { dateTime, fill, localeOf, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import type { Language, MessageKey } from './messages.ts';
 import { methodName } from './payment-method.ts';
 import { TokenBox } from './ReceiptScreen.tsx';
 
 type T = (key: MessageKey) => string;
-
-const localeOf = (language: Language) => (language === 'zh' ? 'zh-CN' : 'en-GB');
 
 function number(value: number, language: Language, digits = 0): string {
   return new Intl.NumberFormat(localeOf(language), {

@@ -10,6 +10,7 @@ import {
   type SecondFactorNeeded,
 } from '../auth/session.ts';
 import { browserDeps } from '../db/facts.ts';
+import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { useApp, useText } from './context.ts';
 import { EnrolForm } from './EnrolForm.tsx';
 import { useLiveQuery } from './live.ts';
@@ -41,13 +42,7 @@ export function SignInScreen() {
       ) : (
         <SignInForm role={role} signIn={signIn} />
       )}
-      <button
-        type="button"
-        class="link"
-        onClick={() => app.setLanguage(app.language === 'en' ? 'zh' : 'en')}
-      >
-        {t('language')}
-      </button>
+      <LanguageSwitch />
     </main>
   );
 }

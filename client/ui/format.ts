@@ -2,12 +2,17 @@
 import { formatMoney, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
 import type { Language, MessageKey } from './messages.ts';
 
+/** The locale numbers, dates and currency are written in for each language. */
+export function localeOf(language: Language): string {
+  return language === 'zh' ? 'zh-CN' : language === 'sw' ? 'sw-KE' : 'en-GB';
+}
+
 export function money(amount: MinorUnits, currency: CurrencyCode): string {
   return formatMoney(amount, currency);
 }
 
 export function dateTime(iso: string, language: Language): string {
-  return new Date(iso).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB', {
+  return new Date(iso).toLocaleString(localeOf(language), {
     dateStyle: 'medium',
     timeStyle: 'short',
   });
@@ -15,7 +20,7 @@ export function dateTime(iso: string, language: Language): string {
 
 /** Energy in Wh as kWh with one decimal, in the language's digits and separators. */
 export function kwh(energyWh: number, language: Language): string {
-  const number = new Intl.NumberFormat(language === 'zh' ? 'zh-CN' : 'en-GB', {
+  const number = new Intl.NumberFormat(localeOf(language), {
     minimumFractionDigits: 1,
     maximumFractionDigits: 1,
   }).format(Math.floor(energyWh / 100) / 10);

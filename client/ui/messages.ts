@@ -9,11 +9,24 @@ import type { FlagReason } from '../../shared/protocol.ts';
 import type { PaymentStanding } from '../../shared/rules/payment.ts';
 import * as en from './i18n/en.ts';
 import * as zh from './i18n/zh.ts';
+import * as sw from './i18n/sw.ts';
 
-export type Language = 'en' | 'zh';
+export const languages = ['en', 'zh', 'sw'] as const;
+export type Language = (typeof languages)[number];
+
+/** Each language's name in itself, for the switch. */
+export const languageNames: Readonly<Record<Language, string>> = {
+  en: 'English',
+  zh: '中文',
+  sw: 'Kiswahili',
+};
+
+export function isLanguage(value: string | null): value is Language {
+  return (languages as readonly (string | null)[]).includes(value);
+}
 export type MessageKey = en.WordKey;
 
-const dictionaries: Record<Language, typeof en> = { en, zh };
+const dictionaries: Record<Language, typeof en> = { en, zh, sw };
 
 export function translate(language: Language, key: MessageKey): string {
   return dictionaries[language].words[key];

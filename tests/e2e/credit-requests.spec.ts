@@ -11,7 +11,7 @@
  */
 import { expect } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp, SignInPage } from './pages.ts';
+import { AgentApp, chooseLanguage, SignInPage } from './pages.ts';
 
 const shots = 'tests/artifacts';
 /** acc-0025: on Amina's route, postpaid, paid by no other test. */
@@ -83,7 +83,7 @@ test('credit asked back and moved offline waits for a supervisor, refused beyond
   ]);
   expect(owed()).toBe(-50_000);
 
-  await page.getByRole('button', { name: '中文' }).click();
+  await chooseLanguage(page, 'zh');
   await expect(card.getByTestId('credit-request-state').first()).toHaveText('等待主管审批');
   await card.screenshot({ path: `${shots}/credit-requests-zh-360.png` });
   await context.close();

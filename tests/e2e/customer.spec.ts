@@ -13,7 +13,7 @@
  */
 import { expect, type Page } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp } from './pages.ts';
+import { AgentApp, chooseLanguage } from './pages.ts';
 
 const shots = 'tests/artifacts';
 /** acc-0021: on Amina's route, postpaid, paid by no other test. */
@@ -110,18 +110,24 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await page.screenshot({ path: `${shots}/customer-offline-360.png`, fullPage: true });
 
   // In Chinese, every word of the panels.
-  await page.getByRole('button', { name: '中文' }).click();
+  await chooseLanguage(page, 'zh');
   await expect(page.getByTestId('freshness')).toContainText('离线');
   await expect(page.getByTestId('payment-history')).toContainText('缴费记录');
   await expect(page.getByTestId('usage-panel')).toContainText('用电情况');
   await page.screenshot({ path: `${shots}/customer-offline-zh-360.png`, fullPage: true });
+  // And in Kiswahili, for the demo deployment's agents.
+  await chooseLanguage(page, 'sw');
+  await expect(page.getByTestId('freshness')).toContainText('Nje ya mtandao');
+  await expect(page.getByTestId('payment-history')).toContainText('Historia ya malipo');
+  await expect(page.getByTestId('usage-panel')).toContainText('Matumizi ya umeme');
+  await page.screenshot({ path: `${shots}/customer-offline-sw-360.png`, fullPage: true });
   await context.close();
 
   // A tablet's portrait screen, online, in Chinese.
   const tablet = await browser.newContext({ viewport: { width: 800, height: 1280 } });
   const big = await tablet.newPage();
   const onTablet = await AgentApp.onNewTablet(big, hub);
-  await big.getByRole('button', { name: '中文' }).click();
+  await chooseLanguage(big, 'zh');
   await openCustomer(onTablet, ACCOUNT);
   await expect(big.getByTestId('freshness')).toHaveAttribute('data-state', 'fresh');
   await expect(big.getByTestId('budget-state')).toContainText('超出预算');

@@ -10,7 +10,7 @@
  */
 import { expect } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp } from './pages.ts';
+import { AgentApp, chooseLanguage } from './pages.ts';
 
 const shots = 'tests/artifacts';
 
@@ -67,8 +67,11 @@ test('a blind count hands over the day’s cash, short with a reason, for a supe
   );
   expect(rows).toEqual([{ expected_minor: 40_000, counted_minor: 30_000, status: 'pending' }]);
 
-  await page.getByRole('button', { name: '中文' }).click();
+  await chooseLanguage(page, 'zh');
   await expect(page.getByTestId('handover-state')).toHaveText('等待主管确认');
   await page.screenshot({ path: `${shots}/handover-zh-360.png`, fullPage: true });
+  await chooseLanguage(page, 'sw');
+  await expect(page.getByTestId('handover-state')).toHaveText('Inasubiri msimamizi athibitishe');
+  await page.screenshot({ path: `${shots}/handover-sw-360.png`, fullPage: true });
   await context.close();
 });

@@ -4,6 +4,11 @@
  */
 import { expect, type Page } from '@playwright/test';
 
+/** Switches the app's language (English, 中文, Kiswahili), as a person does from any screen. */
+export async function chooseLanguage(page: Page, language: 'en' | 'zh' | 'sw'): Promise<void> {
+  await page.locator('select[name=language]').selectOption(language);
+}
+
 export class SignInPage {
   constructor(private readonly page: Page) {}
 

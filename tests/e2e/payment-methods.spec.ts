@@ -11,7 +11,7 @@
  */
 import { expect } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp, SignInPage } from './pages.ts';
+import { AgentApp, chooseLanguage, SignInPage } from './pages.ts';
 
 const shots = 'tests/artifacts';
 
@@ -92,13 +92,13 @@ test('mobile money and a card payment, typed as printed, reach the hub with thei
 
   // The same form in Chinese.
   await page.getByRole('button', { name: 'Next customer' }).click();
-  await page.getByRole('button', { name: '中文' }).click();
+  await chooseLanguage(page, 'zh');
   await agent.search('GT-10065');
   await agent.openFirstResult();
   await page.getByTestId('method-bank-transfer').click();
   await expect(page.getByText('交易编号')).toBeVisible();
   await page.screenshot({ path: `${shots}/payment-bank-transfer-zh-360.png`, fullPage: true });
-  await page.getByRole('button', { name: 'English' }).click();
+  await chooseLanguage(page, 'en');
 
   // The supervisor's list names the method and the reference.
   const office = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -11,7 +11,7 @@
  */
 import { expect } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp } from './pages.ts';
+import { AgentApp, chooseLanguage } from './pages.ts';
 
 const shots = 'tests/artifacts';
 
@@ -65,7 +65,7 @@ test('a top-up sold offline shows its tokens at once and reaches the hub, sold o
   );
   expect(flags).toEqual([{ flag_reason: null }]);
 
-  await page.getByRole('button', { name: '中文' }).click();
+  await chooseLanguage(page, 'zh');
   await expect(page.getByTestId('tokens')).toContainText('请在电表上输入');
   await page.screenshot({ path: `${shots}/top-up-receipt-zh-360.png`, fullPage: true });
   await context.close();

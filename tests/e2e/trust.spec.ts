@@ -15,7 +15,7 @@
  */
 import { expect, type Page } from '@playwright/test';
 import { HubProcess, test } from './hub-process.ts';
-import { AgentApp, SignInPage } from './pages.ts';
+import { AgentApp, chooseLanguage, SignInPage } from './pages.ts';
 
 async function agentOn(page: Page, hub: HubProcess): Promise<AgentApp> {
   const agent = new AgentApp(page);
@@ -207,7 +207,7 @@ test('the supervisor’s net collected is the balance movement of a month, and t
     await page.getByRole('button', { name: 'To review' }).click();
     await expect(page.getByTestId('flag-row').first()).toBeVisible();
     await expect(page.getByTestId('flags')).toContainText('Looks like a payment taken twice');
-    await page.getByRole('button', { name: '中文' }).click();
+    await chooseLanguage(page, 'zh');
     await expect(page.getByTestId('flags')).toContainText('疑似重复缴费');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     const text = (await page.getByTestId('flags').textContent()) ?? '';

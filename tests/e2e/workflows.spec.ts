@@ -8,7 +8,7 @@
  */
 import { expect } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp, SignInPage } from './pages.ts';
+import { AgentApp, chooseLanguage, SignInPage } from './pages.ts';
 
 test('a wrong PIN is refused with a clear message and signs nobody in', async ({
   page,
@@ -61,7 +61,7 @@ test('the app speaks Chinese when asked, down to the payment form', async ({
 }) => {
   const agent = new AgentApp(page);
   await page.goto(hub.url);
-  await page.getByRole('button', { name: '中文' }).click();
+  await chooseLanguage(page, 'zh');
   await page.locator('input[name=enrolment-code]').fill(await hub.enrolmentCode());
   await page.screenshot({ path: 'tests/artifacts/enrol-zh.png', fullPage: true });
   await page.getByRole('button', { name: '登记设备' }).click();
