@@ -8,7 +8,8 @@ import { joinOtherTabs } from './auth/tabs.ts';
 import { GridtallyDatabase } from './db/database.ts';
 import { registerServiceWorker } from './pwa.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
-import { App } from './ui/App.tsx';
+import { App, initialLanguage } from './ui/App.tsx';
+import { loadLanguage } from './ui/messages.ts';
 import './styles.css';
 
 const db = new GridtallyDatabase();
@@ -39,4 +40,8 @@ function Root() {
 
 // Another open tab may hold the data key: then this one opens without asking for the PIN.
 const root = document.getElementById('app');
-if (root) void joinOtherTabs(db.vault).then(() => render(<Root />, root));
+// The chosen language's words load first (English is built in), so the first screen is in it.
+if (root)
+  void Promise.all([joinOtherTabs(db.vault), loadLanguage(initialLanguage()).catch(() => {})]).then(
+    () => render(<Root />, root),
+  );

@@ -13,7 +13,7 @@ import type { SyncScheduler } from '../sync/scheduler.ts';
 import { TopBar, UpdateBanner } from './AppFrame.tsx';
 import { AppContext, type AppContextValue, type Screen } from './context.ts';
 import { useLiveQuery } from './live.ts';
-import { errorText, isLanguage, translate, type Language } from './messages.ts';
+import { errorText, isLanguage, loadLanguage, translate, type Language } from './messages.ts';
 import { localeOf } from './format.ts';
 import { SearchScreen } from './SearchScreen.tsx';
 import { SignInScreen } from './SignInScreen.tsx';
@@ -40,7 +40,8 @@ export interface AppProps {
   readonly updateReady: (() => void) | undefined;
 }
 
-function initialLanguage(): Language {
+/** The language chosen on this device, or else the browser's if we speak it. */
+export function initialLanguage(): Language {
   const saved = localStorage.getItem('gridtally.language');
   if (isLanguage(saved)) return saved;
   const browser = navigator.language.slice(0, 2);
@@ -70,7 +71,11 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
       },
       setLanguage: (next) => {
         localStorage.setItem('gridtally.language', next);
-        setLanguageState(next);
+        // Shown once its words are here (at once from the service worker's cache).
+        void loadLanguage(next).then(
+          () => setLanguageState(next),
+          (error: unknown) => console.error('[language]', error),
+        );
       },
       signedIn: () => void loadSession(),
       signedOut: () => void loadSession(),

@@ -121,6 +121,10 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await expect(page.getByTestId('payment-history')).toContainText('Historia ya malipo');
   await expect(page.getByTestId('usage-panel')).toContainText('Matumizi ya umeme');
   await page.screenshot({ path: `${shots}/customer-offline-sw-360.png`, fullPage: true });
+  // Started again offline, the app speaks the language chosen from its first screen.
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Ingia' })).toBeVisible();
+  await expect(page.locator('select[name=language]')).toHaveValue('sw');
   await context.close();
 
   // A tablet's portrait screen, online, in Chinese.
