@@ -30,6 +30,31 @@ export function ErrorLine({ error }: { error: string | undefined }) {
   );
 }
 
+/** An optional note of up to 200 characters, as requests and handovers take one. */
+export function NoteField({
+  name,
+  value,
+  onInput,
+}: {
+  name: string;
+  value: string;
+  onInput: (value: string) => void;
+}) {
+  const { t } = useText();
+  return (
+    <label>
+      {t('requestNote')}
+      <input
+        name={name}
+        autoComplete="off"
+        maxLength={200}
+        value={value}
+        onInput={(event) => onInput(event.currentTarget.value)}
+      />
+    </label>
+  );
+}
+
 /** Name, phone and address as the agent should see them, each with a way to correct it. */
 export function ContactCard({ view }: { view: AccountView }) {
   const app = useApp();

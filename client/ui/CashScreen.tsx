@@ -12,7 +12,7 @@ import { DEFAULT_HANDOVER_TOLERANCE_MINOR } from '../../shared/rules/handover.ts
 import type { StoredFact } from '../db/database.ts';
 import { browserDeps } from '../db/facts.ts';
 import { dayCash, recordHandover } from '../db/handover.ts';
-import { ErrorLine } from './AccountActions.tsx';
+import { ErrorLine, NoteField } from './AccountActions.tsx';
 import { useApp, useRevoked, useText } from './context.ts';
 import { dateTime, fill, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
@@ -189,16 +189,7 @@ function BlindCount({
                 </label>
               </>
             )}
-            <label>
-              {t('requestNote')}
-              <input
-                name="handover-note"
-                autoComplete="off"
-                maxLength={200}
-                value={note}
-                onInput={(event) => setNote(event.currentTarget.value)}
-              />
-            </label>
+            <NoteField name="handover-note" value={note} onInput={setNote} />
             <ErrorLine error={error} />
             <div class="actions">
               <button type="button" onClick={() => setDone(false)}>

@@ -15,7 +15,7 @@ import { creditAvailable } from '../../shared/rules/request.ts';
 import type { AccountView } from '../db/accounts.ts';
 import type { StoredFact } from '../db/database.ts';
 import { browserDeps, ownRequested, recordCreditRequest } from '../db/facts.ts';
-import { ErrorLine } from './AccountActions.tsx';
+import { ErrorLine, NoteField } from './AccountActions.tsx';
 import { useApp, useText } from './context.ts';
 import { fill, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
@@ -190,16 +190,7 @@ function RequestForm({ view, freeMinor }: { view: AccountView; freeMinor: number
           ))}
         </select>
       </label>
-      <label>
-        {t('requestNote')}
-        <input
-          name="request-note"
-          autoComplete="off"
-          maxLength={200}
-          value={note}
-          onInput={(event) => setNote(event.currentTarget.value)}
-        />
-      </label>
+      <NoteField name="request-note" value={note} onInput={setNote} />
       <ErrorLine error={error} />
       {done && (
         <p class="muted" role="status">

@@ -18,23 +18,13 @@ import { minor } from '../../shared/money.ts';
 import { DeviceChain, enrolTablet, pushBody, TABLET_B } from '../hub/harness.ts';
 import { recordAgentOnDevice } from '../../hub/auth/sessions.ts';
 import { ingestPush } from '../../hub/ingest/push.ts';
-import {
-  agentOf,
-  BASE_URL,
-  enrolAndSignIn,
-  hubBalance,
-  openRig,
-  syncWith,
-  type Rig,
-} from './device-hub.ts';
+import { agentOf, BASE_URL, hubBalance, syncedRig, syncWith, type Rig } from './device-hub.ts';
 
 let rig: Rig;
 const ACCOUNT = 'acc-0003';
 
 beforeEach(async () => {
-  rig = await openRig();
-  await enrolAndSignIn(rig);
-  await syncWith(rig);
+  rig = await syncedRig();
 });
 
 afterEach(async () => {

@@ -138,6 +138,14 @@ export async function agentOf(db: GridtallyDatabase): Promise<User> {
   return session.user;
 }
 
+/** A rig whose tablet is enrolled, signed in and synced once: where most device tests start. */
+export async function syncedRig(): Promise<Rig> {
+  const rig = await openRig();
+  await enrolAndSignIn(rig);
+  await syncWith(rig);
+  return rig;
+}
+
 /** One sync round of `db` against the rig's hub, at the seed day. */
 export async function syncWith(rig: Rig, db: GridtallyDatabase = rig.db): Promise<SyncReport> {
   return syncOnce(db, { baseUrl: BASE_URL, fetch: rig.fetch, now: () => SEED_DAY });

@@ -20,23 +20,13 @@ import { pruneAcknowledged } from '../../client/sync/engine.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { tokensLeft } from '../../shared/topup.ts';
-import {
-  agentOf,
-  BASE_URL,
-  enrolAndSignIn,
-  hubBalance,
-  openRig,
-  syncWith,
-  type Rig,
-} from './device-hub.ts';
+import { agentOf, BASE_URL, hubBalance, syncedRig, syncWith, type Rig } from './device-hub.ts';
 
 let rig: Rig;
 const PREPAID = 'acc-0109';
 
 beforeEach(async () => {
-  rig = await openRig();
-  await enrolAndSignIn(rig);
-  await syncWith(rig);
+  rig = await syncedRig();
 });
 
 afterEach(async () => {
