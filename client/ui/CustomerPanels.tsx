@@ -161,6 +161,7 @@ function UsagePanel({
           rate={rate}
           day={day}
           usedKwh={usedAgainstTier(view, tariff, months, rate, day)}
+          prepaid={prepaid}
         />
       )}
       {prepaid && <CreditLine view={view} detail={detail} rate={rate} own={view.own} day={day} />}
@@ -290,11 +291,13 @@ function TierLine({
   rate,
   day,
   usedKwh,
+  prepaid,
 }: {
   tariff: Tariff;
   rate: number | null;
   day: string;
   usedKwh: number | null;
+  prepaid: boolean;
 }) {
   const app = useApp();
   const { t } = useText();
@@ -313,13 +316,17 @@ function TierLine({
         {fill(t('firstTierUsed'), { tier: number(outlook.firstTierKwh, app.language) })}
       </p>
     );
-  const left = fill(t(outlook.period === 'year' ? 'firstTierYear' : 'firstTierMonth'), {
+  // A prepaid meter's tiers count the energy bought in the month, not the use between readings.
+  const which =
+    outlook.period === 'year' ? 'firstTierYear' : prepaid ? 'firstTierBought' : 'firstTierMonth';
+  const left = fill(t(which), {
     left: number(outlook.leftKwh, app.language),
   });
   return (
     <p data-testid="tier-outlook">
       <strong>{left}</strong>
       {outlook.reachedOn &&
+        !prepaid &&
         ` · ${fill(t('firstTierReached'), { date: dayName(outlook.reachedOn, app.language) })}`}
     </p>
   );

@@ -33,6 +33,8 @@ test('a top-up sold offline shows its tokens at once and reaches the hub, sold o
   await agent.search('GT-10109');
   await agent.openFirstResult();
   await expect(page.getByTestId('prepaid-badge')).toBeVisible();
+  // A prepaid meter's tier counts what is bought in the month.
+  await expect(page.getByTestId('tier-outlook')).toContainText('bought this month');
   await expect(page.getByTestId('purpose-top-up')).toHaveAttribute('aria-checked', 'true');
   await page.locator('input[name=amount]').fill('500');
   await expect(page.getByTestId('top-up-preview')).toContainText('kWh');

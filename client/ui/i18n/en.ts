@@ -322,6 +322,7 @@ export const words = {
   noData: 'no data',
   firstTier: 'first tier',
   firstTierMonth: '{left} kWh left at the first-tier price before the next reading',
+  firstTierBought: '{left} kWh left at the first-tier price in what is bought this month',
   firstTierYear: '{left} kWh left at the first-tier price this year',
   firstTierReached: 'used up around {date} at the recent use',
   firstTierUsed:

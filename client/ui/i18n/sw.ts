@@ -326,6 +326,7 @@ export const words: Record<WordKey, string> = {
   noData: 'hakuna data',
   firstTier: 'kiwango cha kwanza',
   firstTierMonth: '{left} kWh zimebaki kwa bei ya kiwango cha kwanza kabla ya usomaji ujao',
+  firstTierBought: 'kWh {left} zimebaki kwa bei ya daraja la kwanza katika ununuzi wa mwezi huu',
   firstTierYear: '{left} kWh zimebaki kwa bei ya kiwango cha kwanza mwaka huu',
   firstTierReached: 'zitakwisha karibu {date} kwa matumizi ya hivi karibuni',
   firstTierUsed:

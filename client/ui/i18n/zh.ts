@@ -316,6 +316,7 @@ export const words: Record<WordKey, string> = {
   noData: '无数据',
   firstTier: '第一档',
   firstTierMonth: '下次抄表前，第一档电价还剩 {left} 千瓦时',
+  firstTierBought: '本月购电中，第一档电价还剩 {left} 千瓦时',
   firstTierYear: '今年第一档电价还剩 {left} 千瓦时',
   firstTierReached: '按近期用量约在 {date} 用完',
   firstTierUsed: '第一档低价的 {tier} 千瓦时已用完，现按较高电价计费。',
