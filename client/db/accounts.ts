@@ -84,27 +84,37 @@ export function billsWithOwn(
   return bills;
 }
 
-export async function searchAccounts(
-  db: GridtallyDatabase,
-  query: string,
-  limit = 20,
-): Promise<StoredAccount[]> {
+/** The accounts a query matches, as a collection to read a page of or to count. */
+function matching(db: GridtallyDatabase, query: string) {
   const words = query
     .toLowerCase()
     .split(/\s+/)
     .filter((word) => word.length > 0);
   const first = words[0];
-  if (first === undefined) return db.accounts.orderBy('accountNumber').limit(limit).toArray();
+  if (first === undefined) return db.accounts.orderBy('accountNumber');
   // The index holds keyed hashes of each word's first letters (client/db/vault.ts); the words
   // themselves are checked on the opened records.
-  const found = await db.accounts
+  return db.accounts
     .where('searchWords')
     .equals(db.vault.searchToken(first))
     .distinct()
     .filter((account) =>
       words.every((word) => account.searchWords.some((candidate) => candidate.startsWith(word))),
-    )
-    .limit(limit)
-    .toArray();
-  return found.sort((a, b) => a.accountNumber.localeCompare(b.accountNumber));
+    );
+}
+
+export async function searchAccounts(
+  db: GridtallyDatabase,
+  query: string,
+  limit = 20,
+): Promise<StoredAccount[]> {
+  const found = await matching(db, query).limit(limit).toArray();
+  return query.trim() === ''
+    ? found
+    : found.sort((a, b) => a.accountNumber.localeCompare(b.accountNumber));
+}
+
+/** How many accounts a query matches in all: the results say how many more there are. */
+export async function countMatches(db: GridtallyDatabase, query: string): Promise<number> {
+  return matching(db, query).count();
 }

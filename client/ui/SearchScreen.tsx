@@ -1,11 +1,14 @@
 /** Finding a customer in the route held on the device, as the agent types. */
 import { useState } from 'preact/hooks';
-import { searchAccounts } from '../db/accounts.ts';
+import { countMatches, searchAccounts } from '../db/accounts.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
 import { ExportButton } from './ExportButton.tsx';
-import { money } from './format.ts';
+import { fill, money } from './format.ts';
+
+/** Results shown at once; the rest are counted, and narrowing the search shows them. */
+const SHOWN = 20;
 import { useLiveQuery } from './live.ts';
 
 export function SearchScreen() {
@@ -14,7 +17,7 @@ export function SearchScreen() {
   const [query, setQuery] = useState('');
   const total = useLiveQuery(() => app.db.accounts.count(), []);
   const answer = useLiveQuery(async () => {
-    const accounts = await searchAccounts(app.db, query);
+    const accounts = await searchAccounts(app.db, query, SHOWN);
     const own = await app.db.facts
       .where('accountId')
       .anyOf(accounts.map((a) => a.id))
@@ -22,11 +25,14 @@ export function SearchScreen() {
     return {
       query,
       results: accounts.map((account) => ({ account, balance: deviceBalance(account, own) })),
+      // Counted only when the page is full: otherwise there is nothing more.
+      matches: accounts.length < SHOWN ? accounts.length : await countMatches(app.db, query),
     };
   }, [query]);
   // The answer to an earlier query is never shown for the one typed now: a tap on it would open
   // another customer than the one asked for (searching opens sealed records, and takes a moment).
   const results = answer?.query === query ? answer.results : undefined;
+  const more = answer?.query === query && results ? answer.matches - results.length : 0;
 
   return (
     <main class="screen search">
@@ -64,6 +70,11 @@ export function SearchScreen() {
           </li>
         ))}
       </ul>
+      {more > 0 && (
+        <p class="muted" data-testid="more-results">
+          {fill(t('moreResults'), { count: String(more) })}
+        </p>
+      )}
       <ExportButton />
     </main>
   );

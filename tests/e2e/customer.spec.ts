@@ -48,6 +48,11 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await context.newPage();
   const agent = await AgentApp.onNewTablet(page, hub);
+  // The route's hundred customers: twenty shown, and the list says how many more there are.
+  await expect(page.getByTestId('search-result')).toHaveCount(20);
+  await expect(page.getByTestId('more-results')).toContainText('80 more');
+  await agent.search('GT-1002');
+  await expect(page.getByTestId('more-results')).toHaveCount(0);
   await openCustomer(agent, ACCOUNT);
   await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'fresh');
   await expect(page.getByTestId('freshness')).toContainText('Up to date with the hub');

@@ -295,6 +295,7 @@ export const words = {
   lastHandover: 'Last handover',
   recountCash: 'Count again',
   notes: 'Notes and coins',
+  moreResults: '{count} more: type more of the name, number or phone to narrow it.',
   partNotLoaded: 'This part of the app could not load.',
   reload: 'Reload',
   balanceAsOfSync: 'History read from the hub; the balance is as of the last sync, {time}',

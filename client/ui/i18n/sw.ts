@@ -299,6 +299,7 @@ export const words: Record<WordKey, string> = {
   lastHandover: 'Makabidhiano ya mwisho',
   recountCash: 'Hesabu tena',
   notes: 'Noti na sarafu',
+  moreResults: '{count} zaidi: andika zaidi ya jina, namba au simu ili kupunguza.',
   partNotLoaded: 'Sehemu hii ya programu haikuweza kupakia.',
   reload: 'Pakia upya',
   balanceAsOfSync: 'Historia imesomwa kutoka seva kuu; salio ni la usawazishaji wa mwisho, {time}',

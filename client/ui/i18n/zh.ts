@@ -290,6 +290,7 @@ export const words: Record<WordKey, string> = {
   lastHandover: '上次交款',
   recountCash: '重新清点',
   notes: '纸币和硬币',
+  moreResults: '还有 {count} 个：请输入更多姓名、户号或电话以缩小范围。',
   partNotLoaded: '应用的这一部分未能加载。',
   reload: '重新加载',
   balanceAsOfSync: '记录已从主站读取；余额截至上次同步 {time}',
