@@ -109,14 +109,10 @@ export async function recordHandover(
   deps: DeviceDeps,
 ): Promise<Result<StoredFact, HandoverError | AppendError>> {
   const written = await appendFacts<HandoverError>(db, input.agent, deps, async (context) => {
-    const last = await readSetting(db, 'handover');
-    const fromSeq = (last?.throughSeq ?? 0) + 1;
+    // Read inside the transaction: every fact the device holds comes before this one.
+    const totals = await dayCash(db, input.currency);
+    const { fromSeq } = totals;
     const throughSeq = context.firstSeq - 1;
-    const facts = (await db.facts.where('seq').aboveOrEqual(fromSeq).toArray()).filter(
-      (stored) => stored.seq <= throughSeq,
-    );
-    const lookup = ownPaymentIn(await ownPayments(db));
-    const totals = totalsOf(facts, lookup, input.currency);
     const counted = input.counted.filter((line) => line.count > 0);
     const body: HandoverBody = {
       currency: input.currency,
@@ -135,7 +131,7 @@ export async function recordHandover(
         provenance: undefined,
         expectedCashMinor: totals.expectedCashMinor,
         toleranceMinor: DEFAULT_HANDOVER_TOLERANCE_MINOR,
-        previousThroughSeq: last?.throughSeq ?? 0,
+        previousThroughSeq: fromSeq - 1,
       },
     );
     if (flag !== undefined) return flag as HandoverError;

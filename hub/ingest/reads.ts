@@ -177,9 +177,9 @@ async function loadHandovers(
       const read = readFact(JSON.parse(row.document) as FactEnvelope);
       if (read.ok) inRange.push(read.value);
     }
+    const storedSeqs = new Set(stored.map((row) => Number(row.seq)));
     for (const [seq, fact] of fresh)
-      if (seq >= fromSeq && seq <= throughSeq && !stored.some((row) => Number(row.seq) === seq))
-        inRange.push(fact);
+      if (seq >= fromSeq && seq <= throughSeq && !storedSeqs.has(seq)) inRange.push(fact);
     // Payments in the handover's currency; voids as the device counts them, by their payment.
     const counted = inRange.filter(
       (fact) => fact.kind !== 'payment' || fact.body.currency === handover.body.currency,

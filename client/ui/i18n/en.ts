@@ -119,7 +119,6 @@ export const words = {
   updateReady: 'A new version is ready.',
   updateNow: 'Update now',
   updateWaits: 'It will install once every payment has synced.',
-  language: '中文',
   enrolTitle: 'Enrol this device',
   enrolExplain:
     'Before an agent can sign in here, a supervisor enrols this tablet. Type the code they give you.',

@@ -121,7 +121,6 @@ export const words: Record<WordKey, string> = {
   updateReady: 'Toleo jipya liko tayari.',
   updateNow: 'Sasisha sasa',
   updateWaits: 'Litasakinishwa malipo yote yakishasawazishwa.',
-  language: 'Kiswahili',
   enrolTitle: 'Sajili kifaa hiki',
   enrolExplain:
     'Kabla wakala hajaingia hapa, msimamizi husajili kishikwambi hiki. Andika msimbo atakaokupa.',

@@ -120,7 +120,6 @@ export const words: Record<WordKey, string> = {
   updateReady: '新版本已就绪。',
   updateNow: '立即更新',
   updateWaits: '所有缴费同步后才会安装。',
-  language: 'English',
   enrolTitle: '登记本设备',
   enrolExplain: '收费员登录前，需由主管登记这台平板。请输入主管给您的登记码。',
   enrolmentCode: '登记码',
