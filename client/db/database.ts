@@ -178,6 +178,21 @@ export interface HandoverRecord {
   countedMinor: number;
 }
 
+/**
+ * The rule the held accounts' search words were made by (client/db/search-words.ts): accounts
+ * stored by an older rule are given new words at the next unlock (`refreshSearchWords`).
+ */
+export interface SearchRecord {
+  key: 'search';
+  version: number;
+}
+
+/** The customers this device opened last, the latest first, shown before any search. */
+export interface RecentRecord {
+  key: 'recent';
+  accountIds: string[];
+}
+
 /** The device's master secret wrapped under the secret the hub hands it at each sign-in. */
 export interface VaultRecord {
   key: 'vault';
@@ -197,7 +212,9 @@ export type SettingRecord =
   | CapsRecord
   | AuditRecord
   | PrepaidRecord
-  | HandoverRecord;
+  | HandoverRecord
+  | SearchRecord
+  | RecentRecord;
 
 /** Each setting's record type by its key. */
 export type SettingOf<K extends SettingRecord['key']> = Extract<SettingRecord, { key: K }>;
@@ -317,15 +334,4 @@ function upgradeSnapshot(account: Record<string, unknown>): void {
   const last = account.lastReading;
   account.recentReadings ??= last ? [last] : [];
   account.recentPayments ??= [];
-}
-
-export function searchWordsOf(account: AccountSnapshot): string[] {
-  const words = [
-    ...account.name.toLowerCase().split(/\s+/),
-    account.accountNumber.toLowerCase(),
-    account.accountNumber.replace(/\D/g, ''),
-    account.phone.replace(/\D/g, ''),
-    account.meterNumber,
-  ];
-  return [...new Set(words.filter((word) => word.length > 0))];
 }

@@ -10,7 +10,8 @@
 import { accountDetailSchema, type AccountDetail } from '../../shared/account-detail.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
-import { searchWordsOf, type GridtallyDatabase } from './database.ts';
+import type { GridtallyDatabase } from './database.ts';
+import { prepareSearch, searchWordsOf } from './search-words.ts';
 
 /** How many customers' details a device keeps: the recent ones; the oldest read goes first. */
 export const DETAILS_KEPT = 100;
@@ -57,6 +58,7 @@ export async function refreshAccount(
       message: 'The hub answered for another account.',
       status: 200,
     });
+  await prepareSearch([detail.account.name]);
   const balance = await db.transaction(
     'rw',
     [db.accounts, db.facts, db.settings, db.details],

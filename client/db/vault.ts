@@ -23,6 +23,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from '../../shared/devices.ts';
 import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type Middleware } from 'dexie';
+import { NEAR } from './search-words.ts';
 
 /** A sealed record was asked for, or one was to be written, while the data key is not held. */
 export class VaultLocked extends Error {
@@ -186,10 +187,17 @@ export class Vault {
     ).slice(0, (TOKEN_BYTES * 4) / 3);
   }
 
-  /** The tokens a record's words are found by: each word's first one to six letters. */
+  /**
+   * The tokens a record's words are found by: each word's first one to six letters, and each
+   * deletion key (client/db/search-words.ts) whole.
+   */
   searchTokens(words: readonly string[]): string[] {
     const tokens = new Set<string>();
     for (const word of words) {
+      if (word.startsWith(NEAR)) {
+        tokens.add(this.searchToken(word));
+        continue;
+      }
       const letters = [...word];
       for (let length = 1; length <= Math.min(TOKEN_PREFIX, letters.length); length += 1)
         tokens.add(this.searchToken(letters.slice(0, length).join('')));

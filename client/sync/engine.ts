@@ -23,8 +23,9 @@ import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.
 import { fetchLeases, leasesWanted, notePrepaid } from '../db/prepaid.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import { markRevoked } from '../db/facts.ts';
+import { prepareSearch, searchWordsOf } from '../db/search-words.ts';
+import { refreshSearchWords } from '../db/accounts.ts';
 import {
-  searchWordsOf,
   type GridtallyDatabase,
   type SessionRecord,
   type StoredFact,
@@ -67,6 +68,9 @@ export async function syncOnce(db: GridtallyDatabase, deps: SyncDeps): Promise<S
   // a locked device waits, its facts safe on disk, until then.
   if (!db.vault.unlocked)
     return finish(db, deps, { state: 'signed-out', pushed: 0, pulledAccounts: 0 });
+  // Accounts held under an older search rule get its words once, here in the worker, with the
+  // network or without (a single read when they are current).
+  await refreshSearchWords(db);
   // Pushing needs no session: the device's signature authenticates its facts.
   const pushed = await pushPending(db, deps, device.deviceId, device.signingKey);
   if (!pushed.ok && pushed.failure.code === 'device-revoked') await markRevoked(db, deps.now());
@@ -470,6 +474,8 @@ export async function applyPullPage(
   newRoute: boolean,
   now: Date,
 ): Promise<void> {
+  // The pinyin dictionary, for a route with Chinese names, is fetched before the transaction.
+  await prepareSearch(page.accounts.map((account) => account.name));
   await db.transaction(
     'rw',
     [db.accounts, db.facts, db.settings, db.tariffs, db.leases, db.details],

@@ -10,7 +10,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatAmount, minor, ZERO } from '../../shared/money.ts';
 import { outstanding } from '../../shared/billing.ts';
-import { accountView, type AccountView } from '../db/accounts.ts';
+import { accountView, noteRecent, type AccountView } from '../db/accounts.ts';
 import { ContactCard, OwnPayments } from './AccountActions.tsx';
 import { CreditRequests } from './CreditRequests.tsx';
 import { PaymentForm } from './PaymentForm.tsx';
@@ -76,6 +76,8 @@ export function AccountScreen({ accountId }: { accountId: string }) {
   const detail = useLiveQuery(() => storedDetail(app.db, accountId), [accountId]);
   const freshness = useRefresh(accountId);
   const revoked = useRevoked();
+  // First among the recent customers the search screen offers.
+  useEffect(() => void noteRecent(app.db, accountId), [accountId]);
   if (!view) return <main class="screen" />;
   const { account, balanceMinor } = view;
   return (

@@ -1,38 +1,48 @@
 /** Finding a customer in the route held on the device, as the agent types. */
 import { useState } from 'preact/hooks';
-import { countMatches, searchAccounts } from '../db/accounts.ts';
-import { minor } from '../../shared/money.ts';
+import { recentAccounts, searchAccounts } from '../db/accounts.ts';
+import { readSetting, type StoredAccount } from '../db/database.ts';
+import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
 import { ExportButton } from './ExportButton.tsx';
 import { fill, money } from './format.ts';
+import { useLiveQuery } from './live.ts';
 
 /** Results shown at once; the rest are counted, and narrowing the search shows them. */
 const SHOWN = 20;
-import { useLiveQuery } from './live.ts';
 
 export function SearchScreen() {
   const app = useApp();
   const { t } = useText();
   const [query, setQuery] = useState('');
   const total = useLiveQuery(() => app.db.accounts.count(), []);
+  const download = useLiveQuery(async () => (await readSetting(app.db, 'sync'))?.pullProgress, []);
   const answer = useLiveQuery(async () => {
-    const accounts = await searchAccounts(app.db, query, SHOWN);
+    const { found, matches } = await searchAccounts(app.db, query, SHOWN);
+    const recent = query.trim() === '' ? await recentAccounts(app.db) : [];
     const own = await app.db.facts
       .where('accountId')
-      .anyOf(accounts.map((a) => a.id))
+      .anyOf([...found.map((one) => one.account.id), ...recent.map((account) => account.id)])
       .toArray();
+    const shown = (account: StoredAccount, near: boolean): Shown => ({
+      account,
+      near,
+      balance: deviceBalance(account, own),
+    });
     return {
       query,
-      results: accounts.map((account) => ({ account, balance: deviceBalance(account, own) })),
-      // Counted only when the page is full: otherwise there is nothing more.
-      matches: accounts.length < SHOWN ? accounts.length : await countMatches(app.db, query),
+      results: found.map(({ account, near }) => shown(account, near)),
+      recent: recent.map((account) => shown(account, false)),
+      matches,
     };
   }, [query]);
   // The answer to an earlier query is never shown for the one typed now: a tap on it would open
   // another customer than the one asked for (searching opens sealed records, and takes a moment).
-  const results = answer?.query === query ? answer.results : undefined;
-  const more = answer?.query === query && results ? answer.matches - results.length : 0;
+  const current = answer?.query === query ? answer : undefined;
+  const results = current?.results;
+  const more = current ? current.matches - current.results.length : 0;
+  const onlyNear = results !== undefined && results.length > 0 && results[0]?.near === true;
 
   return (
     <main class="screen search">
@@ -47,29 +57,28 @@ export function SearchScreen() {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </label>
-      {total === 0 && <p class="muted">{t('loadingRoute')}</p>}
+      {download ? (
+        <div class="route-download" data-testid="route-download">
+          <progress max={download.total} value={download.done} />
+          <span>
+            {fill(t('routeDownload'), {
+              done: String(download.done),
+              total: String(download.total),
+            })}
+          </span>
+        </div>
+      ) : (
+        total === 0 && <p class="muted">{t('loadingRoute')}</p>
+      )}
       {results && results.length === 0 && total !== 0 && <p class="muted">{t('noMatches')}</p>}
-      <ul class="results">
-        {results?.map(({ account, balance }) => (
-          <li key={account.id}>
-            <button
-              type="button"
-              class="result"
-              data-testid="search-result"
-              onClick={() => app.go({ name: 'account', accountId: account.id })}
-            >
-              <span class="name">{account.name}</span>
-              <span class="number">{account.accountNumber}</span>
-              <span class="address">{account.address}</span>
-              <span class={balance > 0 ? 'owed' : 'clear'}>
-                {balance < 0
-                  ? `${t('credit')} ${money(minor(-balance), account.currency)}`
-                  : money(balance, account.currency)}
-              </span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      {current && current.recent.length > 0 && (
+        <section class="recent" data-testid="recent-customers">
+          <h2>{t('recentCustomers')}</h2>
+          <ResultList results={current.recent} />
+        </section>
+      )}
+      {onlyNear && <p class="muted">{t('nearMatches')}</p>}
+      <ResultList results={results ?? []} />
       {more > 0 && (
         <p class="muted" data-testid="more-results">
           {fill(t('moreResults'), { count: String(more) })}
@@ -77,5 +86,40 @@ export function SearchScreen() {
       )}
       <ExportButton />
     </main>
+  );
+}
+
+interface Shown {
+  readonly account: StoredAccount;
+  readonly near: boolean;
+  readonly balance: MinorUnits;
+}
+
+function ResultList({ results }: { results: readonly Shown[] }) {
+  const app = useApp();
+  const { t } = useText();
+  return (
+    <ul class="results">
+      {results.map(({ account, balance, near }) => (
+        <li key={account.id}>
+          <button
+            type="button"
+            class={near ? 'result near' : 'result'}
+            data-testid="search-result"
+            onClick={() => app.go({ name: 'account', accountId: account.id })}
+          >
+            <span class="name">{account.name}</span>
+            <span class="number">{account.accountNumber}</span>
+            <span class="address">{account.address}</span>
+            <span class={balance > 0 ? 'owed' : 'clear'}>
+              {balance < 0
+                ? `${t('credit')} ${money(minor(-balance), account.currency)}`
+                : money(balance, account.currency)}
+            </span>
+            {near && <span class="near-mark">{t('nearMatch')}</span>}
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -79,6 +79,19 @@ const lastNames = [
   'Maina',
   'Juma',
 ];
+/**
+ * A few customers on Amina's route whose names are written otherwise: in Chinese characters
+ * (found by pinyin too) and with the tildes of Gikuyu spelling (found without them). Each still
+ * draws its random name first, so every other customer is as before.
+ */
+const WRITTEN_OTHERWISE: Readonly<Record<number, string>> = {
+  121: '王小明',
+  123: '李娜',
+  125: '张伟',
+  127: '陈静怡',
+  131: 'Ngũgĩ Kamau',
+  133: 'Wambũi Njoroge',
+};
 const places = {
   'route-nyando': ['Ahero', 'Awasi', 'Kochogo', 'Onjiko'],
   'route-kabondo': ['Kadel', 'Kodhoch', 'Oyugis Road', 'Rachar'],
@@ -289,11 +302,12 @@ function demoCustomer(
   const routeId = n % 2 === 1 ? 'route-nyando' : 'route-kabondo';
   const id = `acc-${String(n).padStart(4, '0')}`;
   const year = customerYear(id, today, random, isDemoPrepaid(n));
+  const drawn = `${pick(random, firstNames)} ${pick(random, lastNames)}`;
   return {
     account: {
       id,
       account_number: `GT-${10000 + n}`,
-      name: `${pick(random, firstNames)} ${pick(random, lastNames)}`,
+      name: WRITTEN_OTHERWISE[n] ?? drawn,
       address: `${pick(random, places[routeId])}, plot ${1 + Math.floor(random() * 300)}`,
       phone: `+2547${String(10000000 + Math.floor(random() * 89999999))}`,
       meter_number: `54${String(100000000 + n * 7919).slice(0, 9)}`,

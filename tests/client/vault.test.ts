@@ -15,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { currentSession, signInAgent, signOut } from '../../client/auth/session.ts';
 import { MAX_OFFLINE_PIN_TRIES } from '../../client/auth/unlock.ts';
 import { searchAccounts } from '../../client/db/accounts.ts';
+import { queryWords } from '../../client/db/search-words.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
 import { isVaultLocked, Vault } from '../../client/db/vault.ts';
@@ -138,17 +139,18 @@ describe('the tablet’s data at rest', () => {
       first.name.toLowerCase(),
       first.phone.replace(/\D/g, '').slice(0, 9),
     ]) {
-      const found = await searchAccounts(rig.db, query, 200);
+      const { found } = await searchAccounts(rig.db, query, 200);
       expect(
-        found.map((account) => account.id),
+        found.map(({ account }) => account.id),
         query,
       ).toContain(first.id);
       expect(
-        found.every((account) =>
-          query
-            .toLowerCase()
-            .split(/\s+/)
-            .every((word) => account.searchWords.some((candidate) => candidate.startsWith(word))),
+        found.every(
+          ({ account, near }) =>
+            near ||
+            queryWords(query).every((word) =>
+              account.searchWords.some((candidate) => candidate.startsWith(word)),
+            ),
         ),
       ).toBe(true);
     }
@@ -360,8 +362,8 @@ describe('a tablet updated from before the vault', () => {
     for (const customer of customers) expect(sealed).not.toContain(customer.name);
     const [first] = customers;
     if (!first) throw new Error('no customers');
-    const found = await searchAccounts(db, first.name.split(' ')[0] ?? '', 200);
-    expect(found.map((account) => account.id)).toContain(first.id);
+    const { found } = await searchAccounts(db, first.name.split(' ')[0] ?? '', 200);
+    expect(found.map(({ account }) => account.id)).toContain(first.id);
     expect(await db.facts.where('status').equals('pending').count()).toBe(1);
     expect(await syncWith(rig, db)).toMatchObject({ pending: 0 });
   });
