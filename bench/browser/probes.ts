@@ -39,6 +39,8 @@ export function installProbes(): void {
     signature() {
       const screen = document.querySelector('main.search');
       if (!screen) return '';
+      // Still finding the answer to what was typed: not a result to settle on.
+      if (screen.getAttribute('aria-busy') === 'true') return 'busy';
       const rows = [...screen.querySelectorAll('[data-testid=search-result]')];
       const note = screen.querySelector(':scope > p.muted')?.textContent ?? '';
       return `${rows.length}|${note}|${rows.map((row) => row.textContent).join('\n')}`;

@@ -23,7 +23,6 @@ import {
   SEARCH_WORDS_VERSION,
   searchWordsOf,
 } from './search-words.ts';
-import { TOKEN_PREFIX } from './vault.ts';
 
 export interface AccountView {
   readonly account: StoredAccount;
@@ -110,24 +109,75 @@ export interface SearchAnswer {
   readonly found: readonly Found[];
   /** How many match in all, the shown ones with the rest. */
   readonly matches: number;
+  /** More close matches may be there than were looked at (`matches` counts those looked at). */
+  readonly moreNear: boolean;
 }
 
-/** The typed word the index is read by: the longest, so the fewest records are opened. */
-function keyWord(words: readonly string[]): string | undefined {
-  return words.reduce<string | undefined>(
-    (best, word) => (best === undefined || [...word].length > [...best].length ? word : best),
-    undefined,
+/** Close-match candidates opened at most per search: each costs a decryption. */
+export const NEAR_LOOKED_AT = 400;
+
+const byNumber = (a: Found, b: Found) =>
+  a.account.accountNumber.localeCompare(b.account.accountNumber);
+
+/** Ids of the records whose words start with `word` (to the tokens' length), from the index. */
+async function idsOf(db: GridtallyDatabase, word: string): Promise<string[]> {
+  return db.accounts.where('searchWords').equals(db.vault.searchToken(word)).primaryKeys();
+}
+
+/**
+ * The ids of the records holding every typed word, from the index alone, and how many. One
+ * word: a page of ids and the index's count (counting is native and quick, listing 30,000 ids
+ * of a one-letter query is not). More: each word's ids, the smallest set kept where all meet.
+ */
+async function idsOfAll(
+  db: GridtallyDatabase,
+  typed: readonly string[],
+  limit: number,
+): Promise<{ ids: string[]; count: number }> {
+  const [only] = typed;
+  if (typed.length === 1 && only !== undefined) {
+    const where = () => db.accounts.where('searchWords').equals(db.vault.searchToken(only));
+    const ids = await where().limit(limit).primaryKeys();
+    return { ids, count: ids.length < limit ? ids.length : await where().count() };
+  }
+  const sets = (await Promise.all(typed.map((word) => idsOf(db, word)))).sort(
+    (a, b) => a.length - b.length,
   );
+  const others = sets.slice(1).map((ids) => new Set(ids));
+  const ids = (sets[0] ?? []).filter((id) => others.every((held) => held.has(id)));
+  return { ids, count: ids.length };
 }
 
-const byNumber = (a: StoredAccount, b: StoredAccount) =>
-  a.accountNumber.localeCompare(b.accountNumber);
+/**
+ * Opens the records of `ids` in order until `limit` of them answer `typed` as `wanted`, at
+ * most `most` of them; returns those and how many were opened.
+ */
+async function openUntil(
+  db: GridtallyDatabase,
+  ids: readonly string[],
+  typed: readonly string[],
+  wanted: 'exact' | 'near',
+  limit: number,
+  most = ids.length,
+): Promise<{ found: StoredAccount[]; opened: number }> {
+  const found: StoredAccount[] = [];
+  let opened = 0;
+  while (found.length < limit && opened < Math.min(most, ids.length)) {
+    const batch = ids.slice(opened, Math.min(most, opened + limit - found.length));
+    opened += batch.length;
+    for (const account of await db.accounts.bulkGet(batch))
+      if (account && answer(typed, account.searchWords) === wanted) found.push(account);
+  }
+  return { found, opened };
+}
 
 /**
  * The customers a query finds among those held on the device (client/db/search-words.ts says
  * how words match). The index holds keyed hashes of each word's first letters
- * (client/db/vault.ts), so it gives candidates; the words are checked on the opened records.
- * Near matches (a slip in a name) are looked for only when the exact ones do not fill the page.
+ * (client/db/vault.ts): it alone says which records hold every typed word and how many, and
+ * only the page shown is opened (decrypted) and checked. Close matches (a slip in a name) are
+ * looked for only when the exact ones do not fill the page; their candidates come from the
+ * index's deletion keys and each is opened, so at most NEAR_LOOKED_AT are.
  */
 export async function searchAccounts(
   db: GridtallyDatabase,
@@ -135,50 +185,56 @@ export async function searchAccounts(
   limit = 20,
 ): Promise<SearchAnswer> {
   const typed = queryWords(query);
-  const key = keyWord(typed);
-  if (key === undefined) {
-    const found = await db.accounts.orderBy('accountNumber').limit(limit).toArray();
+  if (typed.length === 0) {
+    const accounts = await db.accounts.orderBy('accountNumber').limit(limit).toArray();
     return {
-      found: found.map((account) => ({ account, near: false })),
-      matches: found.length < limit ? found.length : await db.accounts.count(),
+      found: accounts.map((account) => ({ account, near: false })),
+      matches: accounts.length < limit ? accounts.length : await db.accounts.count(),
+      moreNear: false,
     };
   }
-  const exact = db.accounts
-    .where('searchWords')
-    .equals(db.vault.searchToken(key))
-    .filter((account) => answer(typed, account.searchWords) === 'exact');
-  const shown = await exact.clone().limit(limit).toArray();
-  if (shown.length === limit) {
-    // Each record holds a token once, so the index counts records; it says enough when the one
-    // word typed is no longer than the tokens' prefixes.
-    const whole = typed.length === 1 && [...key].length <= TOKEN_PREFIX;
-    const matches = whole
-      ? await db.accounts.where('searchWords').equals(db.vault.searchToken(key)).count()
-      : await exact.count();
-    return { found: shown.sort(byNumber).map((account) => ({ account, near: false })), matches };
-  }
-  const nearWord = keyWord(typed.filter((word) => nearKeys(word).length > 0));
-  let near: StoredAccount[] = [];
-  let nearCount = 0;
-  if (nearWord !== undefined) {
-    const head = [...nearWord].slice(0, NEAR_FROM).join('');
-    const candidates = db.accounts
+  const exactIds = await idsOfAll(db, typed, limit);
+  const exact = await openUntil(db, exactIds.ids, typed, 'exact', limit);
+  // A word longer than the tokens' prefix may miss on a record the index counted (rare).
+  const missed = exact.opened - exact.found.length;
+  const found: Found[] = exact.found.map((account) => ({ account, near: false })).sort(byNumber);
+  if (found.length === limit) return { found, matches: exactIds.count - missed, moreNear: false };
+  const isExact = new Set(exactIds.ids);
+
+  const nearWord = typed
+    .filter((word) => nearKeys(word).length > 0)
+    .reduce<string | undefined>(
+      (best, word) => (best && best.length >= word.length ? best : word),
+      undefined,
+    );
+  if (nearWord === undefined) return { found, matches: found.length, moreNear: false };
+  const head = [...nearWord].slice(0, NEAR_FROM).join('');
+  const candidates = (
+    await db.accounts
       .where('searchWords')
       .anyOf([head, ...nearKeys(head)].map((word) => db.vault.searchToken(word)))
       .distinct()
-      .filter((account) => answer(typed, account.searchWords) === 'near');
-    near = await candidates
-      .clone()
-      .limit(limit - shown.length)
-      .toArray();
-    nearCount = near.length < limit - shown.length ? near.length : await candidates.count();
-  }
+      .primaryKeys()
+  ).filter((id) => !isExact.has(id));
+  const near = await openUntil(db, candidates, typed, 'near', limit - found.length, NEAR_LOOKED_AT);
+  // Counted: those opened to fill the page, and the rest of the candidates looked at.
+  const rest =
+    near.found.length < limit - found.length
+      ? 0
+      : (
+          await openUntil(
+            db,
+            candidates.slice(near.opened),
+            typed,
+            'near',
+            Infinity,
+            NEAR_LOOKED_AT - near.opened,
+          )
+        ).found.length;
   return {
-    found: [
-      ...shown.sort(byNumber).map((account) => ({ account, near: false })),
-      ...near.sort(byNumber).map((account) => ({ account, near: true })),
-    ],
-    matches: shown.length + nearCount,
+    found: [...found, ...near.found.map((account) => ({ account, near: true })).sort(byNumber)],
+    matches: found.length + near.found.length + rest,
+    moreNear: candidates.length > NEAR_LOOKED_AT,
   };
 }
 

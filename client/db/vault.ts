@@ -76,8 +76,8 @@ export const SEALED_TABLES: Readonly<Record<string, TablePolicy>> = {
   },
 };
 
-/** Letters of a word that get a search token: a longer query is matched on its first six. */
-export const TOKEN_PREFIX = 6;
+/** Letters of a word that get a search token: a longer query is matched on its first ten. */
+export const TOKEN_PREFIX = 10;
 const TOKEN_BYTES = 12;
 const NONCE_BYTES = 12;
 /** Blobs of records read, kept to be written back unchanged (`sealedTable`). */
@@ -188,7 +188,7 @@ export class Vault {
   }
 
   /**
-   * The tokens a record's words are found by: each word's first one to six letters, and each
+   * The tokens a record's words are found by: each word's first one to ten letters, and each
    * deletion key (client/db/search-words.ts) whole.
    */
   searchTokens(words: readonly string[]): string[] {
@@ -282,10 +282,22 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): DBC
     return record;
   }
 
+  /**
+   * The cursor with its value opened. The cursor is the browser's own IDBCursor (with Dexie's
+   * methods set on it): its accessors check that they are called on it, so each is read from
+   * the cursor itself, not through the new object (Dexie's anyOf reads `key` to skip ahead: read
+   * through the prototype it threw "Illegal invocation" in Chromium, never in fake-indexeddb).
+   */
   function openedCursor(cursor: DBCoreCursor): DBCoreCursor {
     let seen: unknown;
     let opened: unknown;
+    const own = (read: () => unknown) => ({ get: read });
     return Object.create(cursor, {
+      key: own(() => cursor.key),
+      primaryKey: own(() => cursor.primaryKey),
+      direction: own(() => (cursor as unknown as { direction: unknown }).direction),
+      source: own(() => (cursor as unknown as { source: unknown }).source),
+      request: own(() => (cursor as unknown as { request: unknown }).request),
       value: {
         get() {
           const raw: unknown = cursor.value;

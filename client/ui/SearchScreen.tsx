@@ -19,7 +19,7 @@ export function SearchScreen() {
   const total = useLiveQuery(() => app.db.accounts.count(), []);
   const download = useLiveQuery(async () => (await readSetting(app.db, 'sync'))?.pullProgress, []);
   const answer = useLiveQuery(async () => {
-    const { found, matches } = await searchAccounts(app.db, query, SHOWN);
+    const { found, matches, moreNear } = await searchAccounts(app.db, query, SHOWN);
     const recent = query.trim() === '' ? await recentAccounts(app.db) : [];
     const own = await app.db.facts
       .where('accountId')
@@ -35,6 +35,7 @@ export function SearchScreen() {
       results: found.map(({ account, near }) => shown(account, near)),
       recent: recent.map((account) => shown(account, false)),
       matches,
+      moreNear,
     };
   }, [query]);
   // The answer to an earlier query is never shown for the one typed now: a tap on it would open
@@ -45,7 +46,8 @@ export function SearchScreen() {
   const onlyNear = results !== undefined && results.length > 0 && results[0]?.near === true;
 
   return (
-    <main class="screen search">
+    // Busy while the answer to what is typed now is being found (nothing of the last one shows).
+    <main class="screen search" onKeyDown={moveAmongResults} aria-busy={current === undefined}>
       <label class="search-box">
         {t('searchLabel')}
         <input
@@ -84,9 +86,33 @@ export function SearchScreen() {
           {fill(t('moreResults'), { count: String(more) })}
         </p>
       )}
+      {current?.moreNear && (
+        <p class="muted" data-testid="more-near">
+          {t('moreNear')}
+        </p>
+      )}
       <ExportButton />
     </main>
   );
+}
+
+/**
+ * Up and down arrows move between the search box and the results, as on a POS terminal's keys;
+ * Enter opens the one in focus (it is a button).
+ */
+function moveAmongResults(event: KeyboardEvent) {
+  if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+  const screen = event.currentTarget as HTMLElement;
+  const stops = [
+    ...screen.querySelectorAll<HTMLElement>('input[name=search], [data-testid=search-result]'),
+  ];
+  const at = stops.indexOf(document.activeElement as HTMLElement);
+  if (at === -1) return;
+  const next = stops[at + (event.key === 'ArrowDown' ? 1 : -1)];
+  if (!next) return;
+  event.preventDefault();
+  next.focus();
+  next.scrollIntoView({ block: 'nearest' });
 }
 
 interface Shown {
