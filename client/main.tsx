@@ -9,6 +9,7 @@ import { GridtallyDatabase } from './db/database.ts';
 import { registerServiceWorker } from './pwa.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
 import { App, initialLanguage } from './ui/App.tsx';
+import { applyContrast } from './ui/ContrastSwitch.tsx';
 import { loadLanguage } from './ui/messages.ts';
 import './styles.css';
 
@@ -37,6 +38,9 @@ function Root() {
     />
   );
 }
+
+// The theme before anything is drawn, so a tablet set for sunlight never flashes the other.
+applyContrast();
 
 // Another open tab may hold the data key: then this one opens without asking for the PIN.
 const root = document.getElementById('app');

@@ -159,7 +159,7 @@ function OpenBills({ view }: { view: AccountView }) {
           <thead>
             <tr>
               <th>{t('period')}</th>
-              <th>{t('due')}</th>
+              <th class="due">{t('due')}</th>
               <th class="num">{t('amount')}</th>
               <th class="num">{t('left')}</th>
             </tr>
@@ -169,8 +169,12 @@ function OpenBills({ view }: { view: AccountView }) {
               <tr key={bill.id}>
                 <td>
                   {bill.period.from} – {bill.period.to}
+                  {/* On a small screen the due date goes under the period, not in a column. */}
+                  <span class="due-under">
+                    {t('due')} {bill.dueOn}
+                  </span>
                 </td>
-                <td>{bill.dueOn}</td>
+                <td class="due">{bill.dueOn}</td>
                 <td class="num">{formatAmount(bill.amountMinor, account.currency)}</td>
                 <td class="num">{formatAmount(outstanding(bill), account.currency)}</td>
               </tr>

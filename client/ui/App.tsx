@@ -57,6 +57,7 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
   const { loaded, session, screen, setScreen, loadSession } = useSession(db);
   const { syncReport, scheduler } = useAgentSync(session, makeScheduler);
   const [notice, setNotice] = useState<string | undefined>();
+  useKeys(session, screen, setScreen);
 
   const value: AppContextValue = useMemo(
     () => ({
@@ -106,7 +107,10 @@ export function App({ db, makeScheduler, updateReady }: AppProps) {
           {t('revokedBanner')}
         </p>
       )}
-      <CurrentScreen session={session} screen={screen} />
+      {/* Where the keyboard's focus starts on each new screen (useKeys). */}
+      <div class="screen-host" tabIndex={-1}>
+        <CurrentScreen session={session} screen={screen} />
+      </div>
     </AppContext.Provider>
   );
 }
@@ -174,6 +178,50 @@ function useAgentSync(
 }
 
 /** The screen showing: sign-in until someone is signed in. */
+/** A field that takes typing: keys pressed in it are the person's text, not commands. */
+function isField(target: EventTarget | null): target is HTMLElement {
+  return (
+    target instanceof HTMLElement &&
+    (target.matches('input, select, textarea') || target.isContentEditable)
+  );
+}
+
+/**
+ * The keyboard of a POS terminal with physical keys: Tab and Enter work everywhere (native
+ * buttons and forms); Escape leaves a field, and pressed again goes back to the customer search;
+ * "/" on the search screen puts the cursor in the search box. On each new screen the focus
+ * starts at the screen itself, not at the top bar, so Tab goes through the screen first.
+ */
+function useKeys(session: SessionRecord | undefined, screen: Screen, go: (next: Screen) => void) {
+  const role = session?.user.role;
+  useEffect(() => {
+    if (role !== 'agent') return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+      const target = event.target;
+      if (event.key === 'Escape') {
+        if (isField(target)) {
+          target.blur();
+          return;
+        }
+        if (screen.name !== 'search') {
+          event.preventDefault();
+          go({ name: 'search' });
+        }
+      } else if (event.key === '/' && !isField(target) && screen.name === 'search') {
+        event.preventDefault();
+        document.querySelector<HTMLInputElement>('input[name=search]')?.focus();
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [role, screen]);
+  useEffect(() => {
+    if (screen.name === 'search') return;
+    document.querySelector<HTMLElement>('.screen-host')?.focus({ preventScroll: true });
+  }, [screen]);
+}
+
 function CurrentScreen({
   session,
   screen,

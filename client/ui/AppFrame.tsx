@@ -3,6 +3,7 @@
  * the supervisor's tabs, the language and sign-out) and the banner of a pending app update.
  */
 import type { SessionRecord } from '../db/database.ts';
+import { ContrastSwitch } from './ContrastSwitch.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { useApp, useText, type Screen } from './context.ts';
 import { SyncBadge } from './SyncBadge.tsx';
@@ -60,6 +61,7 @@ export function TopBar({
         </nav>
       )}
       <LanguageSwitch />
+      <ContrastSwitch />
       <button type="button" class="link" onClick={onSignOut}>
         {t('signOut')}
       </button>

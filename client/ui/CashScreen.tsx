@@ -14,7 +14,7 @@ import { browserDeps } from '../db/facts.ts';
 import { dayCash, recordHandover } from '../db/handover.ts';
 import { ErrorLine, NoteField } from './AccountActions.tsx';
 import { useApp, useRevoked, useText } from './context.ts';
-import { dateTime, fill, money } from './format.ts';
+import { dateTime, fill, localeOf, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import { flagText } from './messages.ts';
 
@@ -56,7 +56,10 @@ export function CashScreen() {
                 <tr key={m.method} data-testid="method-total">
                   <td>{t(`method.${m.method}`)}</td>
                   <td class="num">
-                    {m.count} {t('payments')}
+                    {m.count}{' '}
+                    {new Intl.PluralRules(localeOf(app.language)).select(m.count) === 'one'
+                      ? t('payment')
+                      : t('payments')}
                   </td>
                   <td class="num">{money(minor(m.amountMinor), currency)}</td>
                 </tr>

@@ -10,6 +10,7 @@ import {
   type SecondFactorNeeded,
 } from '../auth/session.ts';
 import { browserDeps } from '../db/facts.ts';
+import { ContrastSwitch } from './ContrastSwitch.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
 import { useApp, useText } from './context.ts';
 import { EnrolForm } from './EnrolForm.tsx';
@@ -43,6 +44,7 @@ export function SignInScreen() {
         <SignInForm role={role} signIn={signIn} />
       )}
       <LanguageSwitch />
+      <ContrastSwitch />
     </main>
   );
 }
