@@ -22,8 +22,10 @@ import { builtAppCopy } from './browser/app-build.ts';
 import type { ProbeWindow } from './browser/probes.ts';
 import {
   enrolAndSignIn,
+  deviceState,
   launch,
   waitForDevice,
+  type DeviceState,
   waitForOfflineReady,
   type BrowserSession,
 } from './browser/session.ts';
@@ -34,8 +36,15 @@ const AGENT = { username: 'amina', pin: '1234' };
 const PAYMENTS = 20;
 const SEARCH_ROUNDS = 3;
 const COLD_STARTS = 5;
-/** Customers on the agent's route: HUB_DEMO_CUSTOMERS seeds twice as many, half per route. */
-const ROUTE_CUSTOMERS = 2_000;
+/**
+ * Customers on the agent's route (issue 13 asks for a device holding 50,000): HUB_DEMO_CUSTOMERS
+ * seeds twice as many, half per route. BENCH_ROUTE_CUSTOMERS sets another number.
+ */
+const ROUTE_CUSTOMERS = Number(process.env.BENCH_ROUTE_CUSTOMERS ?? 50_000);
+/** Seeding 100,000 demo customers with a year of bills each takes the hub about 80 s here. */
+const HUB_START_LIMIT_MS = 600_000;
+/** The route download of 50,000 customers, with every page sealed and indexed on the device. */
+const ROUTE_DOWNLOAD_LIMIT_MS = 30 * 60_000;
 const SCREENSHOT = '/tmp/bench-browser-offline.png';
 
 /**
@@ -79,16 +88,13 @@ export async function browserFigures(): Promise<Figure[]> {
   const demoCustomers = process.env.HUB_DEMO_CUSTOMERS;
   process.env.HUB_DEMO_CUSTOMERS = String(ROUTE_CUSTOMERS * 2);
   try {
-    await hub.start();
+    await hub.start(HUB_START_LIMIT_MS);
     session = await launch(profileDir);
     const scripts = await firstVisitScripts(session, hub.url);
-    await enrolAndSignIn(session.page, await hub.enrolmentCode(), AGENT);
+    const signedInAt = await enrolAndSignIn(session.page, await hub.enrolmentCode(), AGENT);
+    const download = await routeDownload(session.page, signedInAt);
+    const route = download.state;
     await waitForOfflineReady(session.page);
-    const route = await waitForDevice(
-      session.page,
-      'route pulled',
-      (state) => state.lastSuccessAt !== undefined && !state.pulling && state.accounts > 0,
-    );
     const search = await searchTimes(session);
     const payments = await paymentTimes(session);
     // Cold starts below begin from a device with nothing left to send, as on most mornings.
@@ -107,6 +113,19 @@ export async function browserFigures(): Promise<Figure[]> {
     };
     return [
       startFigure(scripts),
+      {
+        name: 'browser.route-download.s',
+        value: download.seconds,
+        unit: 's',
+        context: {
+          ...common,
+          firstCustomersShownS: download.firstShownSeconds,
+          progressShown: download.progress,
+          measured:
+            'the click on "Sign in" of a newly enrolled tablet to the whole route held (sealed ' +
+            'and indexed in IndexedDB), with the progress bar the search screen showed meanwhile',
+        },
+      },
       {
         name: 'browser.search-route.ms',
         value: median(search.samples),
@@ -165,6 +184,43 @@ export async function browserFigures(): Promise<Figure[]> {
     await hub.dispose();
     rmSync(profileDir, { recursive: true, force: true });
     rmSync(app.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits for the route to be held whole after a sign-in, reading the search screen's progress
+ * bar meanwhile: how long it took, and a few of the bar's readings ("done/total").
+ */
+async function routeDownload(
+  page: Page,
+  signedInAt: number,
+): Promise<{ seconds: number; firstShownSeconds: number; progress: string[]; state: DeviceState }> {
+  const firstShownSeconds = round((Date.now() - signedInAt) / 1000);
+  const readings: string[] = [];
+  const deadline = Date.now() + ROUTE_DOWNLOAD_LIMIT_MS;
+  for (;;) {
+    const state = await deviceState(page);
+    if (state.lastSuccessAt !== undefined && !state.pulling && state.accounts > 0)
+      return {
+        seconds: round((Date.now() - signedInAt) / 1000),
+        firstShownSeconds,
+        // The first, the last and a few between.
+        progress: readings.filter(
+          (_, i) =>
+            i === 0 || i === readings.length - 1 || i % Math.ceil(readings.length / 8) === 0,
+        ),
+        state,
+      };
+    if (Date.now() > deadline)
+      throw new Error(`the route was not downloaded in time: ${JSON.stringify(state)}`);
+    const bar = await page.evaluate(() => {
+      const shown = document.querySelector<HTMLProgressElement>(
+        '[data-testid=route-download] progress',
+      );
+      return shown ? `${shown.value}/${shown.max}` : undefined;
+    });
+    if (bar !== undefined && bar !== readings.at(-1)) readings.push(bar);
+    await page.waitForTimeout(500);
   }
 }
 
@@ -316,7 +372,9 @@ async function settledResults(page: Page, before: string): Promise<string> {
     const shown = await page.evaluate(() =>
       (window as unknown as ProbeWindow).__gridtallyBench.signature(),
     );
-    if (shown !== last) {
+    if (shown === 'busy') {
+      sameSince = Date.now();
+    } else if (shown !== last) {
       last = shown;
       sameSince = Date.now();
     } else if (shown !== before && Date.now() - sameSince >= 300) return shown;
@@ -332,7 +390,11 @@ async function paymentTimes({ page }: BrowserSession): Promise<{ samples: number
     const accountNumber = `GT-${10005 + 4 * i}`;
     const amount = `${21 + i}.50`;
     await page.locator('input[name=search]').fill(accountNumber);
-    await page.getByTestId('search-result').filter({ hasText: accountNumber }).click();
+    // Exactly this number: with 100,000 customers, GT-10005 is also the start of GT-100051.
+    await page
+      .getByTestId('search-result')
+      .filter({ has: page.locator('.number').getByText(accountNumber, { exact: true }) })
+      .click();
     await page.getByTestId('customer-name').waitFor();
     await page.locator('input[name=amount]').fill(amount);
     await page.locator('input[name=tendered]').fill('100');

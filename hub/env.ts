@@ -30,7 +30,7 @@ const envSchema = z.object({
   /** The demo's past: a month of field work synced by two demo tablets (`npm start`), or none. */
   HUB_DEMO_ACTIVITY: z.enum(['month', 'none']).default('none'),
   /** How many customers the demo seeds (half on each route): 200, or a realistic route for the bench. */
-  HUB_DEMO_CUSTOMERS: z.coerce.number().int().min(2).max(50_000).default(200),
+  HUB_DEMO_CUSTOMERS: z.coerce.number().int().min(2).max(100_000).default(200),
   /** Risk caps sent to devices: the most cash (minor units) a device may hold unsynced… */
   HUB_MAX_UNSYNCED_CASH_MINOR: z.coerce
     .number()

@@ -95,19 +95,24 @@ export async function waitForDevice(
   }
 }
 
-/** Enrols this browser with a supervisor's code and signs the agent in, as a person would. */
+/**
+ * Enrols this browser with a supervisor's code and signs the agent in, as a person would;
+ * returns when the first customers show, with the moment "Sign in" was clicked (ms since epoch).
+ */
 export async function enrolAndSignIn(
   page: Page,
   code: string,
   agent: { username: string; pin: string },
-): Promise<void> {
+): Promise<number> {
   await page.getByTestId('role-agent').click();
   await page.locator('input[name=enrolment-code]').fill(code);
   await page.getByRole('button', { name: 'Enrol device' }).click();
   await page.locator('input[name=username]').fill(agent.username);
   await page.locator('input[name=secret]').fill(agent.pin);
+  const clickedAt = Date.now();
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('search-result').first().waitFor({ timeout: 30_000 });
+  await page.getByTestId('search-result').first().waitFor({ timeout: 60_000 });
+  return clickedAt;
 }
 
 /** The service worker controls the page, so the app can start with no network. */

@@ -68,7 +68,8 @@ export class HubProcess {
     return this.output;
   }
 
-  async start(): Promise<void> {
+  /** Starts the hub and waits until it answers; a hub seeding a large demo may need longer. */
+  async start(limitMs = START_LIMIT_MS): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
       cwd: ROOT,
       env: {
@@ -85,7 +86,7 @@ export class HubProcess {
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    const deadline = Date.now() + START_LIMIT_MS;
+    const deadline = Date.now() + limitMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`hub exited early:\n${this.output}`);
       try {
