@@ -107,8 +107,10 @@ export interface Found {
 export interface SearchAnswer {
   /** Exact matches first, then near ones, each in account number order. */
   readonly found: readonly Found[];
-  /** How many match in all, the shown ones with the rest. */
+  /** How many match in all, the shown ones with the rest… */
   readonly matches: number;
+  /** …or at most how many, when counting exactly would open too many records. */
+  readonly matchesAtMost: boolean;
   /** More close matches may be there than were looked at (`matches` counts those looked at). */
   readonly moreNear: boolean;
 }
@@ -124,28 +126,41 @@ async function idsOf(db: GridtallyDatabase, word: string): Promise<string[]> {
   return db.accounts.where('searchWords').equals(db.vault.searchToken(word)).primaryKeys();
 }
 
+/** A typed word whose records are more than this is checked on opened records, not listed. */
+export const LISTED_AT_MOST = 3_000;
+
 /**
- * The ids of the records holding every typed word, from the index alone, and how many. One
- * word: a page of ids and the index's count (counting is native and quick, listing 30,000 ids
- * of a one-letter query is not). More: each word's ids, the smallest set kept where all meet.
+ * The ids of the records holding every typed word, from the index alone, and how many (or at
+ * most how many). Counting is native and quick; listing ids is not (30,000 for a one-letter
+ * word). One word: a page of ids and the index's count. More: the ids of each word with at most
+ * LISTED_AT_MOST records, kept where they all meet; a word with more (a letter or two typed) is
+ * checked on the opened records only, and the count is then an upper bound.
  */
 async function idsOfAll(
   db: GridtallyDatabase,
   typed: readonly string[],
   limit: number,
-): Promise<{ ids: string[]; count: number }> {
-  const [only] = typed;
-  if (typed.length === 1 && only !== undefined) {
-    const where = () => db.accounts.where('searchWords').equals(db.vault.searchToken(only));
-    const ids = await where().limit(limit).primaryKeys();
-    return { ids, count: ids.length < limit ? ids.length : await where().count() };
-  }
-  const sets = (await Promise.all(typed.map((word) => idsOf(db, word)))).sort(
-    (a, b) => a.length - b.length,
+): Promise<{ ids: string[]; count: number; atMost: boolean }> {
+  const where = (word: string) =>
+    db.accounts.where('searchWords').equals(db.vault.searchToken(word));
+  const counted = await Promise.all(
+    typed.map(async (word) => ({ word, count: await where(word).count() })),
   );
+  counted.sort((a, b) => a.count - b.count);
+  const [smallest] = counted;
+  if (smallest === undefined) return { ids: [], count: 0, atMost: false };
+  if (counted.length === 1 || smallest.count > LISTED_AT_MOST) {
+    // Every record of the smallest word is a candidate: a page of them is opened and checked.
+    const ids = await where(smallest.word)
+      .limit(counted.length === 1 ? limit : Math.max(limit * 20, LISTED_AT_MOST))
+      .primaryKeys();
+    return { ids, count: smallest.count, atMost: counted.length > 1 };
+  }
+  const listed = counted.filter((one) => one.count <= LISTED_AT_MOST);
+  const sets = await Promise.all(listed.map((one) => where(one.word).primaryKeys()));
   const others = sets.slice(1).map((ids) => new Set(ids));
   const ids = (sets[0] ?? []).filter((id) => others.every((held) => held.has(id)));
-  return { ids, count: ids.length };
+  return { ids, count: ids.length, atMost: listed.length < counted.length };
 }
 
 /**
@@ -190,6 +205,7 @@ export async function searchAccounts(
     return {
       found: accounts.map((account) => ({ account, near: false })),
       matches: accounts.length < limit ? accounts.length : await db.accounts.count(),
+      matchesAtMost: false,
       moreNear: false,
     };
   }
@@ -198,7 +214,13 @@ export async function searchAccounts(
   // A word longer than the tokens' prefix may miss on a record the index counted (rare).
   const missed = exact.opened - exact.found.length;
   const found: Found[] = exact.found.map((account) => ({ account, near: false })).sort(byNumber);
-  if (found.length === limit) return { found, matches: exactIds.count - missed, moreNear: false };
+  if (found.length === limit)
+    return {
+      found,
+      matches: exactIds.count - (exactIds.atMost ? 0 : missed),
+      matchesAtMost: exactIds.atMost,
+      moreNear: false,
+    };
   const isExact = new Set(exactIds.ids);
 
   const nearWord = typed
@@ -207,7 +229,8 @@ export async function searchAccounts(
       (best, word) => (best && best.length >= word.length ? best : word),
       undefined,
     );
-  if (nearWord === undefined) return { found, matches: found.length, moreNear: false };
+  if (nearWord === undefined)
+    return { found, matches: found.length, matchesAtMost: false, moreNear: false };
   const head = [...nearWord].slice(0, NEAR_FROM).join('');
   const candidates = (
     await db.accounts
@@ -234,6 +257,7 @@ export async function searchAccounts(
   return {
     found: [...found, ...near.found.map((account) => ({ account, near: true })).sort(byNumber)],
     matches: found.length + near.found.length + rest,
+    matchesAtMost: false,
     moreNear: candidates.length > NEAR_LOOKED_AT,
   };
 }

@@ -19,7 +19,7 @@ export function SearchScreen() {
   const total = useLiveQuery(() => app.db.accounts.count(), []);
   const download = useLiveQuery(async () => (await readSetting(app.db, 'sync'))?.pullProgress, []);
   const answer = useLiveQuery(async () => {
-    const { found, matches, moreNear } = await searchAccounts(app.db, query, SHOWN);
+    const { found, matches, matchesAtMost, moreNear } = await searchAccounts(app.db, query, SHOWN);
     const recent = query.trim() === '' ? await recentAccounts(app.db) : [];
     const own = await app.db.facts
       .where('accountId')
@@ -35,6 +35,7 @@ export function SearchScreen() {
       results: found.map(({ account, near }) => shown(account, near)),
       recent: recent.map((account) => shown(account, false)),
       matches,
+      matchesAtMost,
       moreNear,
     };
   }, [query]);
@@ -83,7 +84,9 @@ export function SearchScreen() {
       <ResultList results={results ?? []} />
       {more > 0 && (
         <p class="muted" data-testid="more-results">
-          {fill(t('moreResults'), { count: String(more) })}
+          {fill(t(current?.matchesAtMost ? 'moreResultsAtMost' : 'moreResults'), {
+            count: String(more),
+          })}
         </p>
       )}
       {current?.moreNear && (

@@ -204,6 +204,28 @@ describe('on the device', () => {
     expect(await names('GT-10122')).toEqual([]);
   });
 
+  it('counts two words from the index, or says at most how many when one matches too many', async () => {
+    const all = await rig.db.accounts.toArray();
+    const both = (query: string) =>
+      all.filter((account) => answer(queryWords(query), account.searchWords) === 'exact').length;
+    const narrow = await searchAccounts(rig.db, 'a o', 5);
+    expect(narrow.found).toHaveLength(5);
+    expect(narrow.matchesAtMost).toBe(false);
+    expect(narrow.matches).toBe(both('a o'));
+    // Every exact match, then the close ones ("Ochieng" is a slip from "achieng"), all counted.
+    const few = await searchAccounts(rig.db, 'achieng o', 200);
+    const exact = few.found.filter((one) => !one.near);
+    expect(exact.map(({ account }) => account.id).sort()).toEqual(
+      all
+        .filter((account) => answer(queryWords('achieng o'), account.searchWords) === 'exact')
+        .map((account) => account.id)
+        .sort(),
+    );
+    expect(exact.length).toBe(both('achieng o'));
+    expect(few.found.length).toBeGreaterThan(exact.length);
+    expect(few.matches).toBe(few.found.length);
+  });
+
   it('counts every match, and a page of near ones only when the exact ones leave room', async () => {
     const all = await rig.db.accounts.toArray();
     const withA = all.filter(

@@ -300,6 +300,7 @@ export const words: Record<WordKey, string> = {
   recountCash: 'Hesabu tena',
   notes: 'Noti na sarafu',
   moreResults: '{count} zaidi: andika zaidi ya jina, namba au simu ili kupunguza.',
+  moreResultsAtMost: 'Hadi {count} zaidi: andika zaidi ya jina, namba au simu ili kupunguza.',
   moreNear: 'Huenda kuna mengine yanayokaribia: andika zaidi ya jina.',
   nearMatch: 'Linakaribia',
   nearMatches: 'Hakuna linalolingana kamili. Yanayokaribia:',
