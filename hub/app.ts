@@ -3,6 +3,7 @@
  * on it in-process. Every request body is validated by a schema from shared/; a request that
  * fails validation gets `invalid-request` with the issues, and changes nothing.
  */
+import { registerAgentRoutes } from './agents/routes.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { BEARER_SCHEME } from './auth/middleware.ts';
@@ -70,6 +71,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   registerDeviceRoutes(app);
   registerTariffRoutes(app);
   registerReviewRoutes(app);
+  registerAgentRoutes(app);
   policiesKnown();
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',

@@ -166,6 +166,10 @@ function printSignIns(demoCodes: readonly string[]): void {
   );
   for (const agent of demoSignIns.agents)
     console.log(`  agent       ${agent.username} / PIN ${agent.pin}  (route ${agent.routeName})`);
+  const village = demoSignIns.villageAgent;
+  console.log(
+    `  village     ${village.username} / PIN ${village.pin}  (pop-up point, area ${village.areaName}: both routes)`,
+  );
   if (demoCodes.length > 0) {
     console.log(
       `[hub] device enrolment codes (one-time, 7 days; more from grace's Devices screen): ${demoCodes.join('  ')}`,

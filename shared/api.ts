@@ -38,6 +38,12 @@ export const userSchema = z.object({
   role: z.enum(['agent', 'supervisor', 'admin']),
   routeId: z.string().nullable(),
   routeName: z.string().nullable(),
+  /**
+   * A village agent's area: her device holds every route of it, and she finds any customer of
+   * the deployment through the hub (absent from hubs before areas).
+   */
+  areaId: z.string().nullable().optional(),
+  areaName: z.string().nullable().optional(),
 });
 
 export type User = z.infer<typeof userSchema>;
@@ -141,6 +147,50 @@ export const secondFactorsSchema = z.object({
 });
 
 export type SecondFactors = z.infer<typeof secondFactorsSchema>;
+
+/** One customer a search on the hub found (hub/accounts/search.ts). */
+export const accountHitSchema = z.object({
+  id: z.string(),
+  accountNumber: z.string(),
+  name: z.string(),
+  address: z.string(),
+  routeName: z.string(),
+  currency: currencySchema,
+  balanceMinor: minorUnitsSchema,
+});
+
+export type AccountHit = z.infer<typeof accountHitSchema>;
+
+export const accountSearchResponseSchema = z.object({
+  accounts: z.array(accountHitSchema).max(20),
+  /** More match than were sent: type more to narrow the search. */
+  more: z.boolean(),
+});
+
+export type AccountSearchResponse = z.infer<typeof accountSearchResponseSchema>;
+
+/** What an agent serves: a route (a field agent) or an area (a village agent). */
+export const agentAssignmentSchema = z.object({
+  kind: z.enum(['route', 'area']),
+  id: z.string().min(1).max(64),
+});
+
+export type AgentAssignment = z.infer<typeof agentAssignmentSchema>;
+
+export const agentsResponseSchema = z.object({
+  agents: z.array(
+    z.object({
+      id: z.string(),
+      displayName: z.string(),
+      username: z.string(),
+      assignment: agentAssignmentSchema.nullable(),
+    }),
+  ),
+  routes: z.array(z.object({ id: z.string(), name: z.string(), areaId: z.string().nullable() })),
+  areas: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+
+export type AgentsResponse = z.infer<typeof agentsResponseSchema>;
 
 export const collectionSchema = z.object({
   factId: uuidSchema,

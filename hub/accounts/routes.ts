@@ -1,16 +1,23 @@
 /**
  * GET /api/accounts/{id}: one account in full (hub/accounts/detail.ts), for an agent of the
- * account's route or a supervisor of its region. An account out of the caller's scope is
- * answered exactly as one that does not exist: its number says nothing to a stranger.
+ * account's route, a village agent (any account: walk-in customers come from anywhere) or a
+ * supervisor of its region. An account out of the caller's scope is answered exactly as one
+ * that does not exist: its number says nothing to a stranger.
+ *
+ * GET /api/accounts?q=: customers of the deployment found by number, meter, phone or name
+ * (hub/accounts/search.ts), for a village agent (the whole deployment) or a supervisor (her
+ * region). A field agent holds her whole route on her tablet and searches there.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { accountDetailSchema } from '../../shared/account-detail.ts';
-import { errorResponseSchema } from '../../shared/api.ts';
+import { accountSearchResponseSchema, errorResponseSchema } from '../../shared/api.ts';
 import { signedIn } from '../auth/middleware.ts';
 import { regionOf } from '../auth/scope.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
-import { accountDetail } from './detail.ts';
+import { accountDetail, type DetailScope } from './detail.ts';
+import { searchDeployment } from './search.ts';
+import type { SessionUser } from '../http/context.ts';
 
 const error = (description: string) => ({
   description,
@@ -33,19 +40,45 @@ const detailRoute = createRoute({
   },
 });
 
+const searchRoute = createRoute({
+  method: 'get',
+  path: '/api/accounts',
+  summary: 'Customers of the deployment (or the region) by number, meter, phone or name',
+  ...signedIn('agent', 'supervisor'),
+  request: {
+    query: z.object({ q: z.string().trim().min(2).max(64) }),
+  },
+  responses: {
+    200: {
+      description: 'Up to 20 customers, in account number order, and whether there are more',
+      content: { 'application/json': { schema: accountSearchResponseSchema } },
+    },
+    400: error('No query, or one shorter than 2 or longer than 64 characters'),
+    401: error('Not signed in'),
+    403: error('A field agent: her route is on her tablet'),
+  },
+});
+
+/** Which accounts the caller may read in full. */
+function detailScope(user: SessionUser): DetailScope {
+  if (user.role !== 'agent') return { kind: 'region', regionId: regionOf(user) };
+  return user.areaId !== null ? { kind: 'deployment' } : { kind: 'route', routeId: user.routeId };
+}
+
 export function registerAccountRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(searchRoute, async (c) => {
+    const { q } = c.req.valid('query');
+    const user = c.get('user');
+    if (user.role === 'agent' && user.areaId === null)
+      throw new HubError(403, 'not-allowed', 'A field agent searches her route on her tablet.');
+    const { store } = c.get('deps');
+    return c.json(await searchDeployment(store, q, regionOf(user)), 200);
+  });
   app.openapi(detailRoute, async (c) => {
     const { id } = c.req.valid('param');
     const user = c.get('user');
     const { store, now } = c.get('deps');
-    const detail = await accountDetail(
-      store,
-      id,
-      user.role === 'agent'
-        ? { kind: 'route', routeId: user.routeId }
-        : { kind: 'region', regionId: regionOf(user) },
-      now(),
-    );
+    const detail = await accountDetail(store, id, detailScope(user), now());
     if (!detail) throw new HubError(404, 'not-found', 'No such account on your route.');
     return c.json(detail, 200);
   });

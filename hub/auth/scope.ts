@@ -48,3 +48,20 @@ export async function oversees(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * The routes an agent serves: her own, or every route of her area (a village agent). The one
+ * place that says which accounts an agent's device pulls.
+ */
+export async function agentRoutes(db: Kysely<Database>, user: SessionUser): Promise<string[]> {
+  if (user.areaId !== null) {
+    const rows = await db
+      .selectFrom('routes')
+      .select('id')
+      .where('area_id', '=', user.areaId)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+  return user.routeId === null ? [] : [user.routeId];
+}

@@ -104,6 +104,7 @@ export async function findSession(
       'users.role',
       'users.is_admin',
       'users.route_id',
+      'users.area_id',
       'users.region_id',
       'sessions.device_id',
       'sessions.created_at',
@@ -135,6 +136,7 @@ export async function findSession(
     userId: row.userId,
     role,
     routeId: row.route_id,
+    areaId: row.area_id,
     deviceId: row.device_id,
     regionId: row.region_id,
   };
@@ -165,6 +167,8 @@ export function toUser(row: NonNullable<Awaited<ReturnType<typeof findUser>>>): 
     role: roleOf(row),
     routeId: row.route_id,
     routeName: row.route_name,
+    areaId: row.area_id,
+    areaName: row.area_name,
   };
 }
 
@@ -172,6 +176,7 @@ function usersWithRoute(store: Store) {
   return store.db
     .selectFrom('users')
     .leftJoin('routes', 'routes.id', 'users.route_id')
+    .leftJoin('areas', 'areas.id', 'users.area_id')
     .select([
       'users.id',
       'users.username',
@@ -179,7 +184,9 @@ function usersWithRoute(store: Store) {
       'users.role',
       'users.is_admin',
       'users.route_id',
+      'users.area_id',
       'users.secret_hash',
       'routes.name as route_name',
+      'areas.name as area_name',
     ]);
 }

@@ -34,6 +34,14 @@ export const demoSignIns = {
       routeName: 'Kabondo',
     },
   ],
+  /** A pop-up payment point in Ahero market, serving walk-in customers of both routes. */
+  villageAgent: {
+    username: 'zawadi',
+    pin: '2468',
+    displayName: 'Zawadi Achola',
+    areaId: 'area-ahero',
+    areaName: 'Ahero',
+  },
 } as const;
 
 /** Customers the demo seeds unless told otherwise (HUB_DEMO_CUSTOMERS), half on each route. */
@@ -136,15 +144,16 @@ export async function seedDemo(
   hashing: ScryptParameters = SCRYPT_PARAMETERS,
 ): Promise<void> {
   const random = generator(20261126);
-  const [supervisorHash, adminHash, ...agentHashes] = await Promise.all(
+  const [supervisorHash, adminHash, villageHash, ...agentHashes] = await Promise.all(
     [
       demoSignIns.supervisor.password,
       demoSignIns.admin.password,
+      demoSignIns.villageAgent.pin,
       ...demoSignIns.agents.map((agent) => agent.pin),
     ].map((secret: string) => hashSecret(secret, hashing)),
   );
   await store.transaction(async (trx) => {
-    await seedPeople(trx, supervisorHash ?? '', adminHash ?? '', agentHashes);
+    await seedPeople(trx, supervisorHash ?? '', adminHash ?? '', villageHash ?? '', agentHashes);
     await seedTariff(trx);
     await seedCustomers(store, trx, today, customers, random);
   });
@@ -153,14 +162,23 @@ export async function seedDemo(
 /** The demo's region: both routes, overseen by the demo supervisor. */
 export const DEMO_REGION = { id: 'region-kisumu', name: 'Kisumu' } as const;
 
-/** The two routes, the supervisor and one agent on each route, with their hashed secrets. */
+/**
+ * The two routes in one area, the supervisor, one agent on each route and a village agent of
+ * the area, with their hashed secrets.
+ */
 async function seedPeople(
   trx: Trx,
   supervisorHash: string,
   adminHash: string,
+  villageHash: string,
   agentHashes: readonly string[],
 ): Promise<void> {
+  const village = demoSignIns.villageAgent;
   await trx.insertInto('regions').values({ id: DEMO_REGION.id, name: DEMO_REGION.name }).execute();
+  await trx
+    .insertInto('areas')
+    .values({ id: village.areaId, name: village.areaName, region_id: DEMO_REGION.id })
+    .execute();
   await trx
     .insertInto('routes')
     .values(
@@ -168,6 +186,7 @@ async function seedPeople(
         id: a.routeId,
         name: a.routeName,
         region_id: DEMO_REGION.id,
+        area_id: village.areaId,
       })),
     )
     .execute();
@@ -204,6 +223,17 @@ async function seedPeople(
         secret_hash: agentHashes[i] ?? '',
         region_id: null,
       })),
+      {
+        id: `user-${village.username}`,
+        username: village.username,
+        display_name: village.displayName,
+        role: 'agent',
+        is_admin: 0,
+        route_id: null,
+        area_id: village.areaId,
+        secret_hash: villageHash,
+        region_id: null,
+      },
     ])
     .execute();
 }

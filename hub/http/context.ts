@@ -12,6 +12,8 @@ export interface SessionUser {
   readonly userId: string;
   readonly role: Role;
   readonly routeId: string | null;
+  /** A village agent's area: every route of it is hers (hub/auth/scope.ts, `agentRoutes`). */
+  readonly areaId: string | null;
   readonly deviceId: string | null;
   /** The region a supervisor oversees; null: every region (hub/auth/scope.ts). */
   readonly regionId: string | null;

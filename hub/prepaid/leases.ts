@@ -22,7 +22,8 @@ import { chunks } from '../store/store.ts';
 export async function grantLeases(
   store: Store,
   request: LeaseRequest,
-  routeId: string | null,
+  /** The routes the agent serves (hub/auth/scope.ts, `agentRoutes`). */
+  routeIds: readonly string[],
   actor: string,
   now: Date,
 ): Promise<LeaseResponse> {
@@ -53,7 +54,7 @@ export async function grantLeases(
       );
       for (const accountId of part) {
         const route = routes.get(accountId);
-        if (route === undefined || route !== routeId) {
+        if (route === undefined || !routeIds.includes(route)) {
           refuse(accountId, 'out-of-scope');
           continue;
         }

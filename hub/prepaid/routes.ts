@@ -7,6 +7,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponseSchema } from '../../shared/api.ts';
 import { leaseRequestSchema, leaseResponseSchema } from '../../shared/protocol.ts';
 import { signedIn } from '../auth/middleware.ts';
+import { agentRoutes } from '../auth/scope.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { grantLeases } from './leases.ts';
@@ -50,7 +51,13 @@ export function registerPrepaidRoutes(app: OpenAPIHono<AppEnv>): void {
     if (device?.status !== 'active')
       throw new HubError(403, 'device-revoked', 'This device may not hold prepaid keys.');
     return c.json(
-      await grantLeases(store, request, user.routeId, `user:${user.userId}`, now()),
+      await grantLeases(
+        store,
+        request,
+        await agentRoutes(store.db, user),
+        `user:${user.userId}`,
+        now(),
+      ),
       200,
     );
   });

@@ -133,3 +133,27 @@ export const handovers: Migration = {
       .execute();
   },
 };
+
+/**
+ * 0022, areas: a named group of routes (a market town and the villages around it), which a
+ * village agent's pop-up payment point serves whole. A route belongs to one area at most; an
+ * agent has a route (a field agent) or an area (a village agent), set by a supervisor.
+ */
+export const areas: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('areas')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('region_id', 'text', (c) => c.references('regions.id'))
+      .execute();
+    await db.schema
+      .alterTable('routes')
+      .addColumn('area_id', 'text', (c) => c.references('areas.id'))
+      .execute();
+    await db.schema
+      .alterTable('users')
+      .addColumn('area_id', 'text', (c) => c.references('areas.id'))
+      .execute();
+  },
+};

@@ -17,6 +17,7 @@ import {
   secondFactors,
 } from './migrations-security.ts';
 import {
+  areas,
   creditRequests,
   customerBudgets,
   handovers,
@@ -555,6 +556,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0019-customer-budgets': customerBudgets,
   '0020-credit-requests': creditRequests,
   '0021-handovers': handovers,
+  '0022-areas': areas,
 });
 
 /** Every migration, in order, for the engine they will run on. */

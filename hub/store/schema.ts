@@ -20,6 +20,14 @@ export interface RoutesTable {
   id: string;
   name: string;
   region_id: string | null;
+  /** The area the route belongs to, if any (a village agent of the area serves it). */
+  area_id: string | null;
+}
+
+export interface AreasTable {
+  id: string;
+  name: string;
+  region_id: string | null;
 }
 
 export interface UsersTable {
@@ -28,6 +36,8 @@ export interface UsersTable {
   display_name: string;
   role: 'agent' | 'supervisor';
   route_id: string | null;
+  /** A village agent's area: the agent serves every route of it (null for a field agent). */
+  area_id: string | null;
   secret_hash: string;
   /** The region a supervisor oversees; null: every region. */
   region_id: string | null;
@@ -415,6 +425,7 @@ export interface SecondFactorChallengesTable {
 export interface Database {
   regions: RegionsTable;
   routes: RoutesTable;
+  areas: AreasTable;
   users: UsersTable;
   sessions: SessionsTable;
   devices: DevicesTable;

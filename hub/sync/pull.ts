@@ -1,6 +1,7 @@
 /**
- * Pull: the accounts in the device's route that changed after the cursor, oldest change
- * first, with their open bills, and the acknowledgements of this device's facts in the same
+ * Pull: the accounts of the routes the agent serves (hub/auth/scope.ts, a field agent's route
+ * or a village agent's area) that changed after the cursor, oldest change first, with their
+ * open bills, and the acknowledgements of this device's facts in the same
  * range. Read in one transaction, so the cursor returned matches what was read.
  *
  * Every change takes the next number of one counter inside its writing transaction and holds
@@ -34,12 +35,12 @@ import type { Database } from '../store/schema.ts';
 export async function pullChanges(
   store: Store,
   request: PullRequest,
-  routeId: string,
+  routeIds: readonly string[],
   settings: DeviceSettings = DEFAULT_DEVICE_SETTINGS,
   now: Date = new Date(),
 ): Promise<PullResponse> {
   return store.readTransaction(async (trx) => {
-    const { page, cursor, hasMore, remaining } = await readPage(trx, request, routeId);
+    const { page, cursor, hasMore, remaining } = await readPage(trx, request, routeIds);
     const details = await accountDetails(
       trx,
       page.map((row) => row.id),
@@ -56,7 +57,7 @@ export async function pullChanges(
       deviceHeadSeq: device?.head_seq ?? 0,
       accounts: page.map((row) => snapshotOf(row, details)),
       acks: await acksOf(trx, request, cursor),
-      tariffs: await tariffsOf(trx, request, routeId, cursor),
+      tariffs: await tariffsOf(trx, request, routeIds, cursor),
       cursor: Math.max(cursor, request.cursor),
       hasMore,
       remaining,
@@ -85,12 +86,12 @@ export async function accountSnapshot(
  * cursor after them (the last account's change when more wait, else the counter itself), and
  * how many accounts wait after this page.
  */
-async function readPage(trx: Trx, request: PullRequest, routeId: string) {
+async function readPage(trx: Trx, request: PullRequest, routeIds: readonly string[]) {
   const limit = request.limit ?? MAX_ACCOUNTS_PER_PULL;
   const rows = await trx
     .selectFrom('accounts')
     .selectAll()
-    .where('route_id', '=', routeId)
+    .where('route_id', 'in', routeIds)
     .where('change_seq', '>', request.cursor)
     .orderBy('change_seq')
     .limit(limit + 1)
@@ -105,7 +106,7 @@ async function readPage(trx: Trx, request: PullRequest, routeId: string) {
           await trx
             .selectFrom('accounts')
             .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('route_id', '=', routeId)
+            .where('route_id', 'in', routeIds)
             .where('change_seq', '>', cursor)
             .executeTakeFirstOrThrow()
         ).n,
@@ -168,14 +169,14 @@ async function acksOf(
 async function tariffsOf(
   trx: Trx,
   request: PullRequest,
-  routeId: string,
+  routeIds: readonly string[],
   cursor: number,
 ): Promise<PullResponse['tariffs']> {
   const tariffs = await trx
     .selectFrom('tariff_versions')
     .select(['tariff_id', 'version', 'effective_from', 'document'])
     .where('tariff_id', 'in', (eb) =>
-      eb.selectFrom('accounts').select('tariff_id').distinct().where('route_id', '=', routeId),
+      eb.selectFrom('accounts').select('tariff_id').distinct().where('route_id', 'in', routeIds),
     )
     .where((eb) =>
       request.cursor === 0

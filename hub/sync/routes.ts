@@ -19,7 +19,7 @@ import { signedIn } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { ingestPush } from '../ingest/push.ts';
-import { oversees } from '../auth/scope.ts';
+import { agentRoutes, oversees } from '../auth/scope.ts';
 import { throttle, THROTTLES } from '../auth/throttle.ts';
 import { limitedByAddress } from '../http/edge.ts';
 import { pullChanges } from './pull.ts';
@@ -144,9 +144,10 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
     const request = c.req.valid('json');
     const user = c.get('user');
     checkDevice(user, request.deviceId);
-    if (user.routeId === null)
-      throw new HubError(403, 'no-route-assigned', 'This agent has no route assigned.');
     const { store, deviceSettings, now } = c.get('deps');
-    return c.json(await pullChanges(store, request, user.routeId, deviceSettings, now()), 200);
+    const routes = await agentRoutes(store.db, user);
+    if (routes.length === 0)
+      throw new HubError(403, 'no-route-assigned', 'This agent has no route or area assigned.');
+    return c.json(await pullChanges(store, request, routes, deviceSettings, now()), 200);
   });
 }

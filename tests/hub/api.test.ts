@@ -67,7 +67,10 @@ describe('the API description says who may call what', () => {
     );
     expect(secured.sort()).toEqual(
       [
+        'GET /api/accounts',
         'GET /api/accounts/{id}',
+        'GET /api/agents',
+        'PUT /api/agents/{id}/assignment',
         'GET /api/collections',
         'GET /api/devices',
         'GET /api/flags',
@@ -86,12 +89,12 @@ describe('the API description says who may call what', () => {
       ].sort(),
     );
     for (const route of secured) {
-      const [method, path] = route.split(' ') as ['GET' | 'POST', string];
+      const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PUT', string];
       const response = await request(
         hub.app,
         method,
         path.replace(/\{\w+\}/, 'x'),
-        method === 'POST' ? {} : undefined,
+        method === 'GET' ? undefined : {},
       );
       expect(response.status, route).toBe(401);
     }
@@ -126,7 +129,9 @@ describe('health and the API description', () => {
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
     expect(operations.sort()).toEqual([
+      'get /api/accounts',
       'get /api/accounts/{id}',
+      'get /api/agents',
       'get /api/auth/second-factors',
       'get /api/collections',
       'get /api/devices',
@@ -150,11 +155,12 @@ describe('health and the API description', () => {
       'post /api/sync/push',
       'post /api/sync/upload',
       'post /api/tariffs/{tariffId}/versions',
+      'put /api/agents/{id}/assignment',
     ]);
   });
 
   test.each<['GET' | 'POST', string]>([
-    ['GET', '/api/accounts'],
+    ['GET', '/api/account'],
     ['POST', '/api/sync/everything'],
     ['GET', '/api/sync/push'],
   ])('%s %s is a JSON 404 not-found', async (method, path) => {

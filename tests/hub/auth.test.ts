@@ -63,6 +63,8 @@ describe('agent sign-in', () => {
       role: 'agent',
       routeId: 'route-nyando',
       routeName: 'Nyando',
+      areaId: null,
+      areaName: null,
     });
     const lifetime = Date.parse(body.expiresAt) - before;
     expect(lifetime).toBeGreaterThanOrEqual(30 * DAY_MS);

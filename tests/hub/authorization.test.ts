@@ -306,6 +306,29 @@ const MATRIX: Readonly<Record<string, Row>> = {
       admin: 200,
     },
   },
+  'GET /api/accounts': {
+    // A field agent searches her route on her tablet; supervisors their region (an empty
+    // answer for another region's: tests/hub/areas.test.ts).
+    call: (hub, _caller, token) =>
+      request(hub.app, 'GET', '/api/accounts?q=GT-10001', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'GET /api/agents': {
+    call: (hub, _caller, token) => request(hub.app, 'GET', '/api/agents', undefined, token),
+    expect: signedInOnly(200),
+  },
+  'PUT /api/agents/{id}/assignment': {
+    // Amina to the area of her region; to Otieno, of another region, she is no agent at all.
+    call: (hub, _caller, token) =>
+      request(
+        hub.app,
+        'PUT',
+        '/api/agents/user-amina/assignment',
+        { kind: 'area', id: 'area-ahero' },
+        token,
+      ),
+    expect: signedInOnly(200, 404),
+  },
   'GET /api/collections': {
     call: (hub, _caller, token) => request(hub.app, 'GET', '/api/collections', undefined, token),
     expect: signedInOnly(200),

@@ -166,7 +166,7 @@ function deviceId(n: number): string {
 
 export async function request(
   app: App,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
   token?: string,

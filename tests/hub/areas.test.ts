@@ -1,0 +1,201 @@
+/**
+ * Goal: pop-up payment points (issue 13, item 5) on the hub. A village agent serves an area:
+ * her device pulls every route of it; she finds and opens any customer of the deployment
+ * through the hub, a field agent does neither; a supervisor finds her region's customers only.
+ * A supervisor gives an agent a route or an area of her own region, audited; an agent of
+ * another region, or a route of another region, is refused; the change reaches the agent's
+ * pulls at her next sign-in. Search input is bounded and taken literally (no LIKE wildcards).
+ *
+ * Method: the hub app in-process on a seeded store (on both engines: tests/hub runs twice).
+ */
+import { describe, expect, test } from 'vitest';
+import { agentsResponseSchema, accountSearchResponseSchema } from '../../shared/api.ts';
+import { pullResponseSchema, type PullResponse } from '../../shared/protocol.ts';
+import { demoSignIns, DEMO_CUSTOMERS } from '../../hub/demo/seed.ts';
+import {
+  amina,
+  grace,
+  openHub,
+  otieno,
+  pullBody,
+  request,
+  signInAgent,
+  signInSupervisor,
+  TABLET_A,
+  TABLET_B,
+  type Hub,
+} from './harness.ts';
+
+const zawadi = demoSignIns.villageAgent;
+
+/** Every page of a fresh pull: the accounts' ids and routes. */
+async function pullEverything(hub: Hub, token: string, device: string) {
+  const accounts: PullResponse['accounts'][number][] = [];
+  let cursor = 0;
+  for (;;) {
+    const response = await request(
+      hub.app,
+      'POST',
+      '/api/sync/pull',
+      pullBody(device, cursor, 60),
+      token,
+    );
+    expect(response.status).toBe(200);
+    const page = pullResponseSchema.parse(await response.json());
+    accounts.push(...page.accounts);
+    cursor = page.cursor;
+    if (!page.hasMore) return accounts;
+  }
+}
+
+async function search(hub: Hub, token: string, q: string) {
+  return request(hub.app, 'GET', `/api/accounts?q=${encodeURIComponent(q)}`, undefined, token);
+}
+
+async function found(hub: Hub, token: string, q: string) {
+  const response = await search(hub, token, q);
+  expect(response.status, q).toBe(200);
+  return accountSearchResponseSchema.parse(await response.json());
+}
+
+describe('a village agent', () => {
+  test('signs in with her area, and her device pulls every route of it', async () => {
+    const hub = await openHub();
+    const signIn = await signInAgent(hub.app, zawadi, TABLET_B);
+    expect(signIn.user).toMatchObject({ areaId: zawadi.areaId, areaName: zawadi.areaName });
+    expect(signIn.user.routeId).toBeNull();
+    const accounts = await pullEverything(hub, signIn.token, TABLET_B);
+    expect(accounts).toHaveLength(DEMO_CUSTOMERS);
+    expect(new Set(accounts.map((account) => account.routeId))).toEqual(
+      new Set(demoSignIns.agents.map((agent) => agent.routeId)),
+    );
+    const field = await signInAgent(hub.app, amina, TABLET_A);
+    expect(field.user).toMatchObject({ routeId: amina.routeId, areaId: null });
+    const own = await pullEverything(hub, field.token, TABLET_A);
+    expect(own.every((account) => account.routeId === amina.routeId)).toBe(true);
+    expect(own).toHaveLength(DEMO_CUSTOMERS / 2);
+  });
+
+  test('finds any customer through the hub by number, meter, phone or name; a field agent may not', async () => {
+    const hub = await openHub();
+    const { token } = await signInAgent(hub.app, zawadi, TABLET_B);
+    const byNumber = await found(hub, token, 'gt 10002');
+    expect(byNumber.accounts.map((account) => account.accountNumber)).toEqual(['GT-10002']);
+    const byName = await found(hub, token, '王小');
+    expect(byName.accounts.map((account) => account.name)).toEqual(['王小明']);
+    const byMeter = await found(hub, token, '54100015838');
+    expect(byMeter.accounts.map((account) => account.accountNumber)).toEqual(['GT-10002']);
+    const detail = await request(hub.app, 'GET', '/api/accounts/acc-0002', undefined, token);
+    expect(detail.status).toBe(200);
+    const phone = ((await detail.json()) as { account: { phone: string } }).account.phone;
+    const national = `0${phone.replace(/\D/g, '').slice(-9)}`;
+    const byPhone = await found(hub, token, national);
+    expect(byPhone.accounts.map((account) => account.id)).toContain('acc-0002');
+    // Many match: twenty, and more.
+    const many = await found(hub, token, 'gt1');
+    expect(many.accounts).toHaveLength(20);
+    expect(many.more).toBe(true);
+    // Wildcards are letters like any other; too short or too long is refused.
+    expect((await found(hub, token, '%%')).accounts).toEqual([]);
+    expect((await found(hub, token, '__')).accounts).toEqual([]);
+    expect((await search(hub, token, 'a')).status).toBe(400);
+    expect((await search(hub, token, 'x'.repeat(65))).status).toBe(400);
+
+    const field = await signInAgent(hub.app, amina, TABLET_A);
+    expect((await search(hub, field.token, 'gt 10002')).status).toBe(403);
+    expect(
+      (await request(hub.app, 'GET', '/api/accounts/acc-0002', undefined, field.token)).status,
+    ).toBe(404);
+  });
+
+  test('a supervisor finds her region’s customers, and none of another region', async () => {
+    const hub = await openHub();
+    const mine = await signInSupervisor(hub.app, grace);
+    expect((await found(hub, mine.token, 'GT-10002')).accounts).toHaveLength(1);
+    const other = await signInSupervisor(hub.app, otieno);
+    expect((await found(hub, other.token, 'GT-10002')).accounts).toEqual([]);
+  });
+});
+
+describe('assignments', () => {
+  test('a supervisor gives an agent an area; her next sign-in pulls it; audited', async () => {
+    const hub = await openHub();
+    const { token } = await signInSupervisor(hub.app, grace);
+    const listed = agentsResponseSchema.parse(
+      await (await request(hub.app, 'GET', '/api/agents', undefined, token)).json(),
+    );
+    expect(listed.agents.map((agent) => agent.username).sort()).toEqual([
+      'amina',
+      'baraka',
+      'zawadi',
+    ]);
+    expect(listed.areas.map((area) => area.id)).toEqual([zawadi.areaId]);
+    const response = await request(
+      hub.app,
+      'PUT',
+      '/api/agents/user-amina/assignment',
+      { kind: 'area', id: zawadi.areaId },
+      token,
+    );
+    expect(response.status).toBe(200);
+    const after = agentsResponseSchema.parse(await response.json());
+    expect(after.agents.find((agent) => agent.id === 'user-amina')?.assignment).toEqual({
+      kind: 'area',
+      id: zawadi.areaId,
+    });
+    const field = await signInAgent(hub.app, amina, TABLET_A);
+    expect(field.user.areaId).toBe(zawadi.areaId);
+    expect(await pullEverything(hub, field.token, TABLET_A)).toHaveLength(DEMO_CUSTOMERS);
+    const audit = await hub.store.db
+      .selectFrom('audit')
+      .select(['action', 'detail'])
+      .where('action', '=', 'agent-assigned')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]?.detail ?? '{}')).toMatchObject({
+      agentId: 'user-amina',
+      from: { kind: 'route', id: amina.routeId },
+      to: { kind: 'area', id: zawadi.areaId },
+    });
+  });
+
+  test('nothing of another region: its agents, its routes; and nothing changes', async () => {
+    const hub = await openHub();
+    const { token } = await signInSupervisor(hub.app, grace);
+    const otherRoute = await request(
+      hub.app,
+      'PUT',
+      '/api/agents/user-amina/assignment',
+      { kind: 'route', id: 'route-westlands' },
+      token,
+    );
+    expect(otherRoute.status).toBe(400);
+    const stranger = await signInSupervisor(hub.app, otieno);
+    const otherAgent = await request(
+      hub.app,
+      'PUT',
+      '/api/agents/user-amina/assignment',
+      { kind: 'route', id: 'route-kabondo' },
+      stranger.token,
+    );
+    expect(otherAgent.status).toBe(404);
+    const agent = await signInAgent(hub.app, amina, TABLET_A);
+    expect(
+      (
+        await request(
+          hub.app,
+          'PUT',
+          '/api/agents/user-amina/assignment',
+          { kind: 'area', id: zawadi.areaId },
+          agent.token,
+        )
+      ).status,
+    ).toBe(403);
+    const row = await hub.store.db
+      .selectFrom('users')
+      .select(['route_id', 'area_id'])
+      .where('id', '=', 'user-amina')
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ route_id: amina.routeId, area_id: null });
+  });
+});
