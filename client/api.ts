@@ -15,7 +15,7 @@ export interface HubFailure {
 }
 
 export interface HubCall {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly path: string;
   readonly body?: unknown;
   readonly token?: string;

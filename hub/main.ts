@@ -168,7 +168,7 @@ function printSignIns(demoCodes: readonly string[]): void {
     console.log(`  agent       ${agent.username} / PIN ${agent.pin}  (route ${agent.routeName})`);
   const village = demoSignIns.villageAgent;
   console.log(
-    `  village     ${village.username} / PIN ${village.pin}  (pop-up point, area ${village.areaName}: both routes)`,
+    `  village     ${village.username} / PIN ${village.pin}  (pop-up point, area ${village.areaName}: route Nyando, any customer through the hub)`,
   );
   if (demoCodes.length > 0) {
     console.log(

@@ -121,11 +121,6 @@ export const NEAR_LOOKED_AT = 400;
 const byNumber = (a: Found, b: Found) =>
   a.account.accountNumber.localeCompare(b.account.accountNumber);
 
-/** Ids of the records whose words start with `word` (to the tokens' length), from the index. */
-async function idsOf(db: GridtallyDatabase, word: string): Promise<string[]> {
-  return db.accounts.where('searchWords').equals(db.vault.searchToken(word)).primaryKeys();
-}
-
 /** A typed word whose records are more than this is checked on opened records, not listed. */
 export const LISTED_AT_MOST = 3_000;
 

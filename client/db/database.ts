@@ -117,6 +117,7 @@ export interface SessionRecord {
 
 export interface CursorRecord {
   key: 'cursor';
+  /** What the cursor runs through: a route's id, or `area:` and an area's id (pullScopeOf). */
   routeId: string;
   cursor: number;
   pulledAt: string;

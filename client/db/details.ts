@@ -74,9 +74,16 @@ export async function refreshAccount(
       }
       const cursor = await db.settings.get('cursor');
       const held = await db.accounts.get(accountId);
-      if (cursor?.key !== 'cursor' || !held) return 'as-of-sync';
-      if (cursor.routeId !== detail.account.routeId || cursor.epoch !== detail.epoch)
-        return 'as-of-sync';
+      if (cursor?.key !== 'cursor' || cursor.epoch !== detail.epoch) return 'as-of-sync';
+      // A village agent's device serves walk-in customers from anywhere: one it does not hold
+      // is kept from now on (its pulls never bring it; opening it online reads it again).
+      const servesAnyone = cursor.routeId.startsWith('area:');
+      if (!held) {
+        if (!servesAnyone) return 'as-of-sync';
+        await db.accounts.put({ ...detail.account, searchWords: searchWordsOf(detail.account) });
+        return 'fresh';
+      }
+      if (!servesAnyone && cursor.routeId !== detail.account.routeId) return 'as-of-sync';
       if (detail.account.changeSeq < held.changeSeq) return 'as-of-sync';
       const unanswered = await db.facts
         .where('accountId')

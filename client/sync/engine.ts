@@ -360,7 +360,8 @@ async function pullAll(
   session: SessionRecord,
   deviceId: string,
 ): Promise<Step & { revived: number }> {
-  const routeId = session.user.routeId;
+  // What the device holds: a field agent's route, or every route of a village agent's area.
+  const routeId = pullScopeOf(session.user);
   if (routeId === null) return { ok: true, count: 0, revived: 0 };
   let count = 0;
   let revived = 0;
@@ -465,6 +466,19 @@ async function reviveForgotten(db: GridtallyDatabase, hubHeadSeq: number): Promi
         delete stored.ackChangeSeq;
       }),
   );
+}
+
+/**
+ * The key of what a device holds, kept with its cursor: a route's id, or `area:` and an area's
+ * id. When it changes (a supervisor gave the agent another route or area), the device drops
+ * what it held and pulls its new scope from the start.
+ */
+export function pullScopeOf(user: {
+  readonly routeId: string | null;
+  readonly areaId?: string | null | undefined;
+}): string | null {
+  if (user.areaId) return `area:${user.areaId}`;
+  return user.routeId;
 }
 
 export async function applyPullPage(

@@ -32,6 +32,7 @@ export function TopBar({
       <span class="who" data-testid="who">
         {session.user.displayName}
         {session.user.routeName && ` · ${t('route')} ${session.user.routeName}`}
+        {session.user.areaName && ` · ${t('area')} ${session.user.areaName}`}
         {session.user.role === 'admin' && ` · ${t('admin')}`}
         {session.signedInOffline && ` · ${t('offlineSession')}`}
       </span>

@@ -1,6 +1,7 @@
 /**
  * The supervisor's devices: issue a one-time enrolment code (as text and as a QR code for a
- * tablet with a scanner), see every enrolled device, and revoke one that is lost or stolen.
+ * tablet with a scanner), see every enrolled device, and revoke one that is lost or stolen;
+ * give each agent her route or area (AgentsPanel.tsx).
  */
 import { qrSvg } from './qr.ts';
 import { useEffect, useState } from 'preact/hooks';
@@ -12,6 +13,7 @@ import {
 } from '../../shared/devices.ts';
 import { uploadResponseSchema, type UploadResponse } from '../../shared/protocol.ts';
 import { callHub } from '../api.ts';
+import { AgentsPanel } from './AgentsPanel.tsx';
 import { useApp, useText } from './context.ts';
 import { DeviceTable, EnrolmentCodeCard, type IssuedCode } from './DevicesParts.tsx';
 import type { MessageKey } from './messages.ts';
@@ -49,6 +51,7 @@ export function DevicesScreen() {
       )}
       {issued && <EnrolmentCodeCard issued={issued} />}
       {devices && <DeviceTable devices={devices} onRevoke={(device) => void revoke(device)} />}
+      <AgentsPanel />
     </main>
   );
 }

@@ -6,6 +6,7 @@ import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
 import { ExportButton } from './ExportButton.tsx';
+import { CounterToday, HubSearch } from './HubSearch.tsx';
 import { fill, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 
@@ -49,6 +50,7 @@ export function SearchScreen() {
   return (
     // Busy while the answer to what is typed now is being found (nothing of the last one shows).
     <main class="screen search" onKeyDown={moveAmongResults} aria-busy={current === undefined}>
+      {app.session?.user.areaId && <CounterToday />}
       <label class="search-box">
         {t('searchLabel')}
         <input
@@ -82,6 +84,7 @@ export function SearchScreen() {
       )}
       {onlyNear && <p class="muted">{t('nearMatches')}</p>}
       <ResultList results={results ?? []} />
+      {app.session?.user.areaId && <HubSearch query={query} />}
       {more > 0 && (
         <p class="muted" data-testid="more-results">
           {fill(t(current?.matchesAtMost ? 'moreResultsAtMost' : 'moreResults'), {

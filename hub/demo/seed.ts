@@ -34,7 +34,10 @@ export const demoSignIns = {
       routeName: 'Kabondo',
     },
   ],
-  /** A pop-up payment point in Ahero market, serving walk-in customers of both routes. */
+  /**
+   * A pop-up payment point in Ahero market: its area holds the Nyando route; walk-in customers
+   * of Kabondo are found through the hub.
+   */
   villageAgent: {
     username: 'zawadi',
     pin: '2468',
@@ -163,8 +166,8 @@ export async function seedDemo(
 export const DEMO_REGION = { id: 'region-kisumu', name: 'Kisumu' } as const;
 
 /**
- * The two routes in one area, the supervisor, one agent on each route and a village agent of
- * the area, with their hashed secrets.
+ * The two routes (Nyando in the area of Ahero), the supervisor, one agent on each route and a
+ * village agent of the area, with their hashed secrets.
  */
 async function seedPeople(
   trx: Trx,
@@ -186,7 +189,9 @@ async function seedPeople(
         id: a.routeId,
         name: a.routeName,
         region_id: DEMO_REGION.id,
-        area_id: village.areaId,
+        // Ahero is on the Nyando route; Kabondo's customers reach the pop-up point through
+        // the hub.
+        area_id: a.routeId === 'route-nyando' ? village.areaId : null,
       })),
     )
     .execute();

@@ -14,6 +14,7 @@ import { pullResponseSchema, type PullResponse } from '../../shared/protocol.ts'
 import { demoSignIns, DEMO_CUSTOMERS } from '../../hub/demo/seed.ts';
 import {
   amina,
+  baraka,
   grace,
   openHub,
   otieno,
@@ -61,6 +62,12 @@ async function found(hub: Hub, token: string, q: string) {
 describe('a village agent', () => {
   test('signs in with her area, and her device pulls every route of it', async () => {
     const hub = await openHub();
+    // The demo's area holds Nyando; Kabondo joins it here, so the area has two routes.
+    await hub.store.db
+      .updateTable('routes')
+      .set({ area_id: zawadi.areaId })
+      .where('id', '=', 'route-kabondo')
+      .execute();
     const signIn = await signInAgent(hub.app, zawadi, TABLET_B);
     expect(signIn.user).toMatchObject({ areaId: zawadi.areaId, areaName: zawadi.areaName });
     expect(signIn.user.routeId).toBeNull();
@@ -118,7 +125,7 @@ describe('a village agent', () => {
 });
 
 describe('assignments', () => {
-  test('a supervisor gives an agent an area; her next sign-in pulls it; audited', async () => {
+  test("a supervisor gives an agent an area; her next sign-in pulls the area's routes; audited", async () => {
     const hub = await openHub();
     const { token } = await signInSupervisor(hub.app, grace);
     const listed = agentsResponseSchema.parse(
@@ -133,19 +140,22 @@ describe('assignments', () => {
     const response = await request(
       hub.app,
       'PUT',
-      '/api/agents/user-amina/assignment',
+      '/api/agents/user-baraka/assignment',
       { kind: 'area', id: zawadi.areaId },
       token,
     );
     expect(response.status).toBe(200);
     const after = agentsResponseSchema.parse(await response.json());
-    expect(after.agents.find((agent) => agent.id === 'user-amina')?.assignment).toEqual({
+    expect(after.agents.find((agent) => agent.id === 'user-baraka')?.assignment).toEqual({
       kind: 'area',
       id: zawadi.areaId,
     });
-    const field = await signInAgent(hub.app, amina, TABLET_A);
+    const field = await signInAgent(hub.app, baraka, TABLET_B);
     expect(field.user.areaId).toBe(zawadi.areaId);
-    expect(await pullEverything(hub, field.token, TABLET_A)).toHaveLength(DEMO_CUSTOMERS);
+    // Kabondo's agent now serves Ahero's pop-up point: the area's route, not his old one.
+    const pulled = await pullEverything(hub, field.token, TABLET_B);
+    expect(pulled).toHaveLength(DEMO_CUSTOMERS / 2);
+    expect(pulled.every((account) => account.routeId === amina.routeId)).toBe(true);
     const audit = await hub.store.db
       .selectFrom('audit')
       .select(['action', 'detail'])
@@ -153,8 +163,8 @@ describe('assignments', () => {
       .execute();
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]?.detail ?? '{}')).toMatchObject({
-      agentId: 'user-amina',
-      from: { kind: 'route', id: amina.routeId },
+      agentId: 'user-baraka',
+      from: { kind: 'route', id: baraka.routeId },
       to: { kind: 'area', id: zawadi.areaId },
     });
   });
