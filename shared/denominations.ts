@@ -13,3 +13,19 @@ export const DENOMINATIONS: Readonly<Record<CurrencyCode, readonly number[]>> = 
   XOF: [10_000, 5_000, 2_000, 1_000, 500, 250, 200, 100, 50, 25, 10, 5, 1],
   USD: [10_000, 5_000, 2_000, 1_000, 500, 200, 100, 25, 10, 5, 1],
 };
+
+/**
+ * What a customer is likely to hand over for `amount`: the amount rounded up to the largest
+ * notes first, three at most, smallest first, each above the amount (the exact amount is the
+ * agent's other one-tap choice). For 1,234.50 shillings: 1,400, 1,500 and 2,000.
+ */
+export function likelyTenders(amount: number, currency: CurrencyCode): number[] {
+  if (!Number.isSafeInteger(amount) || amount <= 0) return [];
+  const tenders = new Set<number>();
+  for (const note of DENOMINATIONS[currency]) {
+    const rounded = Math.ceil(amount / note) * note;
+    if (rounded > amount && Number.isSafeInteger(rounded)) tenders.add(rounded);
+    if (tenders.size === 3) break;
+  }
+  return [...tenders].sort((a, b) => a - b);
+}

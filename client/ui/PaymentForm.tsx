@@ -26,6 +26,7 @@ import {
 } from '../../shared/money.ts';
 import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { cashTender, farAboveOwed } from '../../shared/payments.ts';
+import { likelyTenders } from '../../shared/denominations.ts';
 import { browserDeps, recentDuplicate, recordPayment, type DuplicateWarning } from '../db/facts.ts';
 import { deviceRecord } from '../db/database.ts';
 import { fetchLeases } from '../db/prepaid.ts';
@@ -254,6 +255,32 @@ function SettlesLines({
   );
 }
 
+/**
+ * One tap for what the customer hands over: the exact amount, or the notes most likely given
+ * for it (a queue at a pop-up point moves on taps, not typing).
+ */
+function QuickTenders({ payment, currency }: { payment: Payment; currency: CurrencyCode }) {
+  const { t } = useText();
+  const { amount, set } = payment;
+  if (!amount.ok || amount.value <= 0) return null;
+  const choices = [amount.value, ...likelyTenders(amount.value, currency)];
+  return (
+    <div class="quick-tenders" role="group" aria-label={t('tendered')}>
+      {choices.map((choice, i) => (
+        <button
+          type="button"
+          key={choice}
+          class="tab"
+          data-testid="quick-tender"
+          onClick={() => set('tendered', formatAmount(minor(choice), currency).replaceAll(',', ''))}
+        >
+          {i === 0 ? t('exactAmount') : money(minor(choice), currency)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** The fields of the chosen method. */
 function MethodFields({ payment, currency }: { payment: Payment; currency: CurrencyCode }) {
   const { t } = useText();
@@ -272,6 +299,7 @@ function MethodFields({ payment, currency }: { payment: Payment; currency: Curre
               onInput={(e) => set('tendered', e.currentTarget.value)}
             />
           </label>
+          <QuickTenders payment={payment} currency={currency} />
           <p class="change">
             {t('change')}:{' '}
             <strong data-testid="change">

@@ -51,7 +51,21 @@ test('a village agent serves her area offline and any customer through the hub; 
   await fromHub.click();
   await expect(page.getByTestId('customer-name')).toBeVisible();
   await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'fresh');
-  await payCash(agent, '150');
+  // Few taps: the customer hands over a 200 note, one tap says so, the change shows.
+  await page.locator('input[name=amount]').fill('150');
+  await expect(page.getByTestId('quick-tender')).toHaveText([
+    'Exact',
+    'KES 200.00',
+    'KES 500.00',
+    'KES 1,000.00',
+  ]);
+  await page.getByTestId('quick-tender').filter({ hasText: 'KES 200.00' }).click();
+  await expect(page.locator('input[name=tendered]')).toHaveValue('200.00');
+  await expect(page.getByTestId('change')).toHaveText('KES 50.00');
+  await page.screenshot({ path: `${shots}/village-quick-tender-800.png` });
+  await agent.recordPayment();
+  await expect(page.getByTestId('receipt-amount')).toHaveText('KES 150.00');
+  await page.getByRole('button', { name: 'Next customer' }).click();
   await expect.poll(() => counterLine(page)).toContain('today: 1 ·');
 
   // The hub goes down: the walk-in customer is on the tablet now, and so is the area.

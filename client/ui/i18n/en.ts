@@ -314,6 +314,7 @@ export const words = {
   routesFieldAgent: 'A route (field agent)',
   areasVillageAgent: 'An area (village agent, pop-up point)',
   assignmentFollows: 'The agent’s tablet follows at her next sign-in.',
+  exactAmount: 'Exact',
   recentCustomers: 'Opened recently',
   partNotLoaded: 'This part of the app could not load.',
   reload: 'Reload',

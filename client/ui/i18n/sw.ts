@@ -318,6 +318,7 @@ export const words: Record<WordKey, string> = {
   routesFieldAgent: 'Njia (wakala wa nyumba kwa nyumba)',
   areasVillageAgent: 'Eneo (wakala wa kijiji, kituo cha malipo)',
   assignmentFollows: 'Kompyuta kibao ya wakala itafuata atakapoingia tena.',
+  exactAmount: 'Kamili',
   recentCustomers: 'Waliofunguliwa karibuni',
   partNotLoaded: 'Sehemu hii ya programu haikuweza kupakia.',
   reload: 'Pakia upya',

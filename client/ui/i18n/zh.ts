@@ -309,6 +309,7 @@ export const words: Record<WordKey, string> = {
   routesFieldAgent: '线路（上门代理员）',
   areasVillageAgent: '片区（村级代理员、临时缴费点）',
   assignmentFollows: '代理员下次登录时，其设备随之更新。',
+  exactAmount: '正好',
   recentCustomers: '最近打开',
   partNotLoaded: '应用的这一部分未能加载。',
   reload: '重新加载',
