@@ -15,16 +15,18 @@ export const DENOMINATIONS: Readonly<Record<CurrencyCode, readonly number[]>> = 
 };
 
 /**
- * What a customer is likely to hand over for `amount`: the amount rounded up to the largest
- * notes first, three at most, smallest first, each above the amount (the exact amount is the
- * agent's other one-tap choice). For 1,234.50 shillings: 1,400, 1,500 and 2,000.
+ * What a customer is likely to hand over for `amount`: the next multiple above it of the largest
+ * notes first, three at most, smallest first (the exact amount is the agent's other one-tap
+ * choice). For 1,234.50 shillings: 1,400, 1,500 and 2,000; for 1,000: 1,200, 1,500, 2,000.
  */
 export function likelyTenders(amount: number, currency: CurrencyCode): number[] {
   if (!Number.isSafeInteger(amount) || amount <= 0) return [];
   const tenders = new Set<number>();
   for (const note of DENOMINATIONS[currency]) {
-    const rounded = Math.ceil(amount / note) * note;
-    if (rounded > amount && Number.isSafeInteger(rounded)) tenders.add(rounded);
+    // The next multiple of the note above the amount (a round amount is paid exactly, or with
+    // a bigger note: the exact amount is the agent's other choice).
+    const rounded = (Math.floor(amount / note) + 1) * note;
+    if (Number.isSafeInteger(rounded)) tenders.add(rounded);
     if (tenders.size === 3) break;
   }
   return [...tenders].sort((a, b) => a - b);

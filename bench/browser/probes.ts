@@ -23,6 +23,8 @@ export interface Probes {
   matchedAt?: number;
   clickAt?: number;
   receiptAt?: number;
+  /** Main-thread tasks over 50 ms (the Long Tasks API), as durations: the screen froze. */
+  longTasks: number[];
   /** What the search screen shows: the rows and the "no matches" line, as one string. */
   signature(): string;
   /** Starts a stopwatch at the next input event; it stops when the results read `expected`. */
@@ -36,6 +38,7 @@ export const PROBES_KEY = '__gridtallyBench';
 export function installProbes(): void {
   if (window.top !== window) return;
   const probes: Probes = {
+    longTasks: [],
     signature() {
       const screen = document.querySelector('main.search');
       if (!screen) return '';
@@ -70,6 +73,9 @@ export function installProbes(): void {
     },
   };
   Object.defineProperty(window, '__gridtallyBench', { value: probes });
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) probes.longTasks.push(entry.duration);
+  }).observe({ type: 'longtask', buffered: true });
   new MutationObserver(() => {
     const now = performance.now();
     if (probes.pinScreenAt === undefined && document.querySelector('input[name=secret]'))

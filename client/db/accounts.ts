@@ -18,7 +18,6 @@ import {
   answer,
   NEAR_FROM,
   nearKeys,
-  prepareSearch,
   queryWords,
   SEARCH_WORDS_VERSION,
   searchWordsOf,
@@ -264,9 +263,6 @@ export async function searchAccounts(
 export async function refreshSearchWords(db: GridtallyDatabase): Promise<void> {
   const held = await readSetting(db, 'search');
   if ((held?.version ?? 1) >= SEARCH_WORDS_VERSION) return;
-  const names = new Set<string>();
-  await db.accounts.each((account) => void names.add(account.name));
-  await prepareSearch(names);
   await db.transaction('rw', [db.accounts, db.settings], async () => {
     const accounts = await db.accounts.toArray();
     await db.accounts.bulkPut(

@@ -23,7 +23,7 @@ import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.
 import { fetchLeases, leasesWanted, notePrepaid } from '../db/prepaid.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import { markRevoked } from '../db/facts.ts';
-import { prepareSearch, searchWordsOf } from '../db/search-words.ts';
+import { searchWordsOf } from '../db/search-words.ts';
 import { refreshSearchWords } from '../db/accounts.ts';
 import {
   type GridtallyDatabase,
@@ -488,8 +488,6 @@ export async function applyPullPage(
   newRoute: boolean,
   now: Date,
 ): Promise<void> {
-  // The pinyin dictionary, for a route with Chinese names, is fetched before the transaction.
-  await prepareSearch(page.accounts.map((account) => account.name));
   await db.transaction(
     'rw',
     [db.accounts, db.facts, db.settings, db.tariffs, db.leases, db.details],

@@ -6,9 +6,13 @@
  */
 import * as Comlink from 'comlink';
 import { GridtallyDatabase } from '../db/database.ts';
+import { loadPinyin } from '../db/search-words.ts';
 import { syncOnce, type SyncReport } from './engine.ts';
 
 const db = new GridtallyDatabase();
+// Chinese names are indexed by their pinyin too: the dictionary is here before the first round
+// (a round never waits on anything else mid-way). Without it, names are found by characters.
+const dictionary = loadPinyin().catch((error: unknown) => console.warn('[pinyin]', error));
 let running: Promise<SyncReport> | undefined;
 
 const api = {
@@ -20,8 +24,10 @@ const api = {
     if (master) db.vault.unlock(master);
     else db.vault.lock();
     if (running) return running;
-    const round = (): Promise<SyncReport> =>
-      syncOnce(db, { baseUrl: self.location.origin, now: () => new Date() });
+    const round = async (): Promise<SyncReport> => {
+      await dictionary;
+      return syncOnce(db, { baseUrl: self.location.origin, now: () => new Date() });
+    };
     // One sync at a time across every tab of this device: a Web Lock held for the round.
     const locked: Promise<SyncReport> =
       typeof navigator.locks?.request === 'function'

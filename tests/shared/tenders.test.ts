@@ -1,8 +1,9 @@
 /**
  * Goal: the one-tap tenders a cash payment offers (shared/denominations.ts, `likelyTenders`)
  * are sums a customer could hand over for the amount: each above it, a multiple of one of the
- * currency's notes or coins, at most three, smallest first, none repeated; and the largest
- * note's round-up is always among them (a customer with one big note is never left out).
+ * currency's notes or coins, at most three, smallest first, none repeated; and the next
+ * multiple of the largest note is always among them (a customer with big notes is never left
+ * out), a round amount included.
  *
  * Method: properties over every currency and amounts up to ten million units (fast-check), and
  * the worked example of the function's comment.
@@ -30,15 +31,15 @@ describe('likely tenders', () => {
             expect(tender).toBeGreaterThan(amount);
             expect(notes.some((note) => tender % note === 0)).toBe(true);
           }
-          const roundUp = Math.ceil(amount / largest) * largest;
-          if (roundUp > amount) expect(tenders).toContain(roundUp);
+          expect(tenders).toContain((Math.floor(amount / largest) + 1) * largest);
         },
       ),
     );
   });
 
-  it('for 1,234.50 shillings: 1,400, 1,500 and 2,000; nothing for nothing', () => {
+  it('for 1,234.50 shillings: 1,400, 1,500 and 2,000; for 1,000: 1,200, 1,500, 2,000', () => {
     expect(likelyTenders(123_450, 'KES')).toEqual([140_000, 150_000, 200_000]);
+    expect(likelyTenders(100_000, 'KES')).toEqual([120_000, 150_000, 200_000]);
     expect(likelyTenders(0, 'KES')).toEqual([]);
     expect(likelyTenders(-5, 'KES')).toEqual([]);
   });
