@@ -8,6 +8,7 @@ import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance, pendingEffects, type AccountSnapshot } from '../../shared/protocol.ts';
 import type { ContactField } from '../../shared/facts.ts';
 import { contactShown, voidedOwn } from './facts.ts';
+import { TOKEN_PREFIX } from './vault.ts';
 import {
   readSetting,
   type GridtallyDatabase,
@@ -15,9 +16,11 @@ import {
   type StoredFact,
 } from './database.ts';
 import {
+  anyHan,
   answer,
   NEAR_FROM,
   nearKeys,
+  pinyinLoaded,
   queryWords,
   SEARCH_WORDS_VERSION,
   searchWordsOf,
@@ -143,13 +146,19 @@ async function idsOfAll(
   counted.sort((a, b) => a.count - b.count);
   const [smallest] = counted;
   if (smallest === undefined) return { ids: [], count: 0, atMost: false };
-  if (counted.length === 1 || smallest.count > LISTED_AT_MOST) {
-    // Every record of the smallest word is a candidate: a page of them is opened and checked.
-    const ids = await where(smallest.word)
-      .limit(counted.length === 1 ? limit : Math.max(limit * 20, LISTED_AT_MOST))
-      .primaryKeys();
-    return { ids, count: smallest.count, atMost: counted.length > 1 };
+  // One word of at most the tokens' length: the index says exactly which records hold it.
+  const exact = [...smallest.word].length <= TOKEN_PREFIX;
+  if (counted.length === 1 && exact) {
+    const ids = await where(smallest.word).limit(limit).primaryKeys();
+    return { ids, count: smallest.count, atMost: false };
   }
+  if (smallest.count > LISTED_AT_MOST) {
+    // Every record of the smallest word is a candidate: a page of them is opened and checked.
+    const ids = await where(smallest.word).limit(LISTED_AT_MOST).primaryKeys();
+    return { ids, count: smallest.count, atMost: true };
+  }
+  // Each word's records (a long word's too: those sharing its first letters are few), kept
+  // where they all meet; a word longer than the tokens is checked on the opened records.
   const listed = counted.filter((one) => one.count <= LISTED_AT_MOST);
   const sets = await Promise.all(listed.map((one) => where(one.word).primaryKeys()));
   const others = sets.slice(1).map((ids) => new Set(ids));
@@ -223,8 +232,10 @@ export async function searchAccounts(
       (best, word) => (best && best.length >= word.length ? best : word),
       undefined,
     );
+  // Not every candidate was opened: more may match than were found.
+  const atMost = exactIds.atMost && exact.opened < exactIds.ids.length;
   if (nearWord === undefined)
-    return { found, matches: found.length, matchesAtMost: false, moreNear: false };
+    return { found, matches: found.length, matchesAtMost: atMost, moreNear: false };
   const head = [...nearWord].slice(0, NEAR_FROM).join('');
   const candidates = (
     await db.accounts
@@ -251,7 +262,7 @@ export async function searchAccounts(
   return {
     found: [...found, ...near.found.map((account) => ({ account, near: true })).sort(byNumber)],
     matches: found.length + near.found.length + rest,
-    matchesAtMost: false,
+    matchesAtMost: atMost,
     moreNear: candidates.length > NEAR_LOOKED_AT,
   };
 }
@@ -265,6 +276,8 @@ export async function refreshSearchWords(db: GridtallyDatabase): Promise<void> {
   if ((held?.version ?? 1) >= SEARCH_WORDS_VERSION) return;
   await db.transaction('rw', [db.accounts, db.settings], async () => {
     const accounts = await db.accounts.toArray();
+    // Chinese names without their pinyin would stay so: wait for a round with the dictionary.
+    if (!pinyinLoaded() && anyHan(accounts.map((account) => account.name))) return;
     await db.accounts.bulkPut(
       accounts.map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
     );

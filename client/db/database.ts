@@ -60,8 +60,13 @@ export interface StoredFact {
 }
 
 export interface StoredAccount extends AccountSnapshot {
-  /** Lower-case words of the name, account number and phone, for look-up as you type. */
+  /** The words it is found by (client/db/search-words.ts), sealed, and their keyed tokens. */
   searchWords: string[];
+  /**
+   * A walk-in customer a village agent's tablet keeps from the hub (client/db/details.ts): no
+   * pull brings it, so the device's facts on it are kept until its snapshot holds them.
+   */
+  walkIn?: true;
 }
 
 export interface Credential {

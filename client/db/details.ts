@@ -80,7 +80,11 @@ export async function refreshAccount(
       const servesAnyone = cursor.routeId.startsWith('area:');
       if (!held) {
         if (!servesAnyone) return 'as-of-sync';
-        await db.accounts.put({ ...detail.account, searchWords: searchWordsOf(detail.account) });
+        await db.accounts.put({
+          ...detail.account,
+          searchWords: searchWordsOf(detail.account),
+          walkIn: true,
+        });
         return 'fresh';
       }
       if (!servesAnyone && cursor.routeId !== detail.account.routeId) return 'as-of-sync';
@@ -91,7 +95,11 @@ export async function refreshAccount(
         .filter((stored) => stored.ackChangeSeq === undefined || stored.outcome === 'held')
         .count();
       if (unanswered > 0) return 'waits-sync';
-      await db.accounts.put({ ...detail.account, searchWords: searchWordsOf(detail.account) });
+      await db.accounts.put({
+        ...detail.account,
+        searchWords: searchWordsOf(detail.account),
+        ...(held.walkIn ? { walkIn: true as const } : {}),
+      });
       return 'fresh';
     },
   );

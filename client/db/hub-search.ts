@@ -16,7 +16,8 @@ export async function searchHub(
     call.baseUrl,
     {
       method: 'GET',
-      path: `/api/accounts?q=${encodeURIComponent(query.trim().slice(0, 64))}`,
+      // At most 64 characters, cut between characters, never inside one.
+      path: `/api/accounts?q=${encodeURIComponent([...query.trim()].slice(0, 64).join(''))}`,
       token: call.token,
       timeoutMs: 8_000,
     },

@@ -19,9 +19,9 @@
 /**
  * The rule's version: accounts held under an older one get new words at the next unlock. 1 was
  * lower case split at spaces; 2 folds accents and punctuation, adds tails and pinyin of Chinese
- * names, national phone forms and deletion keys.
+ * names, national phone forms and deletion keys; 3 tokens of ten letters, not six.
  */
-export const SEARCH_WORDS_VERSION = 2;
+export const SEARCH_WORDS_VERSION = 3;
 
 /** Folded text: lower case, no accents, only letters and digits. */
 export function fold(text: string): string {
@@ -63,6 +63,11 @@ let romanize: Romanize | undefined;
 export function anyHan(names: Iterable<string>): boolean {
   for (const name of names) if (HAN.test(name)) return true;
   return false;
+}
+
+/** Whether Chinese names get their pinyin words now. */
+export function pinyinLoaded(): boolean {
+  return romanize !== undefined;
 }
 
 /** Loads the pinyin dictionary (a lazy chunk of its own) and uses it from now on. */

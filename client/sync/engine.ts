@@ -130,16 +130,32 @@ const DAY_MS = 86_400_000;
  * backup can be sent them again.
  */
 export async function pruneAcknowledged(db: GridtallyDatabase, now: Date): Promise<number> {
-  return db.transaction('rw', db.facts, db.settings, async () => {
+  return db.transaction('rw', db.facts, db.settings, db.accounts, async () => {
     const caps = await db.settings.get('caps');
     const cursor = await db.settings.get('cursor');
     if (caps?.key !== 'caps' || cursor?.key !== 'cursor') return 0;
     const before = new Date(now.getTime() - caps.retentionDays * DAY_MS).toISOString();
-    return db.facts
+    const old = await db.facts
       .where('[status+fact.recordedAt]')
       .between(['acked', Dexie.minKey], ['acked', before])
       .filter((stored) => (stored.ackChangeSeq ?? Infinity) <= cursor.cursor)
-      .delete();
+      .toArray();
+    // The cursor passing a fact's change is not enough for an account the pulls never bring (a
+    // walk-in customer a village agent's tablet keeps): its snapshot must hold the change.
+    const accountIds = [
+      ...new Set(old.flatMap((stored) => (stored.accountId ? [stored.accountId] : []))),
+    ];
+    const walkIns = new Map(
+      (await db.accounts.bulkGet(accountIds)).flatMap((account) =>
+        account?.walkIn ? [[account.id, account.changeSeq] as const] : [],
+      ),
+    );
+    const gone = old.filter((stored) => {
+      const seen = walkIns.get(stored.accountId);
+      return seen === undefined || seen >= (stored.ackChangeSeq ?? Infinity);
+    });
+    await db.facts.bulkDelete(gone.map((stored) => stored.seq));
+    return gone.length;
   });
 }
 

@@ -34,14 +34,17 @@ export function HubSearch({ query }: { query: string }) {
     let live = true;
     const timer = setTimeout(() => {
       setAsked({ state: 'asking' });
-      void searchHub({ baseUrl: app.baseUrl, token: session.token }, typed).then((answer) => {
-        if (!live) return;
-        setAsked(
-          answer.ok
-            ? { state: 'answered', hits: answer.value.accounts, more: answer.value.more }
-            : { state: 'failed' },
-        );
-      });
+      searchHub({ baseUrl: app.baseUrl, token: session.token }, typed).then(
+        (answer) => {
+          if (!live) return;
+          setAsked(
+            answer.ok
+              ? { state: 'answered', hits: answer.value.accounts, more: answer.value.more }
+              : { state: 'failed' },
+          );
+        },
+        () => live && setAsked({ state: 'failed' }),
+      );
     }, PAUSE_MS);
     return () => {
       live = false;

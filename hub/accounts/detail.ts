@@ -25,8 +25,8 @@ type Trx = Parameters<Parameters<Store['transaction']>[0]>[0];
 export type DetailScope =
   | { readonly kind: 'route'; readonly routeId: string | null }
   | { readonly kind: 'region'; readonly regionId: string | null }
-  /** A village agent serves walk-in customers of the whole deployment when online. */
-  | { readonly kind: 'deployment' };
+  /** A village agent serves walk-in customers of her area's region when online. */
+  | { readonly kind: 'deployment'; readonly regionId: string | null };
 
 /**
  * The account in full, every part read in one snapshot of the store (the row with its balance
@@ -50,10 +50,9 @@ export async function accountDetail(
     if (!found) return undefined;
     const { region_id: regionId, ...row } = found;
     const inScope =
-      scope.kind === 'deployment' ||
-      (scope.kind === 'route'
+      scope.kind === 'route'
         ? row.route_id === scope.routeId
-        : scope.regionId === null || regionId === scope.regionId);
+        : scope.regionId === null || regionId === scope.regionId;
     if (!inScope) return undefined;
     const versions = (await tariffVersionsOf(trx, [row.tariff_id])).get(row.tariff_id) ?? [];
     return {

@@ -1,18 +1,21 @@
 /**
  * GET /api/accounts/{id}: one account in full (hub/accounts/detail.ts), for an agent of the
- * account's route, a village agent (any account: walk-in customers come from anywhere) or a
- * supervisor of its region. An account out of the caller's scope is answered exactly as one
+ * account's route, a village agent (any account of her area's region: walk-in customers come
+ * from anywhere near) or a supervisor of its region. An account out of the caller's scope is answered exactly as one
  * that does not exist: its number says nothing to a stranger.
  *
- * GET /api/accounts?q=: customers of the deployment found by number, meter, phone or name
- * (hub/accounts/search.ts), for a village agent (the whole deployment) or a supervisor (her
- * region). A field agent holds her whole route on her tablet and searches there.
+ * GET /api/accounts?q=: customers found by number, meter, phone or name (hub/accounts/search.ts),
+ * for a village agent (her area's region) or a supervisor (her region), 60 searches a minute
+ * each. A field agent holds her whole route on her tablet and searches there.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { accountDetailSchema } from '../../shared/account-detail.ts';
 import { accountSearchResponseSchema, errorResponseSchema } from '../../shared/api.ts';
 import { signedIn } from '../auth/middleware.ts';
-import { regionOf } from '../auth/scope.ts';
+import { regionOf, villageRegion } from '../auth/scope.ts';
+import { throttle, THROTTLES } from '../auth/throttle.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { accountDetail, type DetailScope } from './detail.ts';
@@ -60,9 +63,11 @@ const searchRoute = createRoute({
 });
 
 /** Which accounts the caller may read in full. */
-function detailScope(user: SessionUser): DetailScope {
+async function detailScope(db: Kysely<Database>, user: SessionUser): Promise<DetailScope> {
   if (user.role !== 'agent') return { kind: 'region', regionId: regionOf(user) };
-  return user.areaId !== null ? { kind: 'deployment' } : { kind: 'route', routeId: user.routeId };
+  return user.areaId !== null
+    ? { kind: 'deployment', regionId: await villageRegion(db, user) }
+    : { kind: 'route', routeId: user.routeId };
 }
 
 export function registerAccountRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -71,14 +76,16 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>): void {
     const user = c.get('user');
     if (user.role === 'agent' && user.areaId === null)
       throw new HubError(403, 'not-allowed', 'A field agent searches her route on her tablet.');
-    const { store } = c.get('deps');
-    return c.json(await searchDeployment(store, q, regionOf(user)), 200);
+    const { store, now } = c.get('deps');
+    await throttle(store, THROTTLES.accountSearchUser, user.userId, now());
+    const regionId = user.role === 'agent' ? await villageRegion(store.db, user) : regionOf(user);
+    return c.json(await searchDeployment(store, q, regionId), 200);
   });
   app.openapi(detailRoute, async (c) => {
     const { id } = c.req.valid('param');
     const user = c.get('user');
     const { store, now } = c.get('deps');
-    const detail = await accountDetail(store, id, detailScope(user), now());
+    const detail = await accountDetail(store, id, await detailScope(store.db, user), now());
     if (!detail) throw new HubError(404, 'not-found', 'No such account on your route.');
     return c.json(detail, 200);
   });

@@ -3,7 +3,8 @@
  * agent's pop-up point, every route of the area), set by a supervisor of the region. An agent's
  * region is the region of her route or area; a supervisor sees and assigns the agents of hers
  * and those with nothing assigned yet, to routes and areas of hers. Each change is audited;
- * the agent's devices follow at her next sign-in (the pull's scope is the session's).
+ * the agent's devices and sessions follow at her next sign-in (a session serves the scope its
+ * sign-in gave her device: hub/auth/sessions.ts).
  */
 import type { AgentAssignment, AgentsResponse } from '../../shared/api.ts';
 import { HubError } from '../http/errors.ts';
@@ -73,6 +74,9 @@ export async function assignAgent(
       'invalid-request',
       `No such ${assignment.kind} in your region: ${assignment.id}.`,
     );
+  // An area with no route of its region would leave the agent nothing to serve.
+  if (assignment.kind === 'area' && !visible.routes.some((route) => route.areaId === assignment.id))
+    throw new HubError(400, 'invalid-request', `The area ${assignment.id} has no route yet.`);
   await store.transaction(async (trx) => {
     await trx
       .updateTable('users')

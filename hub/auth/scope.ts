@@ -55,13 +55,38 @@ export async function oversees(
  */
 export async function agentRoutes(db: Kysely<Database>, user: SessionUser): Promise<string[]> {
   if (user.areaId !== null) {
+    // Only the area's routes of its own region: an area never reaches into another region.
     const rows = await db
       .selectFrom('routes')
-      .select('id')
-      .where('area_id', '=', user.areaId)
-      .orderBy('id')
+      .innerJoin('areas', 'areas.id', 'routes.area_id')
+      .select('routes.id')
+      .where('routes.area_id', '=', user.areaId)
+      .where((eb) =>
+        eb.or([
+          eb('areas.region_id', 'is', null),
+          eb('areas.region_id', '=', eb.ref('routes.region_id')),
+        ]),
+      )
+      .orderBy('routes.id')
       .execute();
     return rows.map((row) => row.id);
   }
   return user.routeId === null ? [] : [user.routeId];
+}
+
+/**
+ * The region a village agent reaches through the hub (her area's; null: every region, for an
+ * area of no region). A field agent reaches nothing beyond her route.
+ */
+export async function villageRegion(
+  db: Kysely<Database>,
+  user: SessionUser,
+): Promise<string | null> {
+  if (user.areaId === null) return null;
+  const area = await db
+    .selectFrom('areas')
+    .select('region_id')
+    .where('id', '=', user.areaId)
+    .executeTakeFirst();
+  return area?.region_id ?? null;
 }

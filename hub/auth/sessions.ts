@@ -63,6 +63,10 @@ export async function createSession(
         created_at: now.toISOString(),
         expires_at: expiresAt,
         last_seen_at: now.toISOString(),
+        // What the agent serves as her device learns it now (the sign-in answer's user).
+        route_id: user.routeId,
+        area_id: user.areaId ?? null,
+        scoped: 1,
       })
       .execute();
     if (deviceId !== null && user.role === 'agent')
@@ -106,6 +110,9 @@ export async function findSession(
       'users.route_id',
       'users.area_id',
       'users.region_id',
+      'sessions.route_id as session_route_id',
+      'sessions.area_id as session_area_id',
+      'sessions.scoped',
       'sessions.device_id',
       'sessions.created_at',
       'sessions.expires_at',
@@ -135,8 +142,9 @@ export async function findSession(
   return {
     userId: row.userId,
     role,
-    routeId: row.route_id,
-    areaId: row.area_id,
+    // What she served when she signed in, as her device does until her next sign-in.
+    routeId: row.scoped === 1 ? row.session_route_id : row.route_id,
+    areaId: row.scoped === 1 ? row.session_area_id : row.area_id,
     deviceId: row.device_id,
     regionId: row.region_id,
   };

@@ -42,6 +42,11 @@ export const THROTTLES = {
   pushAddress: { kind: 'push-address', limit: 600, windowMs: MINUTE_MS },
   /** Pushes from one device: a first sync of 10,000 payments is 11 pushes. */
   pushDevice: { kind: 'push-device', limit: 120, windowMs: MINUTE_MS },
+  /**
+   * Hub-wide customer searches by one user: a counter's queue types a few a minute; a stolen
+   * token walking the customer list gets 20 answers a search, 60 searches a minute.
+   */
+  accountSearchUser: { kind: 'account-search-user', limit: 60, windowMs: MINUTE_MS },
 } as const satisfies Record<string, ThrottlePolicy>;
 
 export interface LockoutPolicy {

@@ -157,3 +157,20 @@ export const areas: Migration = {
       .execute();
   },
 };
+
+/**
+ * 0023, what a session serves: an agent's route or area as it was when she signed in. Her device
+ * keeps that scope's cursor until her next sign-in, so the hub serves that scope to the session
+ * too: a supervisor's change reaches both at the same moment (`scoped` 0: a session made before
+ * this migration, which follows the user's row as before).
+ */
+export const sessionScopes: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('sessions').addColumn('route_id', 'text').execute();
+    await db.schema.alterTable('sessions').addColumn('area_id', 'text').execute();
+    await db.schema
+      .alterTable('sessions')
+      .addColumn('scoped', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+};

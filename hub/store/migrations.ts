@@ -23,6 +23,7 @@ import {
   handovers,
   paymentDetails,
   prepaidTopUps,
+  sessionScopes,
 } from './migrations-payments.ts';
 import type { Engine } from './store.ts';
 
@@ -557,6 +558,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0020-credit-requests': creditRequests,
   '0021-handovers': handovers,
   '0022-areas': areas,
+  '0023-session-scopes': sessionScopes,
 });
 
 /** Every migration, in order, for the engine they will run on. */

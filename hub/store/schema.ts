@@ -54,6 +54,10 @@ export interface SessionsTable {
   expires_at: string;
   /** The last request made with it, to the minute: a session idle too long ends. */
   last_seen_at: string | null;
+  /** An agent's route or area when she signed in (`scoped` 1): what the session serves. */
+  route_id: string | null;
+  area_id: string | null;
+  scoped: Generated<number>;
 }
 
 /** Requests a bucket made in its current fixed window (hub/auth/throttle.ts). */

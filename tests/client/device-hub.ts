@@ -124,10 +124,11 @@ export async function enrolAndSignIn(
   rig: Rig,
   db: GridtallyDatabase = rig.db,
   deps: DeviceDeps = rig.deps,
+  agent: { readonly username: string; readonly pin: string } = { username: 'amina', pin: '1234' },
 ): Promise<void> {
   const enrolled = await enrolDevice(db, BASE_URL, await rig.issueCode(), deps, rig.fetch);
   if (!enrolled.ok) throw new Error(`enrolment failed: ${enrolled.error}`);
-  const signedIn = await signInAgent(db, BASE_URL, 'amina', '1234', deps, rig.fetch);
+  const signedIn = await signInAgent(db, BASE_URL, agent.username, agent.pin, deps, rig.fetch);
   if (!signedIn.ok) throw new Error(`sign-in failed: ${signedIn.error}`);
 }
 

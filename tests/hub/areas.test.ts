@@ -9,6 +9,8 @@
  * Method: the hub app in-process on a seeded store (on both engines: tests/hub runs twice).
  */
 import { describe, expect, test } from 'vitest';
+import { createApp } from '../../hub/app.ts';
+import { TEST_HASHING } from '../support/hashing.ts';
 import { agentsResponseSchema, accountSearchResponseSchema } from '../../shared/api.ts';
 import { pullResponseSchema, type PullResponse } from '../../shared/protocol.ts';
 import { demoSignIns, DEMO_CUSTOMERS } from '../../hub/demo/seed.ts';
@@ -115,6 +117,40 @@ describe('a village agent', () => {
     ).toBe(404);
   });
 
+  test('reaches her area’s region only, and searches at most 60 times a minute', async () => {
+    const hub = await openHub();
+    // A clock that stands still: the throttle counts in windows of a minute.
+    const at = hub.peekClock();
+    const still = {
+      ...hub,
+      app: createApp({ store: hub.store, now: () => at, secretHashing: TEST_HASHING }),
+    };
+    const { token } = await signInAgent(still.app, zawadi, TABLET_B);
+    expect((await found(still, token, 'GT-10002')).accounts).toHaveLength(1);
+    for (let i = 0; i < 59; i++)
+      expect((await search(still, token, `GT-${10000 + i}`)).status).toBe(200);
+    expect((await search(still, token, 'GT-10002')).status).toBe(429);
+    // Her area moves to another region: Kisumu's customers are out of her reach.
+    await hub.store.db
+      .updateTable('areas')
+      .set({ region_id: otieno.regionId })
+      .where('id', '=', zawadi.areaId)
+      .execute();
+    const later = await signInAgent(hub.app, zawadi, TABLET_B);
+    expect(
+      (await request(hub.app, 'GET', '/api/accounts/acc-0002', undefined, later.token)).status,
+    ).toBe(404);
+    // Nor does her area reach Nyando any more: an area holds only its own region's routes.
+    const pulled = await request(
+      hub.app,
+      'POST',
+      '/api/sync/pull',
+      pullBody(TABLET_B, 0),
+      later.token,
+    );
+    expect(pulled.status).toBe(403);
+  });
+
   test('a supervisor finds her region’s customers, and none of another region', async () => {
     const hub = await openHub();
     const mine = await signInSupervisor(hub.app, grace);
@@ -127,6 +163,7 @@ describe('a village agent', () => {
 describe('assignments', () => {
   test("a supervisor gives an agent an area; her next sign-in pulls the area's routes; audited", async () => {
     const hub = await openHub();
+    const before = await signInAgent(hub.app, baraka, TABLET_B);
     const { token } = await signInSupervisor(hub.app, grace);
     const listed = agentsResponseSchema.parse(
       await (await request(hub.app, 'GET', '/api/agents', undefined, token)).json(),
@@ -150,6 +187,11 @@ describe('assignments', () => {
       kind: 'area',
       id: zawadi.areaId,
     });
+    // His session of before serves what it served: his tablet's cursor is Kabondo's until he
+    // signs in again, and the hub must not answer it with another scope's changes.
+    const stale = await pullEverything(hub, before.token, TABLET_B);
+    expect(stale.every((account) => account.routeId === baraka.routeId)).toBe(true);
+    expect(stale).toHaveLength(DEMO_CUSTOMERS / 2);
     const field = await signInAgent(hub.app, baraka, TABLET_B);
     expect(field.user.areaId).toBe(zawadi.areaId);
     // Kabondo's agent now serves Ahero's pop-up point: the area's route, not his old one.
@@ -169,9 +211,21 @@ describe('assignments', () => {
     });
   });
 
-  test('nothing of another region: its agents, its routes; and nothing changes', async () => {
+  test('nothing of another region: its agents, its routes; no empty area; and nothing changes', async () => {
     const hub = await openHub();
     const { token } = await signInSupervisor(hub.app, grace);
+    await hub.store.db
+      .insertInto('areas')
+      .values({ id: 'area-empty', name: 'Empty', region_id: 'region-kisumu' })
+      .execute();
+    const empty = await request(
+      hub.app,
+      'PUT',
+      '/api/agents/user-amina/assignment',
+      { kind: 'area', id: 'area-empty' },
+      token,
+    );
+    expect(empty.status).toBe(400);
     const otherRoute = await request(
       hub.app,
       'PUT',
