@@ -135,6 +135,10 @@ const ROUTES = [
   ['GET', '/api/flags'],
   ['GET', '/api/health'],
   ['GET', '/api/openapi.json'],
+  ['GET', '/api/accounts?q=GT-1000'],
+  ['GET', '/api/accounts/acc-0001'],
+  ['GET', '/api/agents'],
+  ['PUT', '/api/agents/user-amina/assignment'],
 ] as const;
 
 const otherPaths = fc.oneof(
@@ -230,10 +234,11 @@ function bodyText(generated: Generated, sample: Json): string | Uint8Array | und
   return body.text;
 }
 
-/** The two routes a valid token changes something with whatever the body: see toRequest. */
+/** The routes a valid token changes something with whatever the body: see toRequest. */
 const CHANGES_WITH_TOKEN: ReadonlySet<string> = new Set([
   '/api/devices/enrolment-codes',
   '/api/auth/sign-out',
+  '/api/agents/user-amina/assignment',
 ]);
 
 function toRequest(generated: Generated, samples: Samples): [string, RequestInit] {
@@ -242,8 +247,8 @@ function toRequest(generated: Generated, samples: Samples): [string, RequestInit
   const method = generated.method ?? routeMethod;
   const headers: Record<string, string> = {};
   if (generated.contentType) headers['content-type'] = generated.contentType;
-  // The two routes a valid token changes something with whatever the body: a new enrolment
-  // code, and signing out (which would leave every later request without a session).
+  // The routes a valid token changes something with whatever the body: a new enrolment code,
+  // signing out (which would leave every later request without a session), an assignment.
   const changesWithToken = CHANGES_WITH_TOKEN.has(path);
   const token =
     generated.auth === 'agent' && !changesWithToken
@@ -300,6 +305,7 @@ async function samplesFor(app: App): Promise<Samples> {
       },
       '/api/tariffs/demo-domestic/versions': REPUBLISHED_VERSION,
       '/api/devices/enrol': UNISSUED_CODE_ENROLMENT,
+      '/api/agents/user-amina/assignment': { kind: 'area', id: 'area-ahero' },
     },
   };
 }
