@@ -8,7 +8,6 @@ import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance, pendingEffects, type AccountSnapshot } from '../../shared/protocol.ts';
 import type { ContactField } from '../../shared/facts.ts';
 import { contactShown, voidedOwn } from './facts.ts';
-import { TOKEN_PREFIX } from './vault.ts';
 import {
   readSetting,
   type GridtallyDatabase,
@@ -140,30 +139,33 @@ async function idsOfAll(
 ): Promise<{ ids: string[]; count: number; atMost: boolean }> {
   const where = (word: string) =>
     db.accounts.where('searchWords').equals(db.vault.searchToken(word));
-  const counted = await Promise.all(
-    typed.map(async (word) => ({ word, count: await where(word).count() })),
+  // Each word's ids, up to one more than LISTED_AT_MOST: one native read each (getAllKeys with a
+  // count). Counting a word that most records hold (a letter or two) costs more than listing.
+  const listed = await Promise.all(
+    typed.map(async (word) => {
+      const ids = await where(word)
+        .limit(LISTED_AT_MOST + 1)
+        .primaryKeys();
+      return { word, ids, many: ids.length > LISTED_AT_MOST };
+    }),
   );
-  counted.sort((a, b) => a.count - b.count);
-  const [smallest] = counted;
+  listed.sort((a, b) => a.ids.length - b.ids.length);
+  const few = listed.filter((one) => !one.many);
+  const [smallest] = listed;
   if (smallest === undefined) return { ids: [], count: 0, atMost: false };
-  // One word of at most the tokens' length: the index says exactly which records hold it.
-  const exact = [...smallest.word].length <= TOKEN_PREFIX;
-  if (counted.length === 1 && exact) {
-    const ids = await where(smallest.word).limit(limit).primaryKeys();
-    return { ids, count: smallest.count, atMost: false };
+  if (listed.length === 1) {
+    // One word: its records, counted by the index when there are many.
+    const count = smallest.many ? await where(smallest.word).count() : smallest.ids.length;
+    return { ids: smallest.ids.slice(0, smallest.many ? limit : undefined), count, atMost: false };
   }
-  if (smallest.count > LISTED_AT_MOST) {
-    // Every record of the smallest word is a candidate: a page of them is opened and checked.
-    const ids = await where(smallest.word).limit(LISTED_AT_MOST).primaryKeys();
-    return { ids, count: smallest.count, atMost: true };
+  if (few.length === 0) {
+    // Every word is held by many: candidates are the first of one, opened and checked.
+    return { ids: smallest.ids, count: await where(smallest.word).count(), atMost: true };
   }
-  // Each word's records (a long word's too: those sharing its first letters are few), kept
-  // where they all meet; a word longer than the tokens is checked on the opened records.
-  const listed = counted.filter((one) => one.count <= LISTED_AT_MOST);
-  const sets = await Promise.all(listed.map((one) => where(one.word).primaryKeys()));
-  const others = sets.slice(1).map((ids) => new Set(ids));
-  const ids = (sets[0] ?? []).filter((id) => others.every((held) => held.has(id)));
-  return { ids, count: ids.length, atMost: listed.length < counted.length };
+  // The words held by few, kept where they all meet; the others are checked on the opened records.
+  const others = few.slice(1).map((one) => new Set(one.ids));
+  const ids = (few[0]?.ids ?? []).filter((id) => others.every((held) => held.has(id)));
+  return { ids, count: ids.length, atMost: few.length < listed.length };
 }
 
 /**
