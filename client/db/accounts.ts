@@ -15,7 +15,6 @@ import {
   type StoredFact,
 } from './database.ts';
 import {
-  anyHan,
   answer,
   NEAR_FROM,
   nearKeys,
@@ -275,15 +274,20 @@ export async function searchAccounts(
  */
 export async function refreshSearchWords(db: GridtallyDatabase): Promise<void> {
   const held = await readSetting(db, 'search');
-  if ((held?.version ?? 1) >= SEARCH_WORDS_VERSION) return;
+  // Current: made by this rule, and with pinyin unless the dictionary is still not here (once
+  // it is, Chinese names get their pinyin words in the next round).
+  if ((held?.version ?? 1) >= SEARCH_WORDS_VERSION && (held?.pinyin === true || !pinyinLoaded()))
+    return;
   await db.transaction('rw', [db.accounts, db.settings], async () => {
     const accounts = await db.accounts.toArray();
-    // Chinese names without their pinyin would stay so: wait for a round with the dictionary.
-    if (!pinyinLoaded() && anyHan(accounts.map((account) => account.name))) return;
     await db.accounts.bulkPut(
       accounts.map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
     );
-    await db.settings.put({ key: 'search', version: SEARCH_WORDS_VERSION });
+    await db.settings.put({
+      key: 'search',
+      version: SEARCH_WORDS_VERSION,
+      pinyin: pinyinLoaded(),
+    });
   });
 }
 

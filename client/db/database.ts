@@ -191,6 +191,8 @@ export interface HandoverRecord {
 export interface SearchRecord {
   key: 'search';
   version: number;
+  /** The words include the pinyin of Chinese names (the dictionary was loaded). */
+  pinyin?: boolean;
 }
 
 /** The customers this device opened last, the latest first, shown before any search. */

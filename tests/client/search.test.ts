@@ -276,6 +276,21 @@ describe('on the device', () => {
     expect(await rig.db.settings.get('search')).toEqual({
       key: 'search',
       version: SEARCH_WORDS_VERSION,
+      pinyin: true,
     });
+    // Words made before the pinyin dictionary was here get it at the next round that has it.
+    await rig.db.accounts.bulkPut(
+      held.map((account) => ({ ...account, searchWords: account.name.toLowerCase().split(/\s+/) })),
+    );
+    await rig.db.settings.put({ key: 'search', version: SEARCH_WORDS_VERSION, pinyin: false });
+    expect(await names('wxm')).toEqual([]);
+    await refreshSearchWords(rig.db);
+    expect(await names('wxm')).toEqual(['王小明']);
+    // Current now: a round reads nothing more.
+    await rig.db.accounts.bulkPut(
+      held.map((account) => ({ ...account, searchWords: account.name.toLowerCase().split(/\s+/) })),
+    );
+    await refreshSearchWords(rig.db);
+    expect(await names('wxm')).toEqual([]);
   });
 });
