@@ -30,3 +30,15 @@ export function freeText(max: number) {
     message: CARD_NUMBER_MESSAGE,
   });
 }
+
+/**
+ * Text as search compares it, on the tablet and on the hub alike: lower case, no accents, only
+ * letters and digits ("Ngũgĩ" and "ngugi", "GT-10109" and "gt10109" are one).
+ */
+export function fold(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
+}

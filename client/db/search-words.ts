@@ -16,21 +16,16 @@
  *   each name word's first four letters (a typo there still shares one), and `nearly` decides.
  */
 
+import { fold } from '../../shared/text.ts';
+
+export { fold };
+
 /**
  * The rule's version: accounts held under an older one get new words at the next unlock. 1 was
  * lower case split at spaces; 2 folds accents and punctuation, adds tails and pinyin of Chinese
  * names, national phone forms and deletion keys; 3 tokens of ten letters, not six.
  */
 export const SEARCH_WORDS_VERSION = 3;
-
-/** Folded text: lower case, no accents, only letters and digits. */
-export function fold(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]/gu, '');
-}
 
 /** The folded words of a text, split at spaces and punctuation. */
 export function wordsOf(text: string): string[] {

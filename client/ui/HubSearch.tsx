@@ -1,16 +1,14 @@
 /**
  * A village agent's counter: customers from beyond her area, found by the hub as she types
- * (online only, after a pause in the typing), below those her device holds; and what the
- * counter took today. Opening a customer from the hub reads it in full and keeps it on the
+ * (online only, after a pause in the typing), below those her device holds. Opening a customer from the hub reads it in full and keeps it on the
  * device, so the payment works as for any other.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { AccountHit } from '../../shared/api.ts';
-import { minor, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
-import { voidedOwn } from '../db/facts.ts';
+import { minor } from '../../shared/money.ts';
 import { searchHub } from '../db/hub-search.ts';
 import { useApp, useText } from './context.ts';
-import { fill, money } from './format.ts';
+import { money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 
 /** Typing pauses this long before the hub is asked. */
@@ -92,47 +90,5 @@ export function HubSearch({ query }: { query: string }) {
       </ul>
       {asked.state === 'answered' && asked.more && <p class="muted">{t('hubMore')}</p>}
     </section>
-  );
-}
-
-/** What the counter took today on this device: customers served and the money, by currency. */
-export function CounterToday() {
-  const app = useApp();
-  const { t } = useText();
-  const today = useLiveQuery(async () => {
-    const since = new Date();
-    since.setHours(0, 0, 0, 0);
-    const from = since.toISOString();
-    // Today's facts, sent or not (the index runs by state and time), voids taken off.
-    const facts = (
-      await Promise.all(
-        (['pending', 'acked'] as const).map((status) =>
-          app.db.facts
-            .where('[status+fact.recordedAt]')
-            .between([status, from], [status, '\uffff'])
-            .toArray(),
-        ),
-      )
-    ).flat();
-    const voided = voidedOwn(facts);
-    const payments = facts.filter((stored) => stored.kind === 'payment' && !voided.has(stored.id));
-    const customers = new Set<string>();
-    const totals = new Map<CurrencyCode, number>();
-    for (const stored of payments) {
-      if (stored.fact.kind !== 'payment') continue;
-      customers.add(stored.fact.body.accountId);
-      const { currency, amountMinor } = stored.fact.body;
-      totals.set(currency, (totals.get(currency) ?? 0) + amountMinor);
-    }
-    return { customers: customers.size, totals: [...totals] };
-  }, []);
-  if (!today) return null;
-  return (
-    <p class="counter-today" data-testid="counter-today">
-      {fill(t('counterToday'), { count: String(today.customers) })}
-      {today.totals.map(([currency, total]) => (
-        <strong key={currency}> · {money(total as MinorUnits, currency)}</strong>
-      ))}
-    </p>
   );
 }

@@ -6,7 +6,8 @@ import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
 import { ExportButton } from './ExportButton.tsx';
-import { CounterToday, HubSearch } from './HubSearch.tsx';
+import { CounterToday } from './CounterToday.tsx';
+import { HubSearch } from './HubSearch.tsx';
 import { fill, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 

@@ -8,6 +8,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { AccountHit } from '../../shared/api.ts';
 import { minor } from '../../shared/money.ts';
+import { fold } from '../../shared/text.ts';
 import type { Store } from '../store/store.ts';
 
 export const HUB_SEARCH_LIMIT = 20;
@@ -23,7 +24,8 @@ export async function searchDeployment(
   regionId: string | null,
 ): Promise<{ accounts: AccountHit[]; more: boolean }> {
   const text = query.trim().toLowerCase();
-  const folded = text.replace(/[^\p{L}\p{N}]/gu, '');
+  // An account number as the tablet folds it: no case, accents, dashes or spaces.
+  const folded = fold(text);
   const digits = text.replace(/\D/g, '');
   // The national part of a phone: no leading zeros, and at most its last nine digits.
   const national = digits.replace(/^0+/, '').slice(-9);

@@ -12,13 +12,11 @@ import Dexie from 'dexie';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountView } from '../../client/db/accounts.ts';
-import { refreshAccount } from '../../client/db/details.ts';
-import { recordPayment } from '../../client/db/facts.ts';
 import { minor } from '../../shared/money.ts';
 import { DeviceChain, enrolTablet, pushBody, TABLET_B } from '../hub/harness.ts';
 import { recordAgentOnDevice } from '../../hub/auth/sessions.ts';
 import { ingestPush } from '../../hub/ingest/push.ts';
-import { agentOf, BASE_URL, hubBalance, syncedRig, syncWith, type Rig } from './device-hub.ts';
+import { hubBalance, payCash, readOnline, syncedRig, syncWith, type Rig } from './device-hub.ts';
 
 let rig: Rig;
 const ACCOUNT = 'acc-0003';
@@ -31,31 +29,8 @@ afterEach(async () => {
   await rig.close();
 });
 
-async function refresh() {
-  const session = await rig.db.settings.get('session');
-  if (session?.key !== 'session') throw new Error('not signed in');
-  return refreshAccount(
-    rig.db,
-    { baseUrl: BASE_URL, token: session.token, fetch: rig.fetch },
-    ACCOUNT,
-    new Date(rig.deps.nowMs()),
-  );
-}
-
-async function pay(amountMinor: number) {
-  return recordPayment(
-    rig.db,
-    {
-      accountId: ACCOUNT,
-      currency: 'KES',
-      amountMinor: minor(amountMinor),
-      details: { method: 'cash', tenderedMinor: minor(amountMinor) },
-      agent: await agentOf(rig.db),
-      duplicateConfirmed: true,
-    },
-    rig.deps,
-  );
-}
+const refresh = () => readOnline(rig, ACCOUNT);
+const pay = (amountMinor: number) => payCash(rig, ACCOUNT, amountMinor);
 
 async function shownBalance(): Promise<number | undefined> {
   return (await accountView(rig.db, ACCOUNT))?.balanceMinor;

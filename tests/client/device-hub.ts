@@ -20,7 +20,9 @@ import { signInAgent } from '../../client/auth/session.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { syncOnce, type SyncReport } from '../../client/sync/engine.ts';
 import type { User } from '../../shared/api.ts';
-import type { DeviceDeps } from '../../client/db/facts.ts';
+import { recordPayment, type DeviceDeps } from '../../client/db/facts.ts';
+import { refreshAccount } from '../../client/db/details.ts';
+import { minor } from '../../shared/money.ts';
 
 export const BASE_URL = 'http://hub.test';
 export const SEED_DAY = new Date('2026-11-20T08:00:00.000Z');
@@ -150,4 +152,32 @@ export async function syncedRig(): Promise<Rig> {
 /** One sync round of `db` against the rig's hub, at the seed day. */
 export async function syncWith(rig: Rig, db: GridtallyDatabase = rig.db): Promise<SyncReport> {
   return syncOnce(db, { baseUrl: BASE_URL, fetch: rig.fetch, now: () => SEED_DAY });
+}
+
+/** Opens `accountId` with the hub reachable, as the customer's screen does (client/db/details.ts). */
+export async function readOnline(rig: Rig, accountId: string, now = new Date(rig.deps.nowMs())) {
+  const session = await rig.db.settings.get('session');
+  if (session?.key !== 'session') throw new Error('not signed in');
+  return refreshAccount(
+    rig.db,
+    { baseUrl: BASE_URL, token: session.token, fetch: rig.fetch },
+    accountId,
+    now,
+  );
+}
+
+/** A cash payment of exactly `amountMinor` shillings' minor units, confirmed as no duplicate. */
+export async function payCash(rig: Rig, accountId: string, amountMinor: number) {
+  return recordPayment(
+    rig.db,
+    {
+      accountId,
+      currency: 'KES',
+      amountMinor: minor(amountMinor),
+      details: { method: 'cash', tenderedMinor: minor(amountMinor) },
+      agent: await agentOf(rig.db),
+      duplicateConfirmed: true,
+    },
+    rig.deps,
+  );
 }

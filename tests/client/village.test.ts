@@ -10,17 +10,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountView } from '../../client/db/accounts.ts';
-import { refreshAccount } from '../../client/db/details.ts';
-import { recordPayment } from '../../client/db/facts.ts';
 import { pruneAcknowledged } from '../../client/sync/engine.ts';
 import { demoSignIns } from '../../hub/demo/seed.ts';
-import { minor } from '../../shared/money.ts';
 import {
-  agentOf,
-  BASE_URL,
   enrolAndSignIn,
   hubBalance,
   openRig,
+  payCash,
+  readOnline,
   SEED_DAY,
   syncWith,
   type Rig,
@@ -44,31 +41,10 @@ afterEach(async () => {
   await rig.close();
 });
 
-async function openOnline(accountId: string) {
-  const session = await rig.db.settings.get('session');
-  if (session?.key !== 'session') throw new Error('not signed in');
-  return refreshAccount(
-    rig.db,
-    { baseUrl: BASE_URL, token: session.token, fetch: rig.fetch },
-    accountId,
-    SEED_DAY,
-  );
-}
+const openOnline = (accountId: string) => readOnline(rig, accountId, SEED_DAY);
 
 async function pay(accountId: string, amountMinor: number) {
-  const paid = await recordPayment(
-    rig.db,
-    {
-      accountId,
-      currency: 'KES',
-      amountMinor: minor(amountMinor),
-      details: { method: 'cash', tenderedMinor: minor(amountMinor) },
-      agent: await agentOf(rig.db),
-      duplicateConfirmed: true,
-    },
-    rig.deps,
-  );
-  expect(paid.ok).toBe(true);
+  expect((await payCash(rig, accountId, amountMinor)).ok).toBe(true);
 }
 
 async function shown(accountId: string) {
