@@ -11,7 +11,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp, chooseLanguage, SignInPage } from './pages.ts';
+import { AgentApp, chooseLanguage, overflowing, SignInPage } from './pages.ts';
 
 const shots = 'tests/artifacts';
 const SIZES = [
@@ -26,28 +26,6 @@ const OFFICE_SIZES = SIZES.filter((size) => size.width >= 800);
 const POSTPAID = 'GT-10147';
 /** Prepaid, on Amina's route, topped up by no other test. */
 const PREPAID = 'GT-10119';
-
-/** What is wider than the screen, by its test id or tag and how far it reaches. */
-async function overflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const wide: string[] = [];
-    if (document.documentElement.scrollWidth > width + 1)
-      wide.push(`the page: ${document.documentElement.scrollWidth} > ${width}`);
-    for (const element of document.querySelectorAll<HTMLElement>('main *, header *')) {
-      const box = element.getBoundingClientRect();
-      if (box.width === 0 || box.right <= width + 1) continue;
-      // Inside something that scrolls on its own (a wide table in its frame) is not cut off.
-      let scroller = element.parentElement;
-      while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX))
-        scroller = scroller.parentElement;
-      if (scroller) continue;
-      const name = element.dataset['testid'] ?? element.className ?? element.tagName;
-      wide.push(`${element.tagName.toLowerCase()} ${name}: right edge ${Math.round(box.right)}`);
-    }
-    return wide.slice(0, 10);
-  });
-}
 
 /** Serious and critical accessibility violations on the page, as readable lines. */
 async function seriousViolations(page: Page): Promise<string[]> {
