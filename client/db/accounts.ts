@@ -14,10 +14,12 @@ import {
   type StoredAccount,
   type StoredFact,
 } from './database.ts';
+import { TOKEN_PREFIX } from './vault.ts';
 import {
   answer,
   NEAR_FROM,
   nearKeys,
+  pairKeyOf,
   pinyinLoaded,
   queryWords,
   SEARCH_WORDS_VERSION,
@@ -121,55 +123,104 @@ export const NEAR_LOOKED_AT = 400;
 const byNumber = (a: Found, b: Found) =>
   a.account.accountNumber.localeCompare(b.account.accountNumber);
 
-/** A typed word whose records are more than this is checked on opened records, not listed. */
+/** Ids listed per typed word: a word held by more is "many" and checked on opened records. */
+export const LISTED_AT_ONCE = 400;
+/** Candidates of a word held by many looked through at most, LISTED_AT_ONCE at a time. */
 export const LISTED_AT_MOST = 3_000;
+/** Candidates this few are all opened and checked, so that they are counted exactly. */
+const OPENED_WHOLE_AT_MOST = 80;
 
 /**
- * The ids of the records holding every typed word, from the index alone, and how many (or at
- * most how many). Counting is native and quick; listing ids is not (30,000 for a one-letter
- * word). One word: a page of ids and the index's count. More: the ids of each word with at most
- * LISTED_AT_MOST records, kept where they all meet; a word with more (a letter or two typed) is
- * checked on the opened records only, and the count is then an upper bound.
+ * Where the exact matches of a query are looked for: ids from the index alone, and how many
+ * (or at most how many). A word's token answers exactly for a word of up to TOKEN_PREFIX
+ * letters (client/db/vault.ts); `checked` says the opened records must still be checked
+ * against every word; `paged` names the word whose further ids are read when these run out.
+ * Counting and listing are native but not free: about 3 µs an index entry counted and 10 µs an
+ * id listed in Chromium, so a word held by many (a letter or two typed) is neither counted
+ * nor listed whole unless it is all that was typed.
  */
-async function idsOfAll(
+interface Candidates {
+  readonly ids: readonly string[];
+  readonly count: number;
+  readonly atMost: boolean;
+  readonly checked: boolean;
+  readonly paged?: string;
+}
+
+async function candidatesOf(
   db: GridtallyDatabase,
   typed: readonly string[],
   limit: number,
-): Promise<{ ids: string[]; count: number; atMost: boolean }> {
-  const where = (word: string) =>
-    db.accounts.where('searchWords').equals(db.vault.searchToken(word));
-  // Each word's ids, up to one more than LISTED_AT_MOST: one native read each (getAllKeys with a
-  // count). Counting a word that most records hold (a letter or two) costs more than listing.
+  listedAtOnce: number,
+): Promise<Candidates> {
+  const [only] = typed;
+  if (only === undefined) return { ids: [], count: 0, atMost: false, checked: false };
+  const exactByToken = (word: string) => [...word].length <= TOKEN_PREFIX;
+  if (typed.length === 1) {
+    // One word: a page of its ids and the index's count of them.
+    const [ids, count] = await Promise.all([
+      idsOf(db, only, 0, limit),
+      wordIndex(db, only).count(),
+    ]);
+    return exactByToken(only)
+      ? { ids, count, atMost: false, checked: false }
+      : { ids, count, atMost: false, checked: true, paged: only };
+  }
+  // More: each word's first ids. Those held by few are kept where they all meet. When every
+  // word is held by many, a pair key of two of them (client/db/search-words.ts) is looked up
+  // at the same time, since then its records are the candidates.
+  const pair = pairKeyOf(typed);
+  const pairLookup =
+    pair === undefined
+      ? undefined
+      : Promise.all([idsOf(db, pair, 0, listedAtOnce), wordIndex(db, pair).count()]);
+  // Awaited only when it serves; a failure then is seen there.
+  pairLookup?.catch(() => undefined);
   const listed = await Promise.all(
     typed.map(async (word) => {
-      const ids = await where(word)
-        .limit(LISTED_AT_MOST + 1)
-        .primaryKeys();
-      return { word, ids, many: ids.length > LISTED_AT_MOST };
+      const ids = await idsOf(db, word, 0, listedAtOnce + 1);
+      return { word, ids, many: ids.length > listedAtOnce };
     }),
   );
-  listed.sort((a, b) => a.ids.length - b.ids.length);
   const few = listed.filter((one) => !one.many);
-  const [smallest] = listed;
-  if (smallest === undefined) return { ids: [], count: 0, atMost: false };
-  if (listed.length === 1) {
-    // One word: its records, counted by the index when there are many.
-    const count = smallest.many ? await where(smallest.word).count() : smallest.ids.length;
-    return { ids: smallest.ids.slice(0, smallest.many ? limit : undefined), count, atMost: false };
+  const checked = few.length < listed.length || !typed.every(exactByToken);
+  if (few.length > 0) {
+    const others = few.slice(1).map((one) => new Set(one.ids));
+    const ids = (few[0]?.ids ?? []).filter((id) => others.every((held) => held.has(id)));
+    return { ids, count: ids.length, atMost: few.length < listed.length, checked };
   }
-  if (few.length === 0) {
-    // Every word is held by many: candidates are the first of one, opened and checked.
-    return { ids: smallest.ids, count: await where(smallest.word).count(), atMost: true };
+  if (pair !== undefined && pairLookup !== undefined) {
+    const [ids, count] = await pairLookup;
+    return { ids, count, atMost: true, checked: true, paged: pair };
   }
-  // The words held by few, kept where they all meet; the others are checked on the opened records.
-  const others = few.slice(1).map((one) => new Set(one.ids));
-  const ids = (few[0]?.ids ?? []).filter((id) => others.every((held) => held.has(id)));
-  return { ids, count: ids.length, atMost: few.length < listed.length };
+  // Every word is held by many and no pair key serves: the longest word (likely held by
+  // fewest) is counted and its records are looked through, checked against the other words.
+  const longest = [...listed].sort((a, b) => [...b.word].length - [...a.word].length)[0];
+  const word = longest?.word ?? only;
+  return {
+    ids: (longest?.ids ?? []).slice(0, listedAtOnce),
+    count: await wordIndex(db, word).count(),
+    atMost: true,
+    checked: true,
+    paged: word,
+  };
+}
+
+function wordIndex(db: GridtallyDatabase, word: string) {
+  return db.accounts.where('searchWords').equals(db.vault.searchToken(word));
+}
+
+/** The ids of the records holding `word`, `count` of them from the `from`-th on. */
+function idsOf(db: GridtallyDatabase, word: string, from: number, count: number) {
+  const held = wordIndex(db, word);
+  return (from > 0 ? held.offset(from) : held).limit(count).primaryKeys();
 }
 
 /**
  * Opens the records of `ids` in order until `limit` of them answer `typed` as `wanted`, at
- * most `most` of them; returns those and how many were opened.
+ * most `most` of them; returns those (a batch may find more than `limit`) and how many were
+ * opened. Each read is one IndexedDB
+ * request, so after the first the batch is sized by how often the opened ones answered.
  */
 async function openUntil(
   db: GridtallyDatabase,
@@ -181,14 +232,22 @@ async function openUntil(
 ): Promise<{ found: StoredAccount[]; opened: number }> {
   const found: StoredAccount[] = [];
   let opened = 0;
-  while (found.length < limit && opened < Math.min(most, ids.length)) {
-    const batch = ids.slice(opened, Math.min(most, opened + limit - found.length));
+  const end = Math.min(most, ids.length);
+  while (found.length < limit && opened < end) {
+    const needed = limit - found.length;
+    // One in how many answered so far (assumed one in ten when none did yet).
+    const rate = opened === 0 ? 1 : Math.max(found.length, opened / 10) / opened;
+    const size = Math.min(MOST_OPENED_AT_ONCE, Math.ceil((needed / rate) * 1.25));
+    const batch = ids.slice(opened, Math.min(end, opened + size));
     opened += batch.length;
     for (const account of await db.accounts.bulkGet(batch))
       if (account && answer(typed, account.searchWords) === wanted) found.push(account);
   }
   return { found, opened };
 }
+
+/** Records opened in one read at most while looking for a page of matches. */
+const MOST_OPENED_AT_ONCE = 200;
 
 /**
  * The customers a query finds among those held on the device (client/db/search-words.ts says
@@ -198,34 +257,77 @@ async function openUntil(
  * looked for only when the exact ones do not fill the page; their candidates come from the
  * index's deletion keys and each is opened, so at most NEAR_LOOKED_AT are.
  */
+export interface SearchOptions {
+  /** Results shown at most; the rest are counted. */
+  readonly limit?: number;
+  /** How many accounts the device holds, when the caller knows (counting 50,000 takes 150 ms). */
+  readonly held?: number | undefined;
+  /** Ids listed per typed word (LISTED_AT_ONCE; tests make it small to page on a small route). */
+  readonly listedAtOnce?: number;
+}
+
 export async function searchAccounts(
   db: GridtallyDatabase,
   query: string,
-  limit = 20,
+  { limit = 20, held, listedAtOnce = LISTED_AT_ONCE }: SearchOptions = {},
 ): Promise<SearchAnswer> {
   const typed = queryWords(query);
   if (typed.length === 0) {
-    const accounts = await db.accounts.orderBy('accountNumber').limit(limit).toArray();
+    const [accounts, count] = await Promise.all([
+      db.accounts.orderBy('accountNumber').limit(limit).toArray(),
+      held ?? db.accounts.count(),
+    ]);
     return {
       found: accounts.map((account) => ({ account, near: false })),
-      matches: accounts.length < limit ? accounts.length : await db.accounts.count(),
+      matches: accounts.length < limit ? accounts.length : count,
       matchesAtMost: false,
       moreNear: false,
     };
   }
-  const exactIds = await idsOfAll(db, typed, limit);
-  const exact = await openUntil(db, exactIds.ids, typed, 'exact', limit);
-  // A word longer than the tokens' prefix may miss on a record the index counted (rare).
+  const candidates = await candidatesOf(db, typed, limit, listedAtOnce);
+  const whole =
+    candidates.checked &&
+    candidates.count <= OPENED_WHOLE_AT_MOST &&
+    candidates.ids.length >= candidates.count;
+  let exact = await openUntil(
+    db,
+    candidates.checked ? candidates.ids : candidates.ids.slice(0, limit),
+    typed,
+    'exact',
+    whole ? Infinity : limit,
+  );
+  let listed = candidates.ids;
+  // A word held by many: its further records, a list at a time, until the page is full.
+  const { paged } = candidates;
+  while (
+    paged !== undefined &&
+    exact.found.length < limit &&
+    listed.length < Math.min(candidates.count, LISTED_AT_MOST)
+  ) {
+    const more = await idsOf(db, paged, listed.length, listedAtOnce);
+    if (more.length === 0) break;
+    const next = await openUntil(db, more, typed, 'exact', limit - exact.found.length);
+    exact = { found: [...exact.found, ...next.found], opened: exact.opened + next.opened };
+    listed = [...listed, ...more];
+  }
+  // Opened but not answering: a word longer than the tokens' prefix, or another word missing.
   const missed = exact.opened - exact.found.length;
-  const found: Found[] = exact.found.map((account) => ({ account, near: false })).sort(byNumber);
-  if (found.length === limit)
+  const found: Found[] = exact.found
+    .map((account) => ({ account, near: false }))
+    .sort(byNumber)
+    .slice(0, limit);
+  if (exact.found.length >= limit)
     return {
       found,
-      matches: exactIds.count - (exactIds.atMost ? 0 : missed),
-      matchesAtMost: exactIds.atMost,
+      // Paged: those found, and at most every one not yet opened.
+      matches:
+        paged !== undefined && candidates.atMost
+          ? exact.found.length + candidates.count - exact.opened
+          : candidates.count - (candidates.atMost ? 0 : missed),
+      matchesAtMost: candidates.atMost,
       moreNear: false,
     };
-  const isExact = new Set(exactIds.ids);
+  const isExact = new Set(listed);
 
   const nearWord = typed
     .filter((word) => nearKeys(word).length > 0)
@@ -234,26 +336,28 @@ export async function searchAccounts(
       undefined,
     );
   // Not every candidate was opened: more may match than were found.
-  const atMost = exactIds.atMost && exact.opened < exactIds.ids.length;
+  const atMost =
+    candidates.atMost &&
+    exact.opened < (paged !== undefined ? candidates.count : candidates.ids.length);
   if (nearWord === undefined)
     return { found, matches: found.length, matchesAtMost: atMost, moreNear: false };
   const head = [...nearWord].slice(0, NEAR_FROM).join('');
-  const candidates = (
+  const nearIds = (
     await db.accounts
       .where('searchWords')
       .anyOf([head, ...nearKeys(head)].map((word) => db.vault.searchToken(word)))
       .distinct()
       .primaryKeys()
   ).filter((id) => !isExact.has(id));
-  const near = await openUntil(db, candidates, typed, 'near', limit - found.length, NEAR_LOOKED_AT);
+  const near = await openUntil(db, nearIds, typed, 'near', limit - found.length, NEAR_LOOKED_AT);
   // Counted: those opened to fill the page, and the rest of the candidates looked at.
   const rest =
-    near.found.length < limit - found.length
+    near.found.length < limit - found.length || near.opened >= NEAR_LOOKED_AT
       ? 0
       : (
           await openUntil(
             db,
-            candidates.slice(near.opened),
+            nearIds.slice(near.opened),
             typed,
             'near',
             Infinity,
@@ -261,10 +365,16 @@ export async function searchAccounts(
           )
         ).found.length;
   return {
-    found: [...found, ...near.found.map((account) => ({ account, near: true })).sort(byNumber)],
+    found: [
+      ...found,
+      ...near.found
+        .map((account) => ({ account, near: true }))
+        .sort(byNumber)
+        .slice(0, limit - found.length),
+    ],
     matches: found.length + near.found.length + rest,
     matchesAtMost: atMost,
-    moreNear: candidates.length > NEAR_LOOKED_AT,
+    moreNear: nearIds.length > NEAR_LOOKED_AT,
   };
 }
 

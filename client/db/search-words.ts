@@ -14,6 +14,9 @@
  * - Small typos in a name: one letter wrong, missing, extra or two letters swapped (two such
  *   slips in a word of eight letters or more). The index finds candidates by "deletion keys" of
  *   each name word's first four letters (a typo there still shares one), and `nearly` decides.
+ * - Two words typed ("atieno k"), each held by thousands on a big route, are looked up by a
+ *   "pair key": the first letter of one word and the first four of another of the same name, so
+ *   the few records holding both are found without reading thousands.
  */
 
 import { fold } from '../../shared/text.ts';
@@ -23,9 +26,9 @@ export { fold };
 /**
  * The rule's version: accounts held under an older one get new words at the next unlock. 1 was
  * lower case split at spaces; 2 folds accents and punctuation, adds tails and pinyin of Chinese
- * names, national phone forms and deletion keys; 3 tokens of ten letters, not six.
+ * names, national phone forms and deletion keys; 3 tokens of ten letters, not six; 4 pair keys.
  */
-export const SEARCH_WORDS_VERSION = 3;
+export const SEARCH_WORDS_VERSION = 4;
 
 /** The folded words of a text, split at spaces and punctuation. */
 export function wordsOf(text: string): string[] {
@@ -50,6 +53,10 @@ const HAN = /\p{Script=Han}/u;
 export const NEAR = '~';
 /** A name word shorter than this is matched exactly: one slip in three letters is another name. */
 export const NEAR_FROM = 4;
+/** Marks a pair key among the words (see `pairKeysOf`). */
+export const PAIR = '+';
+/** The letters of a word a pair key holds: a word typed shorter is not looked up by pairs. */
+export const PAIR_HEAD = 4;
 
 type Romanize = (text: string) => string[];
 let romanize: Romanize | undefined;
@@ -126,6 +133,47 @@ function phoneWords(phone: string): string[] {
   return [digits, national, `0${national}`];
 }
 
+/** A word a typed word of letters can start: it starts with a letter that is not Chinese. */
+function startsWithLetter(word: string): boolean {
+  const first = [...word][0] ?? '';
+  return /\p{L}/u.test(first) && !HAN.test(first);
+}
+
+/**
+ * The pair keys of a record's words that start with a letter (names, their parts run together,
+ * pinyin, an account number's prefix): for every two different ones, the first letter of one
+ * and the first PAIR_HEAD characters of the other. Two typed words of letters neither of which
+ * starts the other can only be found in two different words of a record, so a record found by
+ * both holds the pair key `pairKeyOf` makes of them.
+ */
+function pairKeysOf(words: readonly string[]): string[] {
+  const letters = [...new Set(words.filter(startsWithLetter))];
+  const keys = new Set<string>();
+  for (const head of letters)
+    for (const other of letters)
+      if (other !== head) keys.add(PAIR + [...other][0] + [...head].slice(0, PAIR_HEAD).join(''));
+  return [...keys];
+}
+
+/**
+ * The pair key that every record answering `typed` holds, if there is one: two typed letter
+ * words, one of PAIR_HEAD letters or more (the longest), and another that neither starts it nor
+ * starts with it.
+ */
+export function pairKeyOf(typed: readonly string[]): string | undefined {
+  const letters = typed.filter(isNameWord);
+  const head = letters
+    .filter((word) => [...word].length >= PAIR_HEAD)
+    .reduce<string | undefined>(
+      (best, word) => (best && [...best].length >= [...word].length ? best : word),
+      undefined,
+    );
+  if (head === undefined) return undefined;
+  const other = letters.find((word) => !head.startsWith(word) && !word.startsWith(head));
+  if (other === undefined) return undefined;
+  return PAIR + [...other][0] + [...head].slice(0, PAIR_HEAD).join('');
+}
+
 export interface Searchable {
   readonly name: string;
   readonly accountNumber: string;
@@ -153,7 +201,8 @@ export function searchWordsOf(account: Searchable): string[] {
     fold(account.meterNumber),
     ...phoneWords(account.phone),
   );
-  return [...new Set([...words, ...keys].filter((word) => word.length > 0))];
+  const held = words.filter((word) => word.length > 0);
+  return [...new Set([...held, ...keys, ...pairKeysOf(held)])];
 }
 
 /**

@@ -23,7 +23,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from '../../shared/devices.ts';
 import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type Middleware } from 'dexie';
-import { NEAR } from './search-words.ts';
+import { NEAR, PAIR } from './search-words.ts';
 
 /** A sealed record was asked for, or one was to be written, while the data key is not held. */
 export class VaultLocked extends Error {
@@ -194,7 +194,7 @@ export class Vault {
   searchTokens(words: readonly string[]): string[] {
     const tokens = new Set<string>();
     for (const word of words) {
-      if (word.startsWith(NEAR)) {
+      if (word.startsWith(NEAR) || word.startsWith(PAIR)) {
         tokens.add(this.searchToken(word));
         continue;
       }

@@ -24,12 +24,16 @@ import {
   NEAR_FROM,
   nearKeys,
   nearly,
+  PAIR,
+  pairKeyOf,
   prepareSearch,
   queryWords,
   SEARCH_WORDS_VERSION,
   searchWordsOf,
 } from '../../client/db/search-words.ts';
 import { TOKEN_PREFIX } from '../../client/db/vault.ts';
+
+const wordsOfName = (name: string) => name.toLowerCase().split(/\s+/);
 import { syncedRig, type Rig } from './device-hub.ts';
 
 const letters = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz');
@@ -41,7 +45,7 @@ const nameWord = fc
 function indexKeys(words: readonly string[]): Set<string> {
   const keys = new Set<string>();
   for (const word of words) {
-    if (word.startsWith('~')) keys.add(word);
+    if (word.startsWith('~') || word.startsWith(PAIR)) keys.add(word);
     else
       for (let n = 1; n <= Math.min(TOKEN_PREFIX, word.length); n += 1) keys.add(word.slice(0, n));
   }
@@ -119,6 +123,40 @@ describe('the rule', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('gives every record two typed words find the pair key they are looked up by', () => {
+    // Few letters, so that typed words start several words of a name, or each other.
+    const few = fc.constantFrom(...'abk');
+    const word = fc.array(few, { minLength: 1, maxLength: 7 }).map((l) => l.join(''));
+    let pairs = 0;
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 7 })), { minLength: 2, maxLength: 3 }),
+        fc.constantFrom('GT-10109', 'AB-1', 'KB7'),
+        (names, picks, accountNumber) => {
+          const words = searchWordsOf({ ...customer(names.join(' ')), accountNumber });
+          // Typed: starts of the record's own words (letters only), in any number.
+          const own = words.filter((held) => /^[a-z]/.test(held));
+          const typed = picks.map(([at, length]) => {
+            const held = own[at % own.length] ?? 'a';
+            return held.slice(0, 1 + (length % held.length)).replace(/\d.*/, '') || 'a';
+          });
+          const key = pairKeyOf(typed);
+          if (key === undefined || answer(typed, words) !== 'exact') return true;
+          pairs += 1;
+          return indexKeys(words).has(key);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // The property was tried, not passed by default.
+    expect(pairs).toBeGreaterThan(300);
+    expect(pairKeyOf(['atieno', 'k'])).toBe(`${PAIR}katie`);
+    // A word that starts the other could be found in one word of a name: no pair key serves.
+    expect(pairKeyOf(['kamau', 'ka'])).toBeUndefined();
+    expect(pairKeyOf(['gt', '10109'])).toBeUndefined();
   });
 
   it('forgives two slips only from eight letters, and none in a word under four', () => {
@@ -208,12 +246,12 @@ describe('on the device', () => {
     const all = await rig.db.accounts.toArray();
     const both = (query: string) =>
       all.filter((account) => answer(queryWords(query), account.searchWords) === 'exact').length;
-    const narrow = await searchAccounts(rig.db, 'a o', 5);
+    const narrow = await searchAccounts(rig.db, 'a o', { limit: 5 });
     expect(narrow.found).toHaveLength(5);
     expect(narrow.matchesAtMost).toBe(false);
     expect(narrow.matches).toBe(both('a o'));
     // Every exact match, then the close ones ("Ochieng" is a slip from "achieng"), all counted.
-    const few = await searchAccounts(rig.db, 'achieng o', 200);
+    const few = await searchAccounts(rig.db, 'achieng o', { limit: 200 });
     const exact = few.found.filter((one) => !one.near);
     expect(exact.map(({ account }) => account.id).sort()).toEqual(
       all
@@ -226,19 +264,60 @@ describe('on the device', () => {
     expect(few.matches).toBe(few.found.length);
   });
 
+  it('pages through words held by many, by a pair key where one serves, missing none', async () => {
+    const all = await rig.db.accounts.toArray();
+    const exactIds = (query: string) =>
+      all
+        .filter((account) => answer(queryWords(query), account.searchWords) === 'exact')
+        .map((account) => account.id)
+        .sort();
+    // Queries as agents type them: a whole first word and a letter or two of another, from the
+    // route's own names, plus words that start each other (no pair key) and a name with a number.
+    const names = all.slice(0, 12).map((account) => wordsOfName(account.name));
+    const queries = [
+      ...names.filter((words) => words.length > 1).map(([a, b]) => `${a} ${b?.slice(0, 1)}`),
+      ...names.filter((words) => words.length > 1).map(([a, b]) => `${b?.slice(0, 2)} ${a}`),
+      'a o',
+      'o a',
+      'kamau ka',
+      'a gt',
+    ];
+    let paired = 0;
+    for (const query of queries) {
+      if (pairKeyOf(queryWords(query)) !== undefined) paired += 1;
+      const wanted = exactIds(query);
+      // Three ids listed at a time: every word of these is held by "many".
+      for (const limit of [2, 200]) {
+        const got = await searchAccounts(rig.db, query, { limit, listedAtOnce: 3 });
+        const exact = got.found.filter((one) => !one.near).map((one) => one.account.id);
+        expect(exact.length, query).toBe(Math.min(limit, wanted.length));
+        expect(
+          exact.every((id) => wanted.includes(id)),
+          query,
+        ).toBe(true);
+        // Counted: exactly, or at most, every exact match (and close ones when there is room).
+        if (got.matchesAtMost) expect(got.matches, query).toBeGreaterThanOrEqual(wanted.length);
+        else if (exact.length < limit)
+          expect(got.matches, query).toBeGreaterThanOrEqual(got.found.length);
+        else expect(got.matches, query).toBe(wanted.length);
+      }
+    }
+    expect(paired).toBeGreaterThan(10);
+  });
+
   it('counts every match, and a page of near ones only when the exact ones leave room', async () => {
     const all = await rig.db.accounts.toArray();
     const withA = all.filter(
       (account) => answer(queryWords('a'), account.searchWords) === 'exact',
     ).length;
-    const { found, matches } = await searchAccounts(rig.db, 'a', 20);
+    const { found, matches } = await searchAccounts(rig.db, 'a', { limit: 20 });
     expect(found).toHaveLength(20);
     expect(matches).toBe(withA);
     const word = 'otieno';
     const exact = all.filter((account) => answer([word], account.searchWords) === 'exact').length;
     const near = all.filter((account) => answer(['oteino'], account.searchWords) === 'near').length;
     expect(exact).toBeGreaterThan(0);
-    const typo = await searchAccounts(rig.db, 'oteino', 200);
+    const typo = await searchAccounts(rig.db, 'oteino', { limit: 200 });
     expect(typo.matches).toBe(near);
     expect(typo.found.every((one) => one.near)).toBe(true);
     expect(typo.found).toHaveLength(near);

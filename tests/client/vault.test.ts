@@ -139,7 +139,7 @@ describe('the tablet’s data at rest', () => {
       first.name.toLowerCase(),
       first.phone.replace(/\D/g, '').slice(0, 9),
     ]) {
-      const { found } = await searchAccounts(rig.db, query, 200);
+      const { found } = await searchAccounts(rig.db, query, { limit: 200 });
       expect(
         found.map(({ account }) => account.id),
         query,
@@ -362,7 +362,7 @@ describe('a tablet updated from before the vault', () => {
     for (const customer of customers) expect(sealed).not.toContain(customer.name);
     const [first] = customers;
     if (!first) throw new Error('no customers');
-    const { found } = await searchAccounts(db, first.name.split(' ')[0] ?? '', 200);
+    const { found } = await searchAccounts(db, first.name.split(' ')[0] ?? '', { limit: 200 });
     expect(found.map(({ account }) => account.id)).toContain(first.id);
     expect(await db.facts.where('status').equals('pending').count()).toBe(1);
     expect(await syncWith(rig, db)).toMatchObject({ pending: 0 });
