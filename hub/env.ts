@@ -69,6 +69,14 @@ const envSchema = z.object({
     }),
   /** The origin browsers reach the hub at, behind a proxy (`https://gridtally.example.org`): passkeys are bound to it. */
   HUB_PUBLIC_ORIGIN: z.url().optional(),
+  /**
+   * The STS vending key of the hub's software vending module (docs/prepaid-tokens.md, "STS"):
+   * 16 hexadecimal digits. Unset: the module's own key table, which the demo fills at seed.
+   */
+  HUB_STS_VENDING_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hexadecimal digits (a 64-bit DES key)')
+    .optional(),
   /** Serve the client's source maps (debugging only). */
   HUB_SERVE_SOURCE_MAPS: z
     .enum(['0', '1'])

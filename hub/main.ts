@@ -113,6 +113,7 @@ function serveHub(store: Store, env: HubEnv, where: string, demoCodes: readonly 
       sessionLifetimes: sessionLifetimesOf(env),
       trustProxy: env.HUB_TRUST_PROXY,
       ...(env.HUB_PUBLIC_ORIGIN ? { publicOrigin: new URL(env.HUB_PUBLIC_ORIGIN).origin } : {}),
+      ...(env.HUB_STS_VENDING_KEY ? { stsVendingKeyHex: env.HUB_STS_VENDING_KEY } : {}),
     },
     staticDir ? { staticDir, serveSourceMaps: env.HUB_SERVE_SOURCE_MAPS } : {},
   );

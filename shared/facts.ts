@@ -55,18 +55,22 @@ export const transactionReferenceSchema = z
 /** A payer's phone in E.164: `+`, then 8 to 15 digits. */
 export const payerPhoneSchema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be a phone as +254…');
 
+const topUpCommon = {
+  tariffId: z.string().min(1).max(64),
+  tariffVersion: z.number().int().min(1).max(MAX_TARIFF_VERSION),
+  energyWh: z.number().int().min(1).max(10_000_000_000),
+  costMinor: minorUnitsSchema,
+};
+
 /**
  * A prepaid top-up: what the payment bought, priced on the device by the account's tariff, and
  * the OpenPAYGO tokens it made at counts of its lease (shared/topup.ts). The hub checks every
  * token and the price; the money counts whatever it finds.
  */
-export const topUpSchema = z
+export const openPaygoTopUpSchema = z
   .object({
     system: z.literal('openpaygo'),
-    tariffId: z.string().min(1).max(64),
-    tariffVersion: z.number().int().min(1).max(MAX_TARIFF_VERSION),
-    energyWh: z.number().int().min(1).max(10_000_000_000),
-    costMinor: minorUnitsSchema,
+    ...topUpCommon,
     tokens: z
       .array(
         z.object({
@@ -85,6 +89,19 @@ export const topUpSchema = z
       path: ['tokens'],
     },
   );
+
+/**
+ * An STS top-up (docs/prepaid-tokens.md, "STS"): priced on the device like any top-up, for the
+ * STS meter it names, with no token: the hub vends it when the payment reaches it, with the
+ * payment's fact id as the request id, so one payment never buys two tokens.
+ */
+export const stsTopUpSchema = z.object({
+  system: z.literal('sts'),
+  ...topUpCommon,
+  meterNumber: z.string().regex(/^(\d{11}|\d{13})$/, 'must be the STS meter number'),
+});
+
+export const topUpSchema = z.union([openPaygoTopUpSchema, stsTopUpSchema]);
 
 const paymentCommon = {
   accountId: z.string().min(1).max(64),
@@ -592,7 +609,12 @@ export type Fact = z.infer<typeof factSchema>;
 export type FactKind = Fact['kind'];
 export type CashPaymentBody = z.infer<typeof cashPaymentBodySchema>;
 export type PaymentBody = z.infer<typeof paymentBodySchema>;
-export type TopUp = z.infer<typeof topUpSchema>;
+/** An OpenPAYGO top-up, the kind a tablet makes its own tokens for. */
+export type TopUp = z.infer<typeof openPaygoTopUpSchema>;
+/** An STS top-up, vended by the hub when the payment reaches it. */
+export type StsTopUp = z.infer<typeof stsTopUpSchema>;
+/** Any top-up a payment may carry. */
+export type AnyTopUp = z.infer<typeof topUpSchema>;
 /** What a payment says beside its amount: the method and its details, without the common fields. */
 export type PaymentDetails =
   | { readonly method: 'cash'; readonly tenderedMinor: MinorUnits }

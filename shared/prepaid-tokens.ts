@@ -87,28 +87,32 @@ export interface StsVendResponse {
   readonly issuedAt: string;
 }
 
-export type StsVendError =
+/** Every way a vend can be refused, as a closed list (the comments say when). */
+export const stsVendErrors = [
   /** Not 11 or 13 digits, or the check digit is wrong. */
-  | 'meter-number-malformed'
-  | 'supply-group-code-malformed'
-  | 'key-revision-out-of-range'
-  | 'tariff-index-malformed'
-  | 'credit-must-be-positive'
+  'meter-number-malformed',
+  'supply-group-code-malformed',
+  'key-revision-out-of-range',
+  'tariff-index-malformed',
+  'credit-must-be-positive',
   /** Above the largest credit one STS token can carry, or the service's own limit. */
-  | 'credit-too-large'
-  | 'meter-not-found'
+  'credit-too-large',
+  'meter-not-found',
   /** The service's record of the SGC, KRN or TI differs from ours: refresh ours, then retry. */
-  | 'meter-details-mismatch'
+  'meter-details-mismatch',
   /** The utility has stopped sales to this meter. */
-  | 'meter-blocked'
+  'meter-blocked',
   /** The meter's key has expired and the service cannot issue the key change itself. */
-  | 'meter-key-expired'
+  'meter-key-expired',
   /** The same requestId came with a different meter or credit: a bug on our side. */
-  | 'request-id-reused'
+  'request-id-reused',
   /** No answer, or a timeout: retry later with the same requestId. */
-  | 'vending-service-unavailable'
+  'vending-service-unavailable',
   /** Any other refusal; the adapter logs the service's own code and message. */
-  | 'vending-service-refused';
+  'vending-service-refused',
+] as const;
+
+export type StsVendError = (typeof stsVendErrors)[number];
 
 /**
  * One implementation per vending service, in the hub. It must be safe to call again with the

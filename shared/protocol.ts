@@ -13,6 +13,7 @@ import { auditHeadSchema } from './audit-head.ts';
 import { publicKeyJwkSchema } from './devices.ts';
 import type { HubErrorCode } from './errors.ts';
 import { hashOf } from './hash.ts';
+import { stsVendErrors } from './prepaid-tokens.ts';
 import { deviceSettingsSchema } from './risk.ts';
 import { bodyFaultSchema, factEnvelopeSchema, uuidSchema } from './facts.ts';
 import { add, currencySchema, minor, minorUnitsSchema, type MinorUnits } from './money.ts';
@@ -24,6 +25,40 @@ export const MAX_ACCOUNTS_PER_PULL = 500;
 export const RECENT_READINGS_SENT = 4;
 /** Payments of an account a snapshot carries, for the duplicate warning on the device. */
 export const RECENT_PAYMENTS_SENT = 5;
+/** STS vends a snapshot carries: more than a tablet keeps unsynced for one customer. */
+export const RECENT_STS_VENDS_SENT = 20;
+
+/** What the hub vended for an STS top-up: the tokens, in the order the customer enters them. */
+export const stsVendSchema = z.object({
+  factId: z.string().min(1).max(64),
+  tokens: z
+    .array(z.string().regex(/^\d{20}$/))
+    .min(1)
+    .max(3),
+  energyDeciKwh: z.number().int().min(1),
+  vendReference: z.string().min(1).max(64),
+  issuedAt: z.iso.datetime(),
+});
+export type StsVend = z.infer<typeof stsVendSchema>;
+
+/** A tablet asks for the token of an STS top-up it recorded: by the payment's fact id. */
+export const stsVendRequestSchema = z.object({ factId: uuidSchema });
+
+/**
+ * The answer: the tokens vended; or the top-up did not sell its energy (a flag a supervisor
+ * sees); or the vending service refused, by its closed code (`vending-service-unavailable`:
+ * ask again later, the same payment never buys two tokens).
+ */
+export const stsVendAnswerSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('vended'), vend: stsVendSchema }),
+  z.object({ outcome: z.literal('not-sold') }),
+  z.object({
+    outcome: z.literal('refused'),
+    reason: z.enum(stsVendErrors),
+  }),
+]);
+export type StsVendAnswer = z.infer<typeof stsVendAnswerSchema>;
+
 /** Months of a prepaid account's sales a snapshot carries: a year and this month. */
 export const PREPAID_MONTHS_SENT = 13;
 
@@ -281,11 +316,21 @@ export const accountSnapshotSchema = z.object({
    */
   prepaid: z
     .object({
-      system: z.literal('openpaygo'),
+      system: z.enum(['openpaygo', 'sts']),
+      /** An STS meter's number, which its top-ups name (docs/prepaid-tokens.md, "STS"). */
+      stsMeterNumber: z
+        .string()
+        .regex(/^(\d{11}|\d{13})$/)
+        .optional(),
       unitWh: z.number().int().min(1).max(10_000),
       soldByMonth: z
         .array(z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), energyWh: z.number().int() }))
         .max(PREPAID_MONTHS_SENT),
+      /**
+       * For an STS meter: the tokens the hub vended for its latest top-ups, newest first. A
+       * top-up sold offline shows its token from here once the hub has vended it.
+       */
+      stsVends: z.array(stsVendSchema).max(RECENT_STS_VENDS_SENT).optional(),
     })
     .optional(),
   /** Credit asked back or moved by requests that wait for a supervisor, when there are any. */

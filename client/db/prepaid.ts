@@ -4,7 +4,7 @@
  * before. Pricing a top-up and making its tokens is client/db/pricing.ts, loaded when a top-up
  * is made (shared/topup.ts says why counts are leased).
  */
-import type { FactOf, TopUp } from '../../shared/facts.ts';
+import type { AnyTopUp, FactOf, StsTopUp, TopUp } from '../../shared/facts.ts';
 import { minor, type MinorUnits } from '../../shared/money.ts';
 import {
   leaseResponseSchema,
@@ -35,8 +35,7 @@ export interface StoredLease extends TokenLease {
 export function lastCountUsed(own: readonly StoredFact[]): number {
   let last = 0;
   for (const stored of own) {
-    const topUp = stored.fact.kind === 'payment' ? stored.fact.body.topUp : undefined;
-    for (const token of topUp?.tokens ?? []) last = Math.max(last, token.count);
+    for (const token of topUpOf(stored)?.tokens ?? []) last = Math.max(last, token.count);
   }
   return last;
 }
@@ -135,7 +134,7 @@ export async function fetchLeases(
   return ok({ granted, refused });
 }
 
-/** Notes which accounts of a pulled page are prepaid (the set the lease requests read). */
+/** Notes which accounts of a pulled page have OpenPAYGO meters (the set lease requests read). */
 export async function notePrepaid(
   db: GridtallyDatabase,
   accounts: readonly AccountSnapshot[],
@@ -146,22 +145,36 @@ export async function notePrepaid(
   const before = ids.size;
   let changed = reset && before > 0;
   for (const account of accounts) {
-    if (account.prepaid && !ids.has(account.id)) {
+    // Only OpenPAYGO meters are leased: an STS meter's tokens are vended by the hub.
+    const leased = account.prepaid?.system === 'openpaygo';
+    if (leased && !ids.has(account.id)) {
       ids.add(account.id);
       changed = true;
-    } else if (!account.prepaid && ids.delete(account.id)) changed = true;
+    } else if (!leased && ids.delete(account.id)) changed = true;
   }
   if (changed || (reset && record === undefined))
     await db.settings.put({ key: 'prepaid', accountIds: [...ids] });
 }
 
-/** The top-up a stored payment made, if it is one. */
-export function topUpOf(stored: StoredFact | undefined): TopUp | undefined {
+/** The top-up a stored payment made, of either system, if it is one. */
+export function anyTopUpOf(stored: StoredFact | undefined): AnyTopUp | undefined {
   const fact = stored?.fact;
   return fact?.kind === 'payment' ? (fact as FactOf<'payment'>).body.topUp : undefined;
 }
 
+/** The OpenPAYGO top-up a stored payment made, if it is one. */
+export function topUpOf(stored: StoredFact | undefined): TopUp | undefined {
+  const topUp = anyTopUpOf(stored);
+  return topUp?.system === 'openpaygo' ? topUp : undefined;
+}
+
+/** The STS top-up a stored payment made, if it is one: its token comes from the hub. */
+export function stsTopUpOf(stored: StoredFact | undefined): StsTopUp | undefined {
+  const topUp = anyTopUpOf(stored);
+  return topUp?.system === 'sts' ? topUp : undefined;
+}
+
 /** The credit a top-up leaves: the money not spent on energy. */
-export function topUpCredit(amountMinor: number, topUp: TopUp): MinorUnits {
+export function topUpCredit(amountMinor: number, topUp: AnyTopUp): MinorUnits {
   return minor(amountMinor - topUp.costMinor);
 }

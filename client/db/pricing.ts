@@ -5,12 +5,14 @@
  * bill printed at the door. Callers import this module before they open a transaction: the
  * import must not happen inside one.
  */
-import type { TopUp } from '../../shared/facts.ts';
+import type { AnyTopUp } from '../../shared/facts.ts';
 import type { MinorUnits } from '../../shared/money.ts';
 import type { AccountSnapshot } from '../../shared/protocol.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
 import { parseTariff } from '../../shared/tariff/validate.ts';
+import { STS_UNIT_WH } from '../../shared/rules/topup.ts';
+import { stsAmountCode } from '../../shared/sts-amount.ts';
 import {
   makeTokens,
   purchaseFor,
@@ -36,8 +38,8 @@ export async function tariffVersionsOf(db: GridtallyDatabase, tariffId: string):
 }
 
 export interface TopUpPreview extends Purchase {
-  /** Tokens the device's lease still holds for this meter. */
-  readonly tokensLeft: number;
+  /** Tokens the device's lease still holds for this meter; undefined for an STS meter. */
+  readonly tokensLeft: number | undefined;
 }
 
 /** What an amount buys for a prepaid account now, tiers counted from what it bought before. */
@@ -66,17 +68,12 @@ async function topUpInputs(
   amountMinor: MinorUnits,
   nowMs: number,
 ) {
-  const account = await db.accounts.get(accountId);
-  if (!account?.prepaid) return err('not-prepaid' as const);
+  const found = await db.accounts.get(accountId);
+  if (!found?.prepaid) return err('not-prepaid' as const);
+  const account = { ...found, prepaid: found.prepaid };
   const lease = await db.leases.get(accountId);
   const own = await db.facts.where('accountId').equals(accountId).toArray();
-  const purchase = await purchaseNow(
-    db,
-    { ...account, prepaid: account.prepaid },
-    own,
-    amountMinor,
-    nowMs,
-  );
+  const purchase = await purchaseNow(db, account, own, amountMinor, nowMs);
   return ok({ account, lease, own, purchase });
 }
 
@@ -91,6 +88,10 @@ export async function previewTopUp(
   if (!inputs.ok) return inputs;
   const { lease, own, purchase } = inputs.value;
   if (!purchase.ok) return purchase;
+  if (inputs.value.account.prepaid.system === 'sts') {
+    const sts = stsTopUpFor(inputs.value.account, purchase.value);
+    return sts.ok ? ok({ ...purchase.value, tokensLeft: undefined }) : sts;
+  }
   return ok({
     ...purchase.value,
     tokensLeft: lease ? tokensLeft(lease, lastCountOf(lease, own)) : 0,
@@ -107,10 +108,12 @@ export async function draftTopUp(
   accountId: string,
   amountMinor: MinorUnits,
   nowMs: number,
-): Promise<Result<TopUp, TopUpError>> {
+): Promise<Result<AnyTopUp, TopUpError>> {
   const inputs = await topUpInputs(db, accountId, amountMinor, nowMs);
   if (!inputs.ok) return inputs;
   const { account, lease, own, purchase } = inputs.value;
+  if (account.prepaid.system === 'sts')
+    return purchase.ok ? stsTopUpFor(account, purchase.value) : purchase;
   if (!lease) return err('no-lease');
   if (!purchase.ok) return purchase;
   const tokens = makeTokens(lease, lastCountOf(lease, own), purchase.value.energyWh);
@@ -126,5 +129,31 @@ export async function draftTopUp(
     energyWh: purchase.value.energyWh,
     costMinor: purchase.value.costMinor,
     tokens: tokens.value,
+  });
+}
+
+/**
+ * An STS top-up: the purchase as priced, for the account's STS meter, with no token (the hub
+ * vends it). One token carries the energy, so a purchase one token cannot carry exactly (above
+ * 1,638.3 kWh, only whole steps) is refused as too many tokens: sell it as two top-ups.
+ */
+function stsTopUpFor(
+  account: Pick<AccountSnapshot, 'tariffId' | 'prepaid'>,
+  purchase: Purchase,
+): Result<AnyTopUp, TopUpError> {
+  const meterNumber = account.prepaid?.stsMeterNumber;
+  if (!meterNumber) return err('not-prepaid');
+  if (
+    purchase.energyWh % STS_UNIT_WH !== 0 ||
+    stsAmountCode(purchase.energyWh / STS_UNIT_WH) === undefined
+  )
+    return err('too-many-tokens');
+  return ok({
+    system: 'sts',
+    tariffId: account.tariffId,
+    tariffVersion: purchase.tariffVersion,
+    energyWh: purchase.energyWh,
+    costMinor: purchase.costMinor,
+    meterNumber,
   });
 }

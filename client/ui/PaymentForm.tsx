@@ -196,9 +196,11 @@ function TopUpPreviewBox({
       </li>
       {/* The rest of the money pays open bills, oldest first, as the hub will; then credit. */}
       <SettlesLines bills={bills} amountMinor={creditMinor} currency={currency} />
-      <li class={tokensLeft === 0 ? 'warn' : 'muted'}>
-        {fill(t('tokensLeftHere'), { count: String(tokensLeft) })}
-      </li>
+      {tokensLeft !== undefined && (
+        <li class={tokensLeft === 0 ? 'warn' : 'muted'}>
+          {fill(t('tokensLeftHere'), { count: String(tokensLeft) })}
+        </li>
+      )}
     </ul>
   );
 }

@@ -14,6 +14,7 @@ import { deviceBalance } from '../../shared/protocol.ts';
 import type { BillLine } from '../../shared/tariff/lines.ts';
 import type { StoredAccount, StoredFact } from '../db/database.ts';
 import { VoidForm } from './AccountActions.tsx';
+import { StsTokens } from './StsTokens.tsx';
 import type * as PricingModule from '../db/pricing.ts';
 
 type Pricing = typeof PricingModule;
@@ -166,7 +167,10 @@ function PaymentReceipt({
         <dt>{t('takenAt')}</dt>
         <dd>{dateTime(fact.recordedAt, app.language)}</dd>
       </dl>
-      {body.topUp && <TokenBox tokens={body.topUp.tokens} />}
+      {body.topUp?.system === 'openpaygo' && <TokenBox tokens={body.topUp.tokens} />}
+      {body.topUp?.system === 'sts' && (
+        <StsTokens stored={stored} account={account} meterNumber={body.topUp.meterNumber} />
+      )}
       <div class="reference">
         <Qr text={fact.id} />
         <small data-testid="payment-reference">

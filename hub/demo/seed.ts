@@ -12,6 +12,7 @@ import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { nextCounter } from '../store/store.ts';
 import { hashSecret, SCRYPT_PARAMETERS, type ScryptParameters } from '../auth/secrets.ts';
+import { isDemoSts, seedDemoSts } from './sts.ts';
 import { demoBillAmount, demoTariff, demoTariffDocument } from './tariff.ts';
 
 export const demoSignIns = {
@@ -297,7 +298,14 @@ async function seedCustomers(
   await store.insertMany(
     trx,
     'prepaid_meters',
-    accounts.filter((_, i) => isDemoPrepaid(i + 1)).map((account) => newPrepaidMeter(account.id)),
+    accounts
+      .filter((_, i) => isDemoPrepaid(i + 1) && !isDemoSts(i + 1))
+      .map((account) => newPrepaidMeter(account.id)),
+  );
+  await seedDemoSts(
+    store,
+    trx,
+    accounts.map((account) => account.id),
   );
 }
 

@@ -2,6 +2,7 @@
  * What every handler can reach through the request context: the store, the clock and, after
  * the auth middleware, the signed-in user. Nothing is reached through a module singleton.
  */
+import type { StsVendingService } from '../../shared/prepaid-tokens.ts';
 import type { DeviceSettings } from '../../shared/risk.ts';
 import type { Store } from '../store/store.ts';
 import type { Role } from '../auth/middleware.ts';
@@ -38,6 +39,10 @@ export interface HubDeps {
   readonly secretHashing?: ScryptParameters;
   /** The origin browsers reach the hub at (HUB_PUBLIC_ORIGIN), which passkeys are bound to. */
   readonly publicOrigin?: string;
+  /** The STS vending key (HUB_STS_VENDING_KEY) of the software vending module. */
+  readonly stsVendingKeyHex?: string;
+  /** The STS vending service; absent: the hub's software module (hub/prepaid/sts/vending.ts). */
+  readonly stsVending?: StsVendingService;
 }
 
 export interface AppEnv {

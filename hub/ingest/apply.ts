@@ -137,6 +137,7 @@ function applyPayment(
     topUp: prepaid &&
       account && {
         meter: prepaid.meter,
+        stsMeterNumber: prepaid.stsMeterNumber,
         leased: (count) => prepaid.leases.some((l) => count >= l.from && count < l.to),
         used: (count) => prepaid.used.has(count),
         versions: batch.state.tariffs.get(account.row.tariff_id) ?? [],
@@ -222,6 +223,8 @@ function recordSale(batch: Batch, fact: FactOf<'payment'>, sold: boolean, saleDa
   const prepaid = batch.state.prepaid.get(accountId);
   if (!sold || !prepaid) return;
   prepaid.sales.push({ soldOn: saleDate, energyWh: topUp.energyWh });
+  // An STS top-up's token is vended after the push commits (hub/prepaid/sts/deliver.ts).
+  if (topUp.system === 'sts') return;
   for (const token of topUp.tokens) {
     prepaid.used.add(token.count);
     prepaid.lastCount = Math.max(prepaid.lastCount, token.count);

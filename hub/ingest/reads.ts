@@ -508,6 +508,20 @@ async function loadPrepaid(
         sales: [],
         lastCount: Number(row.last_count),
       });
+    const stsMeters = await trx
+      .selectFrom('sts_meters')
+      .select(['account_id', 'meter_number'])
+      .where('account_id', 'in', part)
+      .execute();
+    for (const row of stsMeters)
+      state.prepaid.set(row.account_id, {
+        meter: undefined,
+        stsMeterNumber: row.meter_number,
+        leases: [],
+        used: new Set(),
+        sales: [],
+        lastCount: 0,
+      });
     const leases = await trx
       .selectFrom('token_leases')
       .select(['account_id', 'from_count', 'to_count'])

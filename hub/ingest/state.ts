@@ -46,7 +46,10 @@ export interface ReadingRecord extends ReadingSeen {
 
 /** An account's prepaid meter, the leases of the pushing device, and what was sold. */
 export interface PrepaidState {
-  readonly meter: OpenPaygoMeter;
+  /** Its OpenPAYGO meter; undefined for an STS meter. */
+  readonly meter: OpenPaygoMeter | undefined;
+  /** Its STS meter number, for an STS meter. */
+  readonly stsMeterNumber?: string;
   /** Counts leased to the pushing device: [from, to). */
   readonly leases: { readonly from: number; readonly to: number }[];
   /** Counts sold, by any device. */

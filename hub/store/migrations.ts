@@ -25,6 +25,7 @@ import {
   prepaidTopUps,
   sessionScopes,
 } from './migrations-payments.ts';
+import { stsTopUps } from './migrations-sts.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -559,6 +560,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0021-handovers': handovers,
   '0022-areas': areas,
   '0023-session-scopes': sessionScopes,
+  '0024-sts-top-ups': stsTopUps,
 });
 
 /** Every migration, in order, for the engine they will run on. */

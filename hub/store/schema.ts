@@ -150,6 +150,42 @@ export interface PrepaidMetersTable {
   lease_to: number;
 }
 
+/** An account's STS meter, as the software vending module knows it (hub/prepaid/sts/). */
+export interface StsMetersTable {
+  account_id: string;
+  /** 11 or 13 digits, the last a Luhn check digit. */
+  meter_number: string;
+  supply_group_code: string;
+  key_revision: number;
+  tariff_index: string;
+  /** The year its token identifiers count from: 1993 or 2014. */
+  base_date: number;
+  /** The highest token identifier issued to the meter (0: none). */
+  last_tid: number;
+  /** 1: the utility stopped sales to the meter. */
+  blocked: number;
+}
+
+/** The vending keys the software module holds: 16 hexadecimal digits each. */
+export interface StsVendingKeysTable {
+  supply_group_code: string;
+  key_revision: number;
+  vending_key: string;
+}
+
+/** Every vend, by its request id (the payment's fact id), with the tokens it issued (JSON). */
+export interface StsVendsTable {
+  request_id: string;
+  account_id: string;
+  meter_number: string;
+  requested_deci_kwh: number;
+  energy_deci_kwh: number;
+  tid: number;
+  tokens: string;
+  vend_reference: string;
+  issued_at: string;
+}
+
 /** Every lease of counts granted: a device may make tokens at exactly these counts. */
 export interface TokenLeasesTable {
   account_id: string;
@@ -439,6 +475,9 @@ export interface Database {
   tariff_versions: TariffVersionsTable;
   accounts: AccountsTable;
   prepaid_meters: PrepaidMetersTable;
+  sts_meters: StsMetersTable;
+  sts_vending_keys: StsVendingKeysTable;
+  sts_vends: StsVendsTable;
   token_leases: TokenLeasesTable;
   top_ups: TopUpsTable;
   top_up_tokens: TopUpTokensTable;

@@ -31,6 +31,7 @@ import { hubPublicKey, signedAuditHead } from '../store/audit-head.ts';
 import { latestPayments } from '../store/payments.ts';
 import { creditRequested } from '../store/requests.ts';
 import type { Database } from '../store/schema.ts';
+import { stsPrepaidOf } from '../prepaid/sts/snapshot.ts';
 
 export async function pullChanges(
   store: Store,
@@ -272,13 +273,15 @@ async function prepaidDetails(
     .select(['account_id', 'system', 'unit_wh'])
     .where('account_id', 'in', part)
     .execute();
-  if (meters.length === 0) return;
   for (const meter of meters)
     details.prepaid.set(meter.account_id, {
       system: meter.system,
       unitWh: Number(meter.unit_wh),
       soldByMonth: [],
     });
+  for (const [id, prepaid] of await stsPrepaidOf(trx, part)) details.prepaid.set(id, prepaid);
+  const withMeters = part.filter((id) => details.prepaid.has(id));
+  if (withMeters.length === 0) return;
   const since = new Date(nowMs);
   since.setUTCDate(1);
   since.setUTCMonth(since.getUTCMonth() - (PREPAID_MONTHS_SENT - 1));
@@ -286,11 +289,7 @@ async function prepaidDetails(
   const sold = await trx
     .selectFrom('top_ups')
     .select(['account_id', month.as('month'), (eb) => eb.fn.sum<number>('energy_wh').as('wh')])
-    .where(
-      'account_id',
-      'in',
-      meters.map((m) => m.account_id),
-    )
+    .where('account_id', 'in', withMeters)
     .where('status', '=', 'sold')
     .where('sold_on', '>=', since.toISOString().slice(0, 10))
     .groupBy(['account_id', month])

@@ -19,6 +19,8 @@ import { signedIn } from '../auth/middleware.ts';
 import { HubError } from '../http/errors.ts';
 import type { AppEnv, SessionUser } from '../http/context.ts';
 import { ingestPush } from '../ingest/push.ts';
+import { vendPending } from '../prepaid/sts/deliver.ts';
+import { stsVendingOf } from '../prepaid/sts/vending.ts';
 import { agentRoutes, oversees } from '../auth/scope.ts';
 import { throttle, THROTTLES } from '../auth/throttle.ts';
 import { limitedByAddress } from '../http/edge.ts';
@@ -105,6 +107,19 @@ const uploadRoute = createRoute({
   },
 });
 
+/**
+ * STS top-ups sold by what was just stored get their tokens now (hub/prepaid/sts/deliver.ts).
+ * The push is answered whatever happens here: its facts are stored, and a top-up not vended
+ * now is vended at the next push or when a tablet asks.
+ */
+async function vendAfterPush(deps: AppEnv['Variables']['deps']): Promise<void> {
+  try {
+    await vendPending(deps.store, stsVendingOf(deps));
+  } catch (error) {
+    console.error('[hub] STS vending after a push failed; it is tried again later', error);
+  }
+}
+
 export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(uploadRoute, async (c) => {
     const file = c.req.valid('json');
@@ -127,6 +142,7 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
         answers.push({ ok: false, error: error.code, message: error.message });
       }
     }
+    await vendAfterPush(c.get('deps'));
     return c.json({ deviceId: file.deviceId, pushes: answers }, 200);
   });
   app.openapi(pushRoute, async (c) => {
@@ -138,6 +154,7 @@ export function registerSyncRoutes(app: OpenAPIHono<AppEnv>): void {
     const answer = await ingestPush(store, request, now(), {
       limits: deviceSettings?.maxAmountMinor,
     });
+    await vendAfterPush(c.get('deps'));
     return c.json(request.acceptsRuns === true ? foldAcceptedRuns(answer) : answer, 200);
   });
   app.openapi(pullRoute, async (c) => {

@@ -6,14 +6,20 @@
  * charged only when the tokens check out, since a token the meter refuses sold nothing.
  */
 import { generateOpenPaygoToken } from '../openpaygo/index.ts';
-import type { TopUp } from '../facts.ts';
+import type { AnyTopUp, StsTopUp, TopUp } from '../facts.ts';
 import type { FlagReason } from '../protocol.ts';
 import type { Tariff } from '../tariff/schema.ts';
+import { stsAmountCode } from '../sts-amount.ts';
 import { costOfEnergy, MAX_TOKEN_VALUE, type BoughtBefore, type OpenPaygoMeter } from '../topup.ts';
 
+/** STS meters count energy in tenths of a kWh. */
+export const STS_UNIT_WH = 100;
+
 export interface TopUpContext {
-  /** The account's prepaid meter as the hub holds it; undefined when the account is not prepaid. */
+  /** The account's OpenPAYGO meter as the hub holds it; undefined when it has none. */
   readonly meter: OpenPaygoMeter | undefined;
+  /** The account's STS meter number; undefined when it has no STS meter. */
+  readonly stsMeterNumber?: string | undefined;
   /** Whether a count of the meter was leased to the fact's device. */
   readonly leased: (count: number) => boolean;
   /** Whether a count of the meter was already used by another sale. */
@@ -24,15 +30,13 @@ export interface TopUpContext {
 }
 
 export function topUpFlag(
-  topUp: TopUp,
+  topUp: AnyTopUp,
   sale: { readonly amountMinor: number; readonly saleDate: string },
   context: TopUpContext,
 ): FlagReason | undefined {
-  const { meter } = context;
-  if (!meter) return 'not-prepaid';
-  if (!topUp.tokens.every((token) => context.leased(token.count))) return 'token-not-leased';
-  if (topUp.tokens.some((token) => context.used(token.count))) return 'token-count-reused';
-  if (!tokensMatch(topUp, meter)) return 'token-mismatch';
+  const tokensFlag =
+    topUp.system === 'sts' ? stsTopUpFlag(topUp, context) : openPaygoTokensFlag(topUp, context);
+  if (tokensFlag) return tokensFlag;
   const priced = costOfEnergy({
     versions: context.versions,
     tariffId: context.tariffId,
@@ -47,6 +51,30 @@ export function topUpFlag(
     topUp.tariffId !== context.tariffId
   )
     return 'top-up-differs';
+  return undefined;
+}
+
+function openPaygoTokensFlag(topUp: TopUp, context: TopUpContext): FlagReason | undefined {
+  const { meter } = context;
+  if (!meter) return 'not-prepaid';
+  if (!topUp.tokens.every((token) => context.leased(token.count))) return 'token-not-leased';
+  if (topUp.tokens.some((token) => context.used(token.count))) return 'token-count-reused';
+  if (!tokensMatch(topUp, meter)) return 'token-mismatch';
+  return undefined;
+}
+
+/**
+ * An STS top-up has no token yet: the hub vends one for it. It must name the account's STS
+ * meter, and its energy must be whole tenths of a kWh that one token carries exactly.
+ */
+function stsTopUpFlag(topUp: StsTopUp, context: TopUpContext): FlagReason | undefined {
+  if (context.stsMeterNumber === undefined) return 'not-prepaid';
+  if (
+    topUp.meterNumber !== context.stsMeterNumber ||
+    topUp.energyWh % STS_UNIT_WH !== 0 ||
+    stsAmountCode(topUp.energyWh / STS_UNIT_WH) === undefined
+  )
+    return 'token-mismatch';
   return undefined;
 }
 

@@ -70,6 +70,15 @@ export const words = {
   tokensLeftHere: 'Tokens this tablet can still make for this meter: {count}',
   tokens: 'Token to enter on the meter',
   tokensMany: 'Tokens to enter on the meter, in any order',
+  stsTokenAfterSync:
+    'The token comes when this tablet syncs with the hub. It will show on this receipt (open it again from the customer’s payments): give it to the customer then.',
+  stsTokenWaiting: 'The hub has the payment; the token is on its way.',
+  stsTokenNotSold:
+    'The hub did not sell this energy (see the flag): no token. The money is kept, and a supervisor decides.',
+  stsTokenRefused:
+    'The token could not be made yet ({reason}). The payment is kept: open this receipt again later.',
+  stsMeter: 'STS meter',
+  vendReference: 'Vend reference',
   energyCost: 'Energy cost',
   creditLeft: 'Left as credit',
   printAgain: 'Print again',

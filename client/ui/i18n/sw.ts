@@ -71,6 +71,15 @@ export const words: Record<WordKey, string> = {
   tokensLeftHere: 'Tokeni ambazo kishikwambi hiki bado kinaweza kutoa kwa mita hii: {count}',
   tokens: 'Tokeni ya kuweka kwenye mita',
   tokensMany: 'Tokeni za kuweka kwenye mita, kwa mpangilio wowote',
+  stsTokenAfterSync:
+    'Tokeni itakuja kompyuta kibao hii ikisawazisha na kituo. Itaonekana kwenye risiti hii: mpe mteja wakati huo.',
+  stsTokenWaiting: 'Kituo kimepokea malipo; tokeni inakuja.',
+  stsTokenNotSold:
+    'Kituo hakikuuza nishati hii (angalia alama): hakuna tokeni. Pesa imehifadhiwa, na msimamizi ataamua.',
+  stsTokenRefused:
+    'Tokeni haikuweza kutengenezwa bado ({reason}). Malipo yamehifadhiwa: fungua risiti hii tena baadaye.',
+  stsMeter: 'Mita ya STS',
+  vendReference: 'Namba ya mauzo',
   energyCost: 'Gharama ya umeme',
   creditLeft: 'Inabaki kama salio',
   printAgain: 'Chapisha tena',
