@@ -3,9 +3,9 @@
  * credit they paid for. Gridtally meets two systems, described in docs/prepaid-tokens.md:
  *
  * - OpenPAYGO Token (shared/openpaygo/): we hold each device's key and make tokens ourselves.
- * - STS, IEC 62055-41: tokens are made by an external vending service that holds the vending
- *   keys in its secure module. We never hold an STS key; this module is our contract with
- *   such a service, so the hub can talk to any of them through one adapter each.
+ * - STS, IEC 62055-41: tokens are made by a vending service that holds the vending keys: the
+ *   hub's own software module (hub/prepaid/sts/vending.ts) or, behind the same interface, an
+ *   adapter to an outside service with its secure module. This module is the contract.
  *
  * Guarantees: declarations only, no behaviour and no IO. Every quantity is an integer with its
  * unit last in its name; money is MinorUnits; every expected failure is one of a closed union
