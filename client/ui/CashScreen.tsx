@@ -1,8 +1,10 @@
 /**
  * The day's cash (issue 13, item 6): what this tablet took since its last handover, by method,
- * and the handover itself. The agent counts the cash blind, note by note and coin by coin,
- * before the screen shows what it expected; a difference beyond the tolerance needs a reason.
- * The handover is a fact that syncs for a supervisor to confirm; the next one starts after it.
+ * and the handover itself. The agent counts the cash blind, note by note and coin by coin: once
+ * the count starts, the totals by method leave the screen (the cash line is what is expected),
+ * and come back with the expected cash and the difference once the count is done; a difference
+ * beyond the tolerance needs a reason. The handover is a fact that syncs for a supervisor to
+ * confirm; the next one starts after it.
  */
 import { useState } from 'preact/hooks';
 import { DENOMINATIONS } from '../../shared/denominations.ts';
@@ -18,9 +20,13 @@ import { dateTime, fill, localeOf, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import { flagText } from './messages.ts';
 
+/** Where the handover stands: totals shown; counting blind; counted, compared with expected. */
+type CountPhase = 'totals' | 'counting' | 'counted';
+
 export function CashScreen() {
   const app = useApp();
   const { t } = useText();
+  const [phase, setPhase] = useState<CountPhase>('totals');
   const currency = useLiveQuery(
     async () => (await app.db.accounts.limit(1).first())?.currency ?? ('KES' as CurrencyCode),
     [],
@@ -47,7 +53,11 @@ export function CashScreen() {
             ? `${t('sinceHandover')} · ${dateTime(cash.last.at, app.language)}`
             : t('sinceStart')}
         </p>
-        {cash.methods.length === 0 ? (
+        {phase === 'counting' ? (
+          <p class="muted" data-testid="totals-hidden">
+            {t('totalsHiddenCounting')}
+          </p>
+        ) : cash.methods.length === 0 ? (
           <p class="muted">{t('noPaymentsYet')}</p>
         ) : (
           <table class="bills">
@@ -70,7 +80,13 @@ export function CashScreen() {
       </section>
       {latest && <LatestHandover stored={latest} currency={currency} />}
       {!revoked && (
-        <BlindCount key={cash.fromSeq} currency={currency} expectedMinor={cash.expectedCashMinor} />
+        <BlindCount
+          key={cash.fromSeq}
+          currency={currency}
+          expectedMinor={cash.expectedCashMinor}
+          phase={phase}
+          onPhase={setPhase}
+        />
       )}
     </main>
   );
@@ -79,15 +95,19 @@ export function CashScreen() {
 function BlindCount({
   currency,
   expectedMinor,
+  phase,
+  onPhase,
 }: {
   currency: CurrencyCode;
   expectedMinor: number;
+  phase: CountPhase;
+  onPhase: (next: CountPhase) => void;
 }) {
   const app = useApp();
   const { t, errorOf } = useText();
   const values = DENOMINATIONS[currency];
   const [counts, setCounts] = useState<Record<number, string>>({});
-  const [done, setDone] = useState(false);
+  const done = phase === 'counted';
   const [reason, setReason] = useState<VarianceReason | ''>('');
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -116,8 +136,25 @@ function BlindCount({
     );
     if (!result.ok) return setError(errorOf(result.error));
     setError(undefined);
+    onPhase('totals');
     void app.requestSync();
   };
+
+  if (phase === 'totals')
+    return (
+      <section class="card" data-testid="blind-count">
+        <h3>{t('blindCount')}</h3>
+        <p class="muted">{t('blindCountHint')}</p>
+        <button
+          type="button"
+          class="primary"
+          data-testid="start-count"
+          onClick={() => onPhase('counting')}
+        >
+          {t('startCount')}
+        </button>
+      </section>
+    );
 
   return (
     <section class="card" data-testid="blind-count">
@@ -151,7 +188,7 @@ function BlindCount({
             type="button"
             class="primary"
             data-testid="count-done"
-            onClick={() => setDone(true)}
+            onClick={() => onPhase('counted')}
           >
             {t('countDone')}
           </button>
@@ -195,7 +232,7 @@ function BlindCount({
             <NoteField name="handover-note" value={note} onInput={setNote} />
             <ErrorLine error={error} />
             <div class="actions">
-              <button type="button" onClick={() => setDone(false)}>
+              <button type="button" onClick={() => onPhase('counting')}>
                 {t('recountCash')}
               </button>
               <button type="submit" class="primary">

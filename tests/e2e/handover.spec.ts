@@ -1,7 +1,7 @@
 /**
  * Goal: the day's cash and its handover, as an agent ends the day (issue 13, item 6), with no
  * network: the totals by method of what the tablet took; a blind count note by note that shows
- * what was expected only once counted; a shortfall beyond the tolerance refused without a
+ * what was expected (nor any total by method) only once counted, hidden again for a recount; a shortfall beyond the tolerance refused without a
  * reason and taken with one; the handover waits for a supervisor once synced, and the hub
  * expected what the tablet did, from its own facts. Screenshots at 360×640 in two languages.
  *
@@ -37,14 +37,27 @@ test('a blind count hands over the day’s cash, short with a reason, for a supe
   await expect(page.getByTestId('method-total')).toHaveCount(1);
   await expect(page.getByTestId('method-total')).toContainText('2 payments');
   await expect(page.getByTestId('method-total')).toContainText('KES 400.00');
-  // Blind: nothing expected is shown before the count is done.
+  // Blind: once the count starts, nothing on the screen says what is expected (the totals by
+  // method hold it), until the count is done.
+  await page.getByTestId('start-count').click();
+  const expectedShown = page.locator('main').getByText('400.00');
+  await expect(page.getByTestId('method-total')).toHaveCount(0);
   await expect(page.getByTestId('expected-cash')).toHaveCount(0);
+  await expect(expectedShown).toHaveCount(0);
   await page.locator('input[name=count-20000]').fill('1');
   await page.locator('input[name=count-5000]').fill('2');
   await expect(page.getByTestId('counted-total')).toHaveText('KES 300.00');
+  await expect(expectedShown).toHaveCount(0);
+  await expect(page.locator('main')).not.toContainText('400');
   await page.screenshot({ path: `${shots}/handover-count-360.png`, fullPage: true });
   await page.getByTestId('count-done').click();
   await expect(page.getByTestId('expected-cash')).toHaveText('KES 400.00');
+  // Counted: the totals by method are back beside the result.
+  await expect(page.getByTestId('method-total')).toContainText('KES 400.00');
+  // A recount hides them again.
+  await page.getByRole('button', { name: 'Count again' }).click();
+  await expect(page.locator('main')).not.toContainText('400');
+  await page.getByTestId('count-done').click();
   await expect(page.getByTestId('variance')).toHaveText('KES -100.00');
   await page.getByRole('button', { name: 'Hand over' }).click();
   await expect(page.getByRole('alert')).toContainText('Say why');

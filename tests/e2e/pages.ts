@@ -379,8 +379,14 @@ export class DaysCashPage {
     await expect(this.page.getByTestId('day-totals')).toBeVisible();
   }
 
-  /** Notes and coins counted, by value in minor units: the expected cash stays hidden. */
+  /**
+   * Starts the count and counts notes and coins, by value in minor units: the expected cash,
+   * and every total by method, stay hidden while the count is made.
+   */
   async count(pieces: Readonly<Record<number, number>>): Promise<void> {
+    await this.page.getByTestId('start-count').click();
+    await expect(this.page.getByTestId('totals-hidden')).toBeVisible();
+    await expect(this.page.getByTestId('method-total')).toHaveCount(0);
     for (const [valueMinor, count] of Object.entries(pieces))
       await this.page.locator(`input[name=count-${valueMinor}]`).fill(String(count));
     await expect(this.page.getByTestId('expected-cash')).toHaveCount(0);
