@@ -30,42 +30,65 @@ type Freshness =
   | { readonly state: 'fresh'; readonly at: string }
   | { readonly state: 'waits-sync'; readonly at: string }
   | { readonly state: 'as-of-sync'; readonly at: string }
-  | { readonly state: 'offline' };
+  | { readonly state: 'offline' }
+  | { readonly state: 'sign-in-for-live' };
 
-/** Reads the account from the hub when the screen opens with a session that can reach it. */
+/**
+ * Reads the account from the hub whenever it can: when the screen opens, when the browser is
+ * online again, and when a sync goes through again (the hub is back). A session signed in
+ * offline carries the token of the agent's last online sign-in, which the hub takes for as long
+ * as that session lives there (sync uses it too); one the hub no longer takes, or none at all
+ * (signed out since), cannot read the hub, and the screen says to sign in online.
+ */
 function useRefresh(accountId: string): Freshness {
   const app = useApp();
   const session = app.session;
   const [freshness, setFreshness] = useState<Freshness>({ state: 'checking' });
-  // Back online with the screen open: read it again.
-  const [online, setOnline] = useState(0);
+  // Back online, or a sync through again, with the screen open: read it again.
+  const [again, setAgain] = useState(0);
   useEffect(() => {
-    const again = () => setOnline((n) => n + 1);
-    addEventListener('online', again);
-    return () => removeEventListener('online', again);
+    const readAgain = () => setAgain((n) => n + 1);
+    addEventListener('online', readAgain);
+    return () => removeEventListener('online', readAgain);
   }, []);
+  const synced = app.syncReport?.state === 'synced';
+  useEffect(() => {
+    if (synced) setAgain((n) => n + 1);
+  }, [synced]);
   useEffect(() => {
     let live = true;
-    if (!session || session.signedInOffline || !navigator.onLine) {
+    if (!session || !navigator.onLine) {
       setFreshness({ state: 'offline' });
       return;
     }
-    setFreshness({ state: 'checking' });
-    const now = new Date();
+    if (session.token === '') {
+      setFreshness({ state: 'sign-in-for-live' });
+      return;
+    }
+    setFreshness((now) => (now.state === 'fresh' ? now : { state: 'checking' }));
     void refreshAccount(
       app.db,
       { baseUrl: app.baseUrl, token: session.token },
       accountId,
-      now,
+      new Date(),
     ).then((answer) => {
       if (!live) return;
-      if (!answer.ok) setFreshness({ state: 'offline' });
-      else setFreshness({ state: answer.value.balance, at: answer.value.detail.asOf });
+      if (answer.ok) {
+        setFreshness({ state: answer.value.balance, at: answer.value.detail.asOf });
+      } else if (answer.error.status === 401) {
+        setFreshness({ state: 'sign-in-for-live' });
+      } else if (answer.error.code === 'hub-unreachable') {
+        setFreshness({ state: 'offline' });
+        // The sync badge learns now that the hub is not answering, not at its next round.
+        if (app.syncReport?.state === 'synced') void app.requestSync();
+      } else {
+        setFreshness({ state: 'offline' });
+      }
     });
     return () => {
       live = false;
     };
-  }, [accountId, session?.token, online]);
+  }, [accountId, session?.token, again]);
   return freshness;
 }
 
@@ -192,6 +215,7 @@ function FreshnessLine({ freshness, unsynced }: { freshness: Freshness; unsynced
   const { t } = useText();
   const cursor = useLiveQuery(() => app.db.settings.get('cursor'), []);
   const pulledAt = cursor?.key === 'cursor' ? cursor.pulledAt : undefined;
+  const pulledText = pulledAt ? dateTime(pulledAt, app.language) : t('never');
   const withUnsynced =
     unsynced > 0 ? ` · ${fill(t('withUnsynced'), { count: String(unsynced) })}` : '';
   switch (freshness.state) {
@@ -218,9 +242,14 @@ function FreshnessLine({ freshness, unsynced }: { freshness: Freshness; unsynced
     case 'as-of-sync':
       return (
         <p class="freshness" data-testid="freshness" data-state="as-of-sync">
-          {fill(t('balanceAsOfSync'), {
-            time: pulledAt ? dateTime(pulledAt, app.language) : t('never'),
-          })}
+          {fill(t('balanceAsOfSync'), { time: pulledText })}
+          {withUnsynced}
+        </p>
+      );
+    case 'sign-in-for-live':
+      return (
+        <p class="freshness stale" data-testid="freshness" data-state="sign-in-for-live">
+          {fill(t('signInForLive'), { time: pulledText })}
           {withUnsynced}
         </p>
       );

@@ -34,8 +34,13 @@ export function TopBar({
         {session.user.routeName && ` · ${t('route')} ${session.user.routeName}`}
         {session.user.areaName && ` · ${t('area')} ${session.user.areaName}`}
         {session.user.role === 'admin' && ` · ${t('admin')}`}
-        {session.signedInOffline && ` · ${t('offlineSession')}`}
       </span>
+      {/* Apart from the name, so a long name never hides it. */}
+      {session.signedInOffline && (
+        <span class="offline-session" data-testid="offline-session">
+          {t('offlineSession')}
+        </span>
+      )}
       {session.user.role === 'agent' && <SyncBadge />}
       {session.user.role === 'agent' && (
         <button

@@ -1,6 +1,7 @@
 /**
  * A village agent's counter: customers from beyond her area, found by the hub as she types
- * (online only, after a pause in the typing), below those her device holds. Opening a customer from the hub reads it in full and keeps it on the
+ * (when the hub answers, after a pause in the typing; also signed in offline, with the token of
+ * the last online sign-in), below those her device holds. Opening a customer from the hub reads it in full and keeps it on the
  * device, so the payment works as for any other.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -28,7 +29,7 @@ export function HubSearch({ query }: { query: string }) {
   const typed = query.trim();
   useEffect(() => {
     setAsked({ state: 'idle' });
-    if (!session || session.signedInOffline || typed.length < 2) return;
+    if (!session || session.token === '' || typed.length < 2) return;
     let live = true;
     const timer = setTimeout(() => {
       setAsked({ state: 'asking' });
@@ -55,7 +56,7 @@ export function HubSearch({ query }: { query: string }) {
     const found = await app.db.accounts.bulkGet(asked.hits.map((hit) => hit.id));
     return new Set(found.flatMap((account) => (account ? [account.id] : [])));
   }, [asked]);
-  if (!session || session.signedInOffline || typed.length < 2) return null;
+  if (!session || session.token === '' || typed.length < 2) return null;
   const hits = asked.state === 'answered' ? asked.hits.filter((hit) => !held?.has(hit.id)) : [];
   return (
     <section class="hub-search" data-testid="hub-search">

@@ -80,7 +80,12 @@ export function SearchScreen() {
       ) : (
         total === 0 && <p class="muted">{t('loadingRoute')}</p>
       )}
-      {results && results.length === 0 && total !== 0 && <p class="muted">{t('noMatches')}</p>}
+      {results && results.length === 0 && total !== 0 && (
+        <p class="muted" data-testid="no-matches">
+          {/* A village agent's hub search follows: the line speaks of this tablet only. */}
+          {t(app.session?.user.areaId ? 'noMatchesHere' : 'noMatches')}
+        </p>
+      )}
       {current && current.recent.length > 0 && (
         <section class="recent" data-testid="recent-customers">
           <h2>{t('recentCustomers')}</h2>

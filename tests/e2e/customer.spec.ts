@@ -5,7 +5,7 @@
  * first tier's outlook and advice in the customer's own figures; bills paid and open with their
  * lines; a budget the customer sets warns when the bill foreseen passes it and reaches the hub.
  * Offline the same screen says the balance is as of the last sync and still shows the history
- * it read. In English and Chinese, at a small POS's 360×640 and a tablet's 800×1280.
+ * it read; signed in offline, it reads the hub again once the hub is back. In English and Chinese, at a small POS's 360×640 and a tablet's 800×1280.
  *
  * Method: a hub process of its own; two browser contexts as two tablets of the same agent; the
  * hub cut by aborting every API call; the hub's database read directly. Screenshots in
@@ -13,7 +13,7 @@
  */
 import { expect, type Page } from '@playwright/test';
 import { test } from './hub-process.ts';
-import { AgentApp, chooseLanguage } from './pages.ts';
+import { AgentApp, chooseLanguage, SignInPage } from './pages.ts';
 
 const shots = 'tests/artifacts';
 /** acc-0021: on Amina's route, postpaid, paid by no other test. */
@@ -104,12 +104,22 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await page.screenshot({ path: `${shots}/customer-receipt-copy-360.png`, fullPage: true });
   await page.getByRole('button', { name: 'Back' }).click();
 
+  // The browser offline: the badge says so at once, and says how long ago it synced when back.
+  await expect(page.getByTestId('sync-state')).toContainText('Synced');
+  await context.setOffline(true);
+  await expect(page.getByTestId('sync-state')).toHaveText('Offline');
+  await context.setOffline(false);
+  await expect(page.getByTestId('sync-state')).toHaveText(/^Synced (just now|\d+ min ago)$/);
+
   // Offline: the balance as of the last sync, the history as last read.
   await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
   await page.getByRole('button', { name: /Back/ }).first().click();
   await openCustomer(agent, ACCOUNT);
   await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'offline');
   await expect(page.getByTestId('freshness')).toContainText('as of the last sync');
+  // The badge learns the hub is silent from the screen's failed read, not "Synced" until its
+  // next round; and with the browser offline it says so at once.
+  await expect(page.getByTestId('sync-state')).toHaveText('Offline', { timeout: 10_000 });
   expect((await historyReceipts(page)).some((text) => text.includes(otherReceipt))).toBe(true);
   await expect(page.getByTestId('history-source')).toContainText('As read from the hub');
   await page.screenshot({ path: `${shots}/customer-offline-360.png`, fullPage: true });
@@ -130,6 +140,17 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await page.reload();
   await expect(page.getByRole('button', { name: 'Ingia' })).toBeVisible();
   await expect(page.locator('select[name=language]')).toHaveValue('sw');
+  // Signed in offline, then the hub back: the customer's screen reads the hub again by itself
+  // once a sync goes through, with the token of the last online sign-in.
+  await new SignInPage(page).signInAgent('amina', '1234');
+  await expect(page.getByTestId('offline-session')).toBeVisible();
+  await openCustomer(agent, ACCOUNT);
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'offline');
+  await context.unroute('**/api/**');
+  await agent.syncNow();
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'fresh', {
+    timeout: 30_000,
+  });
   await context.close();
 
   // A tablet's portrait screen, online, in Chinese.

@@ -49,7 +49,7 @@ test('a cash payment taken while the hub is down reaches the supervisor once the
   await expect(page.locator('input[name=username]')).toHaveValue('amina');
   await page.screenshot({ path: `${shots}/agent-data-locked.png`, fullPage: true });
   await new SignInPage(page).signInAgent('amina', '1234');
-  await expect(page.getByTestId('who')).toContainText('Signed in offline');
+  await expect(page.getByTestId('offline-session')).toHaveText('Signed in offline');
 
   await agent.search('GT-10003');
   await agent.openFirstResult();

@@ -219,7 +219,7 @@ async function walk(tour: Tour, run: number, language: Language, size: Size): Pr
   await expect(page.getByTestId('data-locked')).toBeVisible();
   await steps.shot(page, 'sign-in-offline', page.getByTestId('data-locked'), ['dataLocked']);
   await new SignInPage(page).signInAgent('amina', '1234');
-  await expect(page.getByTestId('who')).toContainText(say(language, 'offlineSession'));
+  await expect(page.getByTestId('offline-session')).toHaveText(say(language, 'offlineSession'));
 
   await searchSteps(field, steps);
   await customerSteps(field, steps, accounts.cash);
