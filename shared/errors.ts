@@ -5,6 +5,7 @@
  * (why a stored fact is held for review) are their own list, `flagReasons` in protocol.ts.
  */
 
+import { stsVendErrors, type StsVendError } from './prepaid-tokens.ts';
 import type { BillError } from './tariff/lines.ts';
 
 /** Why the bill engine could not price a usage (POST /api/quote answers with these). */
@@ -121,9 +122,14 @@ export const deviceErrorCodes = [
 
 export type DeviceErrorCode = (typeof deviceErrorCodes)[number];
 
-export type ErrorCode = HubErrorCode | DeviceErrorCode;
+/** A vending service's refusals (shared/prepaid-tokens.ts), which a receipt shows in words. */
+export type ErrorCode = HubErrorCode | DeviceErrorCode | StsVendError;
 
-const known: ReadonlySet<string> = new Set<string>([...hubErrorCodes, ...deviceErrorCodes]);
+const known: ReadonlySet<string> = new Set<string>([
+  ...hubErrorCodes,
+  ...deviceErrorCodes,
+  ...stsVendErrors,
+]);
 
 export function isErrorCode(code: string): code is ErrorCode {
   return known.has(code);

@@ -23,7 +23,7 @@ export function StsTokens({
   meterNumber: string;
 }) {
   const app = useApp();
-  const { t } = useText();
+  const { t, errorOf } = useText();
   const fromSnapshot = vendInSnapshot(account, stored.fact.id);
   const [asked, setAsked] = useState<StsVendAnswer | undefined>();
   const synced = stored.status === 'acked';
@@ -60,7 +60,7 @@ export function StsTokens({
             : asked?.outcome === 'not-sold'
               ? t('stsTokenNotSold')
               : asked?.outcome === 'refused'
-                ? fill(t('stsTokenRefused'), { reason: asked.reason })
+                ? fill(t('stsTokenRefused'), { reason: errorOf(asked.reason) })
                 : t('stsTokenWaiting')}
         </p>
       )}

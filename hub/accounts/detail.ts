@@ -125,6 +125,19 @@ async function paymentsOf(trx: Trx, accountId: string): Promise<HistoryPayment[]
           .where('fact_id', 'in', sold)
           .orderBy('count')
           .execute();
+  // An STS top-up's token is the hub's vend for it (hub/prepaid/sts/deliver.ts), once vended.
+  const vended =
+    sold.length === 0
+      ? []
+      : await trx
+          .selectFrom('sts_vends')
+          .select(['request_id', 'tokens'])
+          .where('request_id', 'in', sold)
+          .execute();
+  for (const vend of vended)
+    (JSON.parse(vend.tokens) as { digits: string }[]).forEach((token, count) =>
+      tokens.push({ fact_id: vend.request_id, count, digits: token.digits }),
+    );
   return rows.map((r) => ({
     factId: r.fact_id,
     receiptNumber: r.receipt_number,

@@ -20,6 +20,7 @@ import { vendTopUp } from '../../hub/prepaid/sts/deliver.ts';
 import { decoderKeyDkga02 } from '../../hub/prepaid/sts/keys.ts';
 import { StsMeter } from '../../hub/prepaid/sts/meter.ts';
 import { SoftwareStsVending } from '../../hub/prepaid/sts/vending.ts';
+import { accountDetailSchema } from '../../shared/account-detail.ts';
 import type { StsTopUp } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
 import type { StsVendingService, StsVendRequest } from '../../shared/prepaid-tokens.ts';
@@ -138,6 +139,18 @@ describe('STS top-ups', () => {
       value: { addedDeciKwh: topUp.energyWh / 100 },
     });
     expect(meter.enter(token)).toEqual({ ok: false, error: 'already-used' });
+
+    // The customer's history from the hub (any tablet of the route) shows it too.
+    const detail = await request(
+      hub.app,
+      'GET',
+      `/api/accounts/${STS_ACCOUNT}`,
+      undefined,
+      amy.token,
+    );
+    const history = accountDetailSchema.parse(await detail.json());
+    const listed = history.payments.find((p) => p.factId === payment.id);
+    expect(listed?.topUp?.tokens.map((t) => t.digits)).toEqual(vend.tokens);
 
     // The tablet asks by the fact id: the same token, never a second one.
     const asked = await askToken(hub, amy, payment.id);

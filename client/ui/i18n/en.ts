@@ -75,8 +75,7 @@ export const words = {
   stsTokenWaiting: 'The hub has the payment; the token is on its way.',
   stsTokenNotSold:
     'The hub did not sell this energy (see the flag): no token. The money is kept, and a supervisor decides.',
-  stsTokenRefused:
-    'The token could not be made yet ({reason}). The payment is kept: open this receipt again later.',
+  stsTokenRefused: 'No token yet. {reason} The payment is kept.',
   stsMeter: 'STS meter',
   vendReference: 'Vend reference',
   energyCost: 'Energy cost',
@@ -417,6 +416,26 @@ export const errors: Record<ErrorCode, string> = {
   'handover-out-of-order': 'This handover does not follow the last one: sync and try again.',
   'handover-expected-mismatch': 'The expected cash changed: count again.',
   'variance-unexplained': 'Say why the cash differs from what is expected.',
+  'meter-number-malformed': 'The STS meter number on record is not valid. Call your supervisor.',
+  'supply-group-code-malformed':
+    'The meter’s supply group on record is not valid. Call your supervisor.',
+  'key-revision-out-of-range':
+    'The meter’s key revision on record is not valid. Call your supervisor.',
+  'tariff-index-malformed':
+    'The meter’s tariff index on record is not valid. Call your supervisor.',
+  'credit-must-be-positive': 'The top-up buys no energy for this meter.',
+  'credit-too-large': 'That is more energy than one token can carry. Sell it as two top-ups.',
+  'meter-not-found': 'The vending service does not know this meter. Call your supervisor.',
+  'meter-details-mismatch':
+    'The meter’s details differ at the vending service. Call your supervisor.',
+  'meter-blocked': 'Sales to this meter are stopped. Call your supervisor.',
+  'meter-key-expired':
+    'This meter needs a key change before it takes another token. Call your supervisor.',
+  'request-id-reused':
+    'The vending service saw this sale before with other details. Call your supervisor.',
+  'vending-service-unavailable':
+    'The vending service did not answer. The token will be asked for again.',
+  'vending-service-refused': 'The vending service refused this sale. Call your supervisor.',
   'no-tariff-on-device': 'This tablet has no tariff for this customer yet. Sync first.',
   'bill-not-computed': 'The bill could not be computed. Call your supervisor.',
   'sign-in-failed': 'The username or PIN is wrong.',

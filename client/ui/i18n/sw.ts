@@ -72,12 +72,11 @@ export const words: Record<WordKey, string> = {
   tokens: 'Tokeni ya kuweka kwenye mita',
   tokensMany: 'Tokeni za kuweka kwenye mita, kwa mpangilio wowote',
   stsTokenAfterSync:
-    'Tokeni itakuja kompyuta kibao hii ikisawazisha na kituo. Itaonekana kwenye risiti hii: mpe mteja wakati huo.',
+    'Tokeni itakuja kishikwambi hiki kikisawazisha na kituo. Itaonekana kwenye risiti hii: mpe mteja wakati huo.',
   stsTokenWaiting: 'Kituo kimepokea malipo; tokeni inakuja.',
   stsTokenNotSold:
     'Kituo hakikuuza nishati hii (angalia alama): hakuna tokeni. Pesa imehifadhiwa, na msimamizi ataamua.',
-  stsTokenRefused:
-    'Tokeni haikuweza kutengenezwa bado ({reason}). Malipo yamehifadhiwa: fungua risiti hii tena baadaye.',
+  stsTokenRefused: 'Bado hakuna tokeni. {reason} Malipo yamehifadhiwa.',
   stsMeter: 'Mita ya STS',
   vendReference: 'Namba ya mauzo',
   energyCost: 'Gharama ya umeme',
@@ -422,6 +421,24 @@ export const errors: Record<ErrorCode, string> = {
   'handover-out-of-order': 'Makabidhiano haya hayafuati ya mwisho: sawazisha ujaribu tena.',
   'handover-expected-mismatch': 'Pesa inayotarajiwa imebadilika: hesabu tena.',
   'variance-unexplained': 'Eleza kwa nini pesa inatofautiana na inayotarajiwa.',
+  'meter-number-malformed':
+    'Namba ya mita ya STS iliyohifadhiwa si sahihi. Mpigie msimamizi wako simu.',
+  'supply-group-code-malformed':
+    'Kundi la usambazaji la mita si sahihi. Mpigie msimamizi wako simu.',
+  'key-revision-out-of-range': 'Toleo la ufunguo wa mita si sahihi. Mpigie msimamizi wako simu.',
+  'tariff-index-malformed': 'Kielezo cha tarifu cha mita si sahihi. Mpigie msimamizi wako simu.',
+  'credit-must-be-positive': 'Malipo haya hayanunui nishati kwa mita hii.',
+  'credit-too-large': 'Nishati hii ni zaidi ya tokeni moja inavyoweza kubeba. Uza mara mbili.',
+  'meter-not-found': 'Huduma ya mauzo haiijui mita hii. Mpigie msimamizi wako simu.',
+  'meter-details-mismatch':
+    'Taarifa za mita zinatofautiana kwenye huduma ya mauzo. Mpigie msimamizi wako simu.',
+  'meter-blocked': 'Mauzo kwa mita hii yamesimamishwa. Mpigie msimamizi wako simu.',
+  'meter-key-expired':
+    'Mita hii inahitaji kubadilishwa ufunguo kabla ya kupokea tokeni. Mpigie msimamizi wako simu.',
+  'request-id-reused':
+    'Huduma ya mauzo iliona mauzo haya kabla kwa taarifa nyingine. Mpigie msimamizi wako simu.',
+  'vending-service-unavailable': 'Huduma ya mauzo haikujibu. Tokeni itaombwa tena.',
+  'vending-service-refused': 'Huduma ya mauzo imekataa mauzo haya. Mpigie msimamizi wako simu.',
   'no-tariff-on-device': 'Kishikwambi hiki bado hakina tarifu ya mteja huyu. Sawazisha kwanza.',
   'bill-not-computed': 'Bili haikuweza kukokotolewa. Mpigie msimamizi wako simu.',
   'sign-in-failed': 'Jina la mtumiaji au PIN si sahihi.',
