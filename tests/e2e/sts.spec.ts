@@ -46,13 +46,15 @@ function vendsOf(hub: HubProcess, accountId: string) {
   );
 }
 
-test('an STS top-up sold online shows the hub’s token on the receipt', async ({
+test('an STS top-up sold online shows the hub’s token; sold offline, it says the token comes after sync, then shows it', async ({
   browser,
   sharedHub: hub,
 }) => {
   const context = await browser.newContext({ viewport: { width: 800, height: 1280 } });
   const page = await context.newPage();
   const agent = await AgentApp.onNewTablet(page, hub);
+
+  // Online, at 800×1280.
   await agent.search('GT-10139');
   await agent.openFirstResult();
   await agent.fillTopUp('300');
@@ -60,28 +62,21 @@ test('an STS top-up sold online shows the hub’s token on the receipt', async (
   await expect(page.getByTestId('top-up-preview')).not.toContainText('Tokens this tablet');
   await agent.sellTopUp('300');
   await expect(page.getByTestId('sts-meter-number')).toHaveText(demoStsMeterNumber(139));
-  const token = await tokenShown(page);
+  const online = await tokenShown(page);
   await expect(page.getByTestId('print-again')).toBeVisible();
   await page.screenshot({ path: `${shots}/sts-receipt-online-800.png`, fullPage: true });
-
-  const vends = vendsOf(hub, 'acc-0139');
-  expect(vends).toHaveLength(1);
-  expect(JSON.parse(vends[0]?.tokens ?? '[]')).toEqual([
-    { digits: token.replace(/ /g, ''), kind: 'credit-electricity' },
+  const sold = vendsOf(hub, 'acc-0139');
+  expect(sold).toHaveLength(1);
+  expect(JSON.parse(sold[0]?.tokens ?? '[]')).toEqual([
+    { digits: online.replace(/ /g, ''), kind: 'credit-electricity' },
   ]);
-  const entered = meterOf(hub, 139).enter(token);
-  expect(entered).toMatchObject({ ok: true, value: { addedDeciKwh: vends[0]?.energy_deci_kwh } });
-  await context.close();
-});
+  const entered = meterOf(hub, 139).enter(online);
+  expect(entered).toMatchObject({ ok: true, value: { addedDeciKwh: sold[0]?.energy_deci_kwh } });
 
-test('an STS top-up sold offline says the token comes after sync, then shows it', async ({
-  browser,
-  sharedHub: hub,
-}) => {
-  const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
-  const page = await context.newPage();
-  const agent = await AgentApp.onNewTablet(page, hub);
+  // Offline, at a small POS's 360×640.
+  await page.setViewportSize({ width: 360, height: 640 });
   await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await agent.nextCustomer();
   await agent.search('GT-10179');
   await agent.openFirstResult();
   await agent.sellTopUp('200');
@@ -93,12 +88,14 @@ test('an STS top-up sold offline says the token comes after sync, then shows it'
   expect(vendsOf(hub, 'acc-0179')).toEqual([]);
 
   await context.unroute('**/api/**');
-  const token = await tokenShown(page);
+  // The tablet syncs by itself when the hub answers again; the agent's tap only hurries it.
+  await agent.syncNow();
+  const later = await tokenShown(page);
   await expect(page.getByTestId('sts-token-waiting')).toHaveCount(0);
   await page.screenshot({ path: `${shots}/sts-receipt-after-sync-360.png`, fullPage: true });
   const vends = vendsOf(hub, 'acc-0179');
   expect(vends).toHaveLength(1);
-  expect(JSON.parse(vends[0]?.tokens ?? '[]')[0]?.digits).toBe(token.replace(/ /g, ''));
-  expect(meterOf(hub, 179).enter(token).ok).toBe(true);
+  expect(JSON.parse(vends[0]?.tokens ?? '[]')[0]?.digits).toBe(later.replace(/ /g, ''));
+  expect(meterOf(hub, 179).enter(later).ok).toBe(true);
   await context.close();
 });
