@@ -22,7 +22,15 @@ import { GridtallyDatabase } from '../../client/db/database.ts';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import type { Sha256Hex } from '../../shared/hash.ts';
 import { minor } from '../../shared/money.ts';
-import { BASE_URL, hubBalance, openRig, SEED_DAY, type Fault, type Rig } from './device-hub.ts';
+import {
+  BASE_URL,
+  hubBalance,
+  openRig,
+  readOnline,
+  SEED_DAY,
+  type Fault,
+  type Rig,
+} from './device-hub.ts';
 
 let rig: Rig;
 
@@ -301,6 +309,21 @@ describe('offline sign-in', () => {
       ok: false,
       error: 'offline-first-sign-in',
     });
+  });
+
+  it('reads a customer from the hub signed in offline, with the last online sign-in’s token; none once signed out', async () => {
+    // The customer's screen reads the hub whenever it can (AccountScreen.tsx), not only after
+    // an online sign-in: the offline session carries a token the hub still takes.
+    rig.faults.push('drop-request');
+    await signInAgent(rig.db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch);
+    const read = await readOnline(rig, 'acc-0003');
+    expect(read.ok && read.value.detail.account.id).toBe('acc-0003');
+    // Signed out and in again offline, there is no token: the screen says to sign in online.
+    expect(await signOut(rig.db)).toEqual({ ok: true, value: null });
+    rig.faults.push('drop-request');
+    await signInAgent(rig.db, BASE_URL, 'amina', '1234', rig.deps, rig.fetch);
+    const session = await rig.db.settings.get('session');
+    expect(session?.key === 'session' && session.token).toBe('');
   });
 
   it('believes the hub when it answers that the PIN is wrong, with no offline fallback', async () => {
