@@ -3,7 +3,8 @@
  *
  * - `facts` is the outbox and the device's log at once: every fact the device recorded, in
  *   sequence order, with its sync state. A fact is written here, together with the new chain
- *   head in `device`, in one strict-durability transaction before any network call.
+ *   head in `device`, in one strict-durability transaction before any network call. The sync
+ *   worker's own writes are relaxed (client/sync/worker.ts): what it writes the hub holds.
  * - `accounts` holds the hub's snapshots of the agent's route, as last pulled.
  * - `credentials` lets an agent who signed in online once sign in again offline.
  * - `unlocks` holds, for a while after each online sign-in, the device's master secret wrapped

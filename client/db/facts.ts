@@ -46,7 +46,7 @@ import {
   readingInFuture,
 } from '../../shared/rules/reading.ts';
 import type { DeviceRecord, GridtallyDatabase, StoredAccount, StoredFact } from './database.ts';
-import { deviceRecord } from './database.ts';
+import { deviceRecord, readSetting } from './database.ts';
 import type { TopUpError } from './pricing.ts';
 
 /** The pricing code, loaded before a transaction opens (an import inside one would end it). */
@@ -62,6 +62,10 @@ export const browserDeps: DeviceDeps = { makeId: () => uuidv7(), nowMs: () => Da
 
 /** The device's identity, made on first use and kept for the life of the database. */
 export async function ensureDevice(db: GridtallyDatabase, deps: DeviceDeps): Promise<DeviceRecord> {
+  // Read first: a read-write transaction commits to disk even when it writes nothing, and a
+  // device is made only once.
+  const held = await readSetting(db, 'device');
+  if (held) return held;
   return db.transaction('rw', db.settings, async () => {
     const existing = await db.settings.get('device');
     if (existing?.key === 'device') return existing;

@@ -9,7 +9,11 @@ import { GridtallyDatabase } from '../db/database.ts';
 import { loadPinyin } from '../db/search-words.ts';
 import { syncOnce, type SyncReport } from './engine.ts';
 
-const db = new GridtallyDatabase();
+// Relaxed durability: everything a round writes can be had from the hub again (snapshots and
+// the cursor together, acknowledgements, leases, pruning), so its commits need not wait on the
+// disk. A strict commit here held the page's reads of the same tables for the disk's flush,
+// and the next payment waited on it. Facts themselves are recorded by the page, strictly.
+const db = new GridtallyDatabase('gridtally', { chromeTransactionDurability: 'relaxed' });
 // Chinese names are indexed by their pinyin too: the dictionary is here before the first round
 // (a round never waits on anything else mid-way). Without it, names are found by characters.
 const dictionary = loadPinyin().catch((error: unknown) => console.warn('[pinyin]', error));
