@@ -12,7 +12,10 @@
  * `not-allowed`; a call in the right role but out of scope gets the route's own refusal.
  */
 import { describe, expect, test } from 'vitest';
+import { demoStsMeterNumber } from '../../hub/demo/sts.ts';
+import { demoTariff } from '../../hub/demo/tariff.ts';
 import { minor } from '../../shared/money.ts';
+import { boughtBefore, purchaseFor } from '../../shared/topup.ts';
 import type { PushRequest } from '../../shared/protocol.ts';
 import { outboxFile, REPUBLISHED_VERSION, UNISSUED_CODE_ENROLMENT } from './samples.ts';
 import {
@@ -95,6 +98,57 @@ async function push(caller: Caller): Promise<PushRequest> {
   const chain = new DeviceChain(device, 'user-amina');
   chain.payment({ accountId: 'acc-0001', amountMinor: minor(1_500) });
   return pushBody(device, chain.facts, TABLET_A);
+}
+
+const sales = new WeakMap<Hub, Promise<{ mine: string; theirs: string }>>();
+
+/**
+ * One STS top-up stored per hub on each route: Amina's on tablet A (customer 139, Nyando) and
+ * Baraka's on tablet B (customer 58, Kabondo), as their tablets record them.
+ */
+function stsSales(hub: Hub): Promise<{ mine: string; theirs: string }> {
+  const made =
+    sales.get(hub) ??
+    (async () => {
+      const sale = async (device: string, agentId: string, n: number) => {
+        const chain = new DeviceChain(device, agentId);
+        const purchase = purchaseFor({
+          versions: [demoTariff],
+          tariffId: demoTariff.id,
+          amountMinor: minor(10_000),
+          saleDate: '2026-11-19',
+          bought: boughtBefore([], '2026-11-19'),
+          unitWh: 100,
+        });
+        if (!purchase.ok) throw new Error(purchase.error);
+        const fact = chain.payment({
+          accountId: `acc-${String(n).padStart(4, '0')}`,
+          amountMinor: minor(10_000),
+          topUp: {
+            system: 'sts',
+            tariffId: demoTariff.id,
+            tariffVersion: purchase.value.tariffVersion,
+            energyWh: purchase.value.energyWh,
+            costMinor: purchase.value.costMinor,
+            meterNumber: demoStsMeterNumber(n),
+          },
+        });
+        const pushed = await request(
+          hub.app,
+          'POST',
+          '/api/sync/push',
+          await pushBody(device, chain.facts),
+        );
+        expect(pushed.status).toBe(200);
+        return fact.id;
+      };
+      return {
+        mine: await sale(TABLET_A, 'user-amina', 139),
+        theirs: await sale(TABLET_B, 'user-baraka', 58),
+      };
+    })();
+  sales.set(hub, made);
+  return made;
 }
 
 const MATRIX: Readonly<Record<string, Row>> = {
@@ -236,6 +290,26 @@ const MATRIX: Readonly<Record<string, Row>> = {
       nobody: 401,
       agent: 200,
       'agent-out-of-scope': 403,
+      supervisor: 403,
+      'supervisor-out-of-scope': 403,
+      admin: 403,
+    },
+  },
+  'POST /api/prepaid/sts/vends': {
+    // An STS top-up's token: to the device that recorded it or an agent of its account's route;
+    // another route's sale, recorded by another tablet, is not found for her.
+    call: async (hub, caller, token) =>
+      request(
+        hub.app,
+        'POST',
+        '/api/prepaid/sts/vends',
+        { factId: (await stsSales(hub))[caller === 'agent-out-of-scope' ? 'theirs' : 'mine'] },
+        token,
+      ),
+    expect: {
+      nobody: 401,
+      agent: 200,
+      'agent-out-of-scope': 404,
       supervisor: 403,
       'supervisor-out-of-scope': 403,
       admin: 403,

@@ -16,7 +16,7 @@ import { describe, expect, test } from 'vitest';
 import { createApp } from '../../hub/app.ts';
 import { demoStsMeterNumber, DEMO_STS } from '../../hub/demo/sts.ts';
 import { demoTariff } from '../../hub/demo/tariff.ts';
-import { vendTopUp } from '../../hub/prepaid/sts/deliver.ts';
+import { vendPending, vendTopUp } from '../../hub/prepaid/sts/deliver.ts';
 import { decoderKeyDkga02 } from '../../hub/prepaid/sts/keys.ts';
 import { StsMeter } from '../../hub/prepaid/sts/meter.ts';
 import { SoftwareStsVending } from '../../hub/prepaid/sts/vending.ts';
@@ -240,12 +240,52 @@ describe('STS top-ups', () => {
     await pushOnce(hub, amy, [first, second]);
     const [a] = await vendRows(hub, first.id);
     const [b] = await vendRows(hub, second.id);
-    expect(Number(b?.tid)).toBeGreaterThan(Number(a?.tid));
+    // Vended one after the other in the same minute: the second takes the next identifier.
+    expect(Math.abs(Number(b?.tid) - Number(a?.tid))).toBe(1);
     const meter = await meterOf(hub);
     for (const row of [a, b]) {
       const [token] = JSON.parse(row?.tokens ?? '[]') as { digits: string }[];
       expect(meter.enter(token?.digits ?? '').ok).toBe(true);
     }
+  });
+
+  test('a top-up the service keeps refusing holds back none after it; its ask says why', async () => {
+    const { hub, amy } = await scene();
+    await hub.store.db
+      .updateTable('sts_meters')
+      .set({ blocked: 1 })
+      .where('account_id', '=', STS_ACCOUNT)
+      .execute();
+    const older = amy.chain.payment({
+      accountId: STS_ACCOUNT,
+      amountMinor: minor(10_000),
+      topUp: stsTopUp(10_000),
+    });
+    await pushOnce(hub, amy, [older]);
+    const newer = amy.chain.payment({
+      accountId: OTHER_STS_ACCOUNT,
+      amountMinor: minor(10_000),
+      topUp: stsTopUp(10_000, { meterNumber: demoStsMeterNumber(179) }),
+    });
+    // One vend a round, as if the round's limit were reached: the newer sale is not held back.
+    const down = createApp({
+      store: hub.store,
+      now: () => hub.peekClock(),
+      stsVending: failing(hub, 'before'),
+    });
+    await down.request('/api/sync/push', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(await pushBody(amy.device, [newer])),
+    });
+    const module = new SoftwareStsVending({ store: hub.store, now: () => hub.peekClock() });
+    expect(await vendPending(hub.store, module, 1)).toBe(1);
+    expect(await vendRows(hub, newer.id)).toHaveLength(1);
+    expect(await vendRows(hub, older.id)).toHaveLength(0);
+    expect((await askToken(hub, amy, older.id)).answer).toEqual({
+      outcome: 'refused',
+      reason: 'meter-blocked',
+    });
   });
 
   test('what the hub checks: the meter named and the energy a token carries; the money counts anyway', async () => {

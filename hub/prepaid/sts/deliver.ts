@@ -82,8 +82,11 @@ export async function vendTopUp(
 }
 
 /**
- * Vends the STS top-ups sold and not vended yet, oldest first, at most `limit`. A refusal or a
- * failure of one leaves it for the next round and does not stop the others.
+ * Vends the STS top-ups sold and not vended yet, newest first, at most `limit`. A refusal or a
+ * failure of one leaves it for the next round and does not stop the others. Newest first: the
+ * sales just pushed are the ones a customer may be waiting for, and a top-up the service keeps
+ * refusing (a blocked meter) never holds back the ones after it; older ones follow at the next
+ * rounds, and a tablet can ask for any one.
  */
 export async function vendPending(
   store: Store,
@@ -97,7 +100,7 @@ export async function vendPending(
     .select('top_ups.fact_id')
     .where('top_ups.status', '=', 'sold')
     .where('sts_vends.request_id', 'is', null)
-    .orderBy('top_ups.fact_id')
+    .orderBy('top_ups.fact_id', 'desc')
     .limit(limit)
     .execute();
   let vended = 0;
