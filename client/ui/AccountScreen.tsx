@@ -7,7 +7,7 @@
  * offline it says as of when. Everything is stored on the device before anything else
  * happens; the receipt follows at once, online or not.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatAmount, minor, ZERO } from '../../shared/money.ts';
 import { outstanding } from '../../shared/billing.ts';
 import { accountView, noteRecent, type AccountView } from '../db/accounts.ts';
@@ -19,7 +19,7 @@ import { money } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import { MeterReadingForm } from './MeterReadingForm.tsx';
 import { refreshAccount, storedDetail } from '../db/details.ts';
-import { dateTime, fill } from './format.ts';
+import { billPeriod, dateTime, day, fill } from './format.ts';
 import { lazily } from './lazy.tsx';
 
 const CustomerPanels = lazily(async () => (await import('./CustomerPanels.tsx')).CustomerPanels);
@@ -51,9 +51,12 @@ function useRefresh(accountId: string): Freshness {
     addEventListener('online', readAgain);
     return () => removeEventListener('online', readAgain);
   }, []);
+  // Only a sync that goes through after one that did not: not on opening the screen.
   const synced = app.syncReport?.state === 'synced';
+  const wasSynced = useRef(synced);
   useEffect(() => {
-    if (synced) setAgain((n) => n + 1);
+    if (synced && !wasSynced.current) setAgain((n) => n + 1);
+    wasSynced.current = synced;
   }, [synced]);
   useEffect(() => {
     let live = true;
@@ -108,11 +111,17 @@ export function AccountScreen({ accountId }: { accountId: string }) {
       <button type="button" class="link" onClick={() => app.go({ name: 'search' })}>
         ← {t('back')}
       </button>
-      <AccountSummary view={view} freshness={freshness} />
-      <OpenBills view={view} />
+      {/*
+       * Three regions, one after the other on a small screen; on a wide one the customer and
+       * their bills beside the payment form, so "Record payment" is above the fold.
+       */}
+      <div class="region account-head">
+        <AccountSummary view={view} freshness={freshness} />
+        <OpenBills view={view} />
+      </div>
       {/* A revoked device records nothing: the banner at the top says why. */}
       {!revoked && (
-        <>
+        <div class="region account-act">
           <PaymentForm
             accountId={account.id}
             currency={account.currency}
@@ -123,15 +132,17 @@ export function AccountScreen({ accountId }: { accountId: string }) {
           />
           <OwnPayments view={view} />
           <CreditRequests view={view} />
-        </>
+        </div>
       )}
-      <CustomerPanels view={view} detail={detail ?? undefined} />
-      {!revoked && (
-        <>
-          <MeterReadingForm view={view} />
-          <ContactCard view={view} />
-        </>
-      )}
+      <div class="region account-more">
+        <CustomerPanels view={view} detail={detail ?? undefined} />
+        {!revoked && (
+          <>
+            <MeterReadingForm view={view} />
+            <ContactCard view={view} />
+          </>
+        )}
+      </div>
     </main>
   );
 }
@@ -170,6 +181,7 @@ function AccountSummary({ view, freshness }: { view: AccountView; freshness: Fre
 
 /** The bills not yet paid in full, each with what is left of it. */
 function OpenBills({ view }: { view: AccountView }) {
+  const app = useApp();
   const { t } = useText();
   const { account } = view;
   return (
@@ -191,13 +203,13 @@ function OpenBills({ view }: { view: AccountView }) {
             {view.openBills.map((bill) => (
               <tr key={bill.id}>
                 <td>
-                  {bill.period.from} – {bill.period.to}
+                  {billPeriod(bill.period, app.language)}
                   {/* On a small screen the due date goes under the period, not in a column. */}
                   <span class="due-under">
-                    {t('due')} {bill.dueOn}
+                    {t('due')} {day(bill.dueOn, app.language)}
                   </span>
                 </td>
-                <td class="due">{bill.dueOn}</td>
+                <td class="due">{day(bill.dueOn, app.language)}</td>
                 <td class="num">{formatAmount(bill.amountMinor, account.currency)}</td>
                 <td class="num">{formatAmount(outstanding(bill), account.currency)}</td>
               </tr>

@@ -18,7 +18,6 @@ import {
 } from '../../shared/money.ts';
 import type { Tariff } from '../../shared/tariff/schema.ts';
 import {
-  addDays,
   adviceFor,
   firstTier,
   creditOutlook,
@@ -42,7 +41,7 @@ import { browserDeps, recordBudget } from '../db/facts.ts';
 import { topUpOf } from '../db/prepaid.ts';
 import { tariffVersionsOf } from '../db/pricing.ts';
 import { useApp, useRevoked, useText } from './context.ts';
-import { dateTime, fill, localeOf, money } from './format.ts';
+import { billPeriod, dateTime, day as dayText, fill, localeOf, money, wholeKwh } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import type { Language, MessageKey } from './messages.ts';
 import { methodName } from './payment-method.ts';
@@ -65,14 +64,6 @@ function monthName(month: string, language: Language, style: 'short' | 'long'): 
   }).format(new Date(`${month}-01T00:00:00Z`));
 }
 
-function dayName(date: string, language: Language): string {
-  return new Intl.DateTimeFormat(localeOf(language), {
-    day: 'numeric',
-    month: 'short',
-    timeZone: 'UTC',
-  }).format(new Date(`${date}T00:00:00Z`));
-}
-
 /** The tablet's local date of an instant (now by default), as the customer reads dates. */
 function localDay(iso?: string): string {
   const at = iso === undefined ? new Date() : new Date(iso);
@@ -80,9 +71,6 @@ function localDay(iso?: string): string {
 }
 
 const today = () => localDay();
-
-/** The last day of a period that ends before `to`. */
-const lastDayOf = (period: { to: string }) => addDays(period.to, -1);
 
 export function CustomerPanels({
   view,
@@ -268,12 +256,7 @@ function UsageChart({ months, tariff }: { months: MonthUsage[]; tariff: Tariff |
           );
         })}
         {edge !== null && edge !== undefined && (
-          <>
-            <line x1={0} x2={width} y1={y(edge)} y2={y(edge)} class="tier-edge" />
-            <text x={width - 2} y={y(edge) - 3} class="tier-label">
-              {t('firstTier')} {edge}
-            </text>
-          </>
+          <line x1={0} x2={width} y1={y(edge)} y2={y(edge)} class="tier-edge" />
         )}
         {months.map((m, i) => (
           <text key={m.month} x={i * slot + slot / 2} y={height - 4} class="month-label">
@@ -281,6 +264,15 @@ function UsageChart({ months, tariff }: { months: MonthUsage[]; tariff: Tariff |
           </text>
         ))}
       </svg>
+      {/* The tier's words below the chart, not over its bars where they could not be read. */}
+      {edge !== null && edge !== undefined && (
+        <p class="tier-label" data-testid="tier-label">
+          <svg viewBox="0 0 24 6" width="24" height="6" aria-hidden="true">
+            <line x1={0} x2={24} y1={3} y2={3} class="tier-edge" />
+          </svg>{' '}
+          {t('firstTier')}: {edge} {t('kwhUnit')}
+        </p>
+      )}
       <figcaption class="muted">{t('usageChart')}</figcaption>
     </figure>
   );
@@ -327,7 +319,7 @@ function TierLine({
       <strong>{left}</strong>
       {outlook.reachedOn &&
         !prepaid &&
-        ` · ${fill(t('firstTierReached'), { date: dayName(outlook.reachedOn, app.language) })}`}
+        ` · ${fill(t('firstTierReached'), { date: dayText(outlook.reachedOn, app.language) })}`}
     </p>
   );
 }
@@ -369,9 +361,9 @@ function CreditLine({
       {outlook.days === 0
         ? t('creditEmpty')
         : fill(t('creditDays'), {
-            kwh: `${number(outlook.creditKwh, app.language, 1)} kWh`,
+            kwh: `${number(outlook.creditKwh, app.language, 1)} ${t('kwhUnit')}`,
             days: number(outlook.days, app.language),
-            date: dayName(outlook.runsOutOn, app.language),
+            date: dayText(outlook.runsOutOn, app.language),
           })}
     </p>
   );
@@ -720,12 +712,9 @@ function BillsPanel({ view, detail }: { view: AccountView; detail: StoredDetail 
               <li key={bill.id} data-testid="history-bill">
                 <details>
                   <summary>
-                    <span>
-                      {dayName(bill.period.from, app.language)} –{' '}
-                      {dayName(lastDayOf(bill.period), app.language)}
-                    </span>
-                    <span>{bill.kwh} kWh</span>
-                    <strong>{money(bill.amountMinor, currency)}</strong>
+                    <span>{billPeriod(bill.period, app.language)}</span>
+                    <span class="num">{wholeKwh(bill.kwh, app.language)}</span>
+                    <strong class="num">{money(bill.amountMinor, currency)}</strong>
                     <span class={`pill ${paid ? 'counted' : 'unsynced'}`}>
                       {paid ? t('billPaid') : t('billOpen')}
                     </span>
@@ -737,7 +726,7 @@ function BillsPanel({ view, detail }: { view: AccountView; detail: StoredDetail 
                           <tr key={line.id}>
                             <td>
                               {line.label}
-                              {line.kwh ? ` · ${line.kwh} kWh` : ''}
+                              {line.kwh ? ` · ${line.kwh}\u00a0${t('kwhUnit')}` : ''}
                             </td>
                             <td class="num">{money(line.amountMinor, currency)}</td>
                           </tr>
@@ -748,7 +737,7 @@ function BillsPanel({ view, detail }: { view: AccountView; detail: StoredDetail 
                   {!paid && (
                     <p class="muted">
                       {t('left')}: {money(minor(bill.amountMinor - bill.paidMinor), currency)} ·{' '}
-                      {t('due')} {dayName(bill.dueOn, app.language)}
+                      {t('due')} {dayText(bill.dueOn, app.language)}
                     </p>
                   )}
                 </details>

@@ -8,6 +8,7 @@ import type { AccountView } from '../db/accounts.ts';
 import { browserDeps, recordReading } from '../db/facts.ts';
 import { ErrorLine } from './AccountActions.tsx';
 import { useApp, useText } from './context.ts';
+import { day } from './format.ts';
 
 function today(): string {
   return new Date().toISOString().slice(0, 10);
@@ -19,6 +20,7 @@ function today(): string {
  * is recorded only once the agent has checked the meter and confirms it.
  */
 export function MeterReadingForm({ view }: { view: AccountView }) {
+  const app = useApp();
   const { t } = useText();
   const reading = useMeterReading(view);
   const { register, readOn, bill, error, notice, confirming, submit } = reading;
@@ -28,7 +30,8 @@ export function MeterReadingForm({ view }: { view: AccountView }) {
       <h3>{t('readMeter')}</h3>
       {last && (
         <p class="muted" data-testid="last-reading">
-          {t('lastReading')}: {last.registerKwh} kWh · {last.readOn}
+          {t('lastReading')}: {last.registerKwh} {t('kwhUnit')} ·{' '}
+          {day(last.readOn, app.language, true)}
         </p>
       )}
       <label>
