@@ -203,7 +203,9 @@ function OpenBills({ view }: { view: AccountView }) {
             {view.openBills.map((bill) => (
               <tr key={bill.id}>
                 <td>
-                  {billPeriod(bill.period, app.language)}
+                  <span data-testid="open-bill-period">
+                    {billPeriod(bill.period, app.language)}
+                  </span>
                   {/* On a small screen the due date goes under the period, not in a column. */}
                   <span class="due-under">
                     {t('due')} {day(bill.dueOn, app.language)}

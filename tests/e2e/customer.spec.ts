@@ -66,7 +66,11 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await expect(page.getByTestId('recent-use')).toContainText('kWh a day');
   await expect(page.getByTestId('tier-outlook')).toContainText(/first-tier/);
   await expect(page.getByTestId('advice').locator('li').first()).toContainText('kWh');
-  // Bills paid and open, each with lines adding up to it.
+  // Bills paid and open, each with lines adding up to it; an open bill's period written as
+  // the bills list writes it, first day to last, by locale.
+  const openPeriod = (await page.getByTestId('open-bill-period').first().textContent()) ?? '';
+  expect(openPeriod).toMatch(/^\d{1,2}\s\p{L}+\s–\s\d{1,2}\s\p{L}+$/u);
+  await expect(page.getByTestId('all-bills')).toContainText(openPeriod);
   const bills = page.getByTestId('history-bill');
   expect(await bills.count()).toBeGreaterThanOrEqual(12);
   await bills.first().locator('summary').click();
@@ -129,6 +133,10 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await expect(page.getByTestId('freshness')).toContainText('离线');
   await expect(page.getByTestId('payment-history')).toContainText('缴费记录');
   await expect(page.getByTestId('usage-panel')).toContainText('用电情况');
+  // The unit in the catalogue's word, not "kWh", and the tier's key readable under the chart.
+  await expect(page.getByTestId('tier-label')).toContainText('千瓦时');
+  await expect(page.getByTestId('all-bills')).toContainText('千瓦时');
+  await expect(page.getByTestId('all-bills')).not.toContainText('kWh');
   await page.screenshot({ path: `${shots}/customer-offline-zh-360.png`, fullPage: true });
   // And in Kiswahili, for the demo deployment's agents.
   await chooseLanguage(page, 'sw');
