@@ -5,7 +5,9 @@
  * first tier's outlook and advice in the customer's own figures; bills paid and open with their
  * lines; a budget the customer sets warns when the bill foreseen passes it and reaches the hub.
  * Offline the same screen says the balance is as of the last sync and still shows the history
- * it read; signed in offline, it reads the hub again once the hub is back. In English and Chinese, at a small POS's 360×640 and a tablet's 800×1280.
+ * it read, and the sync badge says offline; signed in offline, the screen reads the hub again
+ * once the hub is back, and says to sign in online when the hub refuses the session's token.
+ * In English, Chinese and Kiswahili, at a small POS's 360×640 and a tablet's 800×1280.
  *
  * Method: a hub process of its own; two browser contexts as two tablets of the same agent; the
  * hub cut by aborting every API call; the hub's database read directly. Screenshots in
@@ -159,6 +161,17 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'fresh', {
     timeout: 30_000,
   });
+  // A token the hub no longer takes: not "offline", but what to do to see the live balance.
+  await context.route('**/api/accounts/**', (route) =>
+    route.fulfill({
+      status: 401,
+      json: { error: 'not-signed-in', message: 'Sign in again.' },
+    }),
+  );
+  await agent.backToSearch();
+  await openCustomer(agent, ACCOUNT);
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'sign-in-for-live');
+  await expect(page.getByTestId('freshness')).toContainText('Ingia mtandaoni kuona salio la sasa');
   await context.close();
 
   // A tablet's portrait screen, online, in Chinese.
