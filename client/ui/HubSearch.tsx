@@ -36,6 +36,9 @@ export function HubSearch({ query }: { query: string }) {
       searchHub({ baseUrl: app.baseUrl, token: session.token }, typed).then(
         (answer) => {
           if (!live) return;
+          // The sync badge learns now that the hub is not answering, not at its next round.
+          const silent = !answer.ok && answer.error.code === 'hub-unreachable';
+          if (silent && app.syncReport?.state === 'synced') void app.requestSync();
           setAsked(
             answer.ok
               ? { state: 'answered', hits: answer.value.accounts, more: answer.value.more }
