@@ -173,7 +173,11 @@ async function candidatesOf(
   const pairLookup =
     pair === undefined
       ? undefined
-      : Promise.all([idsOf(db, pair, 0, listedAtOnce), wordIndex(db, pair).count()]);
+      : Promise.all([
+          idsOf(db, pair, 0, listedAtOnce),
+          wordIndex(db, pair).count(),
+          pairsReady(db),
+        ]);
   // Awaited only when it serves; a failure then is seen there.
   pairLookup?.catch(() => undefined);
   const listed = await Promise.all(
@@ -189,10 +193,9 @@ async function candidatesOf(
     const ids = (few[0]?.ids ?? []).filter((id) => others.every((held) => held.has(id)));
     return { ids, count: ids.length, atMost: few.length < listed.length, checked };
   }
-  if (pair !== undefined && pairLookup !== undefined) {
-    const [ids, count] = await pairLookup;
-    return { ids, count, atMost: true, checked: true, paged: pair };
-  }
+  const [pairIds, pairCount, ready] = (await pairLookup) ?? [];
+  if (pair !== undefined && pairIds !== undefined && pairCount !== undefined && ready === true)
+    return { ids: pairIds, count: pairCount, atMost: true, checked: true, paged: pair };
   // Every word is held by many and no pair key serves: the longest word (likely held by
   // fewest) is counted and its records are looked through, checked against the other words.
   const longest = [...listed].sort((a, b) => [...b.word].length - [...a.word].length)[0];
@@ -378,27 +381,62 @@ export async function searchAccounts(
   };
 }
 
+/** Accounts given new words per transaction: a big route's reads go on between batches. */
+export const REFRESHED_AT_ONCE = 500;
+
 /**
  * Gives the held accounts the words of the current rule if they were stored under an older one
  * (a tablet updated in the field keeps its route). Run after an unlock: the words are sealed.
+ * A batch of accounts at a time, each batch with its mark in one transaction, so the search
+ * screen reads on meanwhile (50,000 accounts take minutes) and a round cut short goes on from
+ * its mark. Until the last batch, searches do without pair keys (`pairsReady`).
  */
-export async function refreshSearchWords(db: GridtallyDatabase): Promise<void> {
+export async function refreshSearchWords(
+  db: GridtallyDatabase,
+  atOnce = REFRESHED_AT_ONCE,
+): Promise<void> {
   const held = await readSetting(db, 'search');
+  const pinyin = pinyinLoaded();
   // Current: made by this rule, and with pinyin unless the dictionary is still not here (once
   // it is, Chinese names get their pinyin words in the next round).
-  if ((held?.version ?? 1) >= SEARCH_WORDS_VERSION && (held?.pinyin === true || !pinyinLoaded()))
-    return;
-  await db.transaction('rw', [db.accounts, db.settings], async () => {
-    const accounts = await db.accounts.toArray();
-    await db.accounts.bulkPut(
-      accounts.map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
-    );
-    await db.settings.put({
-      key: 'search',
-      version: SEARCH_WORDS_VERSION,
-      pinyin: pinyinLoaded(),
+  if ((held?.version ?? 1) >= SEARCH_WORDS_VERSION && (held?.pinyin === true || !pinyin)) return;
+  const target = { version: SEARCH_WORDS_VERSION, pinyin };
+  const sameTarget =
+    held?.refreshing?.version === target.version && held.refreshing.pinyin === target.pinyin;
+  let after = sameTarget ? held.refreshing?.after : undefined;
+  for (;;) {
+    const done = await db.transaction('rw', [db.accounts, db.settings], async () => {
+      const from = after;
+      const batch = await (
+        from === undefined ? db.accounts.orderBy(':id') : db.accounts.where(':id').above(from)
+      )
+        .limit(atOnce)
+        .toArray();
+      const last = batch.at(-1);
+      await db.accounts.bulkPut(
+        batch.map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
+      );
+      if (last === undefined || batch.length < atOnce) {
+        await db.settings.put({ key: 'search', ...target });
+        return true;
+      }
+      after = last.id;
+      await db.settings.put({
+        key: 'search',
+        version: held?.version ?? 1,
+        pinyin: held?.pinyin ?? false,
+        refreshing: { ...target, after: last.id },
+      });
+      return false;
     });
-  });
+    if (done) return;
+  }
+}
+
+/** Whether every held account has the pair keys a search of two words can look up. */
+async function pairsReady(db: GridtallyDatabase): Promise<boolean> {
+  const held = await readSetting(db, 'search');
+  return (held?.version ?? 1) >= SEARCH_WORDS_VERSION;
 }
 
 /** How many recently opened customers the search screen offers before anything is typed. */

@@ -194,6 +194,11 @@ export interface SearchRecord {
   version: number;
   /** The words include the pinyin of Chinese names (the dictionary was loaded). */
   pinyin?: boolean;
+  /**
+   * New words being given, a batch of accounts at a time: those up to `after` (by id) have
+   * them. `version` and `pinyin` above say what every account has until the last batch.
+   */
+  refreshing?: { version: number; pinyin: boolean; after: string };
 }
 
 /** The customers this device opened last, the latest first, shown before any search. */

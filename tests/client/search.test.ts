@@ -372,4 +372,37 @@ describe('on the device', () => {
     await refreshSearchWords(rig.db);
     expect(await names('wxm')).toEqual([]);
   });
+
+  it('gives a big route new words a batch at a time, going on from where a round stopped', async () => {
+    const held = await rig.db.accounts.orderBy(':id').toArray();
+    const mark = held[9]?.id ?? '';
+    // A round cut short after ten accounts: those have their new words (a sentinel here, to see
+    // they are not made again), the rest the old rule's.
+    const old = (account: (typeof held)[number]) => account.name.toLowerCase().split(/\s+/);
+    await rig.db.accounts.bulkPut(
+      held.map((account, i) => ({ ...account, searchWords: i <= 9 ? ['sentinel'] : old(account) })),
+    );
+    const target = { version: SEARCH_WORDS_VERSION, pinyin: true };
+    await rig.db.settings.put({
+      key: 'search',
+      version: 3,
+      pinyin: true,
+      refreshing: { ...target, after: mark },
+    });
+    // Meanwhile two words are found without pair keys, which not every account has yet.
+    const all = await rig.db.accounts.toArray();
+    const [first, second] = (held[20]?.name ?? '').toLowerCase().split(/\s+/);
+    const query = `${first} ${second?.slice(0, 1)}`;
+    const wanted = all.filter((a) => answer(queryWords(query), a.searchWords) === 'exact').length;
+    const during = await searchAccounts(rig.db, query, { limit: 200, listedAtOnce: 3 });
+    expect(during.found.filter((one) => !one.near)).toHaveLength(wanted);
+    await refreshSearchWords(rig.db, 7);
+    const now = await rig.db.accounts.orderBy(':id').toArray();
+    expect(now.slice(0, 10).every((account) => account.searchWords.join() === 'sentinel')).toBe(
+      true,
+    );
+    expect(now.slice(10).every((a) => a.searchWords.join() === searchWordsOf(a).join())).toBe(true);
+    expect(await rig.db.settings.get('search')).toEqual({ key: 'search', ...target });
+    await rig.db.accounts.bulkPut(held);
+  });
 });
