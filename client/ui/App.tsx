@@ -234,6 +234,8 @@ function CurrentScreen({
     case 'search':
       return <SearchScreen />;
     case 'account':
+      // The receipt follows a payment: its part is here before the payment is recorded.
+      ReceiptScreen.preload();
       return <AccountScreen accountId={screen.accountId} />;
     case 'receipt':
       return <ReceiptScreen seq={screen.seq} />;

@@ -9,7 +9,7 @@ import { useText } from './context.ts';
 
 export function lazily<P extends object>(
   load: () => Promise<ComponentType<P>>,
-): (props: P) => JSX.Element | null {
+): ((props: P) => JSX.Element | null) & { preload(): void } {
   let loaded: ComponentType<P> | undefined;
   let loading: Promise<void> | undefined;
   const start = () =>
@@ -23,7 +23,7 @@ export function lazily<P extends object>(
         throw error;
       },
     ));
-  return function Lazy(props: P) {
+  function Lazy(props: P) {
     const { t } = useText();
     const [state, setState] = useState<'waiting' | 'ready' | 'failed'>(
       loaded ? 'ready' : 'waiting',
@@ -57,5 +57,8 @@ export function lazily<P extends object>(
         </button>
       </p>
     );
-  };
+  }
+  /** Fetches the part ahead of its first showing (say, the receipt while a payment is typed). */
+  Lazy.preload = () => void start().catch(() => undefined);
+  return Lazy;
 }
