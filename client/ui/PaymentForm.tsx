@@ -33,7 +33,7 @@ import { fetchLeases } from '../db/prepaid.ts';
 import type { TopUpPreview, TopUpError } from '../db/pricing.ts';
 import type { Result } from '../../shared/result.ts';
 import { useApp, useText } from './context.ts';
-import { ago, fill, kwh, money } from './format.ts';
+import { ago, billPeriod, fill, kwh, money } from './format.ts';
 
 interface PaymentProps {
   readonly accountId: string;
@@ -233,6 +233,7 @@ function SettlesLines({
   amountMinor: MinorUnits;
   currency: CurrencyCode;
 }) {
+  const app = useApp();
   const { t } = useText();
   const { allocations, creditMinor } = allocatePayment(bills, amountMinor);
   const byId = new Map(bills.map((bill) => [bill.id, bill]));
@@ -243,7 +244,7 @@ function SettlesLines({
         const owed = bill ? bill.amountMinor - bill.paidMinor : paid;
         return (
           <li key={billId}>
-            {bill ? `${bill.period.from} – ${bill.period.to}` : billId}: {money(paid, currency)} ·{' '}
+            {bill ? billPeriod(bill.period, app.language) : billId}: {money(paid, currency)} ·{' '}
             {paid >= owed ? t('paidInFull') : t('paidInPart')}
           </li>
         );

@@ -19,7 +19,7 @@ import type * as PricingModule from '../db/pricing.ts';
 
 type Pricing = typeof PricingModule;
 import { useApp, useText } from './context.ts';
-import { dateTime, kwh, money } from './format.ts';
+import { billPeriod, dateTime, kwh, money, wholeKwh } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import { methodLines, methodName } from './payment-method.ts';
 
@@ -248,11 +248,9 @@ function BillReceipt({
         <dt>{t('accountNumber')}</dt>
         <dd>{account?.accountNumber ?? body.accountId}</dd>
         <dt>{t('period')}</dt>
-        <dd>
-          {body.period.from} – {body.period.to}
-        </dd>
+        <dd>{billPeriod(body.period, app.language)}</dd>
         <dt>{t('usage')}</dt>
-        <dd data-testid="bill-kwh">{body.kwh} kWh</dd>
+        <dd data-testid="bill-kwh">{wholeKwh(body.kwh, app.language)}</dd>
         <dt>{t('tariffVersion')}</dt>
         <dd>
           {body.tariffId} v{body.tariffVersion}

@@ -91,7 +91,7 @@ test('the agent reads the meter and prints the bill for the days since the last 
   await page.locator('input[name=register]').fill(String(last.register_kwh + 95));
   await page.getByRole('button', { name: 'Record reading' }).click();
   await expect(page.getByTestId('bill')).toBeVisible();
-  await expect(page.getByTestId('bill-kwh')).toHaveText('95 kWh');
+  await expect(page.getByTestId('bill-kwh')).toHaveText('95\u00a0kWh');
   await expect(page.getByTestId('bill-total')).toHaveText(
     formatMoney(expected.value.totalMinor, 'KES'),
   );
