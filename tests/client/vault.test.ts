@@ -408,4 +408,21 @@ describe('search tokens', () => {
     expect(one.searchToken('wanjikuachieng')).toBe(one.searchToken('wanjikuach'));
     expect(one.searchToken('wanjiku')).not.toBe(one.searchToken('wanjik'));
   });
+
+  it('keeps the tokens it made only while unlocked, under the key it was opened with', () => {
+    const master = Vault.newMaster();
+    const vault = new Vault();
+    vault.unlock(master);
+    const made = vault.searchToken('wanjiku');
+    // Made again from the keyed hash, not kept: the same token.
+    const fresh = new Vault();
+    fresh.unlock(master);
+    expect(fresh.searchToken('wanjiku')).toBe(made);
+    expect(vault.searchToken('wanjiku')).toBe(made);
+    // Locked: no token at all, kept or not; opened with another key: that key's tokens.
+    vault.lock();
+    expect(() => vault.searchToken('wanjiku')).toThrow(expect.toSatisfy(isVaultLocked));
+    vault.unlock(Vault.newMaster());
+    expect(vault.searchToken('wanjiku')).not.toBe(made);
+  });
 });
