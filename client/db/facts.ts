@@ -66,6 +66,13 @@ export async function ensureDevice(db: GridtallyDatabase, deps: DeviceDeps): Pro
   // device is made only once.
   const held = await readSetting(db, 'device');
   if (held) return held;
+  return makeDevice(db, deps);
+}
+
+/** Databases known to hold the device record (it is never deleted): not read again. */
+const withDevice = new WeakSet<GridtallyDatabase>();
+
+async function makeDevice(db: GridtallyDatabase, deps: DeviceDeps): Promise<DeviceRecord> {
   return db.transaction('rw', db.settings, async () => {
     const existing = await db.settings.get('device');
     if (existing?.key === 'device') return existing;
@@ -129,18 +136,28 @@ export async function appendFacts<E extends string>(
   agent: User,
   deps: DeviceDeps,
   build: (context: DraftContext) => Promise<Draft[] | E>,
+  /** What `build` reads or writes beyond the chain (settings and facts): all by default. */
+  scope: 'all' | 'chain' = 'all',
 ): Promise<Result<StoredFact[], E | AppendError>> {
-  const device = await ensureDevice(db, deps);
+  if (!withDevice.has(db)) {
+    await ensureDevice(db, deps);
+    withDevice.add(db);
+  }
+  // A narrower scope waits on nothing the sync worker writes to accounts, tariffs or leases.
+  const tables =
+    scope === 'chain'
+      ? [db.settings, db.facts]
+      : [db.settings, db.facts, db.accounts, db.tariffs, db.leases];
   const written = await db.transaction(
     'rw',
-    [db.settings, db.facts, db.accounts, db.tariffs, db.leases],
+    tables,
     async (): Promise<StoredFact[] | E | AppendError> => {
       const head = await deviceRecord(db);
       if (head.revokedAt !== undefined) return 'device-revoked';
       const nowMs = deps.nowMs();
       const drafts = await build({ head, firstSeq: head.headSeq + 1, nowMs, newId: deps.makeId });
       if (typeof drafts === 'string') return drafts;
-      let clock = parseHlc(head.hlc) ?? hlcStart(device.deviceId, nowMs);
+      let clock = parseHlc(head.hlc) ?? hlcStart(head.deviceId, nowMs);
       let seq = head.headSeq;
       let prevHash = head.headHash;
       const records: StoredFact[] = [];
@@ -216,8 +233,10 @@ export async function recentDuplicate(
   accountId: string,
   amountMinor: number,
   nowMs: number,
+  /** The account's snapshot, when the caller read it already (outside its transaction). */
+  snapshot?: { account: StoredAccount | undefined },
 ): Promise<DuplicateWarning | undefined> {
-  const account = await db.accounts.get(accountId);
+  const account = snapshot ? snapshot.account : await db.accounts.get(accountId);
   const own = await db.facts.where('accountId').equals(accountId).toArray();
   const voided = voidedOwn(own);
   const candidates = new Map<string, PaymentSeen & { warning: DuplicateWarning }>();
@@ -313,6 +332,11 @@ export async function recordPayment(
   if (!tender.ok) return err(tender.error);
   const cashInHand = details.method === 'cash' ? tender.value.amountMinor : minor(0);
   const pricing = input.topUp ? await loadPricing() : undefined;
+  // Without a top-up the account is only read, for the payments the hub's snapshot lists: read
+  // first, so the payment's transaction holds the chain alone and waits on no write of the
+  // sync worker's to accounts, tariffs or leases. This tablet's own payments, which two taps
+  // could double, are read inside it.
+  const snapshot = input.topUp ? undefined : { account: await db.accounts.get(input.accountId) };
   const written = await appendFacts<CashPaymentRefusal | TopUpError>(
     db,
     input.agent,
@@ -325,7 +349,7 @@ export async function recordPayment(
       if (breach) return breach;
       if (
         !input.duplicateConfirmed &&
-        (await recentDuplicate(db, input.accountId, tender.value.amountMinor, nowMs))
+        (await recentDuplicate(db, input.accountId, tender.value.amountMinor, nowMs, snapshot))
       )
         return 'possible-duplicate';
       const topUp = pricing
@@ -359,6 +383,7 @@ export async function recordPayment(
         },
       ];
     },
+    input.topUp ? 'all' : 'chain',
   );
   return written.ok ? ok(written.value[0] as StoredFact) : written;
 }
