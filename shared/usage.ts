@@ -8,7 +8,9 @@ import { subtract, type MinorUnits } from './money.ts';
 import { computeBill } from './tariff/engine.ts';
 import type { Tariff } from './tariff/schema.ts';
 
-const DAY_MS = 86_400_000;
+import { addDays, daysBetween, monthStart } from './days.ts';
+
+export { addDays, daysBetween, monthStart };
 
 export interface MeterReading {
   readonly readOn: string;
@@ -25,22 +27,6 @@ export interface MonthUsage {
   readonly month: string;
   /** kWh used in the month, or null when nothing known covers it. */
   readonly kwh: number | null;
-}
-
-/** Days from one ISO date to another (negative when `to` is earlier). */
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
-}
-
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The first day of the month `offset` months after the month of `date`. */
-export function monthStart(date: string, offset = 0): string {
-  const year = Number(date.slice(0, 4));
-  const month = Number(date.slice(5, 7)) - 1 + offset;
-  return new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 10);
 }
 
 /** The `count` whole months before the month of `today`, oldest first, as YYYY-MM. */

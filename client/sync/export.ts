@@ -5,10 +5,14 @@
  * update: a copy is on its way to the hub.
  */
 import { base64url, ECDSA_SIGNING, pushSigningText } from '../../shared/devices.ts';
-import { PROTOCOL_VERSION, type OutboxFile, type PushRequest } from '../../shared/protocol.ts';
+import {
+  MAX_FACTS_PER_PUSH,
+  PROTOCOL_VERSION,
+  type OutboxFile,
+  type PushRequest,
+} from '../../shared/protocol.ts';
 import type { ExportRecord, GridtallyDatabase } from '../db/database.ts';
 import { readSetting } from '../db/database.ts';
-import { PUSH_BATCH } from './engine.ts';
 
 export type ExportError = 'nothing-to-export' | 'device-not-enrolled';
 
@@ -22,11 +26,11 @@ export async function exportOutbox(
   const pending = await db.facts.where('status').equals('pending').sortBy('seq');
   if (pending.length === 0) return { ok: false, error: 'nothing-to-export' };
   const pushes: PushRequest[] = [];
-  for (let i = 0; i < pending.length; i += PUSH_BATCH) {
+  for (let i = 0; i < pending.length; i += MAX_FACTS_PER_PUSH) {
     const message = {
       formatVersion: PROTOCOL_VERSION,
       deviceId: device.deviceId,
-      facts: pending.slice(i, i + PUSH_BATCH).map((stored) => stored.fact),
+      facts: pending.slice(i, i + MAX_FACTS_PER_PUSH).map((stored) => stored.fact),
       sentAtMs: now.getTime(),
     };
     const signature = await crypto.subtle.sign(

@@ -6,10 +6,13 @@ import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { useApp, useText } from './context.ts';
 import { ExportButton } from './ExportButton.tsx';
-import { CounterToday } from './CounterToday.tsx';
-import { HubSearch } from './HubSearch.tsx';
+import { lazily } from './lazy.tsx';
 import { fill, money } from './format.ts';
 import { useLiveQuery } from './live.ts';
+
+// A village agent's parts: loaded only on a pop-up point's tablet.
+const CounterToday = lazily(async () => (await import('./CounterToday.tsx')).CounterToday);
+const HubSearch = lazily(async () => (await import('./HubSearch.tsx')).HubSearch);
 
 /** Results shown at once; the rest are counted, and narrowing the search shows them. */
 const SHOWN = 20;

@@ -1,6 +1,6 @@
 /** Formatting at the screen's edge: money from minor units, times in the device's zone. */
 import { formatMoney, type CurrencyCode, type MinorUnits } from '../../shared/money.ts';
-import { addDays } from '../../shared/usage.ts';
+import { addDays } from '../../shared/days.ts';
 import { translate, type Language, type MessageKey } from './messages.ts';
 
 /** The locale numbers, dates and currency are written in for each language. */
