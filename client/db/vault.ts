@@ -221,7 +221,7 @@ export class Vault {
 
   /**
    * The tokens a record's words are found by: each word's first one to ten letters, and each
-   * deletion key (client/db/search-words.ts) whole.
+   * deletion key and pair key (client/db/search-words.ts, each starting with its mark) whole.
    */
   searchTokens(words: readonly string[]): string[] {
     const tokens = new Set<string>();

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { currentSession, signInAgent, signOut } from '../../client/auth/session.ts';
 import { MAX_OFFLINE_PIN_TRIES } from '../../client/auth/unlock.ts';
 import { searchAccounts } from '../../client/db/accounts.ts';
-import { queryWords } from '../../client/db/search-words.ts';
+import { NEAR, PAIR, queryWords } from '../../client/db/search-words.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
 import { isVaultLocked, Vault } from '../../client/db/vault.ts';
@@ -382,10 +382,14 @@ describe('search tokens', () => {
     vault.unlock(Vault.newMaster());
     fc.assert(
       fc.property(
-        fc.array(fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }), {
-          minLength: 1,
-          maxLength: 5,
-        }),
+        // Words as search words are (client/db/search-words.ts): a deletion or pair key starts
+        // with its mark and is tokenized whole; no folded word starts so.
+        fc.array(
+          fc
+            .string({ minLength: 1, maxLength: 12, unit: 'grapheme' })
+            .filter((word) => !word.startsWith(NEAR) && !word.startsWith(PAIR)),
+          { minLength: 1, maxLength: 5 },
+        ),
         fc.nat(),
         fc.nat(),
         (words, pick, cut) => {
