@@ -15,11 +15,11 @@
  * once for all nine runs; each run kills the hub (SIGKILL) after its first online look, reloads
  * the field tablet (served by its service worker, signed in with the PIN alone), works offline,
  * then starts the hub again and waits for both tablets to sync. Each run pays its own accounts,
- * read from the hub's database. It takes minutes, so it runs in `npm run test:long` only
- * (GRIDTALLY_TOUR=1); `npm test` skips it.
+ * read from the hub's database. It takes minutes, so it is a suite of its own
+ * (playwright.tour.config.ts), run by `npm run test:long`, not by `npm test`.
  */
 import { expect, test as base, type Browser, type Locator, type Page } from '@playwright/test';
-import { HubProcess } from './hub-process.ts';
+import { HubProcess } from '../e2e/hub-process.ts';
 import {
   AgentApp,
   chooseLanguage,
@@ -33,7 +33,7 @@ import {
   untranslated,
   type Language,
   type WordKey,
-} from './pages.ts';
+} from '../e2e/pages.ts';
 
 const LANGUAGES: readonly Language[] = ['en', 'zh', 'sw'];
 const SIZES = [
@@ -136,11 +136,6 @@ const test = base.extend<object, { tour: Tour }>({
     { scope: 'worker' },
   ],
 });
-
-test.skip(
-  process.env['GRIDTALLY_TOUR'] !== '1',
-  'the screenshot tour runs in npm run test:long (GRIDTALLY_TOUR=1)',
-);
 
 /** The longest piece of a catalogue text without its `{places}`: what the screen must show. */
 function shownPart(text: string): string {
