@@ -166,8 +166,11 @@ export async function readOnline(rig: Rig, accountId: string, now = new Date(rig
   );
 }
 
-/** A cash payment of exactly `amountMinor` shillings' minor units, confirmed as no duplicate. */
-export async function payCash(rig: Rig, accountId: string, amountMinor: number) {
+/**
+ * A cash payment of exactly `amountMinor` shillings' minor units, confirmed as no duplicate;
+ * `topUp`: sold as a prepaid top-up.
+ */
+export async function payCash(rig: Rig, accountId: string, amountMinor: number, topUp = false) {
   return recordPayment(
     rig.db,
     {
@@ -177,6 +180,7 @@ export async function payCash(rig: Rig, accountId: string, amountMinor: number) 
       details: { method: 'cash', tenderedMinor: minor(amountMinor) },
       agent: await agentOf(rig.db),
       duplicateConfirmed: true,
+      ...(topUp ? { topUp } : {}),
     },
     rig.deps,
   );

@@ -13,14 +13,13 @@
 import Dexie from 'dexie';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recordPayment, type PaymentInput } from '../../client/db/facts.ts';
 import { fetchLeases, topUpOf } from '../../client/db/prepaid.ts';
 import { previewTopUp } from '../../client/db/pricing.ts';
 import { pruneAcknowledged } from '../../client/sync/engine.ts';
 import { minor } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
 import { tokensLeft } from '../../shared/topup.ts';
-import { agentOf, BASE_URL, hubBalance, syncedRig, syncWith, type Rig } from './device-hub.ts';
+import { BASE_URL, hubBalance, payCash, syncedRig, syncWith, type Rig } from './device-hub.ts';
 
 let rig: Rig;
 const PREPAID = 'acc-0109';
@@ -33,17 +32,8 @@ afterEach(async () => {
   await rig.close();
 });
 
-async function topUp(amountMinor: number, accountId = PREPAID) {
-  const input: PaymentInput = {
-    accountId,
-    currency: 'KES',
-    amountMinor: minor(amountMinor),
-    details: { method: 'cash', tenderedMinor: minor(amountMinor) },
-    agent: await agentOf(rig.db),
-    duplicateConfirmed: true,
-    topUp: true,
-  };
-  return recordPayment(rig.db, input, rig.deps);
+function topUp(amountMinor: number, accountId = PREPAID) {
+  return payCash(rig, accountId, amountMinor, true);
 }
 
 describe('prepaid top-ups on the tablet', () => {
