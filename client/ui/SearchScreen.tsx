@@ -1,6 +1,6 @@
 /** Finding a customer in the route held on the device, as the agent types. */
 import { useState } from 'preact/hooks';
-import { recentAccounts, searchAccounts } from '../db/accounts.ts';
+import { recentAccounts, searchAccounts, type Counted } from '../db/accounts.ts';
 import { readSetting, type StoredAccount } from '../db/database.ts';
 import { minor, type MinorUnits } from '../../shared/money.ts';
 import { deviceBalance } from '../../shared/protocol.ts';
@@ -17,6 +17,13 @@ const HubSearch = lazily(async () => (await import('./HubSearch.tsx')).HubSearch
 /** Results shown at once; the rest are counted, and narrowing the search shows them. */
 const SHOWN = 20;
 
+/** What the line under the results says of the rest, by how they were counted. */
+const MORE_RESULTS = {
+  exactly: 'moreResults',
+  'at-most': 'moreResultsAtMost',
+  'at-least': 'moreResultsAtLeast',
+} as const satisfies Record<Counted, string>;
+
 export function SearchScreen() {
   const app = useApp();
   const { t } = useText();
@@ -25,7 +32,7 @@ export function SearchScreen() {
   const total = useLiveQuery(() => app.db.accounts.count(), []);
   const download = useLiveQuery(async () => (await readSetting(app.db, 'sync'))?.pullProgress, []);
   const answer = useLiveQuery(async () => {
-    const { found, matches, matchesAtMost, moreNear } = await searchAccounts(app.db, query, {
+    const { found, matches, counted, moreNear } = await searchAccounts(app.db, query, {
       limit: SHOWN,
       held: total,
     });
@@ -44,7 +51,7 @@ export function SearchScreen() {
       results: found.map(({ account, near }) => shown(account, near)),
       recent: recent.map((account) => shown(account, false)),
       matches,
-      matchesAtMost,
+      counted,
       moreNear,
     };
   }, [query, total]);
@@ -100,9 +107,7 @@ export function SearchScreen() {
       {app.session?.user.areaId && <HubSearch query={query} />}
       {more > 0 && (
         <p class="muted" data-testid="more-results">
-          {fill(t(current?.matchesAtMost ? 'moreResultsAtMost' : 'moreResults'), {
-            count: String(more),
-          })}
+          {fill(t(MORE_RESULTS[current?.counted ?? 'exactly']), { count: String(more) })}
         </p>
       )}
       {current?.moreNear && (

@@ -248,7 +248,7 @@ describe('on the device', () => {
       all.filter((account) => answer(queryWords(query), account.searchWords) === 'exact').length;
     const narrow = await searchAccounts(rig.db, 'a o', { limit: 5 });
     expect(narrow.found).toHaveLength(5);
-    expect(narrow.matchesAtMost).toBe(false);
+    expect(narrow.counted).toBe('exactly');
     expect(narrow.matches).toBe(both('a o'));
     // Every exact match, then the close ones ("Ochieng" is a slip from "achieng"), all counted.
     const few = await searchAccounts(rig.db, 'achieng o', { limit: 200 });
@@ -296,13 +296,32 @@ describe('on the device', () => {
           query,
         ).toBe(true);
         // Counted: exactly, or at most, every exact match (and close ones when there is room).
-        if (got.matchesAtMost) expect(got.matches, query).toBeGreaterThanOrEqual(wanted.length);
+        if (got.counted === 'at-most')
+          expect(got.matches, query).toBeGreaterThanOrEqual(wanted.length);
         else if (exact.length < limit)
           expect(got.matches, query).toBeGreaterThanOrEqual(got.found.length);
         else expect(got.matches, query).toBe(wanted.length);
       }
     }
     expect(paired).toBeGreaterThan(10);
+  });
+
+  it('says "at least" of one word held by more than it lists, and counts it exactly below that', async () => {
+    const all = await rig.db.accounts.toArray();
+    const holding = (word: string) =>
+      all.filter((account) => answer([word], account.searchWords) === 'exact').length;
+    const word = 'a';
+    expect(holding(word)).toBeGreaterThan(5);
+    const many = await searchAccounts(rig.db, word, { limit: 2, listedAtOnce: 5 });
+    expect(many.found).toHaveLength(2);
+    expect(many.counted).toBe('at-least');
+    expect(many.matches).toBe(5);
+    // A word held by fewer than the bound is counted exactly, from the same list.
+    const name = wordsOfName(all[0]?.name ?? '')[0] ?? '';
+    const few = await searchAccounts(rig.db, name, { limit: 1, listedAtOnce: 400 });
+    expect(holding(name)).toBeLessThanOrEqual(400);
+    expect(few.counted).toBe('exactly');
+    expect(few.matches).toBe(holding(name));
   });
 
   it('counts every match, and a page of near ones only when the exact ones leave room', async () => {

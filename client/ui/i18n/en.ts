@@ -311,6 +311,7 @@ export const words = {
   notes: 'Notes and coins',
   moreResults: '{count} more: type more of the name, number or phone to narrow it.',
   moreResultsAtMost: 'Up to {count} more: type more of the name, number or phone to narrow it.',
+  moreResultsAtLeast: 'At least {count} more: type more of the name, number or phone to narrow it.',
   moreNear: 'There may be more close matches: type more of the name.',
   nearMatch: 'Close match',
   nearMatches: 'No exact match. Close matches:',

@@ -316,6 +316,7 @@ export const words: Record<WordKey, string> = {
   notes: 'Noti na sarafu',
   moreResults: '{count} zaidi: andika zaidi ya jina, namba au simu ili kupunguza.',
   moreResultsAtMost: 'Hadi {count} zaidi: andika zaidi ya jina, namba au simu ili kupunguza.',
+  moreResultsAtLeast: 'Angalau {count} zaidi: andika zaidi ya jina, namba au simu ili kupunguza.',
   moreNear: 'Huenda kuna mengine yanayokaribia: andika zaidi ya jina.',
   nearMatch: 'Linakaribia',
   nearMatches: 'Hakuna linalolingana kamili. Yanayokaribia:',

@@ -304,6 +304,7 @@ export const words: Record<WordKey, string> = {
   notes: '纸币和硬币',
   moreResults: '还有 {count} 个：请输入更多姓名、户号或电话以缩小范围。',
   moreResultsAtMost: '最多还有 {count} 个：请输入更多姓名、户号或电话以缩小范围。',
+  moreResultsAtLeast: '至少还有 {count} 个：请输入更多姓名、户号或电话以缩小范围。',
   moreNear: '可能还有更多相近的结果：请输入更多姓名。',
   nearMatch: '相近',
   nearMatches: '没有完全匹配的用户。相近的结果：',
