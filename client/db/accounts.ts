@@ -180,9 +180,10 @@ async function candidatesOf(
     ]);
     return { ids, count, counted: 'exactly', checked: true, paged: only };
   }
-  // More: each word's first ids. Those held by few are kept where they all meet. When every
-  // word is held by many, a pair key of two of them (client/db/search-words.ts) is looked up
-  // at the same time, since then its records are the candidates.
+  // More: each word's first ids, the longest word's (likely held by fewest) first. Those held
+  // by few are kept where they all meet. When every word is held by many, a pair key of two of
+  // them (client/db/search-words.ts) is looked up at the same time, since then its records are
+  // the candidates.
   const pair = pairKeyOf(typed);
   const pairLookup =
     pair === undefined
@@ -190,12 +191,17 @@ async function candidatesOf(
       : Promise.all([listedAndCounted(db, pair, listedAtOnce), pairsReady(db)]);
   // Awaited only when it serves; a failure then is seen there.
   pairLookup?.catch(() => undefined);
-  const listed = await Promise.all(
-    typed.map(async (word) => {
-      const ids = await idsOf(db, word, 0, listedAtOnce + 1);
-      return { word, ids, many: ids.length > listedAtOnce };
-    }),
-  );
+  const listOf = async (word: string) => {
+    const ids = await idsOf(db, word, 0, listedAtOnce + 1);
+    return { word, ids, many: ids.length > listedAtOnce };
+  };
+  const [longest = only, ...others] = [...typed].sort((a, b) => [...b].length - [...a].length);
+  const first = await listOf(longest);
+  // Held by so few that all are opened: those records, checked against every word, are the
+  // answer, and the other words (an account number's "GT", held by all) need not be listed.
+  if (first.ids.length <= Math.min(listedAtOnce, OPENED_WHOLE_AT_MOST))
+    return { ids: first.ids, count: first.ids.length, counted: 'exactly', checked: true };
+  const listed = [first, ...(await Promise.all(others.map(listOf)))];
   const few = listed.filter((one) => !one.many);
   const checked = few.length < listed.length || !typed.every(exactByToken);
   if (few.length > 0) {
@@ -207,16 +213,14 @@ async function candidatesOf(
   const [paired, ready] = (await pairLookup) ?? [];
   if (pair !== undefined && paired !== undefined && ready === true)
     return { ...paired, counted: 'at-most', checked: true, paged: pair };
-  // Every word is held by many and no pair key serves: the longest word (likely held by
-  // fewest) is counted and its records are looked through, checked against the other words.
-  const longest = [...listed].sort((a, b) => [...b.word].length - [...a.word].length)[0];
-  const word = longest?.word ?? only;
+  // Every word is held by many and no pair key serves: the longest word is counted and its
+  // records are looked through, checked against the other words.
   return {
-    ids: (longest?.ids ?? []).slice(0, listedAtOnce),
-    count: await wordIndex(db, word).count(),
+    ids: first.ids.slice(0, listedAtOnce),
+    count: await wordIndex(db, longest).count(),
     counted: 'at-most',
     checked: true,
-    paged: word,
+    paged: longest,
   };
 }
 

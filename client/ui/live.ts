@@ -3,11 +3,13 @@
  * read change, also when the change came from the sync worker or another tab.
  */
 import { liveQuery } from 'dexie';
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 
 export function useLiveQuery<T>(query: () => Promise<T>, deps: readonly unknown[]): T | undefined {
   const [value, setValue] = useState<T | undefined>(undefined);
-  useEffect(() => {
+  // Subscribed as soon as the screen is rendered: an effect would wait for the next frame
+  // (up to 16 ms), on every keystroke in the search box.
+  useLayoutEffect(() => {
     const subscription = liveQuery(query).subscribe({
       next: (next) => setValue(() => next),
       error: (error: unknown) => console.error('[live query]', error),
