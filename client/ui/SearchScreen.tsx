@@ -32,19 +32,16 @@ export function SearchScreen() {
   const total = useLiveQuery(() => app.db.accounts.count(), []);
   const download = useLiveQuery(async () => (await readSetting(app.db, 'sync'))?.pullProgress, []);
   const answer = useLiveQuery(async () => {
-    console.log(`[lab] live ${performance.now().toFixed(1)}`);
     const { found, matches, counted, moreNear } = await searchAccounts(app.db, query, {
       limit: SHOWN,
       held: total,
     });
-    console.log(`[lab] searched ${performance.now().toFixed(1)}`);
     const recent = query.trim() === '' ? await recentAccounts(app.db) : [];
     // One read per account, all asked at once: an index's anyOf walks a cursor a key at a time.
     const ids = [...found.map((one) => one.account.id), ...recent.map((account) => account.id)];
     const own = (
       await Promise.all(ids.map((id) => app.db.facts.where('accountId').equals(id).toArray()))
     ).flat();
-    console.log(`[lab] own ${performance.now().toFixed(1)}`);
     const shown = (account: StoredAccount, near: boolean): Shown => ({
       account,
       near,
@@ -62,7 +59,6 @@ export function SearchScreen() {
   // The answer to an earlier query is never shown for the one typed now: a tap on it would open
   // another customer than the one asked for (searching opens sealed records, and takes a moment).
   const current = answer?.query === query ? answer : undefined;
-  console.log(`[lab] render ${performance.now().toFixed(1)} ${current ? 'current' : 'stale'}`);
   const results = current?.results;
   const more = current ? current.matches - current.results.length : 0;
   const onlyNear = results !== undefined && results.length > 0 && results[0]?.near === true;
