@@ -21,8 +21,17 @@ import { randomBytes } from '@noble/ciphers/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { assert } from '../../shared/assert.ts';
 import { base64url } from '../../shared/devices.ts';
-import Dexie, { type DBCore, type DBCoreCursor, type DBCoreTable, type Middleware } from 'dexie';
+import Dexie, {
+  type DBCore,
+  type DBCoreCursor,
+  type DBCoreTable,
+  type DBCoreTransaction,
+  type IndexableType,
+  type Middleware,
+  type Table,
+} from 'dexie';
 import { NEAR, PAIR } from './search-words.ts';
 
 /** A sealed record was asked for, or one was to be written, while the data key is not held. */
@@ -253,7 +262,48 @@ function isSealed(stored: unknown): stored is StoredRecord & { sealed: Uint8Arra
   );
 }
 
-function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): DBCoreTable {
+/**
+ * A record's fields that are kept in the clear (its index fields and sync state), as stored: what
+ * `updateSyncState` shows of a record without opening it.
+ */
+export type PlainFields = Readonly<Record<string, unknown>>;
+
+/** A record's new sync state: each of the table's state fields, absent to remove it. */
+export type SyncStateChange = Readonly<Record<string, unknown>>;
+
+/** A sealed table's DBCore, which also rewrites sync state without the key (`updateSyncState`). */
+interface SealedCoreTable extends DBCoreTable {
+  updateState(
+    trans: DBCoreTransaction,
+    keys: readonly IndexableType[],
+    change: (plain: PlainFields) => SyncStateChange | undefined,
+  ): Promise<number>;
+}
+
+/**
+ * Rewrites the sync state of records of a sealed table with state fields (`TablePolicy.state`)
+ * inside the caller's read-write transaction, without opening or sealing anything: `change` is
+ * shown each record's plain fields as stored and returns its new state, or undefined to leave it.
+ * Records that are not there are skipped. An acknowledgement of a thousand facts then costs their
+ * index updates only, not a thousand decryptions (the state is not in the blob, so the blob
+ * stays as it is). Returns how many records were rewritten.
+ */
+export async function updateSyncState(
+  table: Table,
+  keys: readonly IndexableType[],
+  change: (plain: PlainFields) => SyncStateChange | undefined,
+): Promise<number> {
+  const transaction = Dexie.currentTransaction;
+  assert(
+    transaction?.mode === 'readwrite' && transaction.storeNames.includes(table.name),
+    `${table.name}: sync state is rewritten inside a read-write transaction over it`,
+  );
+  const core = table.core as Partial<SealedCoreTable>;
+  assert(core.updateState !== undefined, `${table.name}: not a sealed table with sync state`);
+  return core.updateState(transaction.idbtrans, keys, change);
+}
+
+function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): SealedCoreTable {
   const name = table.name;
   const primaryKeyPath = table.schema.primaryKey.keyPath;
   if (typeof primaryKeyPath !== 'string')
@@ -343,8 +393,33 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): DBC
     }) as DBCoreCursor;
   }
 
+  /** The record as stored with its state fields set to `next` (absent ones removed). */
+  function withState(stored: StoredRecord, next: SyncStateChange): StoredRecord {
+    for (const field of Object.keys(next))
+      assert(state.includes(field), `${name}: ${field} is not a sync state field`);
+    const updated = Object.fromEntries(
+      Object.entries(stored).filter(([field]) => !state.includes(field)),
+    ) as StoredRecord;
+    for (const field of state) if (next[field] !== undefined) updated[field] = next[field];
+    return updated;
+  }
+
   return {
     ...table,
+    async updateState(trans, keys, change) {
+      assert(state.length > 0, `${name}: no sync state to rewrite`);
+      const stored = (await table.getMany({ trans, keys: [...keys] })) as (
+        StoredRecord | undefined
+      )[];
+      const values = stored.flatMap((record) => {
+        if (record === undefined) return [];
+        const { sealed: _sealed, ...plain } = record;
+        const next = change(plain);
+        return next === undefined ? [] : [withState(record, next)];
+      });
+      if (values.length > 0) await table.mutate({ type: 'put', trans, values });
+      return values.length;
+    },
     async mutate(req) {
       if (req.type !== 'add' && req.type !== 'put') return table.mutate(req);
       // A schema upgrade reshapes records before anyone can unlock: they stay as they were

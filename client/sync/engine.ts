@@ -25,6 +25,7 @@ import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import { markRevoked } from '../db/facts.ts';
 import { searchWordsOf } from '../db/search-words.ts';
 import { refreshSearchWords } from '../db/accounts.ts';
+import { updateSyncState } from '../db/vault.ts';
 import {
   type GridtallyDatabase,
   type SessionRecord,
@@ -346,28 +347,30 @@ export async function applyPushAnswer(db: GridtallyDatabase, answer: PushRespons
 }
 
 /**
- * Writes the hub's answers onto the facts they name, read and written in bulk by seq (inside
- * the caller's transaction). An answer that arrives late (another tab already learnt a later
- * decision of the hub, such as a held void applied) must not put an older outcome back.
+ * Writes the hub's answers onto the facts they name, inside the caller's transaction. Only the
+ * facts' sync state changes, and it is kept in the clear (client/db/vault.ts), so the facts are
+ * neither opened nor sealed again. An answer that arrives late (another tab already learnt a
+ * later decision of the hub, such as a held void applied) must not put an older outcome back.
  */
 async function applyAnswers(db: GridtallyDatabase, answers: readonly FactAnswer[]): Promise<void> {
   if (answers.length === 0) return;
-  const stored = await db.facts.bulkGet(answers.map((answer) => answer.seq));
-  const changed: StoredFact[] = [];
-  answers.forEach((answer, index) => {
-    const fact = stored[index];
-    if (!fact || (answer.id !== undefined && fact.id !== answer.id)) return;
-    if (fact.ackChangeSeq !== undefined && answer.changeSeq < fact.ackChangeSeq) return;
-    const { reason: _reason, ...rest } = fact;
-    changed.push({
-      ...rest,
-      status: 'acked',
-      ackChangeSeq: answer.changeSeq,
-      outcome: answer.outcome,
-      ...(answer.reason === undefined ? {} : { reason: answer.reason }),
-    });
-  });
-  await db.facts.bulkPut(changed);
+  const bySeq = new Map(answers.map((answer) => [answer.seq, answer]));
+  await updateSyncState(
+    db.facts,
+    answers.map((answer) => answer.seq),
+    (stored) => {
+      const answer = bySeq.get(stored.seq as number);
+      if (!answer || (answer.id !== undefined && stored.id !== answer.id)) return undefined;
+      const acked = stored.ackChangeSeq;
+      if (typeof acked === 'number' && answer.changeSeq < acked) return undefined;
+      return {
+        status: 'acked',
+        ackChangeSeq: answer.changeSeq,
+        outcome: answer.outcome,
+        reason: answer.reason,
+      } satisfies Pick<StoredFact, 'status' | 'ackChangeSeq' | 'outcome' | 'reason'>;
+    },
+  );
 }
 
 async function pullAll(

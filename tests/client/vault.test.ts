@@ -18,7 +18,7 @@ import { searchAccounts } from '../../client/db/accounts.ts';
 import { NEAR, PAIR, queryWords } from '../../client/db/search-words.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
-import { isVaultLocked, Vault } from '../../client/db/vault.ts';
+import { isVaultLocked, updateSyncState, Vault } from '../../client/db/vault.ts';
 import { minor } from '../../shared/money.ts';
 import { agentOf, BASE_URL, enrolAndSignIn, openRig, syncWith, type Rig } from './device-hub.ts';
 
@@ -318,6 +318,49 @@ describe('the tablet’s data at rest', () => {
     expect(((await onDisk(rig.db.name)).facts as { sealed: Uint8Array }[])[0]?.sealed).not.toEqual(
       before,
     );
+  });
+
+  it('an acknowledgement rewrites only the sync state in the clear: no blob is opened or made', async () => {
+    await payCash('acc-0013', 700);
+    await payCash('acc-0015', 800);
+    const before = (await onDisk(rig.db.name)).facts as { seq: number; sealed: Uint8Array }[];
+    const [first, second] = before;
+    if (!first || !second) throw new Error('two facts');
+    // Locked, nothing could be opened or sealed: the state is written all the same.
+    const master = rig.db.vault.master();
+    if (!master) throw new Error('unlocked');
+    rig.db.vault.lock();
+    const written = await rig.db.transaction('rw', rig.db.facts, () =>
+      updateSyncState(rig.db.facts, [first.seq, second.seq, 9_999], (plain) =>
+        plain.seq === first.seq
+          ? { status: 'acked', ackChangeSeq: 77, outcome: 'flagged', reason: 'possible-duplicate' }
+          : undefined,
+      ),
+    );
+    expect(written).toBe(1);
+    const after = (await onDisk(rig.db.name)).facts as { seq: number; sealed: Uint8Array }[];
+    expect(after.map((stored) => stored.sealed)).toEqual(before.map((stored) => stored.sealed));
+    rig.db.vault.unlock(master);
+    expect(await rig.db.facts.get(first.seq)).toMatchObject({
+      status: 'acked',
+      ackChangeSeq: 77,
+      outcome: 'flagged',
+      reason: 'possible-duplicate',
+    });
+    expect(await rig.db.facts.get(second.seq)).toMatchObject({ status: 'pending' });
+    // A state without the reason removes it; a field of the sealed body cannot be written so.
+    await rig.db.transaction('rw', rig.db.facts, () =>
+      updateSyncState(rig.db.facts, [first.seq], () => ({ status: 'acked', ackChangeSeq: 78 })),
+    );
+    const cleared = await rig.db.facts.get(first.seq);
+    expect(cleared).toMatchObject({ status: 'acked', ackChangeSeq: 78 });
+    expect(cleared?.reason).toBeUndefined();
+    expect(cleared?.outcome).toBeUndefined();
+    await expect(
+      rig.db.transaction('rw', rig.db.facts, () =>
+        updateSyncState(rig.db.facts, [first.seq], () => ({ amountMinor: 1 })),
+      ),
+    ).rejects.toThrow(/not a sync state field/);
   });
 
   it('signing out locks the data in this database', async () => {
