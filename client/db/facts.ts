@@ -309,6 +309,11 @@ export interface PaymentInput extends Omit<CashPaymentInput, 'tenderedMinor'> {
   readonly details: PaymentDetails;
   /** A prepaid top-up: the money buys energy, and the payment carries its tokens. */
   readonly topUp?: boolean;
+  /**
+   * The account as the screen taking the payment holds it (kept current by a live query), so
+   * that it is not read again: that read could wait on the sync worker writing accounts.
+   */
+  readonly snapshot?: StoredAccount;
 }
 
 /**
@@ -336,7 +341,10 @@ export async function recordPayment(
   // first, so the payment's transaction holds the chain alone and waits on no write of the
   // sync worker's to accounts, tariffs or leases. This tablet's own payments, which two taps
   // could double, are read inside it.
-  const snapshot = input.topUp ? undefined : { account: await db.accounts.get(input.accountId) };
+  const held = input.snapshot?.id === input.accountId ? input.snapshot : undefined;
+  const snapshot = input.topUp
+    ? undefined
+    : { account: held ?? (await db.accounts.get(input.accountId)) };
   const written = await appendFacts<CashPaymentRefusal | TopUpError>(
     db,
     input.agent,

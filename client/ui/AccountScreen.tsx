@@ -124,6 +124,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
         <div class="region account-act">
           <PaymentForm
             accountId={account.id}
+            snapshot={account}
             currency={account.currency}
             suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
             owedMinor={balanceMinor}

@@ -28,7 +28,7 @@ import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { cashTender, farAboveOwed } from '../../shared/payments.ts';
 import { likelyTenders } from '../../shared/denominations.ts';
 import { browserDeps, recentDuplicate, recordPayment, type DuplicateWarning } from '../db/facts.ts';
-import { deviceRecord } from '../db/database.ts';
+import { deviceRecord, type StoredAccount } from '../db/database.ts';
 import { fetchLeases } from '../db/prepaid.ts';
 import type { TopUpPreview, TopUpError } from '../db/pricing.ts';
 import type { Result } from '../../shared/result.ts';
@@ -37,6 +37,8 @@ import { ago, billPeriod, fill, kwh, money } from './format.ts';
 
 interface PaymentProps {
   readonly accountId: string;
+  /** The account as the screen shows it: the payment's duplicate check reads it. */
+  readonly snapshot?: StoredAccount;
   readonly currency: CurrencyCode;
   readonly suggestedMinor: MinorUnits;
   /** What the account owes as the device sees it (negative: credit). */
@@ -460,7 +462,14 @@ function detailsOf(
  * The form's state and its submission. The amount and what was tendered are parsed at every
  * keystroke, so the change shown is always what would be recorded.
  */
-function usePayment({ accountId, currency, suggestedMinor, owedMinor, prepaid }: PaymentProps) {
+function usePayment({
+  accountId,
+  snapshot,
+  currency,
+  suggestedMinor,
+  owedMinor,
+  prepaid,
+}: PaymentProps) {
   const app = useApp();
   const { errorOf } = useText();
   const [method, setMethod] = useState<PaymentMethod>('cash');
@@ -504,6 +513,7 @@ function usePayment({ accountId, currency, suggestedMinor, owedMinor, prepaid }:
       agent: session.user,
       duplicateConfirmed,
       topUp,
+      snapshot,
     };
     let result = await recordPayment(app.db, input, browserDeps);
     const leaseWanted = (r: typeof result) =>
@@ -540,8 +550,11 @@ function usePayment({ accountId, currency, suggestedMinor, owedMinor, prepaid }:
       return setError(
         errorOf(result.error === 'record-invalid' ? 'payment-details-invalid' : result.error),
       );
-    void app.requestSync();
     app.go({ name: 'receipt', seq: result.value.seq });
+    // To the hub once the receipt's screen has asked for what it shows (rendering it takes
+    // microtasks, a timer comes after them): the round's writes then wait for that read, not
+    // the receipt for them.
+    setTimeout(() => void app.requestSync(), 0);
   }
 
   return {

@@ -27,10 +27,19 @@ export function ReceiptScreen({ seq }: { seq: number }) {
   const app = useApp();
   const { t } = useText();
   const data = useLiveQuery(async () => {
-    const stored = await app.db.facts.get(seq);
-    if (!stored) return undefined;
-    const account = await app.db.accounts.get(stored.accountId);
-    const own = await app.db.facts.where('accountId').equals(stored.accountId).toArray();
+    // One transaction for the three reads: a sync round started with the payment waits for
+    // them, instead of writing between them.
+    const read = await app.db.transaction('r', app.db.facts, app.db.accounts, async () => {
+      const stored = await app.db.facts.get(seq);
+      if (!stored) return undefined;
+      const [account, own] = await Promise.all([
+        app.db.accounts.get(stored.accountId),
+        app.db.facts.where('accountId').equals(stored.accountId).toArray(),
+      ]);
+      return { stored, account, own };
+    });
+    if (!read) return undefined;
+    const { stored, account, own } = read;
     const voidedBy = own.find(
       (other) => other.fact.kind === 'void' && other.fact.body.paymentId === stored.id,
     );

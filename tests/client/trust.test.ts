@@ -18,6 +18,7 @@ import {
   recentDuplicate,
   recordCashPayment,
   recordContactEdit,
+  recordPayment,
   recordReading,
   recordVoid,
   type DeviceDeps,
@@ -193,6 +194,27 @@ describe('limits and warnings before money is taken', () => {
     expect(await recentDuplicate(rig.db, 'acc-0019', 5_000_00, rig.deps.nowMs())).toMatchObject({
       here: false,
     });
+    // The payment screen hands over the snapshot it shows, which is read for the warning
+    // instead of the stored one; one of another account is not taken for this one's.
+    const onScreen = async (shown: typeof snapshot) =>
+      recordPayment(
+        rig.db,
+        {
+          accountId: 'acc-0019',
+          currency: 'KES',
+          amountMinor: minor(5_000_00),
+          details: { method: 'cash', tenderedMinor: minor(5_000_00) },
+          agent: await agentOf(rig.db),
+          snapshot: shown,
+        },
+        rig.deps,
+      );
+    expect(await onScreen(snapshot)).toEqual({ ok: false, error: 'possible-duplicate' });
+    const elsewhere = await rig.db.accounts.get('acc-0021');
+    expect(elsewhere?.recentPayments).toEqual([]);
+    expect(await onScreen(elsewhere)).toEqual({ ok: false, error: 'possible-duplicate' });
+    if (!snapshot) throw new Error('acc-0019 is not held');
+    expect((await onScreen({ ...snapshot, recentPayments: [] })).ok).toBe(true);
     other.close();
   });
 });
