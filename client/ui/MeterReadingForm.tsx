@@ -5,7 +5,8 @@
  */
 import { useState } from 'preact/hooks';
 import type { AccountView } from '../db/accounts.ts';
-import { browserDeps, recordReading } from '../db/facts.ts';
+import { browserDeps } from '../db/facts.ts';
+import { recordReading } from '../db/readings.ts';
 import { ErrorLine } from './AccountActions.tsx';
 import { useApp, useText } from './context.ts';
 import { day } from './format.ts';

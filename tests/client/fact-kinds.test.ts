@@ -17,10 +17,10 @@ import { GridtallyDatabase } from '../../client/db/database.ts';
 import {
   recordCashPayment,
   recordContactEdit,
-  recordReading,
   recordVoid,
   type DeviceDeps,
 } from '../../client/db/facts.ts';
+import { recordReading } from '../../client/db/readings.ts';
 import { signInAgent } from '../../client/auth/session.ts';
 import { demoTariff, demoTariffDocument } from '../../hub/demo/tariff.ts';
 import { minor } from '../../shared/money.ts';

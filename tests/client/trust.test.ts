@@ -19,10 +19,10 @@ import {
   recordCashPayment,
   recordContactEdit,
   recordPayment,
-  recordReading,
   recordVoid,
   type DeviceDeps,
 } from '../../client/db/facts.ts';
+import { recordReading } from '../../client/db/readings.ts';
 import { exportOutbox } from '../../client/sync/export.ts';
 import { parsePaymentReference } from '../../shared/facts.ts';
 import { minor } from '../../shared/money.ts';
