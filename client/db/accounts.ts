@@ -180,10 +180,10 @@ async function candidatesOf(
     ]);
     return { ids, count, counted: 'exactly', checked: true, paged: only };
   }
-  // More: each word's first ids, the longest word's (likely held by fewest) first. Those held
-  // by few are kept where they all meet. When every word is held by many, a pair key of two of
-  // them (client/db/search-words.ts) is looked up at the same time, since then its records are
-  // the candidates.
+  // More: the longest word's ids first (it is likely held by fewest), with a pair key of two
+  // of the words (client/db/search-words.ts) looked up at the same time, whose records are the
+  // candidates when that word is held by many. Without one, each word's first ids: those held
+  // by few are kept where they all meet.
   const pair = pairKeyOf(typed);
   const pairLookup =
     pair === undefined
@@ -201,6 +201,11 @@ async function candidatesOf(
   // answer, and the other words (an account number's "GT", held by all) need not be listed.
   if (first.ids.length <= Math.min(listedAtOnce, OPENED_WHOLE_AT_MOST))
     return { ids: first.ids, count: first.ids.length, counted: 'exactly', checked: true };
+  // The longest word is held by many: a pair key, where one serves, gives the few records
+  // holding two of the words at once, and the other words need not be listed.
+  const [paired, ready] = (await pairLookup) ?? [];
+  if (pair !== undefined && paired !== undefined && ready === true)
+    return { ...paired, counted: 'at-most', checked: true, paged: pair };
   const listed = [first, ...(await Promise.all(others.map(listOf)))];
   const few = listed.filter((one) => !one.many);
   const checked = few.length < listed.length || !typed.every(exactByToken);
@@ -210,9 +215,6 @@ async function candidatesOf(
     const counted = few.length < listed.length ? 'at-most' : 'exactly';
     return { ids, count: ids.length, counted, checked };
   }
-  const [paired, ready] = (await pairLookup) ?? [];
-  if (pair !== undefined && paired !== undefined && ready === true)
-    return { ...paired, counted: 'at-most', checked: true, paged: pair };
   // Every word is held by many and no pair key serves: the longest word is counted and its
   // records are looked through, checked against the other words.
   return {
