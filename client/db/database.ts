@@ -207,6 +207,17 @@ export interface RecentRecord {
   accountIds: string[];
 }
 
+/**
+ * Where the outbox starts (client/sync/outbox.ts): no fact below `pendingFrom` is pending.
+ * `reopened` counts the times facts were made pending again (a hub that forgot them), so an
+ * answer read before one of those times does not move the start past them.
+ */
+export interface OutboxRecord {
+  key: 'outbox';
+  pendingFrom: number;
+  reopened: number;
+}
+
 /** The device's master secret wrapped under the secret the hub hands it at each sign-in. */
 export interface VaultRecord {
   key: 'vault';
@@ -228,7 +239,8 @@ export type SettingRecord =
   | PrepaidRecord
   | HandoverRecord
   | SearchRecord
-  | RecentRecord;
+  | RecentRecord
+  | OutboxRecord;
 
 /** Each setting's record type by its key. */
 export type SettingOf<K extends SettingRecord['key']> = Extract<SettingRecord, { key: K }>;

@@ -27,6 +27,14 @@ import { searchWordsOf } from '../db/search-words.ts';
 import { refreshSearchWords } from '../db/accounts.ts';
 import { updateSyncState } from '../db/vault.ts';
 import {
+  closeOutbox,
+  outboxCount,
+  outboxStart,
+  pendingFacts,
+  reopenOutbox,
+  type OutboxRead,
+} from './outbox.ts';
+import {
   type GridtallyDatabase,
   type SessionRecord,
   type StoredFact,
@@ -189,7 +197,7 @@ async function finish(
   deps: SyncDeps,
   report: Omit<SyncReport, 'pending'>,
 ): Promise<SyncReport> {
-  const pending = await db.facts.where('status').equals('pending').count();
+  const pending = await outboxCount(db);
   const at = deps.now().toISOString();
   await db.transaction('rw', db.settings, async () => {
     const previous = await db.settings.get('sync');
@@ -220,9 +228,12 @@ async function pushPending(
   // The previous batch's answer, being written while the hub works on the current batch.
   let applying: Promise<void> = Promise.resolve();
   for (;;) {
-    const current = await next;
+    const { batch: current, read } = await next;
     if (!current) {
       await applying;
+      // What was read holds nothing pending: the outbox starts after it.
+      if (read.through >= read.from)
+        await db.transaction('rw', db.facts, db.settings, () => closeOutbox(db, read));
       if (!readAhead) return { ok: true, count };
       // Nothing pending right after the last batch: one more look at the whole outbox.
       readAhead = false;
@@ -236,9 +247,9 @@ async function pushPending(
       deps.fetch,
     );
     // While the hub works on this batch, the last answer is written and the next batch is read
-    // and signed: the facts after this one that are pending now (one acknowledged meanwhile by
-    // another tab is only answered again).
-    next = signedBatch(db, deps, deviceId, key, current.lastSeq);
+    // and signed: the facts after those this one read that are pending now (one acknowledged
+    // meanwhile by another tab is only answered again).
+    next = signedBatch(db, deps, deviceId, key, read.through + 1);
     readAhead = true;
     await applying;
     const answer = await answering;
@@ -256,38 +267,42 @@ async function pushPending(
       }
       return { ok: false, count, failure: answer.error };
     }
-    applying = applyPushAnswer(db, answer.value);
-    count += current.size;
+    applying = applyPushAnswer(db, answer.value, { seqs: current.seqs, read });
+    count += current.seqs.length;
   }
 }
 
+/** A push as sent: its facts' seqs, and the range read to find them. */
+interface SentBatch {
+  readonly seqs: readonly number[];
+  readonly read: OutboxRead;
+}
+
 /**
- * The oldest pending facts, up to a batch, as a signed push; none when nothing is pending. With
- * `afterSeq`, the pending ones among the batch of seqs after it.
+ * The oldest pending facts, up to a batch, as a signed push, from the outbox's start or from
+ * `fromSeq` (read ahead, after the batch in flight); no batch when nothing is pending there.
  */
 async function signedBatch(
   db: GridtallyDatabase,
   deps: SyncDeps,
   deviceId: string,
   key: CryptoKey,
-  afterSeq?: number,
-): Promise<{ message: PushRequest; firstSeq: number; lastSeq: number; size: number } | undefined> {
-  // Entries of one index key come in primary-key order, so this is the oldest batch, read
-  // without loading the whole outbox. Read ahead: the facts right after the batch in flight,
-  // by key range, pending ones kept.
+  fromSeq?: number,
+): Promise<{
+  batch?: { message: PushRequest; firstSeq: number; seqs: number[] };
+  read: OutboxRead;
+}> {
+  // The start is read before the facts: a reopening after it keeps this read from closing it.
+  const outbox = await outboxStart(db);
   const size = deps.pushBatch ?? PUSH_BATCH;
-  const batch =
-    afterSeq === undefined
-      ? await db.facts.where('status').equals('pending').limit(size).toArray()
-      : (
-          await db.facts
-            .where('seq')
-            .between(afterSeq, afterSeq + size, false, true)
-            .toArray()
-        ).filter((stored) => stored.status === 'pending');
+  const { facts: batch, read } = await pendingFacts(
+    db,
+    fromSeq ?? outbox.pendingFrom,
+    size,
+    outbox.reopened,
+  );
   const first = batch[0];
-  const last = batch.at(-1);
-  if (!first || !last) return undefined;
+  if (!first) return { read };
   const unsigned = {
     formatVersion: PROTOCOL_VERSION,
     deviceId,
@@ -300,10 +315,12 @@ async function signedBatch(
     new TextEncoder().encode(pushSigningText(unsigned)),
   );
   return {
-    message: { ...unsigned, signature: base64url(signature), acceptsRuns: true },
-    firstSeq: first.seq,
-    lastSeq: last.seq,
-    size: batch.length,
+    batch: {
+      message: { ...unsigned, signature: base64url(signature), acceptsRuns: true },
+      firstSeq: first.seq,
+      seqs: batch.map((stored) => stored.seq),
+    },
+    read,
   };
 }
 
@@ -324,7 +341,7 @@ async function resendForgottenFacts(
   if (failure.code !== 'chain-gap' || firstPendingSeq === undefined) return false;
   const expected = (failure.details as { expectedSeq?: unknown } | undefined)?.expectedSeq;
   if (typeof expected !== 'number' || expected < 1 || expected >= firstPendingSeq) return false;
-  return db.transaction('rw', db.facts, async () => {
+  return db.transaction('rw', db.facts, db.settings, async () => {
     const kept = await db.facts
       .where('seq')
       .between(expected, firstPendingSeq, true, false)
@@ -338,31 +355,50 @@ async function resendForgottenFacts(
         stored.status = 'pending';
         delete stored.ackChangeSeq;
       });
+    await reopenOutbox(db, expected);
     return true;
   });
 }
 
-export async function applyPushAnswer(db: GridtallyDatabase, answer: PushResponse): Promise<void> {
-  await db.transaction('rw', db.facts, () => applyAnswers(db, answersOf(answer)));
+/**
+ * Writes a push's answer; when every fact of the batch `sent` is acknowledged by it, the outbox
+ * starts after what was read to find them.
+ */
+export async function applyPushAnswer(
+  db: GridtallyDatabase,
+  answer: PushResponse,
+  sent?: SentBatch,
+): Promise<void> {
+  await db.transaction('rw', db.facts, db.settings, async () => {
+    const acked = await applyAnswers(db, answersOf(answer));
+    if (sent?.seqs.every((seq) => acked.has(seq))) await closeOutbox(db, sent.read);
+  });
 }
 
 /**
- * Writes the hub's answers onto the facts they name, inside the caller's transaction. Only the
- * facts' sync state changes, and it is kept in the clear (client/db/vault.ts), so the facts are
- * neither opened nor sealed again. An answer that arrives late (another tab already learnt a
- * later decision of the hub, such as a held void applied) must not put an older outcome back.
+ * Writes the hub's answers onto the facts they name, inside the caller's transaction, and returns
+ * the seqs of those acknowledged now. Only the facts' sync state changes, and it is kept in the
+ * clear (client/db/vault.ts), so the facts are neither opened nor sealed again. An answer that
+ * arrives late (another tab already learnt a later decision of the hub, such as a held void
+ * applied) must not put an older outcome back.
  */
-async function applyAnswers(db: GridtallyDatabase, answers: readonly FactAnswer[]): Promise<void> {
-  if (answers.length === 0) return;
+async function applyAnswers(
+  db: GridtallyDatabase,
+  answers: readonly FactAnswer[],
+): Promise<Set<number>> {
+  const acked = new Set<number>();
+  if (answers.length === 0) return acked;
   const bySeq = new Map(answers.map((answer) => [answer.seq, answer]));
   await updateSyncState(
     db.facts,
     answers.map((answer) => answer.seq),
     (stored) => {
-      const answer = bySeq.get(stored.seq as number);
+      const seq = stored.seq as number;
+      const answer = bySeq.get(seq);
       if (!answer || (answer.id !== undefined && stored.id !== answer.id)) return undefined;
-      const acked = stored.ackChangeSeq;
-      if (typeof acked === 'number' && answer.changeSeq < acked) return undefined;
+      acked.add(seq);
+      const later = stored.ackChangeSeq;
+      if (typeof later === 'number' && answer.changeSeq < later) return undefined;
       return {
         status: 'acked',
         ackChangeSeq: answer.changeSeq,
@@ -371,6 +407,7 @@ async function applyAnswers(db: GridtallyDatabase, answers: readonly FactAnswer[
       } satisfies Pick<StoredFact, 'status' | 'ackChangeSeq' | 'outcome' | 'reason'>;
     },
   );
+  return acked;
 }
 
 async function pullAll(
@@ -461,9 +498,12 @@ async function pullAll(
  * after their answer were answered too.
  */
 async function answeredThrough(db: GridtallyDatabase): Promise<number> {
-  const pending = await db.facts.where('status').equals('pending').first();
-  const held = await db.facts.where('outcome').equals('held').first();
-  const waiting = Math.min(pending?.seq ?? Infinity, held?.seq ?? Infinity);
+  const outbox = await outboxStart(db);
+  const {
+    facts: [pending],
+  } = await pendingFacts(db, outbox.pendingFrom, PUSH_BATCH, outbox.reopened);
+  const [held] = await db.facts.where('outcome').equals('held').limit(1).primaryKeys();
+  const waiting = Math.min(pending?.seq ?? Infinity, held ?? Infinity);
   if (waiting !== Infinity) return waiting - 1;
   const device = await readSetting(db, 'device');
   return device?.headSeq ?? 0;
@@ -475,16 +515,21 @@ async function answeredThrough(db: GridtallyDatabase): Promise<number> {
  * stores each exactly once). Returns how many.
  */
 async function reviveForgotten(db: GridtallyDatabase, hubHeadSeq: number): Promise<number> {
-  return db.transaction('rw', db.facts, async () =>
-    db.facts
+  return db.transaction('rw', db.facts, db.settings, async () => {
+    const revived = await db.facts
       .where('seq')
       .above(hubHeadSeq)
       .filter((stored) => stored.status === 'acked')
       .modify((stored) => {
         stored.status = 'pending';
         delete stored.ackChangeSeq;
-      }),
-  );
+      });
+    // Whatever the hub does not hold is at or above the outbox's start, revived or not.
+    const outbox = await readSetting(db, 'outbox');
+    if (revived > 0 || (outbox && outbox.pendingFrom > hubHeadSeq + 1))
+      await reopenOutbox(db, hubHeadSeq + 1);
+    return revived;
+  });
 }
 
 /**
