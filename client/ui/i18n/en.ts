@@ -281,7 +281,7 @@ export const words = {
   'payout.mobile-money': 'Mobile money',
   'payout.bank-transfer': 'Bank transfer',
   'kind.handover': 'Cash handover',
-  daysCash: 'The day’s cash',
+  daysCash: 'Day’s cash',
   sinceHandover: 'Since the last handover',
   sinceStart: 'Since this tablet started',
   noPaymentsYet: 'No payments since the last handover.',
