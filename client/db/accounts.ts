@@ -196,17 +196,18 @@ async function candidatesOf(
     return { word, ids, many: ids.length > listedAtOnce };
   };
   const [longest = only, ...others] = [...typed].sort((a, b) => [...b].length - [...a].length);
-  const first = await listOf(longest);
   // Held by so few that all are opened: those records, checked against every word, are the
   // answer, and the other words (an account number's "GT", held by all) need not be listed.
-  if (first.ids.length <= Math.min(listedAtOnce, OPENED_WHOLE_AT_MOST))
-    return { ids: first.ids, count: first.ids.length, counted: 'exactly', checked: true };
+  const whole = Math.min(listedAtOnce, OPENED_WHOLE_AT_MOST);
+  const held = await idsOf(db, longest, 0, whole + 1);
+  if (held.length <= whole)
+    return { ids: held, count: held.length, counted: 'exactly', checked: true };
   // The longest word is held by many: a pair key, where one serves, gives the few records
   // holding two of the words at once, and the other words need not be listed.
   const [paired, ready] = (await pairLookup) ?? [];
   if (pair !== undefined && paired !== undefined && ready === true)
     return { ...paired, counted: 'at-most', checked: true, paged: pair };
-  const listed = [first, ...(await Promise.all(others.map(listOf)))];
+  const listed = await Promise.all([longest, ...others].map(listOf));
   const few = listed.filter((one) => !one.many);
   const checked = few.length < listed.length || !typed.every(exactByToken);
   if (few.length > 0) {
@@ -218,7 +219,7 @@ async function candidatesOf(
   // Every word is held by many and no pair key serves: the longest word is counted and its
   // records are looked through, checked against the other words.
   return {
-    ids: first.ids.slice(0, listedAtOnce),
+    ids: (listed[0]?.ids ?? []).slice(0, listedAtOnce),
     count: await wordIndex(db, longest).count(),
     counted: 'at-most',
     checked: true,
