@@ -32,7 +32,7 @@ import { tariffVersionsOf } from '../store/tariffs.ts';
 import { creditRequested } from '../store/requests.ts';
 import type { Database } from '../store/schema.ts';
 import { billOf } from '../store/bills.ts';
-import { latestPayments } from '../store/payments.ts';
+import { latestPaymentsSeen } from '../store/payments.ts';
 import { chunks } from '../store/store.ts';
 import type { Trx } from './rows.ts';
 import { contactKey, holdBill, push, seen, type BatchState, type PaymentRecord } from './state.ts';
@@ -309,7 +309,7 @@ async function loadRecent(
 ): Promise<void> {
   for (const part of chunks(ids, 100)) {
     for (const id of part) state.recent.set(id, []);
-    for (const row of await latestPayments(trx, part, limit))
+    for (const row of await latestPaymentsSeen(trx, part, limit))
       push(
         state.recent,
         row.account_id,
