@@ -261,8 +261,8 @@ function paymentFigure(name: string, value: number, context: Record<string, unkn
       ...context,
       measured:
         'the click that records ("Record payment", or the confirmation a payment far above ' +
-        'what is owed asks for) to the receipt on screen; the receipt is read back from ' +
-        'IndexedDB after the strict-durability transaction committed',
+        'what is owed asks for) to the receipt on screen, drawn from what the ' +
+        'strict-durability transaction committed (it is read back from IndexedDB after)',
     },
   };
 }

@@ -125,6 +125,7 @@ export function AccountScreen({ accountId }: { accountId: string }) {
           <PaymentForm
             accountId={account.id}
             snapshot={account}
+            own={view.own}
             currency={account.currency}
             suggestedMinor={balanceMinor > 0 ? balanceMinor : ZERO}
             owedMinor={balanceMinor}

@@ -238,7 +238,7 @@ function CurrentScreen({
       ReceiptScreen.preload();
       return <AccountScreen accountId={screen.accountId} />;
     case 'receipt':
-      return <ReceiptScreen seq={screen.seq} />;
+      return <ReceiptScreen seq={screen.seq} recorded={screen.recorded} />;
     case 'cash':
       return <CashScreen />;
     case 'copy':

@@ -28,7 +28,7 @@ import { allocatePayment, type Bill } from '../../shared/billing.ts';
 import { cashTender, farAboveOwed } from '../../shared/payments.ts';
 import { likelyTenders } from '../../shared/denominations.ts';
 import { browserDeps, recentDuplicate, recordPayment, type DuplicateWarning } from '../db/facts.ts';
-import { deviceRecord, type StoredAccount } from '../db/database.ts';
+import { deviceRecord, type StoredAccount, type StoredFact } from '../db/database.ts';
 import { fetchLeases } from '../db/prepaid.ts';
 import type { TopUpPreview, TopUpError } from '../db/pricing.ts';
 import type { Result } from '../../shared/result.ts';
@@ -39,6 +39,8 @@ interface PaymentProps {
   readonly accountId: string;
   /** The account as the screen shows it: the payment's duplicate check reads it. */
   readonly snapshot?: StoredAccount;
+  /** This device's facts on the account, as the screen shows them: the receipt starts from them. */
+  readonly own?: readonly StoredFact[];
   readonly currency: CurrencyCode;
   readonly suggestedMinor: MinorUnits;
   /** What the account owes as the device sees it (negative: credit). */
@@ -465,6 +467,7 @@ function detailsOf(
 function usePayment({
   accountId,
   snapshot,
+  own = [],
   currency,
   suggestedMinor,
   owedMinor,
@@ -550,7 +553,12 @@ function usePayment({
       return setError(
         errorOf(result.error === 'record-invalid' ? 'payment-details-invalid' : result.error),
       );
-    app.go({ name: 'receipt', seq: result.value.seq });
+    const stored = result.value;
+    app.go({
+      name: 'receipt',
+      seq: stored.seq,
+      recorded: { stored, account: snapshot, own: [...own, stored] },
+    });
     // To the hub once the receipt's screen has asked for what it shows (rendering it takes
     // microtasks, a timer comes after them): the round's writes then wait for that read, not
     // the receipt for them.

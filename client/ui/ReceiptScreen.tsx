@@ -18,18 +18,18 @@ import { StsTokens } from './StsTokens.tsx';
 import type * as PricingModule from '../db/pricing.ts';
 
 type Pricing = typeof PricingModule;
-import { useApp, useText } from './context.ts';
+import { useApp, useText, type Recorded } from './context.ts';
 import { billPeriod, dateTime, kwh, money, wholeKwh } from './format.ts';
 import { useLiveQuery } from './live.ts';
 import { methodLines, methodName } from './payment-method.ts';
 
-export function ReceiptScreen({ seq }: { seq: number }) {
+export function ReceiptScreen({ seq, recorded }: { seq: number; recorded?: Recorded }) {
   const app = useApp();
   const { t } = useText();
-  const data = useLiveQuery(async () => {
+  const read = useLiveQuery(async () => {
     // One transaction for the three reads: a sync round started with the payment waits for
     // them, instead of writing between them.
-    const read = await app.db.transaction('r', app.db.facts, app.db.accounts, async () => {
+    const held = await app.db.transaction('r', app.db.facts, app.db.accounts, async () => {
       const stored = await app.db.facts.get(seq);
       if (!stored) return undefined;
       const [account, own] = await Promise.all([
@@ -38,19 +38,10 @@ export function ReceiptScreen({ seq }: { seq: number }) {
       ]);
       return { stored, account, own };
     });
-    if (!read) return undefined;
-    const { stored, account, own } = read;
-    const voidedBy = own.find(
-      (other) => other.fact.kind === 'void' && other.fact.body.paymentId === stored.id,
-    );
-    return {
-      stored,
-      account,
-      voidedBy,
-      voidedReceipt: voidedReceiptOf(stored, own),
-      balance: account ? deviceBalance(account, own) : undefined,
-    };
+    return held && shownOf(held);
   }, [seq]);
+  // Just recorded: what was committed is shown at once, until the read back replaces it.
+  const data = read ?? (recorded?.stored.seq === seq ? shownOf(recorded) : undefined);
   if (!data) return <main class="screen" />;
   const { stored, account, balance } = data;
   const fact = stored.fact;
@@ -317,6 +308,20 @@ function BillLinesTable({
  * The receipt number a void slip names: the one printed on the voided payment's receipt when
  * this tablet took it, or the one the agent typed; a payment id (from a QR code) otherwise.
  */
+/** What a receipt shows of a fact, its account and the device's facts on that account. */
+function shownOf({ stored, account, own }: Recorded) {
+  const voidedBy = own.find(
+    (other) => other.fact.kind === 'void' && other.fact.body.paymentId === stored.id,
+  );
+  return {
+    stored,
+    account,
+    voidedBy,
+    voidedReceipt: voidedReceiptOf(stored, own),
+    balance: account ? deviceBalance(account, own) : undefined,
+  };
+}
+
 function voidedReceiptOf(stored: StoredFact, own: readonly StoredFact[]): string {
   if (stored.fact.kind !== 'void') return '';
   const { paymentId, receiptNumber } = stored.fact.body;

@@ -1,7 +1,12 @@
 /** What every screen can reach: the database, the language and the app's actions. */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import type { GridtallyDatabase, SessionRecord } from '../db/database.ts';
+import type {
+  GridtallyDatabase,
+  SessionRecord,
+  StoredAccount,
+  StoredFact,
+} from '../db/database.ts';
 import type { SyncReport } from '../sync/engine.ts';
 import { useLiveQuery } from './live.ts';
 import { errorText, translate, type Language, type MessageKey } from './messages.ts';
@@ -9,7 +14,11 @@ import { errorText, translate, type Language, type MessageKey } from './messages
 export type Screen =
   | { name: 'search' }
   | { name: 'account'; accountId: string }
-  | { name: 'receipt'; seq: number }
+  /**
+   * A receipt; `recorded` is what the screen that recorded it held (the fact committed, the
+   * account, its facts): shown at once, while the receipt is read back from the database.
+   */
+  | { name: 'receipt'; seq: number; recorded?: Recorded }
   /** A copy of a payment another channel took, from the details read from the hub. */
   | { name: 'copy'; accountId: string; factId: string }
   /** The day's cash and the handover. */
@@ -18,6 +27,13 @@ export type Screen =
   | { name: 'flags' }
   | { name: 'devices' }
   | { name: 'security' };
+
+/** A fact just recorded, with the account and the device's facts on it (itself among them). */
+export interface Recorded {
+  readonly stored: StoredFact;
+  readonly account: StoredAccount | undefined;
+  readonly own: readonly StoredFact[];
+}
 
 export interface AppContextValue {
   readonly db: GridtallyDatabase;
