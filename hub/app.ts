@@ -11,7 +11,7 @@ import { registerAuthRoutes } from './auth/routes.ts';
 import { registerSecondFactorRoutes } from './auth/mfa-routes.ts';
 import { registerCollectionRoutes } from './collections/routes.ts';
 import { HUB_VERSION, registerHealthRoutes } from './health/routes.ts';
-import { compress } from 'hono/compress';
+import { compressAnswers } from './http/compression.ts';
 import { useEdge } from './http/edge.ts';
 import { errorBody, handleError } from './http/errors.ts';
 import type { AppEnv, HubDeps } from './http/context.ts';
@@ -59,7 +59,7 @@ export function createApp(deps: HubDeps, options: AppOptions = {}): OpenAPIHono<
   const policiesKnown = useEdge(app);
   // Answers and the app's files go gzipped to clients that accept it: a first install or an
   // update over 2G downloads a third of the bytes.
-  app.use('*', compress());
+  app.use('*', compressAnswers());
   registerHealthRoutes(app);
   registerAuthRoutes(app);
   registerSecondFactorRoutes(app);

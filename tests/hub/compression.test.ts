@@ -3,7 +3,8 @@
  * that claims gzip but is not, an encoding the hub does not speak, or a body that would inflate
  * past the limit is refused with a clear error and writes nothing.
  *
- * The app's files go gzipped to browsers that accept it.
+ * The app's files go gzipped to browsers that accept it; the API's answers go gzipped whole, with
+ * their length, so an answer leaves in one write.
  *
  * Method: the hub app in-process on seeded in-memory SQLite; bodies compressed with node:zlib.
  */
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../hub/app.ts';
+import { acceptsGzip } from '../../hub/http/compression.ts';
 import { minor } from '../../shared/money.ts';
 import { DeviceChain, openHub, pushBody, rowCounts, TABLET_A } from './harness.ts';
 
@@ -95,5 +97,43 @@ describe("the app's files", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('answers', () => {
+  test('go gzipped whole, with their length, to a client that accepts gzip; whole to one that does not', async () => {
+    const hub = await openHub();
+    const zipped = await hub.app.request('/api/openapi.json', {
+      headers: { 'accept-encoding': 'br;q=1, gzip;q=0.8' },
+    });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toMatch(/accept-encoding/i);
+    const bytes = Buffer.from(await zipped.arrayBuffer());
+    expect(Number(zipped.headers.get('content-length'))).toBe(bytes.length);
+    const plain = await hub.app.request('/api/openapi.json');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const text = await plain.text();
+    expect(bytes.length * 3).toBeLessThan(text.length);
+    expect(gunzipSync(bytes).toString()).toBe(text);
+    // An answer too small to gain goes as it is, with its length.
+    const small = await hub.app.request('/api/health', { headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers.get('content-encoding')).toBeNull();
+    const health = await small.text();
+    expect(Number(small.headers.get('content-length'))).toBe(Buffer.byteLength(health));
+    expect(JSON.parse(health)).toMatchObject({ status: expect.any(String) });
+  });
+
+  test.each([
+    ['gzip', true],
+    ['gzip, deflate, br', true],
+    ['deflate, GZIP;q=0.5', true],
+    ['gzip;q=0', false],
+    ['*', true],
+    ['*;q=0', false],
+    ['gzip;q=0, *', false],
+    ['identity', false],
+    ['', false],
+  ])('Accept-Encoding %j takes gzip: %s', (header, taken) => {
+    expect(acceptsGzip(header)).toBe(taken);
   });
 });
