@@ -263,16 +263,20 @@ function isSealed(stored: unknown): stored is StoredRecord & { sealed: Uint8Arra
 }
 
 /**
- * A record's fields that are kept in the clear (its index fields and sync state), as stored: what
- * `updateSyncState` shows of a record without opening it.
+ * A record's fields that are kept in the clear (its index fields, search tokens and sync state),
+ * as stored: what `plainFieldsOf` and `updateSyncState` show of a record without opening it.
  */
 export type PlainFields = Readonly<Record<string, unknown>>;
 
 /** A record's new sync state: each of the table's state fields, absent to remove it. */
 export type SyncStateChange = Readonly<Record<string, unknown>>;
 
-/** A sealed table's DBCore, which also rewrites sync state without the key (`updateSyncState`). */
+/** A sealed table's DBCore, which also reads and writes what is in the clear without the key. */
 interface SealedCoreTable extends DBCoreTable {
+  readPlain(
+    trans: DBCoreTransaction,
+    keys: readonly IndexableType[],
+  ): Promise<(PlainFields | undefined)[]>;
   updateState(
     trans: DBCoreTransaction,
     keys: readonly IndexableType[],
@@ -293,14 +297,44 @@ export async function updateSyncState(
   keys: readonly IndexableType[],
   change: (plain: PlainFields) => SyncStateChange | undefined,
 ): Promise<number> {
+  const { core, trans } = sealedCore(table, 'readwrite');
+  return core.updateState(trans, keys, change);
+}
+
+/**
+ * The plain fields of records of a sealed table, by primary key, read inside the caller's
+ * transaction without opening them (undefined where there is no record): what a sync needs to
+ * compare of a hundred held snapshots (their change numbers) costs no decryption.
+ */
+export async function plainFieldsOf(
+  table: Table,
+  keys: readonly IndexableType[],
+): Promise<(PlainFields | undefined)[]> {
+  const { core, trans } = sealedCore(table, 'readonly');
+  return core.readPlain(trans, keys);
+}
+
+/**
+ * The vault's own layer of a sealed table (the outermost of the database's middleware) and the
+ * caller's transaction over it, of at least `mode`.
+ */
+function sealedCore(
+  table: Table,
+  mode: 'readonly' | 'readwrite',
+): { core: SealedCoreTable; trans: DBCoreTransaction } {
   const transaction = Dexie.currentTransaction;
   assert(
-    transaction?.mode === 'readwrite' && transaction.storeNames.includes(table.name),
-    `${table.name}: sync state is rewritten inside a read-write transaction over it`,
+    transaction !== null &&
+      (mode === 'readonly' || transaction.mode === 'readwrite') &&
+      transaction.storeNames.includes(table.name),
+    `${table.name}: read or written in the clear inside a ${mode} transaction over it`,
   );
   const core = table.core as Partial<SealedCoreTable>;
-  assert(core.updateState !== undefined, `${table.name}: not a sealed table with sync state`);
-  return core.updateState(transaction.idbtrans, keys, change);
+  assert(
+    core.readPlain !== undefined && core.updateState !== undefined,
+    `${table.name}: not sealed`,
+  );
+  return { core: core as SealedCoreTable, trans: transaction.idbtrans };
 }
 
 function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): SealedCoreTable {
@@ -404,18 +438,29 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): Sea
     return updated;
   }
 
+  /** Records as stored, by primary key, and what of each is in the clear. */
+  async function storedMany(trans: DBCoreTransaction, keys: readonly IndexableType[]) {
+    const stored = (await table.getMany({ trans, keys: [...keys] })) as (
+      StoredRecord | undefined
+    )[];
+    return stored.map((record) => {
+      if (record === undefined) return undefined;
+      const { sealed: _sealed, ...plain } = record;
+      return { record, plain };
+    });
+  }
+
   return {
     ...table,
+    async readPlain(trans, keys) {
+      return (await storedMany(trans, keys)).map((read) => read?.plain);
+    },
     async updateState(trans, keys, change) {
       assert(state.length > 0, `${name}: no sync state to rewrite`);
-      const stored = (await table.getMany({ trans, keys: [...keys] })) as (
-        StoredRecord | undefined
-      )[];
-      const values = stored.flatMap((record) => {
-        if (record === undefined) return [];
-        const { sealed: _sealed, ...plain } = record;
-        const next = change(plain);
-        return next === undefined ? [] : [withState(record, next)];
+      const values = (await storedMany(trans, keys)).flatMap((read) => {
+        if (read === undefined) return [];
+        const next = change(read.plain);
+        return next === undefined ? [] : [withState(read.record, next)];
       });
       if (values.length > 0) await table.mutate({ type: 'put', trans, values });
       return values.length;

@@ -22,6 +22,10 @@ function sameKey(a: PublicKeyJwk, b: PublicKeyJwk): boolean {
   return a.x === b.x && a.y === b.y;
 }
 
+function sameHead(a: AuditHead, b: AuditHead): boolean {
+  return a.epoch === b.epoch && a.seq === b.seq && a.hash === b.hash && a.signature === b.signature;
+}
+
 /** The head kept last: what the hub had already signed when the device asks again. */
 export async function lastKeptHead(db: GridtallyDatabase): Promise<AuditHead | undefined> {
   const saved = await db.settings.get('audit');
@@ -46,6 +50,10 @@ export async function checkAuditHead(
   const record: AuditRecord = saved?.key === 'audit' ? saved : { key: 'audit', heads: [] };
   if (record.alarm) return record.alarm.reason;
   const key = record.hubKey ?? hubKey;
+  const newest = record.heads.at(-1);
+  // The newest head kept, shown again by the same key (nothing happened since): it was checked
+  // when it was kept, and there is nothing new to keep.
+  if (record.hubKey && sameKey(key, hubKey) && newest && sameHead(newest, head)) return 'ok';
   const kept = askedAfter?.epoch === head.epoch ? askedAfter : undefined;
   const verdict: AuditVerdict = !sameKey(key, hubKey)
     ? 'hub-key-changed'
@@ -61,7 +69,6 @@ export async function checkAuditHead(
     });
     return verdict;
   }
-  const newest = record.heads.at(-1);
   const moved = !newest || newest.epoch !== head.epoch || head.seq > newest.seq;
   await db.settings.put({
     key: 'audit',

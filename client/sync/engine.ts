@@ -25,7 +25,7 @@ import { callHub, type FetchLike, type HubFailure } from '../api.ts';
 import { markRevoked } from '../db/facts.ts';
 import { searchWordsOf } from '../db/search-words.ts';
 import { refreshSearchWords } from '../db/accounts.ts';
-import { updateSyncState } from '../db/vault.ts';
+import { plainFieldsOf, updateSyncState } from '../db/vault.ts';
 import {
   closeOutbox,
   outboxCount,
@@ -571,16 +571,21 @@ export async function applyPullPage(
       // the cursor never goes back within a route. A restored hub's numbers start lower: its
       // pages replace everything.
       const sameHistory = current?.routeId === routeId && current.epoch === page.epoch;
-      const held = new Map(
-        sameHistory
-          ? (await db.accounts.bulkGet(page.accounts.map((account) => account.id))).map(
-              (account) => [account?.id, account?.changeSeq ?? -1],
+      // Change numbers are kept in the clear: the held snapshots are compared unopened.
+      const heldSeqs = sameHistory
+        ? (
+            await plainFieldsOf(
+              db.accounts,
+              page.accounts.map((account) => account.id),
             )
-          : [],
-      );
+          ).map((stored) => stored?.changeSeq)
+        : [];
       await db.accounts.bulkPut(
         page.accounts
-          .filter((account) => account.changeSeq >= (held.get(account.id) ?? -1))
+          .filter((account, at) => {
+            const heldSeq = heldSeqs[at];
+            return typeof heldSeq !== 'number' || account.changeSeq >= heldSeq;
+          })
           .map((account) => ({ ...account, searchWords: searchWordsOf(account) })),
       );
       await notePrepaid(db, page.accounts, routeChanged || current === undefined);

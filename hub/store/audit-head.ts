@@ -46,9 +46,16 @@ export async function hubPublicKey(owner: object, db: Reader): Promise<PublicKey
   return (await signingKey(owner, db)).publicKey;
 }
 
+/**
+ * The last head signed for each store, with its signature: a pull that finds the chain where
+ * the last one did hands out the same signature, so the device, which checked it then, need not
+ * check it again (and the hub does not sign it again).
+ */
+const lastSigned = new WeakMap<object, { readonly text: string; readonly signature: string }>();
+
 /** The audit chain's head as `db` sees it, signed. */
 export async function signedAuditHead(owner: object, db: Reader): Promise<AuditHead> {
-  const last = await db
+  const entry = await db
     .selectFrom('audit')
     .select(['id', 'hash'])
     .orderBy('id', 'desc')
@@ -56,14 +63,16 @@ export async function signedAuditHead(owner: object, db: Reader): Promise<AuditH
     .executeTakeFirst();
   const head = {
     epoch: await storeEpoch(db),
-    seq: last ? Number(last.id) : EMPTY_AUDIT.seq,
-    hash: last?.hash ?? EMPTY_AUDIT.hash,
+    seq: entry ? Number(entry.id) : EMPTY_AUDIT.seq,
+    hash: entry?.hash ?? EMPTY_AUDIT.hash,
   };
+  const text = auditHeadSigningText(head);
+  const last = lastSigned.get(owner);
+  if (last?.text === text) return { ...head, signature: last.signature };
   const { privateKey } = await signingKey(owner, db);
-  const signature = await crypto.subtle.sign(
-    ECDSA_SIGNING,
-    privateKey,
-    new TextEncoder().encode(auditHeadSigningText(head)),
+  const signature = base64url(
+    await crypto.subtle.sign(ECDSA_SIGNING, privateKey, new TextEncoder().encode(text)),
   );
-  return { ...head, signature: base64url(signature) };
+  lastSigned.set(owner, { text, signature });
+  return { ...head, signature };
 }

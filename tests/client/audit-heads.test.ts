@@ -64,6 +64,18 @@ describe('checkAuditHead', () => {
     expect(record?.key === 'audit' ? record.heads.map((head) => head.seq) : []).toEqual([5, 9, 2]);
   });
 
+  it('takes the newest kept head shown again, signature and all, without a check; the same entry signed otherwise is checked', async () => {
+    const hub = await hubKeys();
+    const impostor = await hubKeys();
+    const head = await hub.sign(6, hash(6));
+    expect(await check(db, head, hub.publicKey)).toBe('ok');
+    const kept = await db.settings.get('audit');
+    expect(await check(db, { ...head }, hub.publicKey)).toBe('ok');
+    expect(await db.settings.get('audit')).toEqual(kept);
+    const forged = { ...head, signature: (await impostor.sign(6, hash(6))).signature };
+    expect(await check(db, forged, hub.publicKey)).toBe('audit-head-forged');
+  });
+
   it('takes a late answer with an older head than one kept since the request left', async () => {
     const hub = await hubKeys();
     await checkAuditHead(db, await hub.sign(5, hash(5)), hub.publicKey, undefined, NOW);

@@ -18,7 +18,7 @@ import { searchAccounts } from '../../client/db/accounts.ts';
 import { NEAR, PAIR, queryWords } from '../../client/db/search-words.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
-import { isVaultLocked, updateSyncState, Vault } from '../../client/db/vault.ts';
+import { isVaultLocked, plainFieldsOf, updateSyncState, Vault } from '../../client/db/vault.ts';
 import { minor } from '../../shared/money.ts';
 import { agentOf, BASE_URL, enrolAndSignIn, openRig, syncWith, type Rig } from './device-hub.ts';
 
@@ -361,6 +361,19 @@ describe('the tablet’s data at rest', () => {
         updateSyncState(rig.db.facts, [first.seq], () => ({ amountMinor: 1 })),
       ),
     ).rejects.toThrow(/not a sync state field/);
+  });
+
+  it('a held snapshot’s plain fields are read without opening it: its change number, no name', async () => {
+    const held = await rig.db.accounts.get('acc-0011');
+    if (!held) throw new Error('a held account');
+    rig.db.vault.lock();
+    const [plain, missing] = await rig.db.transaction('r', rig.db.accounts, () =>
+      plainFieldsOf(rig.db.accounts, ['acc-0011', 'acc-9999']),
+    );
+    expect(plain).toMatchObject({ id: 'acc-0011', changeSeq: held.changeSeq });
+    expect(JSON.stringify(plain)).not.toContain(held.name);
+    expect(plain).not.toHaveProperty('sealed');
+    expect(missing).toBeUndefined();
   });
 
   it('signing out locks the data in this database', async () => {
