@@ -114,6 +114,10 @@ export async function startThrottleProxy(
     connections++;
     const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
     for (const socket of [client, upstream]) {
+      // A relay passes each piece on as it comes: with Nagle's algorithm its own small writes
+      // waited on the other end's delayed acknowledgement (up to 40 ms), a delay of the relay's
+      // making that neither side's own connection would have had.
+      socket.setNoDelay(true);
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     }
