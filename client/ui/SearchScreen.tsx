@@ -38,9 +38,11 @@ export function SearchScreen() {
     });
     const recent = query.trim() === '' ? await recentAccounts(app.db) : [];
     // One read per account, all asked at once: an index's anyOf walks a cursor a key at a time.
-    const ids = [...found.map((one) => one.account.id), ...recent.map((account) => account.id)];
+    // Once each: a recent customer is often among the results too, and a fact read twice would
+    // count twice in the balance shown.
+    const ids = new Set([...found.map((one) => one.account.id), ...recent.map(({ id }) => id)]);
     const own = (
-      await Promise.all(ids.map((id) => app.db.facts.where('accountId').equals(id).toArray()))
+      await Promise.all([...ids].map((id) => app.db.facts.where('accountId').equals(id).toArray()))
     ).flat();
     const shown = (account: StoredAccount, near: boolean): Shown => ({
       account,

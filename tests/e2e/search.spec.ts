@@ -76,6 +76,22 @@ test('search finds customers as agents type them, offline, and offers the ones o
   await expect(page.getByTestId('recent-customers')).toContainText('最近打开');
   await page.screenshot({ path: `${shots}/search-recent-zh-360.png` });
 
+  // A payment still on the tablet counts once in the balance a row shows, also for a customer
+  // who is both among the recent ones and the results (the first account of the route).
+  await agent.search('GT-10001');
+  await agent.openFirstResult();
+  await agent.fillCashPayment('10', '10');
+  await agent.recordPayment();
+  const after = ((await page.getByTestId('receipt-balance').textContent()) ?? '').trim();
+  await agent.nextCustomer();
+  await agent.search('');
+  const rows = page
+    .getByTestId('search-result')
+    .filter({ has: page.locator('.number').getByText('GT-10001', { exact: true }) });
+  await expect(rows).toHaveCount(2);
+  for (const row of await rows.all())
+    await expect(row.locator('.owed, .clear')).toContainText(after);
+
   // A tablet's size, in Kiswahili: the same answers.
   await page.setViewportSize({ width: 800, height: 1280 });
   await chooseLanguage(page, 'sw');
