@@ -373,7 +373,7 @@ export async function searchAccounts(
     );
   // Not every candidate was opened: more may match than were found.
   const counted: Counted =
-    candidates.counted === 'exactly' ||
+    candidates.counted === 'at-most' &&
     exact.opened >= (paged !== undefined ? candidates.count : candidates.ids.length)
       ? 'exactly'
       : candidates.counted;

@@ -304,10 +304,6 @@ function BillLinesTable({
   );
 }
 
-/**
- * The receipt number a void slip names: the one printed on the voided payment's receipt when
- * this tablet took it, or the one the agent typed; a payment id (from a QR code) otherwise.
- */
 /** What a receipt shows of a fact, its account and the device's facts on that account. */
 function shownOf({ stored, account, own }: Recorded) {
   const voidedBy = own.find(
@@ -322,6 +318,10 @@ function shownOf({ stored, account, own }: Recorded) {
   };
 }
 
+/**
+ * The receipt number a void slip names: the one printed on the voided payment's receipt when
+ * this tablet took it, or the one the agent typed; a payment id (from a QR code) otherwise.
+ */
 function voidedReceiptOf(stored: StoredFact, own: readonly StoredFact[]): string {
   if (stored.fact.kind !== 'void') return '';
   const { paymentId, receiptNumber } = stored.fact.body;
