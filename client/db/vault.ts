@@ -10,7 +10,8 @@
  * transaction closes at the first await on anything that is not IndexedDB, so WebCrypto's
  * promises cannot run inside one, while a cursor's value must be readable at once. WebCrypto
  * does the rest (wrapping the data key under the hub's secret and under the PIN: see
- * client/auth/unlock.ts).
+ * client/auth/unlock.ts), and opens in bulk what was read as stored and can wait for it
+ * (`openedFrom`: the sync's outbox, a thousand facts a push).
  *
  * Locked, the vault reads plain records (those written before the vault existed, until
  * `sealLegacy` seals them) and refuses everything else with `VaultLocked`: nothing sealed is
@@ -25,6 +26,7 @@ import { assert } from '../../shared/assert.ts';
 import { base64url } from '../../shared/devices.ts';
 import Dexie, {
   type DBCore,
+  type DBCoreKeyRange,
   type DBCoreCursor,
   type DBCoreTable,
   type DBCoreTransaction,
@@ -114,6 +116,8 @@ export const PIN_ITERATIONS = 600_000;
 /** The data key while the device is unlocked; nothing while locked. */
 export class Vault {
   private keys: Keys | undefined;
+  /** The data key as the browser's own AES-GCM key, made at its first use after an unlock. */
+  private nativeKey: Promise<CryptoKey> | undefined;
   private indexMac: KeyedMac | undefined;
   /**
    * Tokens made since the unlock, by the letters they stand for: names and the first digits of
@@ -148,6 +152,7 @@ export class Vault {
       data: derive('gridtally vault data v1'),
       index: derive('gridtally vault index v1'),
     };
+    this.nativeKey = undefined;
     this.indexMac?.destroy();
     this.indexMac = hmac.create(sha256, this.keys.index);
     this.tokens.clear();
@@ -158,6 +163,7 @@ export class Vault {
   lock(): void {
     if (this.keys) for (const bytes of Object.values(this.keys)) bytes.fill(0);
     this.keys = undefined;
+    this.nativeKey = undefined;
     this.indexMac?.destroy();
     this.indexMac = undefined;
     this.tokens.clear();
@@ -211,6 +217,48 @@ export class Vault {
       boundTo(table, primaryKey),
     ).decrypt(blob.subarray(NONCE_BYTES));
     return decoder.decode(plain);
+  }
+
+  /**
+   * The texts `blobs` seal, opened by the browser's native AES-GCM, all at once and off the
+   * calling thread: the same ciphertext `openText` opens, many times faster in bulk, but only
+   * outside an IndexedDB transaction. Throws as `openText` does (locked, altered or moved blob),
+   * and `VaultLocked` when the device was locked while they were opened.
+   */
+  async openTexts(
+    table: string,
+    blobs: readonly { readonly primaryKey: unknown; readonly blob: Uint8Array }[],
+  ): Promise<string[]> {
+    const data = this.held().data;
+    this.nativeKey ??= crypto.subtle.importKey(
+      'raw',
+      data as Uint8Array<ArrayBuffer>,
+      'AES-GCM',
+      false,
+      ['decrypt'],
+    );
+    const key = await this.nativeKey;
+    const opened = await Promise.all(
+      blobs.map(({ primaryKey, blob }) =>
+        crypto.subtle
+          .decrypt(
+            {
+              name: 'AES-GCM',
+              iv: blob.subarray(0, NONCE_BYTES) as Uint8Array<ArrayBuffer>,
+              additionalData: boundTo(table, primaryKey) as Uint8Array<ArrayBuffer>,
+            },
+            key,
+            blob.subarray(NONCE_BYTES) as Uint8Array<ArrayBuffer>,
+          )
+          .catch(() => {
+            throw new Error(
+              `${table} ${JSON.stringify(primaryKey)}: the sealed record does not open`,
+            );
+          }),
+      ),
+    );
+    this.held();
+    return opened.map((plain) => decoder.decode(plain));
   }
 
   /** The token a typed word is looked up by. */
@@ -282,6 +330,10 @@ interface SealedCoreTable extends DBCoreTable {
     keys: readonly IndexableType[],
     change: (plain: PlainFields) => SyncStateChange | undefined,
   ): Promise<number>;
+  /** Up to `limit` records from primary key `lower` on, in key order, as stored. */
+  readStored(trans: DBCoreTransaction, lower: IndexableType, limit: number): Promise<unknown[]>;
+  /** Records as stored, opened outside any transaction (`Vault.openTexts`). */
+  openStored(records: readonly unknown[]): Promise<unknown[]>;
 }
 
 /**
@@ -312,6 +364,33 @@ export async function plainFieldsOf(
 ): Promise<(PlainFields | undefined)[]> {
   const { core, trans } = sealedCore(table, 'readonly');
   return core.readPlain(trans, keys);
+}
+
+/**
+ * Up to `limit` records of a sealed table from primary key `lower` on, in key order: read in one
+ * transaction as stored, and those whose plain fields `wanted` picks opened after it, all at once
+ * by the browser's native AES-GCM (`Vault.openTexts`). `lastKey` is the last primary key read,
+ * picked or not. For the sync's outbox: a thousand facts opened one by one inside a transaction
+ * by the synchronous cipher took four times as long.
+ */
+export async function openedFrom<T>(
+  table: Table,
+  lower: number,
+  limit: number,
+  wanted: (plain: PlainFields) => boolean,
+): Promise<{ records: T[]; lastKey: unknown }> {
+  const db = table.db;
+  const { stored, core } = await db.transaction('r', table, async () => {
+    const { core, trans } = sealedCore(table, 'readonly');
+    return { stored: await core.readStored(trans, lower, limit), core };
+  });
+  const last = stored.at(-1);
+  const lastKey =
+    last === undefined
+      ? undefined
+      : Dexie.getByKeyPath(last as object, core.schema.primaryKey.keyPath as string);
+  const picked = stored.filter((record) => wanted(record as PlainFields));
+  return { records: (await core.openStored(picked)) as T[], lastKey };
 }
 
 /**
@@ -388,7 +467,15 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): Sea
   function fromStored(stored: unknown): unknown {
     if (!isSealed(stored)) return stored;
     const primaryKey = Dexie.getByKeyPath(stored, keyPath);
-    const text = vault.openText(name, primaryKey, stored.sealed);
+    return withOpened(stored, primaryKey, vault.openText(name, primaryKey, stored.sealed));
+  }
+
+  /** The record a stored one seals, its text opened, with its state fields from the clear. */
+  function withOpened(
+    stored: StoredRecord & { sealed: Uint8Array },
+    primaryKey: unknown,
+    text: string,
+  ): unknown {
     const record = JSON.parse(text) as Record<string, unknown>;
     for (const field of state) if (stored[field] !== undefined) record[field] = stored[field];
     if (state.length > 0) {
@@ -454,6 +541,42 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): Sea
     ...table,
     async readPlain(trans, keys) {
       return (await storedMany(trans, keys)).map((read) => read?.plain);
+    },
+    async readStored(trans, lower, limit) {
+      const answer = await table.query({
+        trans,
+        values: true,
+        limit,
+        query: {
+          index: table.schema.primaryKey,
+          // DBCoreRangeType.Range: a const enum, which a type-stripping build cannot import.
+          range: {
+            type: 2 as DBCoreKeyRange['type'],
+            lower,
+            lowerOpen: false,
+            upper: undefined,
+            upperOpen: false,
+          },
+        },
+      });
+      return answer.result;
+    },
+    async openStored(records) {
+      const sealed: { stored: StoredRecord & { sealed: Uint8Array }; primaryKey: unknown }[] = [];
+      for (const stored of records)
+        if (isSealed(stored))
+          sealed.push({ stored, primaryKey: Dexie.getByKeyPath(stored, keyPath) });
+      const texts = await vault.openTexts(
+        name,
+        sealed.map(({ stored, primaryKey }) => ({ primaryKey, blob: stored.sealed })),
+      );
+      const opened = new Map<unknown, unknown>(
+        sealed.map(({ stored, primaryKey }, i) => [
+          stored,
+          withOpened(stored, primaryKey, texts[i] as string),
+        ]),
+      );
+      return records.map((stored) => (opened.has(stored) ? opened.get(stored) : stored));
     },
     async updateState(trans, keys, change) {
       assert(state.length > 0, `${name}: no sync state to rewrite`);

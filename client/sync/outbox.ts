@@ -13,6 +13,7 @@
  * the hub's head for this device, so a fact the hub does not hold is never below it.
  */
 import { pendingCount } from '../db/facts.ts';
+import { openedFrom } from '../db/vault.ts';
 import {
   readSetting,
   type GridtallyDatabase,
@@ -59,12 +60,17 @@ export async function pendingFacts(
   reopened: number,
 ): Promise<{ facts: StoredFact[]; read: OutboxRead }> {
   for (let start = from; ;) {
-    const facts = await db.facts.where('seq').aboveOrEqual(start).limit(size).toArray();
-    const last = facts.at(-1);
-    const pending = facts.filter((stored) => stored.status === 'pending');
-    if (!last || pending.length > 0)
-      return { facts: pending, read: { from, through: last?.seq ?? start - 1, reopened } };
-    start = last.seq + 1;
+    // Only the pending ones are opened, in bulk and after the read (the vault's openedFrom).
+    const { records: pending, lastKey } = await openedFrom<StoredFact>(
+      db.facts,
+      start,
+      size,
+      (plain) => plain.status === 'pending',
+    );
+    const last = typeof lastKey === 'number' ? lastKey : undefined;
+    if (last === undefined || pending.length > 0)
+      return { facts: pending, read: { from, through: last ?? start - 1, reopened } };
+    start = last + 1;
   }
 }
 

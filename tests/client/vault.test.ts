@@ -18,7 +18,13 @@ import { searchAccounts } from '../../client/db/accounts.ts';
 import { NEAR, PAIR, queryWords } from '../../client/db/search-words.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
-import { isVaultLocked, plainFieldsOf, updateSyncState, Vault } from '../../client/db/vault.ts';
+import {
+  isVaultLocked,
+  openedFrom,
+  plainFieldsOf,
+  updateSyncState,
+  Vault,
+} from '../../client/db/vault.ts';
 import { minor } from '../../shared/money.ts';
 import { agentOf, BASE_URL, enrolAndSignIn, openRig, syncWith, type Rig } from './device-hub.ts';
 
@@ -374,6 +380,58 @@ describe('the tablet’s data at rest', () => {
     expect(JSON.stringify(plain)).not.toContain(held.name);
     expect(plain).not.toHaveProperty('sealed');
     expect(missing).toBeUndefined();
+  });
+
+  it('facts read for a push are opened in bulk by native AES-GCM: the same records, and a moved blob does not open', async () => {
+    await payCash('acc-0011', 910);
+    await payCash('acc-0013', 920);
+    await payCash('acc-0015', 930);
+    const all = await rig.db.facts.orderBy('seq').toArray();
+    const [first, second] = all;
+    if (!first || !second) throw new Error('facts');
+    // The second is acknowledged: it is read past, not opened.
+    await rig.db.facts.put({ ...second, status: 'acked' });
+    const pendingOnly = (plain: { status?: unknown }) => plain.status === 'pending';
+    const read = await openedFrom<(typeof all)[number]>(rig.db.facts, first.seq, 10, pendingOnly);
+    expect(read.records.map((fact) => fact.seq)).toEqual(
+      all.filter((fact) => fact.seq !== second.seq).map((fact) => fact.seq),
+    );
+    expect(read.records).toEqual(await rig.db.facts.bulkGet(read.records.map((fact) => fact.seq)));
+    expect(read.lastKey).toBe(all.at(-1)?.seq);
+    // Up to the limit, from a key on.
+    const one = await openedFrom(rig.db.facts, second.seq, 1, () => true);
+    expect(one).toMatchObject({
+      records: [{ seq: second.seq, status: 'acked' }],
+      lastKey: second.seq,
+    });
+    // A blob moved onto another fact's record is refused, as the synchronous cipher refuses it.
+    const disk = (await onDisk(rig.db.name)).facts as { seq: number; sealed: Uint8Array }[];
+    const moved = disk.find((stored) => stored.seq === first.seq)?.sealed;
+    await rig.db.transaction('rw', rig.db.facts, () =>
+      updateSyncState(rig.db.facts, [first.seq], () => ({ status: 'pending' })),
+    );
+    const raw = indexedDB.open(rig.db.name);
+    const idb = await new Promise<IDBDatabase>(
+      (resolve) => (raw.onsuccess = () => resolve(raw.result)),
+    );
+    const target = disk.find((stored) => stored.seq === all.at(-1)?.seq);
+    await new Promise<void>((resolve, reject) => {
+      const put = idb
+        .transaction('facts', 'readwrite')
+        .objectStore('facts')
+        .put({ ...target, sealed: moved });
+      put.onsuccess = () => resolve();
+      put.onerror = () => reject(put.error ?? new Error('put failed'));
+    });
+    idb.close();
+    await expect(openedFrom(rig.db.facts, first.seq, 10, pendingOnly)).rejects.toThrow(
+      'does not open',
+    );
+    // Locked, nothing sealed is opened.
+    rig.db.vault.lock();
+    await expect(openedFrom(rig.db.facts, first.seq, 1, pendingOnly)).rejects.toSatisfy(
+      isVaultLocked,
+    );
   });
 
   it('signing out locks the data in this database', async () => {
