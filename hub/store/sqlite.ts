@@ -6,11 +6,84 @@
  * the file on one machine (see `transaction`).
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, sql, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { assert } from '../../shared/assert.ts';
 import { migrate, type Store } from './store.ts';
 import type { Database } from './schema.ts';
+
+/**
+ * Prepared statements kept by their SQL text. Kysely prepares every query it runs again, and a
+ * push's statements are the same each time (their IN lists are as long as the push's ones):
+ * preparing a read of a hundred accounts' latest payments cost more than running it. A
+ * statement is only ever run to its end (the hub reads no query as a stream), so one statement
+ * serves every query of its text in turn.
+ */
+const CACHED_STATEMENTS = 200;
+
+type Prepare = (key: string, text?: () => string) => BetterSqlite3.Statement;
+
+/** Prepares a statement once per key (its text, unless the text is long and given apart). */
+function statementCache(connection: BetterSqlite3.Database): Prepare {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return (key, text = () => key) => {
+    let statement = statements.get(key);
+    if (statement) {
+      // Most recently used last: the first one is the one to drop when the cache is full.
+      statements.delete(key);
+    } else {
+      statement = connection.prepare(text());
+      if (statements.size >= CACHED_STATEMENTS) {
+        const oldest = statements.keys().next();
+        if (!oldest.done) statements.delete(oldest.value);
+      }
+    }
+    statements.set(key, statement);
+    return statement;
+  };
+}
+
+/**
+ * The most rows one insert statement writes: a power of two, and with the widest table far
+ * below SQLite's 32,766 parameters.
+ */
+const ROWS_PER_INSERT = 256;
+
+/**
+ * Inserts rows with multi-row statements, bound by position from the first row's columns: a
+ * push's 1,000 facts take seven statements, not 1,000 runs each binding fourteen values by name.
+ * The rows go in chunks of powers of two, largest first, so a table is written by a few
+ * statements whatever the count, and only a few statements per table are ever prepared.
+ */
+function insertRows(
+  prepare: Prepare,
+  table: string,
+  rows: readonly Readonly<Record<string, unknown>>[],
+): void {
+  const first = rows[0];
+  if (!first) return;
+  const columns = Object.keys(first);
+  const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let start = 0, count = 0; start < rows.length; start += count) {
+    count = ROWS_PER_INSERT;
+    while (count > rows.length - start) count /= 2;
+    const statement = prepare(`${head}${count}`, () => head + Array(count).fill(tuple).join(', '));
+    const values: unknown[] = new Array(count * columns.length);
+    let next = 0;
+    for (let i = start; i < start + count; i++) {
+      const row = rows[i] as Readonly<Record<string, unknown>>;
+      for (const column of columns) {
+        const value = row[column];
+        // As a named parameter would, a column missing from a row refuses the insert.
+        if (value === undefined) assert(column in row, `a row of ${table} has no ${column}`);
+        values[next++] = value;
+      }
+    }
+    statement.run(values);
+  }
+}
 
 export async function openSqliteStore(file: string): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -19,8 +92,12 @@ export async function openSqliteStore(file: string): Promise<Store> {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 10000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepare = statementCache(connection);
+  const database: SqliteDatabase = {
+    prepare: (text) => prepare(text),
+    close: () => connection.close(),
+  };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrate(db, 'sqlite');
   return {
     engine: 'sqlite',
@@ -49,17 +126,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     },
     // The transaction runs on this same connection, so rows inserted here are part of it.
     async insertMany(_trx, table, rows) {
-      const first = rows[0];
-      if (!first) return;
-      const columns = Object.keys(first);
-      const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`;
-      let statement = statements.get(text);
-      if (!statement) {
-        statement = connection.prepare(text);
-        statements.set(text, statement);
-      }
-      // Named parameters bind straight from each row object.
-      for (const row of rows) statement.run(row);
+      insertRows(prepare, table, rows);
     },
     async close() {
       await db.destroy();

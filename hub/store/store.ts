@@ -23,9 +23,9 @@ export interface Store {
    */
   readTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**
-   * Inserts rows of one table inside `trx` the engine's fastest way: on SQLite one cached
-   * prepared statement run per row, on PostgreSQL a few multi-row statements (one round trip
-   * each). Every row must name the same columns.
+   * Inserts rows of one table inside `trx` the engine's fastest way: on SQLite a few cached
+   * multi-row statements bound by position, on PostgreSQL a few multi-row statements (one
+   * round trip each). Every row must name the same columns.
    */
   insertMany<T extends keyof Database & string>(
     trx: Transaction<Database>,
