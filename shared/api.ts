@@ -2,6 +2,7 @@
  * Request and response schemas of the hub's HTTP API other than sync: sign-in and the
  * supervisor's views. The hub validates with them and the client reads with them.
  */
+import { lineLabelsSchema } from './tariff/line-names.ts';
 import { freeText } from './text.ts';
 import { z } from 'zod';
 import { bodyFaultSchema, paymentMethods, uuidSchema, voidReasons } from './facts.ts';
@@ -278,6 +279,7 @@ export const billLineSchema = z.object({
     'rounding',
   ]),
   label: z.string(),
+  labels: lineLabelsSchema.optional(),
   kwh: z.string().optional(),
   rate: z.string().optional(),
   amountMinor: minorUnitsSchema,

@@ -6,6 +6,7 @@
  * last opened online (client/db/details.ts) and from what the tablet holds, so it shows
  * offline too. Loaded only when a customer screen opens: the app starts without it.
  */
+import { lineLabelIn } from '../../shared/tariff/line-names.ts';
 import { useState } from 'preact/hooks';
 import type { HistoryBill, HistoryPayment } from '../../shared/account-detail.ts';
 import type { Bill } from '../../shared/billing.ts';
@@ -725,7 +726,7 @@ function BillsPanel({ view, detail }: { view: AccountView; detail: StoredDetail 
                         {bill.lines.map((line) => (
                           <tr key={line.id}>
                             <td>
-                              {line.label}
+                              {lineLabelIn(line, app.language)}
                               {line.kwh ? ` · ${line.kwh}\u00a0${t('kwhUnit')}` : ''}
                             </td>
                             <td class="num">{money(line.amountMinor, currency)}</td>

@@ -4,6 +4,7 @@
  * a bill printed at the door (line by line, by the same engine the hub uses), or a void slip.
  * Each says whether it has synced.
  */
+import { lineLabelIn } from '../../shared/tariff/line-names.ts';
 import { Fragment } from 'preact';
 import { qrSvg } from './qr.ts';
 import { useEffect, useState } from 'preact/hooks';
@@ -278,12 +279,13 @@ function BillLinesTable({
   body: FactOf<'spot-bill'>['body'];
 }) {
   const { t } = useText();
+  const { language } = useApp();
   return (
     <table class="bill-lines">
       <tbody>
         {lines.map((line) => (
           <tr key={line.id}>
-            <td>{line.label}</td>
+            <td>{lineLabelIn(line, language)}</td>
             <td class="num">{money(line.amountMinor, body.currency)}</td>
           </tr>
         ))}

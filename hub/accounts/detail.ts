@@ -198,6 +198,7 @@ function withLines(bill: Omit<HistoryBill, 'lines'>, versions: readonly Tariff[]
       id: line.id,
       kind: line.kind,
       label: line.label,
+      ...(line.labels === undefined ? {} : { labels: line.labels }),
       ...(line.kwh === undefined ? {} : { kwh: line.kwh }),
       ...(line.rate === undefined ? {} : { rate: line.rate }),
       amountMinor: line.amountMinor,

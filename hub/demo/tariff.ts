@@ -1,7 +1,7 @@
 /**
  * The demo's tariff: a domestic tariff in Kenyan shillings shaped like the ones utilities in
  * the region publish: a lifeline block, a fixed charge, a fuel pass-through, a levy on the
- * energy charge and VAT. The rates are the demo's own; real published tariffs, reproduced to
+ * energy charge and VAT, each named in the app's three languages. The rates are the demo's own; real published tariffs, reproduced to
  * the cent, are in the tariff table tests.
  */
 import { assert } from '../../shared/assert.ts';
@@ -27,12 +27,26 @@ export const demoTariffDocument: TariffDocument = {
     },
   ],
   charges: [
-    { kind: 'fixed', id: 'fixed', label: 'Fixed charge', amount: '150' },
-    { kind: 'per-kwh', id: 'fuel', label: 'Fuel cost', rate: '3.60' },
+    {
+      kind: 'fixed',
+      id: 'fixed',
+      label: { en: 'Fixed charge', sw: 'Ada ya kudumu', zh: '固定费' },
+      amount: '150',
+    },
+    {
+      kind: 'per-kwh',
+      id: 'fuel',
+      label: { en: 'Fuel cost', sw: 'Gharama ya mafuta', zh: '燃料成本费' },
+      rate: '3.60',
+    },
     {
       kind: 'percentage',
       id: 'rep',
-      label: 'Rural electrification levy',
+      label: {
+        en: 'Rural electrification levy',
+        sw: 'Ushuru wa umeme vijijini',
+        zh: '农村电气化附加费',
+      },
       group: 'levy',
       percent: '5',
       of: ['energy'],
@@ -40,7 +54,7 @@ export const demoTariffDocument: TariffDocument = {
     {
       kind: 'percentage',
       id: 'vat',
-      label: 'VAT',
+      label: { en: 'VAT', sw: 'VAT', zh: '增值税' },
       group: 'tax',
       percent: '16',
       of: ['energy', 'fixed', 'fuel'],

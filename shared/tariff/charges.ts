@@ -5,6 +5,7 @@
  * below zero. Amounts (a base, a discount's cap, a minimum) count at what the tariff's lines
  * count for: rounded, or exact when the tariff's lines are exact (see `counted`).
  */
+import { lineLabelFields, nameOf } from './line-names.ts';
 import { assertNever } from '../assert.ts';
 import type { CurrencyCode, RoundingRule } from '../money.ts';
 import { energyExact, kwhText, minorPerMajor, rate, RATE_SCALE, type Wh } from './decimal.ts';
@@ -72,7 +73,7 @@ function baseOf(
 export type ChargeOutcome =
   { ok: true; line: PricedLine | undefined } | { ok: false; failure: BillFailure };
 
-type Fields = Omit<BillLine, 'id' | 'rounding' | 'label' | 'amountMinor' | 'exactMinor'>;
+type Fields = Omit<BillLine, 'id' | 'rounding' | 'label' | 'labels' | 'amountMinor' | 'exactMinor'>;
 
 interface Maker {
   readonly make: (fields: Fields, value: Exact, quantum?: number) => ChargeOutcome;
@@ -128,7 +129,12 @@ function makerFor(charge: Charge, context: Context): Maker {
     make: (fields, value, quantum) => ({
       ok: true,
       line: priceLine(
-        { id, label: charge.label ?? charge.id, rounding: rule, ...fields },
+        {
+          id,
+          ...lineLabelFields(nameOf(charge.label, { en: charge.id })),
+          rounding: rule,
+          ...fields,
+        },
         value,
         context.lineAmounts,
         quantum,

@@ -4,6 +4,15 @@
  * of the bill's range. Block thresholds are in cumulative kWh: for annual tiers, this bill's
  * kWh start where the kWh already billed this year end.
  */
+import {
+  ENGINE_NAMES,
+  bandOf,
+  lineLabelFields,
+  nameOf,
+  registerOf,
+  tierOf,
+  type LineName,
+} from './line-names.ts';
 import type { CurrencyCode, RoundingRule } from '../money.ts';
 import { assertNever } from '../assert.ts';
 import { energyExact, kwhText, rate, wh, type Wh } from './decimal.ts';
@@ -74,13 +83,20 @@ function chargedRange(start: number, input: EnergyInput): [number, number] {
 /** One energy line: kWh at one price, exactly, then rounded once unless lines are exact. */
 function energyLine(
   id: string,
-  label: string,
+  name: LineName,
   energy: Wh,
   price: string,
   how: Pricing,
 ): PricedLine {
   return priceLine(
-    { id, kind: 'energy', label, kwh: kwhText(energy), rate: price, rounding: how.rule },
+    {
+      id,
+      kind: 'energy',
+      ...lineLabelFields(name),
+      kwh: kwhText(energy),
+      rate: price,
+      rounding: how.rule,
+    },
     energyExact(energy, rate(price), how.currency),
     how.lineAmounts,
   );
@@ -90,7 +106,7 @@ interface Ladder {
   readonly blocks: readonly Block[];
   readonly range: [number, number];
   readonly share: Share;
-  readonly label: string;
+  readonly label: LineName;
   readonly idPrefix: string;
 }
 
@@ -107,7 +123,7 @@ function ladderLines(ladder: Ladder, how: Pricing): PricedLine[] {
     lines.push(
       energyLine(
         `${ladder.idPrefix}block-${index + 1}`,
-        `${ladder.label}, tier ${index + 1}`,
+        tierOf(ladder.label, index + 1),
         wh(inBlock),
         block.rate,
         how,
@@ -128,7 +144,7 @@ function blockLines(
       blocks: component.blocks,
       range: chargedRange(annual ? input.priorYearWh : 0, input),
       share: annual ? WHOLE : input.share,
-      label: component.label ?? 'Energy',
+      label: nameOf(component.label, ENGINE_NAMES.energy),
       idPrefix: context.idPrefix,
     },
     pricing(component, context),
@@ -149,7 +165,7 @@ function bandLines(
   const range = chargedRange(0, input);
   if (!band || range[1] - range[0] === 0) return [];
   const how = pricing(component, context);
-  const label = `${component.label ?? 'Energy'}, band ${index + 1}`;
+  const label = bandOf(nameOf(component.label, ENGINE_NAMES.energy), index + 1);
   const idPrefix = `${context.idPrefix}band-${index + 1}`;
   if ('blocks' in band) {
     return ladderLines(
@@ -184,7 +200,7 @@ function timeOfUseLines(
     .map((period) =>
       energyLine(
         `${context.idPrefix}${period.register}`,
-        period.label ?? `Energy, ${period.register}`,
+        nameOf(period.label, registerOf(period.register)),
         wh(charged.get(period.register) ?? 0),
         period.rate,
         how,
@@ -202,7 +218,7 @@ function flatLines(
   return [
     energyLine(
       `${context.idPrefix}flat`,
-      component.label ?? 'Energy',
+      nameOf(component.label, ENGINE_NAMES.energy),
       wh(to - from),
       component.rate,
       pricing(component, context),

@@ -13,6 +13,7 @@
  * exact: then the bill is rounded once, at the total, and a rounding line shows what the
  * rounded lines shown leave over (`lineRoundingLine`).
  */
+import { ENGINE_NAMES, lineLabelFields, nameOf } from './line-names.ts';
 import { err, ok, type Result } from '../result.ts';
 import { roundQuotient, type MinorUnits, type RoundingRule } from '../money.ts';
 import { kwhText, parseKwh, wh, type Wh } from './decimal.ts';
@@ -163,7 +164,7 @@ function billPart(part: Part, usage: Usage, month: string): Result<PricedLine[],
     const allowance = {
       id: `allowance${part.idSuffix}`,
       kind: 'allowance' as const,
-      label: lifeline.label ?? 'Lifeline allowance (free)',
+      ...lineLabelFields(nameOf(lifeline.label, ENGINE_NAMES.lifeline)),
       kwh: kwhText(free),
       rounding: tariff.rounding,
     };
@@ -234,7 +235,7 @@ function lineRoundingLine(priced: readonly PricedLine[], rule: RoundingRule): Bi
   return {
     id: 'line-rounding',
     kind: 'rounding',
-    label: 'Rounding: the lines are exact, the total is rounded once',
+    ...lineLabelFields(ENGINE_NAMES.lineRounding),
     amountMinor: billMinor(BigInt(total) - shown),
     rounding: rule,
   };
@@ -252,7 +253,7 @@ function totalRoundingLine(
   return {
     id: 'rounding',
     kind: 'rounding',
-    label: 'Rounding of the total',
+    ...lineLabelFields(ENGINE_NAMES.totalRounding),
     amountMinor: billMinor(rounded - sum),
     rounding: rounding.rule,
   };

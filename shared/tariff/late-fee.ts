@@ -2,6 +2,7 @@
  * The late-payment surcharge: after the due date and the tariff's grace days, a percentage of
  * what is still owed on the bill, or a fixed amount, as one line rounded once.
  */
+import { ENGINE_NAMES, lineLabelFields } from './line-names.ts';
 import { minor, type CurrencyCode, type MinorUnits } from '../money.ts';
 import { majorAmount, percentOf, rate } from './decimal.ts';
 import type { BillLine } from './lines.ts';
@@ -30,7 +31,7 @@ export function lateFee(
   return {
     id: 'late-fee',
     kind: 'late-fee',
-    label: 'Late-payment surcharge',
+    ...lineLabelFields(ENGINE_NAMES.lateFee),
     ...(fee.percent === undefined ? {} : { rate: fee.percent }),
     amountMinor: minor(amountMinor),
     rounding: rule,

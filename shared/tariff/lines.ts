@@ -29,7 +29,10 @@ export type LineKind =
 export interface BillLine {
   readonly id: string;
   readonly kind: LineKind;
+  /** Its name in English, or as the tariff wrote it in one language (shared/tariff/line-names.ts). */
   readonly label: string;
+  /** Its name in the other languages a bill is read in, where it differs. */
+  readonly labels?: { readonly sw?: string; readonly zh?: string };
   /** kWh charged on this line, as a decimal string (energy, allowance, per-kWh lines). */
   readonly kwh?: string;
   /** The price per kWh, or the percent, as a decimal string. */

@@ -8,6 +8,7 @@
  * Rates are decimal strings in major currency units ("0.4883" CNY per kWh), percentages are
  * decimal strings of percent ("16"), thresholds are kWh. docs/tariffs.md explains each shape.
  */
+import { tariffLabelSchema } from './line-names.ts';
 import { z } from 'zod';
 import { currencySchema } from '../money.ts';
 import { freeText } from '../text.ts';
@@ -140,7 +141,7 @@ function checkBlocks(
   });
 }
 
-const label = freeText(80).min(1).optional();
+const label = tariffLabelSchema.optional();
 
 export const energyComponentSchema = z.discriminatedUnion('kind', [
   z.object({

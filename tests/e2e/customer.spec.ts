@@ -139,12 +139,21 @@ test('the customer in full: fresh from the hub, history from every tablet, use, 
   await expect(page.getByTestId('tier-label')).toContainText('千瓦时');
   await expect(page.getByTestId('all-bills')).toContainText('千瓦时');
   await expect(page.getByTestId('all-bills')).not.toContainText('kWh');
+  // A bill's lines by their names in the reader's language: the engine's tiers and the demo
+  // tariff's own labels, as the hub sent them before the network went.
+  const firstBill = page.getByTestId('history-bill').first();
+  await firstBill.locator('summary').click();
+  await expect(firstBill.getByText('电量电费，第1档')).toBeVisible();
+  await expect(firstBill.getByText('增值税')).toBeVisible();
+  await expect(firstBill).not.toContainText('Energy');
   await page.screenshot({ path: `${shots}/customer-offline-zh-360.png`, fullPage: true });
   // And in Kiswahili, for the demo deployment's agents.
   await chooseLanguage(page, 'sw');
   await expect(page.getByTestId('freshness')).toContainText('Nje ya mtandao');
   await expect(page.getByTestId('payment-history')).toContainText('Historia ya malipo');
   await expect(page.getByTestId('usage-panel')).toContainText('Matumizi ya umeme');
+  await expect(firstBill.getByText('Nishati, daraja 1')).toBeVisible();
+  await expect(firstBill.getByText('Ada ya kudumu')).toBeVisible();
   await page.screenshot({ path: `${shots}/customer-offline-sw-360.png`, fullPage: true });
   // Started again offline, the app speaks the language chosen from its first screen.
   await page.reload();
