@@ -7,7 +7,7 @@
 import { CARD_NUMBER_MESSAGE, holdsCardNumber } from './card-data.ts';
 import { freeText, hasLoneSurrogate } from './text.ts';
 import { z } from 'zod';
-import { canonicalJson, GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
+import { canonicalJson, GENESIS_HASH, hashOf, inCanonicalOrder, type Sha256Hex } from './hash.ts';
 import { currencySchema, minorUnitsSchema, type MinorUnits } from './money.ts';
 import { err, ok, type Result } from './result.ts';
 
@@ -650,33 +650,20 @@ export function sealFact<F extends UnsignedFact>(fact: F): F & { hash: string } 
 
 /**
  * A fact's two canonical texts from one pass: `unsigned` (every field but the hash: what the
- * hash covers) and `document` (the whole fact, as the hub stores it). A canonical object is
- * its members sorted by key, each value canonical itself, so both are joined from the same
- * canonical members; equal to `canonicalJson(withoutHash(fact))` and `canonicalJson(fact)`.
+ * hash covers) and `document` (the whole fact, as the hub stores it). Both are written from
+ * one copy of the fact in canonical order, with and without its hash; equal to
+ * `canonicalJson(withoutHash(fact))` and `canonicalJson(fact)`.
  */
 export function factTexts(fact: FactEnvelope | Fact): {
   readonly unsigned: string;
   readonly document: string;
 } {
-  const record = fact as unknown as Record<string, unknown>;
-  const members = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort()
-    .map((key) => {
-      const value: unknown = record[key];
-      // A string or a number is written by JSON.stringify in canonical JSON too (RFC 8785 §3.2.2).
-      const text =
-        typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
-          ? JSON.stringify(value)
-          : canonicalJson(value);
-      return { key, text: `${JSON.stringify(key)}:${text}` };
-    });
-  const document = `{${members.map((member) => member.text).join(',')}}`;
-  const unsigned = `{${members
-    .filter((member) => member.key !== 'hash')
-    .map((member) => member.text)
-    .join(',')}}`;
-  return { unsigned, document };
+  const document = inCanonicalOrder(fact) as Readonly<Record<string, unknown>> | undefined;
+  if (document === undefined)
+    return { unsigned: canonicalJson(withoutHash(fact)), document: canonicalJson(fact) };
+  // Its keys are in canonical order, and none of them an integer: a copy keeps that order.
+  const { hash: _hash, ...unsigned } = document;
+  return { unsigned: JSON.stringify(unsigned), document: JSON.stringify(document) };
 }
 
 export function withoutHash(fact: Fact): UnsignedFact;
