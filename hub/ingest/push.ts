@@ -27,7 +27,7 @@ import {
 } from '../../shared/protocol.ts';
 import type { AmountLimits } from '../../shared/risk.ts';
 import { assert } from '../../shared/assert.ts';
-import { hashOf } from '../../shared/hash.ts';
+import { canonicalJson } from '../../shared/hash.ts';
 import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -39,6 +39,14 @@ import { writeAll } from './rows.ts';
 import { loadState } from './reads.ts';
 
 type Trx = Transaction<Database>;
+
+/**
+ * SHA-256 of a text's UTF-8 bytes, as shared/hash.ts's `sha256Hex`, by Node's own (native)
+ * hash: a push hashes 1,000 facts and its 1,000 answers.
+ */
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
 
 export interface IngestOptions {
   /** The most one fact may carry, by currency (the hub's setting). */
@@ -82,7 +90,7 @@ export async function ingestPush(
   const documents = new Map<FactEnvelope, Arriving>();
   for (const fact of facts) {
     const texts = factTexts(fact);
-    if (createHash('sha256').update(texts.unsigned).digest('hex') === fact.hash)
+    if (sha256Hex(texts.unsigned) === fact.hash)
       documents.set(fact, arriving(fact, texts.document));
   }
   refuseCardNumbers(documents);
@@ -147,7 +155,7 @@ async function auditReceived(
       deviceId,
       headSeq: head.seq,
       headHash: head.hash,
-      outcomes: hashOf(outcomes),
+      outcomes: sha256Hex(canonicalJson(outcomes)),
     }),
   });
 }
