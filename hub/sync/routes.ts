@@ -4,6 +4,7 @@
  * ingest engine behind push and upload is hub/ingest/.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { z } from 'zod';
 import { errorResponseSchema } from '../../shared/api.ts';
 import {
   foldAcceptedRuns,
@@ -49,13 +50,29 @@ const errors = {
   },
 };
 
+/**
+ * `schema`, parsed synchronously by the route's validator. The validator parses with zod's
+ * asynchronous parse, which skips zod's compiled parser for objects (that one serves
+ * synchronous parses only): a push of 1,000 facts took ~1 ms longer to check. No part of the
+ * sync schemas is asynchronous, so both parses give the same answer; one that met a promise
+ * would throw, not pass.
+ */
+function parsedSynchronously<S extends z.ZodType>(schema: S): S {
+  const copy = schema.clone() as S;
+  copy.safeParseAsync = (data, params) => Promise.resolve(copy.safeParse(data, params));
+  return copy;
+}
+
 const pushRoute = createRoute({
   method: 'post',
   path: '/api/sync/push',
   summary: 'A device pushes facts, signed by its enrolled key; idempotent',
   ...limitedByAddress(THROTTLES.pushAddress),
   request: {
-    body: { content: { 'application/json': { schema: pushRequestSchema } }, required: true },
+    body: {
+      content: { 'application/json': { schema: parsedSynchronously(pushRequestSchema) } },
+      required: true,
+    },
   },
   responses: {
     200: {
@@ -96,7 +113,10 @@ const uploadRoute = createRoute({
     "A supervisor uploads a device's exported outbox file; the same as the device pushing it",
   ...signedIn('supervisor'),
   request: {
-    body: { content: { 'application/json': { schema: outboxFileSchema } }, required: true },
+    body: {
+      content: { 'application/json': { schema: parsedSynchronously(outboxFileSchema) } },
+      required: true,
+    },
   },
   responses: {
     200: {
