@@ -541,18 +541,20 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): BodyProblem {
 /**
  * The path of the first string in `value` with a lone UTF-16 surrogate, which no device
  * writes: such text cannot be stored as UTF-8 as it was sent (it would come back changed), so
- * the body is unreadable.
+ * the body is unreadable. The path is built on the way back from where it was found: a body
+ * without such text allocates nothing for it.
  */
-function illFormedTextAt(
-  value: unknown,
-  path: (string | number)[],
-): (string | number)[] | undefined {
-  if (typeof value === 'string') return hasLoneSurrogate(value) ? path : undefined;
+function illFormedTextAt(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return hasLoneSurrogate(value) ? [] : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (hasLoneSurrogate(key)) return [...path, '(a key)'];
-    const found = illFormedTextAt(item, [...path, key]);
-    if (found) return found;
+  const record = value as Readonly<Record<string, unknown>>;
+  for (const key of Object.keys(record)) {
+    if (hasLoneSurrogate(key)) return ['(a key)'];
+    const found = illFormedTextAt(record[key]);
+    if (found) {
+      found.unshift(key);
+      return found;
+    }
   }
   return undefined;
 }
@@ -570,8 +572,9 @@ export type KindAndBody = { [K in FactKind]: { kind: K; body: FactOf<K>['body'] 
  */
 export function readBody(kind: string, body: unknown): Result<KindAndBody, BodyFault> {
   if (!isFactKind(kind)) return err({ field: 'kind', problem: 'unknown-kind' });
-  const illFormed = illFormedTextAt(body, ['body']);
-  if (illFormed) return err({ field: illFormed.join('.').slice(0, 80), problem: 'bad-format' });
+  const illFormed = illFormedTextAt(body);
+  if (illFormed)
+    return err({ field: ['body', ...illFormed].join('.').slice(0, 80), problem: 'bad-format' });
   const parsed = bodies[kind].safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
