@@ -10,7 +10,7 @@
 import { accountDetailSchema, type AccountDetail } from '../../shared/account-detail.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { callHub, type FetchLike, type HubFailure } from '../api.ts';
-import type { GridtallyDatabase } from './database.ts';
+import type { GridtallyDatabase, StoredAccount } from './database.ts';
 import { prepareSearch, searchWordsOf } from './search-words.ts';
 
 /** How many customers' details a device keeps: the recent ones; the oldest read goes first. */
@@ -59,50 +59,32 @@ export async function refreshAccount(
       status: 200,
     });
   await prepareSearch([detail.account.name]);
-  const balance = await db.transaction(
-    'rw',
-    [db.accounts, db.facts, db.settings, db.details],
-    async () => {
-      await db.details.put({ accountId, fetchedAt: now.toISOString(), detail });
-      const kept = await db.details.count();
-      if (kept > DETAILS_KEPT) {
-        const oldest = await db.details
-          .orderBy('fetchedAt')
-          .limit(kept - DETAILS_KEPT)
-          .primaryKeys();
-        await db.details.bulkDelete(oldest);
-      }
-      const cursor = await db.settings.get('cursor');
-      const held = await db.accounts.get(accountId);
-      if (cursor?.key !== 'cursor' || cursor.epoch !== detail.epoch) return 'as-of-sync';
-      // A village agent's device serves walk-in customers from anywhere: one it does not hold
-      // is kept from now on (its pulls never bring it; opening it online reads it again).
-      const servesAnyone = cursor.routeId.startsWith('area:');
-      if (!held) {
-        if (!servesAnyone) return 'as-of-sync';
-        await db.accounts.put({
-          ...detail.account,
-          searchWords: searchWordsOf(detail.account),
-          walkIn: true,
-        });
-        return 'fresh';
-      }
-      if (!servesAnyone && cursor.routeId !== detail.account.routeId) return 'as-of-sync';
-      if (detail.account.changeSeq < held.changeSeq) return 'as-of-sync';
-      const unanswered = await db.facts
-        .where('accountId')
-        .equals(accountId)
-        .filter((stored) => stored.ackChangeSeq === undefined || stored.outcome === 'held')
-        .count();
-      if (unanswered > 0) return 'waits-sync';
-      await db.accounts.put({
-        ...detail.account,
-        searchWords: searchWordsOf(detail.account),
-        ...(held.walkIn ? { walkIn: true as const } : {}),
-      });
-      return 'fresh';
-    },
+  await db.transaction('rw', db.details, async () => {
+    await db.details.put({ accountId, fetchedAt: now.toISOString(), detail });
+    const kept = await db.details.count();
+    if (kept > DETAILS_KEPT) {
+      const oldest = await db.details
+        .orderBy('fetchedAt')
+        .limit(kept - DETAILS_KEPT)
+        .primaryKeys();
+      await db.details.bulkDelete(oldest);
+    }
+  });
+  // Judged first in a read: most often the snapshot held is the hub's own, and then nothing is
+  // written where a payment's transaction (the chain in settings, the facts) would wait for it.
+  const judged = await db.transaction('r', [db.accounts, db.facts, db.settings], () =>
+    judge(db, detail),
   );
+  const balance =
+    typeof judged === 'string'
+      ? judged
+      : await db.transaction('rw', [db.accounts, db.facts, db.settings], async () => {
+          // Judged again where it is written: a sync may have brought another since.
+          const again = await judge(db, detail);
+          if (typeof again === 'string') return again;
+          await db.accounts.put(again.replacement);
+          return 'fresh' as const;
+        });
   return ok({ detail, balance });
 }
 
@@ -111,4 +93,49 @@ export async function storedDetail(
   accountId: string,
 ): Promise<StoredDetail | undefined> {
   return db.details.get(accountId);
+}
+
+/**
+ * What the hub's snapshot in `detail` means for the one held: the balance to show, or the
+ * snapshot that replaces the one held (then the balance is fresh). Inside a transaction over
+ * accounts, facts and settings.
+ */
+async function judge(
+  db: GridtallyDatabase,
+  detail: AccountDetail,
+): Promise<Refreshed['balance'] | { replacement: StoredAccount }> {
+  const accountId = detail.account.id;
+  const cursor = await db.settings.get('cursor');
+  const held = await db.accounts.get(accountId);
+  if (cursor?.key !== 'cursor' || cursor.epoch !== detail.epoch) return 'as-of-sync';
+  // A village agent's device serves walk-in customers from anywhere: one it does not hold
+  // is kept from now on (its pulls never bring it; opening it online reads it again).
+  const servesAnyone = cursor.routeId.startsWith('area:');
+  if (!held) {
+    if (!servesAnyone) return 'as-of-sync';
+    return {
+      replacement: {
+        ...detail.account,
+        searchWords: searchWordsOf(detail.account),
+        walkIn: true,
+      },
+    };
+  }
+  if (!servesAnyone && cursor.routeId !== detail.account.routeId) return 'as-of-sync';
+  if (detail.account.changeSeq < held.changeSeq) return 'as-of-sync';
+  const unanswered = await db.facts
+    .where('accountId')
+    .equals(accountId)
+    .filter((stored) => stored.ackChangeSeq === undefined || stored.outcome === 'held')
+    .count();
+  if (unanswered > 0) return 'waits-sync';
+  // The same change of the account: the snapshot held is the hub's of this moment already.
+  if (detail.account.changeSeq === held.changeSeq) return 'fresh';
+  return {
+    replacement: {
+      ...detail.account,
+      searchWords: searchWordsOf(detail.account),
+      ...(held.walkIn ? { walkIn: true as const } : {}),
+    },
+  };
 }

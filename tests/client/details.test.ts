@@ -65,6 +65,33 @@ describe('the customer read from the hub on opening', () => {
     expect(await shownBalance()).toBe(hubBefore - 12_000);
   });
 
+  it('writes no account, and takes no lock a payment waits for, when the snapshot held is the hub’s own', async () => {
+    const written: string[] = [];
+    const note = (parts: Record<string, unknown>) => {
+      for (const key of Object.keys(parts))
+        if (key.startsWith(`idb://${rig.db.name}/`)) written.push(key.split('/')[3] ?? key);
+    };
+    Dexie.on('storagemutated', note);
+    try {
+      expect(await refresh()).toMatchObject({ ok: true, value: { balance: 'fresh' } });
+      expect(new Set(written)).toEqual(new Set(['details']));
+      // Another tablet's payment moves the hub on: then the snapshot is replaced.
+      await enrolTablet(rig.store, TABLET_B, new Date());
+      await rig.store.transaction((trx) =>
+        recordAgentOnDevice(trx, TABLET_B, 'user-amina', new Date()),
+      );
+      const other = new DeviceChain(TABLET_B, 'user-amina');
+      other.payment({ accountId: ACCOUNT, amountMinor: minor(1_000) });
+      await ingestPush(rig.store, await pushBody(TABLET_B, other.facts), new Date());
+      written.length = 0;
+      expect(await refresh()).toMatchObject({ ok: true, value: { balance: 'fresh' } });
+      expect(written).toContain('accounts');
+      expect(await shownBalance()).toBe(await hubBalance(rig.store, ACCOUNT));
+    } finally {
+      Dexie.on('storagemutated').unsubscribe(note);
+    }
+  });
+
   it('shows a payment another tablet took, with the balance it left, before any sync', async () => {
     const hubBefore = await hubBalance(rig.store, ACCOUNT);
     await enrolTablet(rig.store, TABLET_B, new Date());
