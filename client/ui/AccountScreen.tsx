@@ -102,8 +102,9 @@ export function AccountScreen({ accountId }: { accountId: string }) {
   const detail = useLiveQuery(() => storedDetail(app.db, accountId), [accountId]);
   const freshness = useRefresh(accountId);
   const revoked = useRevoked();
-  // First among the recent customers the search screen offers.
-  useEffect(() => void noteRecent(app.db, accountId), [accountId]);
+  // First among the recent customers the search screen offers: noted on leaving, so that the
+  // write (to settings, where the chain's head is kept) is never queued before a payment's.
+  useEffect(() => () => void noteRecent(app.db, accountId), [accountId]);
   if (!view) return <main class="screen" />;
   const { account, balanceMinor } = view;
   return (
