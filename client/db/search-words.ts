@@ -19,6 +19,7 @@
  *   the few records holding both are found without reading thousands.
  */
 
+import { pinyinWords, syllablesOf } from '../../shared/pinyin.ts';
 import { fold } from '../../shared/text.ts';
 
 export { fold };
@@ -76,10 +77,7 @@ export function pinyinLoaded(): boolean {
 export async function loadPinyin(): Promise<void> {
   if (romanize) return;
   const { pinyin } = await import('pinyin-pro');
-  romanize = (text) =>
-    pinyin(text, { toneType: 'none', type: 'array', surname: 'head', nonZh: 'removed' }).map(
-      (syllable) => fold(syllable),
-    );
+  romanize = (text) => syllablesOf(pinyin, text);
 }
 
 /**
@@ -116,11 +114,7 @@ function hanWords(word: string): string[] {
   for (let from = 0; from < characters.length; from += 1) {
     const tail = characters.slice(from).join('');
     words.push(tail);
-    const syllables = romanize?.(tail) ?? [];
-    if (syllables.length > 0) {
-      words.push(syllables.join(''));
-      words.push(syllables.map((syllable) => syllable[0] ?? '').join(''));
-    }
+    words.push(...pinyinWords(romanize?.(tail) ?? []));
   }
   return words;
 }

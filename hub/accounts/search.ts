@@ -2,8 +2,9 @@
  * Finding any customer of the deployment on the hub, for a village agent's pop-up point (a
  * walk-in customer from beyond her area) and for supervisors (their region): by account number
  * (dashes and case ignored), meter number, phone digits (any form: the national digits are
- * looked for) or part of the name. Bounded: a query of 2 to 64 characters, at most 20 answers
- * and whether there are more.
+ * looked for) or part of the name, as typed or folded as the tablet folds it (accents, spaces
+ * and case ignored; a Chinese name by its pinyin: hub/accounts/search-text.ts). Bounded: a
+ * query of 2 to 64 characters, at most 20 answers and whether there are more.
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { AccountHit } from '../../shared/api.ts';
@@ -54,6 +55,10 @@ export async function searchDeployment(
             ]
           : []),
         like(sql`lower(${eb.ref('accounts.name')})`, `%${literal(text)}%`),
+        // Folded as the tablet folds it: "ngugi" finds Ngũgĩ, "wxm" and "wangxiaoming" 王小明.
+        ...(folded.length >= 2
+          ? [like(eb.ref('accounts.name_search'), `%${literal(folded)}%`)]
+          : []),
         ...(digits.length >= 3 ? [like(eb.ref('accounts.meter_number'), `${digits}%`)] : []),
         ...(national.length >= 6
           ? [like(sql`replace(${eb.ref('accounts.phone')}, ' ', '')`, `%${national}%`)]

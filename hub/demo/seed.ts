@@ -13,6 +13,7 @@ import type { Store } from '../store/store.ts';
 import { nextCounter } from '../store/store.ts';
 import { hashSecret, SCRYPT_PARAMETERS, type ScryptParameters } from '../auth/secrets.ts';
 import { isDemoSts, seedDemoSts } from './sts.ts';
+import { nameSearchText } from '../accounts/search-text.ts';
 import { demoBillAmount, demoTariff, demoTariffDocument } from './tariff.ts';
 
 export const demoSignIns = {
@@ -346,11 +347,13 @@ function demoCustomer(
   const id = `acc-${String(n).padStart(4, '0')}`;
   const year = customerYear(id, today, random, isDemoPrepaid(n));
   const drawn = `${pick(random, firstNames)} ${pick(random, lastNames)}`;
+  const name = WRITTEN_OTHERWISE[n] ?? drawn;
   return {
     account: {
       id,
       account_number: `GT-${10000 + n}`,
-      name: WRITTEN_OTHERWISE[n] ?? drawn,
+      name,
+      name_search: nameSearchText(name),
       address: `${pick(random, places[routeId])}, plot ${1 + Math.floor(random() * 300)}`,
       phone: `+2547${String(10000000 + Math.floor(random() * 89999999))}`,
       meter_number: `54${String(100000000 + n * 7919).slice(0, 9)}`,

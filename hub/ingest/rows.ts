@@ -3,6 +3,7 @@
  * with a few set-based statements per table, in an order the foreign keys accept (facts and new
  * bills before what points at them). A push of 1,000 payments costs about ten statements.
  */
+import { nameSearchText } from '../accounts/search-text.ts';
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { FactOutcomeKind, FlagReason } from '../../shared/protocol.ts';
 import { minor } from '../../shared/money.ts';
@@ -176,7 +177,13 @@ async function writeAccounts(trx: Trx, accounts: readonly AccountState[]): Promi
   for (const account of accounts.filter((a) => Object.keys(a.fields).length > 0))
     await trx
       .updateTable('accounts')
-      .set(account.fields)
+      .set({
+        ...account.fields,
+        // The name as search reads it changes with the name.
+        ...(account.fields.name === undefined
+          ? {}
+          : { name_search: nameSearchText(account.fields.name) }),
+      })
       .where('id', '=', account.row.id)
       .execute();
   for (const account of accounts)

@@ -26,6 +26,7 @@ import {
   sessionScopes,
 } from './migrations-payments.ts';
 import { stsTopUps } from './migrations-sts.ts';
+import { searchableNames } from './migrations-search.ts';
 import type { Engine } from './store.ts';
 
 const initial = (engine: Engine): Migration => ({
@@ -561,6 +562,7 @@ const migrations = (engine: Engine): Record<string, Migration> => ({
   '0022-areas': areas,
   '0023-session-scopes': sessionScopes,
   '0024-sts-top-ups': stsTopUps,
+  '0025-searchable-names': searchableNames,
 });
 
 /** Every migration, in order, for the engine they will run on. */

@@ -131,6 +131,8 @@ export interface AccountsTable {
   /** The customer's monthly budget (0 or null: none), and the stamp of the fact that set it. */
   budget_minor: Generated<MinorUnits | null>;
   budget_hlc: Generated<string | null>;
+  /** The name as search reads it (hub/accounts/search-text.ts); null only if never written. */
+  name_search: Generated<string | null>;
 }
 
 /** An account's prepaid meter: its OpenPAYGO key and who may make its tokens (shared/topup.ts). */

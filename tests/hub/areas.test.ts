@@ -10,6 +10,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createApp } from '../../hub/app.ts';
+import { writeNameSearch } from '../../hub/store/migrations-search.ts';
 import { TEST_HASHING } from '../support/hashing.ts';
 import { agentsResponseSchema, accountSearchResponseSchema } from '../../shared/api.ts';
 import { pullResponseSchema, type PullResponse } from '../../shared/protocol.ts';
@@ -17,6 +18,8 @@ import { demoSignIns, DEMO_CUSTOMERS } from '../../hub/demo/seed.ts';
 import {
   amina,
   baraka,
+  DeviceChain,
+  pushBody,
   grace,
   openHub,
   otieno,
@@ -115,6 +118,57 @@ describe('a village agent', () => {
     expect(
       (await request(hub.app, 'GET', '/api/accounts/acc-0002', undefined, field.token)).status,
     ).toBe(404);
+  });
+
+  test('finds a name as the tablet does: without its accents, by pinyin, and by its new spelling once changed', async () => {
+    const hub = await openHub();
+    const { token } = await signInAgent(hub.app, zawadi, TABLET_B);
+    const names = async (q: string) => (await found(hub, token, q)).accounts.map((a) => a.name);
+    expect(await names('ngugi')).toContain('Ngũgĩ Kamau');
+    expect(await names('Wambui Nj')).toContain('Wambũi Njoroge');
+    expect(await names('wangxiaoming')).toEqual(['王小明']);
+    expect(await names('wxm')).toEqual(['王小明']);
+    // A name changed by an agent's correction is found by its new spelling, folded.
+    const held = await hub.store.db
+      .selectFrom('accounts')
+      .select(['name', 'change_seq'])
+      .where('id', '=', 'acc-0001')
+      .executeTakeFirstOrThrow();
+    expect(await names('mbuguazed')).toEqual([]);
+    const chain = new DeviceChain(TABLET_A, 'user-amina');
+    const edit = chain.contact({
+      accountId: 'acc-0001',
+      field: 'name',
+      value: 'Nyakĩo Mbũgua-Zed',
+      previous: held.name,
+      baseChangeSeq: Number(held.change_seq),
+    });
+    const pushed = await request(
+      hub.app,
+      'POST',
+      '/api/sync/push',
+      await pushBody(TABLET_A, [edit]),
+    );
+    expect(pushed.status).toBe(200);
+    expect(await names('mbuguazed')).toEqual(['Nyakĩo Mbũgua-Zed']);
+    const byOldName = await found(hub, token, held.name);
+    expect(byOldName.accounts.map((account) => account.id)).not.toContain('acc-0001');
+  });
+
+  test('names held before the hub kept them folded are written folded by the upgrade', async () => {
+    const hub = await openHub();
+    const { token } = await signInAgent(hub.app, zawadi, TABLET_B);
+    await hub.store.db.updateTable('accounts').set({ name_search: null }).execute();
+    expect((await found(hub, token, 'ngugi')).accounts).toEqual([]);
+    await writeNameSearch(hub.store.db as never);
+    const names = (await found(hub, token, 'ngugi')).accounts.map((account) => account.name);
+    expect(names).toContain('Ngũgĩ Kamau');
+    const unwritten = await hub.store.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('name_search', 'is', null)
+      .execute();
+    expect(unwritten).toEqual([]);
   });
 
   test('reaches her area’s region only, and searches at most 60 times a minute', async () => {
