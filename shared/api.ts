@@ -2,7 +2,6 @@
  * Request and response schemas of the hub's HTTP API other than sync: sign-in and the
  * supervisor's views. The hub validates with them and the client reads with them.
  */
-import { lineLabelsSchema } from './tariff/line-names.ts';
 import { freeText } from './text.ts';
 import { z } from 'zod';
 import { bodyFaultSchema, paymentMethods, uuidSchema, voidReasons } from './facts.ts';
@@ -279,7 +278,10 @@ export const billLineSchema = z.object({
     'rounding',
   ]),
   label: z.string(),
-  labels: lineLabelsSchema.optional(),
+  /** Its name in the other languages (shared/tariff/line-names.ts). */
+  labels: z
+    .strictObject({ sw: z.string().max(200).optional(), zh: z.string().max(200).optional() })
+    .optional(),
   kwh: z.string().optional(),
   rate: z.string().optional(),
   amountMinor: minorUnitsSchema,

@@ -5,9 +5,6 @@
  * several (`{ en, sw, zh }`). A line carries its name in English as `label` (what the API and
  * older tablets read) and in the others as `labels`, where they differ.
  */
-import { z } from 'zod';
-import { freeText } from '../text.ts';
-
 /** The languages a bill line is named in besides English. */
 export const LINE_LANGUAGES = ['sw', 'zh'] as const;
 export type LineLanguage = (typeof LINE_LANGUAGES)[number];
@@ -19,22 +16,8 @@ export interface LineName {
   readonly zh?: string;
 }
 
-/** A tariff's own label: one text for every language, or one per language (English required). */
-export const tariffLabelSchema = z.union([
-  freeText(80).min(1),
-  z.strictObject({
-    en: freeText(80).min(1),
-    sw: freeText(80).min(1).optional(),
-    zh: freeText(80).min(1).optional(),
-  }),
-]);
-export type TariffLabel = z.infer<typeof tariffLabelSchema>;
-
-/** A line's other-language names as the API carries them. */
-export const lineLabelsSchema = z.strictObject({
-  sw: z.string().max(200).optional(),
-  zh: z.string().max(200).optional(),
-});
+/** A tariff's own label (its schema is `tariffLabelSchema`, shared/tariff/schema.ts). */
+export type TariffLabel = string | LineName;
 
 /** The engine's names for its own lines. */
 export const ENGINE_NAMES = {

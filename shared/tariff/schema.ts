@@ -8,7 +8,6 @@
  * Rates are decimal strings in major currency units ("0.4883" CNY per kWh), percentages are
  * decimal strings of percent ("16"), thresholds are kWh. docs/tariffs.md explains each shape.
  */
-import { tariffLabelSchema } from './line-names.ts';
 import { z } from 'zod';
 import { currencySchema } from '../money.ts';
 import { freeText } from '../text.ts';
@@ -140,6 +139,16 @@ function checkBlocks(
     }
   });
 }
+
+/** A tariff's own label: one text for every language, or one per language (English required). */
+export const tariffLabelSchema = z.union([
+  freeText(80).min(1),
+  z.strictObject({
+    en: freeText(80).min(1),
+    sw: freeText(80).min(1).optional(),
+    zh: freeText(80).min(1).optional(),
+  }),
+]);
 
 const label = tariffLabelSchema.optional();
 
