@@ -7,7 +7,8 @@
 import { CARD_NUMBER_MESSAGE, holdsCardNumber } from './card-data.ts';
 import { freeText, hasLoneSurrogate } from './text.ts';
 import { z } from 'zod';
-import { canonicalJson, GENESIS_HASH, hashOf, inCanonicalOrder, type Sha256Hex } from './hash.ts';
+import { inCanonicalOrder } from './canonical-order.ts';
+import { canonicalJson, GENESIS_HASH, hashOf, type Sha256Hex } from './hash.ts';
 import { currencySchema, minorUnitsSchema, type MinorUnits } from './money.ts';
 import { err, ok, type Result } from './result.ts';
 

@@ -27,7 +27,7 @@ import {
 } from '../../shared/protocol.ts';
 import type { AmountLimits } from '../../shared/risk.ts';
 import { assert } from '../../shared/assert.ts';
-import { canonicalJson } from '../../shared/hash.ts';
+import { canonicalJsonFast } from '../../shared/canonical-order.ts';
 import { pushSignatureValid } from '../devices/keys.ts';
 import { HubError } from '../http/errors.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -155,7 +155,7 @@ async function auditReceived(
       deviceId,
       headSeq: head.seq,
       headHash: head.hash,
-      outcomes: sha256Hex(canonicalJson(outcomes)),
+      outcomes: sha256Hex(canonicalJsonFast(outcomes)),
     }),
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Goal: canonicalJson writes every value exactly as the `canonicalize` package (RFC 8785's
+ * Goal: the hub's fast writer (canonicalJsonFast) writes every value exactly as the `canonicalize` package (RFC 8785's
  * reference implementation) does, byte for byte, and fails where it fails: a fact's hash and a
  * push's signing text must not change with the way they are written, on the device or the hub.
  *
@@ -11,7 +11,7 @@
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { canonicalJson } from '../../shared/hash.ts';
+import { canonicalJsonFast } from '../../shared/canonical-order.ts';
 
 type Written = { readonly text: string } | { readonly fails: true };
 
@@ -26,7 +26,7 @@ function byPackage(value: unknown): Written {
 
 function byOurs(value: unknown): Written {
   try {
-    return { text: canonicalJson(value) };
+    return { text: canonicalJsonFast(value) };
   } catch {
     return { fails: true };
   }
