@@ -11,7 +11,7 @@
  * promises cannot run inside one, while a cursor's value must be readable at once. WebCrypto
  * does the rest (wrapping the data key under the hub's secret and under the PIN: see
  * client/auth/unlock.ts), and opens in bulk what was read as stored and can wait for it
- * (`openedFrom`: the sync's outbox, a thousand facts a push).
+ * (client/sync/sealed-reads.ts: the sync's outbox, a thousand facts a push).
  *
  * Locked, the vault reads plain records (those written before the vault existed, until
  * `sealLegacy` seals them) and refuses everything else with `VaultLocked`: nothing sealed is
@@ -26,7 +26,6 @@ import { assert } from '../../shared/assert.ts';
 import { base64url } from '../../shared/devices.ts';
 import Dexie, {
   type DBCore,
-  type DBCoreKeyRange,
   type DBCoreCursor,
   type DBCoreTable,
   type DBCoreTransaction,
@@ -90,7 +89,7 @@ export const SEALED_TABLES: Readonly<Record<string, TablePolicy>> = {
 /** Letters of a word that get a search token: a longer query is matched on its first ten. */
 export const TOKEN_PREFIX = 10;
 const TOKEN_BYTES = 12;
-const NONCE_BYTES = 12;
+export const NONCE_BYTES = 12;
 /** Blobs of records read, kept to be written back unchanged (`sealedTable`). */
 const BLOBS_KEPT = 20_000;
 const MASTER_BYTES = 32;
@@ -220,45 +219,18 @@ export class Vault {
   }
 
   /**
-   * The texts `blobs` seal, opened by the browser's native AES-GCM, all at once and off the
-   * calling thread: the same ciphertext `openText` opens, many times faster in bulk, but only
-   * outside an IndexedDB transaction. Throws as `openText` does (locked, altered or moved blob),
-   * and `VaultLocked` when the device was locked while they were opened.
+   * The data key as the browser's own AES-GCM key, for opening in bulk outside a transaction
+   * what `openText` opens one by one inside one (client/sync/sealed-reads.ts).
    */
-  async openTexts(
-    table: string,
-    blobs: readonly { readonly primaryKey: unknown; readonly blob: Uint8Array }[],
-  ): Promise<string[]> {
-    const data = this.held().data;
+  nativeDataKey(): Promise<CryptoKey> {
     this.nativeKey ??= crypto.subtle.importKey(
       'raw',
-      data as Uint8Array<ArrayBuffer>,
+      this.held().data as Uint8Array<ArrayBuffer>,
       'AES-GCM',
       false,
       ['decrypt'],
     );
-    const key = await this.nativeKey;
-    const opened = await Promise.all(
-      blobs.map(({ primaryKey, blob }) =>
-        crypto.subtle
-          .decrypt(
-            {
-              name: 'AES-GCM',
-              iv: blob.subarray(0, NONCE_BYTES) as Uint8Array<ArrayBuffer>,
-              additionalData: boundTo(table, primaryKey) as Uint8Array<ArrayBuffer>,
-            },
-            key,
-            blob.subarray(NONCE_BYTES) as Uint8Array<ArrayBuffer>,
-          )
-          .catch(() => {
-            throw new Error(
-              `${table} ${JSON.stringify(primaryKey)}: the sealed record does not open`,
-            );
-          }),
-      ),
-    );
-    this.held();
-    return opened.map((plain) => decoder.decode(plain));
+    return this.nativeKey;
   }
 
   /** The token a typed word is looked up by. */
@@ -296,13 +268,13 @@ export class Vault {
 }
 
 /** Associated data: a blob opens only as the record of the table and key it was sealed for. */
-function boundTo(table: string, primaryKey: unknown): Uint8Array {
+export function boundTo(table: string, primaryKey: unknown): Uint8Array {
   return encoder.encode(`${table}\u0000${JSON.stringify(primaryKey)}`);
 }
 
-type StoredRecord = Record<string, unknown> & { sealed?: unknown };
+export type StoredRecord = Record<string, unknown> & { sealed?: unknown };
 
-function isSealed(stored: unknown): stored is StoredRecord & { sealed: Uint8Array } {
+export function isSealed(stored: unknown): stored is StoredRecord & { sealed: Uint8Array } {
   return (
     typeof stored === 'object' &&
     stored !== null &&
@@ -320,7 +292,7 @@ export type PlainFields = Readonly<Record<string, unknown>>;
 export type SyncStateChange = Readonly<Record<string, unknown>>;
 
 /** A sealed table's DBCore, which also reads and writes what is in the clear without the key. */
-interface SealedCoreTable extends DBCoreTable {
+export interface SealedCoreTable extends DBCoreTable {
   readPlain(
     trans: DBCoreTransaction,
     keys: readonly IndexableType[],
@@ -330,10 +302,10 @@ interface SealedCoreTable extends DBCoreTable {
     keys: readonly IndexableType[],
     change: (plain: PlainFields) => SyncStateChange | undefined,
   ): Promise<number>;
-  /** Up to `limit` records from primary key `lower` on, in key order, as stored. */
-  readStored(trans: DBCoreTransaction, lower: IndexableType, limit: number): Promise<unknown[]>;
-  /** Records as stored, opened outside any transaction (`Vault.openTexts`). */
-  openStored(records: readonly unknown[]): Promise<unknown[]>;
+  /** The table below the vault: records as stored. */
+  readonly stored: DBCoreTable;
+  /** The record a stored one seals, from its opened text, with its state fields. */
+  opened(stored: StoredRecord & { sealed: Uint8Array }, text: string): unknown;
 }
 
 /**
@@ -367,37 +339,10 @@ export async function plainFieldsOf(
 }
 
 /**
- * Up to `limit` records of a sealed table from primary key `lower` on, in key order: read in one
- * transaction as stored, and those whose plain fields `wanted` picks opened after it, all at once
- * by the browser's native AES-GCM (`Vault.openTexts`). `lastKey` is the last primary key read,
- * picked or not. For the sync's outbox: a thousand facts opened one by one inside a transaction
- * by the synchronous cipher took four times as long.
- */
-export async function openedFrom<T>(
-  table: Table,
-  lower: number,
-  limit: number,
-  wanted: (plain: PlainFields) => boolean,
-): Promise<{ records: T[]; lastKey: unknown }> {
-  const db = table.db;
-  const { stored, core } = await db.transaction('r', table, async () => {
-    const { core, trans } = sealedCore(table, 'readonly');
-    return { stored: await core.readStored(trans, lower, limit), core };
-  });
-  const last = stored.at(-1);
-  const lastKey =
-    last === undefined
-      ? undefined
-      : Dexie.getByKeyPath(last as object, core.schema.primaryKey.keyPath as string);
-  const picked = stored.filter((record) => wanted(record as PlainFields));
-  return { records: (await core.openStored(picked)) as T[], lastKey };
-}
-
-/**
  * The vault's own layer of a sealed table (the outermost of the database's middleware) and the
  * caller's transaction over it, of at least `mode`.
  */
-function sealedCore(
+export function sealedCore(
   table: Table,
   mode: 'readonly' | 'readwrite',
 ): { core: SealedCoreTable; trans: DBCoreTransaction } {
@@ -542,42 +487,8 @@ function sealedTable(table: DBCoreTable, policy: TablePolicy, vault: Vault): Sea
     async readPlain(trans, keys) {
       return (await storedMany(trans, keys)).map((read) => read?.plain);
     },
-    async readStored(trans, lower, limit) {
-      const answer = await table.query({
-        trans,
-        values: true,
-        limit,
-        query: {
-          index: table.schema.primaryKey,
-          // DBCoreRangeType.Range: a const enum, which a type-stripping build cannot import.
-          range: {
-            type: 2 as DBCoreKeyRange['type'],
-            lower,
-            lowerOpen: false,
-            upper: undefined,
-            upperOpen: false,
-          },
-        },
-      });
-      return answer.result;
-    },
-    async openStored(records) {
-      const sealed: { stored: StoredRecord & { sealed: Uint8Array }; primaryKey: unknown }[] = [];
-      for (const stored of records)
-        if (isSealed(stored))
-          sealed.push({ stored, primaryKey: Dexie.getByKeyPath(stored, keyPath) });
-      const texts = await vault.openTexts(
-        name,
-        sealed.map(({ stored, primaryKey }) => ({ primaryKey, blob: stored.sealed })),
-      );
-      const opened = new Map<unknown, unknown>(
-        sealed.map(({ stored, primaryKey }, i) => [
-          stored,
-          withOpened(stored, primaryKey, texts[i] as string),
-        ]),
-      );
-      return records.map((stored) => (opened.has(stored) ? opened.get(stored) : stored));
-    },
+    stored: table,
+    opened: (stored, text) => withOpened(stored, Dexie.getByKeyPath(stored, keyPath), text),
     async updateState(trans, keys, change) {
       assert(state.length > 0, `${name}: no sync state to rewrite`);
       const values = (await storedMany(trans, keys)).flatMap((read) => {

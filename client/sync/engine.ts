@@ -28,6 +28,7 @@ import { refreshSearchWords } from '../db/accounts.ts';
 import { plainFieldsOf, updateSyncState } from '../db/vault.ts';
 import {
   closeOutbox,
+  firstPendingSeq,
   outboxCount,
   outboxStart,
   pendingFacts,
@@ -499,11 +500,10 @@ async function pullAll(
  */
 async function answeredThrough(db: GridtallyDatabase): Promise<number> {
   const outbox = await outboxStart(db);
-  const {
-    facts: [pending],
-  } = await pendingFacts(db, outbox.pendingFrom, PUSH_BATCH, outbox.reopened);
+  // Read in the clear: only the seq is wanted, no fact is opened.
+  const pending = await firstPendingSeq(db, outbox.pendingFrom, PUSH_BATCH);
   const [held] = await db.facts.where('outcome').equals('held').limit(1).primaryKeys();
-  const waiting = Math.min(pending?.seq ?? Infinity, held ?? Infinity);
+  const waiting = Math.min(pending ?? Infinity, held ?? Infinity);
   if (waiting !== Infinity) return waiting - 1;
   const device = await readSetting(db, 'device');
   return device?.headSeq ?? 0;

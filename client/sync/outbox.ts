@@ -13,7 +13,7 @@
  * the hub's head for this device, so a fact the hub does not hold is never below it.
  */
 import { pendingCount } from '../db/facts.ts';
-import { openedFrom } from '../db/vault.ts';
+import { openedFrom, plainFrom } from './sealed-reads.ts';
 import {
   readSetting,
   type GridtallyDatabase,
@@ -60,7 +60,7 @@ export async function pendingFacts(
   reopened: number,
 ): Promise<{ facts: StoredFact[]; read: OutboxRead }> {
   for (let start = from; ;) {
-    // Only the pending ones are opened, in bulk and after the read (the vault's openedFrom).
+    // Only the pending ones are opened, in bulk and after the read (./sealed-reads.ts).
     const { records: pending, lastKey } = await openedFrom<StoredFact>(
       db.facts,
       start,
@@ -70,6 +70,25 @@ export async function pendingFacts(
     const last = typeof lastKey === 'number' ? lastKey : undefined;
     if (last === undefined || pending.length > 0)
       return { facts: pending, read: { from, through: last ?? start - 1, reopened } };
+    start = last + 1;
+  }
+}
+
+/**
+ * The seq of the first pending fact from seq `from` on, read `size` facts at a time by seq
+ * without opening any; undefined when none is.
+ */
+export async function firstPendingSeq(
+  db: GridtallyDatabase,
+  from: number,
+  size: number,
+): Promise<number | undefined> {
+  for (let start = from; ;) {
+    const plain = await plainFrom(db.facts, start, size);
+    const pending = plain.find((fact) => fact.status === 'pending');
+    if (pending) return pending.seq as number;
+    const last = plain.at(-1)?.seq;
+    if (typeof last !== 'number') return undefined;
     start = last + 1;
   }
 }

@@ -16,15 +16,11 @@ import { currentSession, signInAgent, signOut } from '../../client/auth/session.
 import { MAX_OFFLINE_PIN_TRIES } from '../../client/auth/unlock.ts';
 import { searchAccounts } from '../../client/db/accounts.ts';
 import { NEAR, PAIR, queryWords } from '../../client/db/search-words.ts';
+import { firstPendingSeq } from '../../client/sync/outbox.ts';
+import { openedFrom, plainFrom } from '../../client/sync/sealed-reads.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
-import {
-  isVaultLocked,
-  openedFrom,
-  plainFieldsOf,
-  updateSyncState,
-  Vault,
-} from '../../client/db/vault.ts';
+import { isVaultLocked, plainFieldsOf, updateSyncState, Vault } from '../../client/db/vault.ts';
 import { minor } from '../../shared/money.ts';
 import { agentOf, BASE_URL, enrolAndSignIn, openRig, syncWith, type Rig } from './device-hub.ts';
 
@@ -398,6 +394,14 @@ describe('the tablet’s data at rest', () => {
     );
     expect(read.records).toEqual(await rig.db.facts.bulkGet(read.records.map((fact) => fact.seq)));
     expect(read.lastKey).toBe(all.at(-1)?.seq);
+    // Their plain fields alone, none opened: the outbox's first pending seq is found by them.
+    const plain = await plainFrom(rig.db.facts, first.seq, 10);
+    expect(plain.map((fact) => [fact.seq, fact.status])).toEqual(
+      all.map((fact) => [fact.seq, fact.seq === second.seq ? 'acked' : 'pending']),
+    );
+    expect(plain[0]).not.toHaveProperty('sealed');
+    expect(plain[0]).not.toHaveProperty('fact.body');
+    expect(await firstPendingSeq(rig.db, second.seq, 1)).toBe(all[2]?.seq);
     // Up to the limit, from a key on.
     const one = await openedFrom(rig.db.facts, second.seq, 1, () => true);
     expect(one).toMatchObject({
