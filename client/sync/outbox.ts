@@ -13,7 +13,8 @@
  * the hub's head for this device, so a fact the hub does not hold is never below it.
  */
 import { pendingCount } from '../db/facts.ts';
-import { openedFrom, plainFrom } from './sealed-reads.ts';
+import type { StoredRecord } from '../db/vault.ts';
+import { openStored, storedFrom } from './sealed-reads.ts';
 import {
   readSetting,
   type GridtallyDatabase,
@@ -50,8 +51,28 @@ export async function outboxStart(db: GridtallyDatabase): Promise<OutboxRecord> 
 }
 
 /**
- * Up to `size` pending facts from seq `from` on, oldest first, read `size` facts at a time by
- * seq, and what was read. Facts acknowledged above the start (by a pull's acks) are read past.
+ * The first run of up to `size` facts from seq `from` on, read by seq, that holds a pending one
+ * (acknowledged runs above the start, left by a pull's acks, are read past): its pending facts as
+ * stored, none opened, and the last seq read (below `from` when nothing was).
+ */
+async function pendingRun(
+  db: GridtallyDatabase,
+  from: number,
+  size: number,
+): Promise<{ pending: StoredRecord[]; through: number }> {
+  for (let start = from; ;) {
+    const run = await storedFrom(db.facts, start, size);
+    const last = run.at(-1)?.seq;
+    const pending = run.filter((stored) => stored.status === 'pending');
+    if (typeof last !== 'number' || pending.length > 0)
+      return { pending, through: typeof last === 'number' ? last : start - 1 };
+    start = last + 1;
+  }
+}
+
+/**
+ * Up to `size` pending facts from seq `from` on, oldest first, and what was read; only they are
+ * opened, in bulk and after the read (./sealed-reads.ts).
  */
 export async function pendingFacts(
   db: GridtallyDatabase,
@@ -59,38 +80,20 @@ export async function pendingFacts(
   size: number,
   reopened: number,
 ): Promise<{ facts: StoredFact[]; read: OutboxRead }> {
-  for (let start = from; ;) {
-    // Only the pending ones are opened, in bulk and after the read (./sealed-reads.ts).
-    const { records: pending, lastKey } = await openedFrom<StoredFact>(
-      db.facts,
-      start,
-      size,
-      (plain) => plain.status === 'pending',
-    );
-    const last = typeof lastKey === 'number' ? lastKey : undefined;
-    if (last === undefined || pending.length > 0)
-      return { facts: pending, read: { from, through: last ?? start - 1, reopened } };
-    start = last + 1;
-  }
+  const { pending, through } = await pendingRun(db, from, size);
+  const facts = await openStored<StoredFact>(db.facts, pending);
+  return { facts, read: { from, through, reopened } };
 }
 
-/**
- * The seq of the first pending fact from seq `from` on, read `size` facts at a time by seq
- * without opening any; undefined when none is.
- */
+/** The seq of the first pending fact from seq `from` on, none opened; undefined when none is. */
 export async function firstPendingSeq(
   db: GridtallyDatabase,
   from: number,
   size: number,
 ): Promise<number | undefined> {
-  for (let start = from; ;) {
-    const plain = await plainFrom(db.facts, start, size);
-    const pending = plain.find((fact) => fact.status === 'pending');
-    if (pending) return pending.seq as number;
-    const last = plain.at(-1)?.seq;
-    if (typeof last !== 'number') return undefined;
-    start = last + 1;
-  }
+  const { pending } = await pendingRun(db, from, size);
+  const seq = pending[0]?.seq;
+  return typeof seq === 'number' ? seq : undefined;
 }
 
 /**

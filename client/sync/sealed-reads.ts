@@ -14,17 +14,23 @@ import {
   isSealed,
   NONCE_BYTES,
   sealedCore,
-  type PlainFields,
+  VaultLocked,
   type SealedCoreTable,
   type StoredRecord,
 } from '../db/vault.ts';
 
-/** Up to `limit` records from primary key `lower` on, in key order, as stored. */
-async function readStored(
+const decoder = new TextDecoder();
+
+/**
+ * Up to `limit` records of a sealed table from primary key `lower` on, in key order, as stored:
+ * their plain fields (index fields, sync state) and their sealed blobs, read in one transaction
+ * and none opened.
+ */
+export async function storedFrom(
   table: Table,
   lower: number,
   limit: number,
-): Promise<{ core: SealedCoreTable; stored: StoredRecord[] }> {
+): Promise<StoredRecord[]> {
   return table.db.transaction('r', table, async () => {
     const { core, trans } = sealedCore(table, 'readonly');
     const answer = await core.stored.query({
@@ -43,44 +49,22 @@ async function readStored(
         },
       },
     });
-    return { core, stored: answer.result as StoredRecord[] };
+    return answer.result as StoredRecord[];
   });
 }
 
 /**
- * The plain fields of up to `limit` records of a sealed table from primary key `lower` on, in
- * key order, read in one transaction without opening any.
+ * Records of a sealed table as `storedFrom` read them, opened, all at once. Throws as the vault
+ * does: `VaultLocked` when the device is locked (or was locked while they were opened), an error
+ * when a blob was altered or moved to another record.
  */
-export async function plainFrom(
-  table: Table,
-  lower: number,
-  limit: number,
-): Promise<PlainFields[]> {
-  const { stored } = await readStored(table, lower, limit);
-  return stored.map(({ sealed: _sealed, ...plain }) => plain);
-}
-
-/**
- * Up to `limit` records of a sealed table from primary key `lower` on, in key order, and those
- * whose plain fields `wanted` picks opened. `lastKey` is the last primary key read, picked or
- * not. Throws as the vault does: `VaultLocked` when the device is locked (or was locked while
- * they were opened), an error when a blob was altered or moved to another record.
- */
-export async function openedFrom<T>(
-  table: Table,
-  lower: number,
-  limit: number,
-  wanted: (plain: PlainFields) => boolean,
-): Promise<{ records: T[]; lastKey: unknown }> {
-  const { core, stored } = await readStored(table, lower, limit);
-  const keyPath = core.schema.primaryKey.keyPath as string;
-  const last = stored.at(-1);
-  const lastKey = last === undefined ? undefined : Dexie.getByKeyPath(last, keyPath);
-  const picked = stored.filter((record) => wanted(record));
+export async function openStored<T>(table: Table, stored: readonly StoredRecord[]): Promise<T[]> {
   const { vault } = table.db as GridtallyDatabase;
   const key = await vault.nativeDataKey();
+  const keyPath = table.schema.primKey.keyPath as string;
+  const core = table.core as SealedCoreTable;
   const records = await Promise.all(
-    picked.map(async (record) => {
+    stored.map(async (record) => {
       if (!isSealed(record)) return record;
       const primaryKey = Dexie.getByKeyPath(record, keyPath);
       const plain = await crypto.subtle
@@ -98,10 +82,10 @@ export async function openedFrom<T>(
             `${table.name} ${JSON.stringify(primaryKey)}: the sealed record does not open`,
           );
         });
-      return core.opened(record, new TextDecoder().decode(plain));
+      return core.opened(record, decoder.decode(plain));
     }),
   );
   // Locked meanwhile: nothing opened is handed on.
-  await vault.nativeDataKey();
-  return { records: records as T[], lastKey };
+  if (!vault.unlocked) throw new VaultLocked();
+  return records as T[];
 }

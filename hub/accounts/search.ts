@@ -54,6 +54,7 @@ export async function searchDeployment(
               ),
             ]
           : []),
+        // As typed: also finds an account whose name_search was never written (null).
         like(sql`lower(${eb.ref('accounts.name')})`, `%${literal(text)}%`),
         // Folded as the tablet folds it: "ngugi" finds Ngũgĩ, "wxm" and "wangxiaoming" 王小明.
         ...(folded.length >= 2

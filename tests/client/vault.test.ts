@@ -16,8 +16,8 @@ import { currentSession, signInAgent, signOut } from '../../client/auth/session.
 import { MAX_OFFLINE_PIN_TRIES } from '../../client/auth/unlock.ts';
 import { searchAccounts } from '../../client/db/accounts.ts';
 import { NEAR, PAIR, queryWords } from '../../client/db/search-words.ts';
-import { firstPendingSeq } from '../../client/sync/outbox.ts';
-import { openedFrom, plainFrom } from '../../client/sync/sealed-reads.ts';
+import { firstPendingSeq, pendingFacts } from '../../client/sync/outbox.ts';
+import { openStored, storedFrom } from '../../client/sync/sealed-reads.ts';
 import { GridtallyDatabase } from '../../client/db/database.ts';
 import { recordCashPayment, recordContactEdit } from '../../client/db/facts.ts';
 import { isVaultLocked, plainFieldsOf, updateSyncState, Vault } from '../../client/db/vault.ts';
@@ -387,27 +387,25 @@ describe('the tablet’s data at rest', () => {
     if (!first || !second) throw new Error('facts');
     // The second is acknowledged: it is read past, not opened.
     await rig.db.facts.put({ ...second, status: 'acked' });
-    const pendingOnly = (plain: { status?: unknown }) => plain.status === 'pending';
-    const read = await openedFrom<(typeof all)[number]>(rig.db.facts, first.seq, 10, pendingOnly);
-    expect(read.records.map((fact) => fact.seq)).toEqual(
+    const read = await pendingFacts(rig.db, first.seq, 10, 0);
+    expect(read.facts.map((fact) => fact.seq)).toEqual(
       all.filter((fact) => fact.seq !== second.seq).map((fact) => fact.seq),
     );
-    expect(read.records).toEqual(await rig.db.facts.bulkGet(read.records.map((fact) => fact.seq)));
-    expect(read.lastKey).toBe(all.at(-1)?.seq);
-    // Their plain fields alone, none opened: the outbox's first pending seq is found by them.
-    const plain = await plainFrom(rig.db.facts, first.seq, 10);
-    expect(plain.map((fact) => [fact.seq, fact.status])).toEqual(
+    expect(read.facts).toEqual(await rig.db.facts.bulkGet(read.facts.map((fact) => fact.seq)));
+    expect(read.read.through).toBe(all.at(-1)?.seq);
+    // As stored, none opened: plain fields and the blob, no field of the fact in the clear; the
+    // outbox's first pending seq is found by them.
+    const stored = await storedFrom(rig.db.facts, first.seq, 10);
+    expect(stored.map((fact) => [fact.seq, fact.status])).toEqual(
       all.map((fact) => [fact.seq, fact.seq === second.seq ? 'acked' : 'pending']),
     );
-    expect(plain[0]).not.toHaveProperty('sealed');
-    expect(plain[0]).not.toHaveProperty('fact.body');
+    expect(stored[0]?.sealed).toBeInstanceOf(Uint8Array);
+    expect(stored[0]).not.toHaveProperty('fact.body');
     expect(await firstPendingSeq(rig.db, second.seq, 1)).toBe(all[2]?.seq);
-    // Up to the limit, from a key on.
-    const one = await openedFrom(rig.db.facts, second.seq, 1, () => true);
-    expect(one).toMatchObject({
-      records: [{ seq: second.seq, status: 'acked' }],
-      lastKey: second.seq,
-    });
+    // Up to the limit, from a key on; opened, the same record.
+    const one = await storedFrom(rig.db.facts, second.seq, 1);
+    expect(one.map((fact) => [fact.seq, fact.status])).toEqual([[second.seq, 'acked']]);
+    expect(await openStored(rig.db.facts, one)).toEqual([await rig.db.facts.get(second.seq)]);
     // A blob moved onto another fact's record is refused, as the synchronous cipher refuses it.
     const disk = (await onDisk(rig.db.name)).facts as { seq: number; sealed: Uint8Array }[];
     const moved = disk.find((stored) => stored.seq === first.seq)?.sealed;
@@ -428,14 +426,10 @@ describe('the tablet’s data at rest', () => {
       put.onerror = () => reject(put.error ?? new Error('put failed'));
     });
     idb.close();
-    await expect(openedFrom(rig.db.facts, first.seq, 10, pendingOnly)).rejects.toThrow(
-      'does not open',
-    );
+    await expect(pendingFacts(rig.db, first.seq, 10, 0)).rejects.toThrow('does not open');
     // Locked, nothing sealed is opened.
     rig.db.vault.lock();
-    await expect(openedFrom(rig.db.facts, first.seq, 1, pendingOnly)).rejects.toSatisfy(
-      isVaultLocked,
-    );
+    await expect(pendingFacts(rig.db, first.seq, 1, 0)).rejects.toSatisfy(isVaultLocked);
   });
 
   it('signing out locks the data in this database', async () => {
