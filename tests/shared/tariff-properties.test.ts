@@ -167,18 +167,28 @@ const tariffArb = fc
   }));
 
 /**
- * Tariffs for the "more kWh never cost less" rule: one discount at most, and none after a
- * minimum charge. Stacked discounts are each rounded on their own and may together give back
- * a minor unit as kWh rise; a discount on energy taken after a minimum charge has topped the
- * bill up shrinks the bill as kWh rise. No published tariff we bill does either.
+ * Tariffs for the "more kWh never cost less" rule: one discount at most, none after a minimum
+ * charge, and no percentage of a minimum charge's line. Stacked discounts are each rounded on
+ * their own and may together give back a minor unit as kWh rise; a discount on energy taken
+ * after a minimum charge has topped the bill up shrinks the bill as kWh rise; so does a levy on
+ * the top-up, which shrinks as the kWh it does not tax grow (seed 1913937442 found one: a
+ * minimum of 211.33 with 26.6% on it, the per-kWh charge untaxed). No published tariff we bill
+ * does any of these.
  */
 const monotoneTariffArb = tariffArb.map((document) => {
   let discounts = 0;
   let minimumSeen = false;
+  const minimums = new Set(
+    (document.charges ?? []).filter((charge) => charge.kind === 'minimum').map(({ id }) => id),
+  );
   // A discount after the first, or after a minimum charge, becomes a fixed charge of the same
-  // id, so later bases stay valid.
+  // id, so later bases stay valid; a percentage leaves a minimum charge's line out of its base.
   const charges = (document.charges ?? []).map((charge) => {
     if (charge.kind === 'minimum') minimumSeen = true;
+    if (charge.kind === 'percentage') {
+      const of = (charge.of ?? []).filter((id) => !minimums.has(id));
+      return { ...charge, of: of.length > 0 ? of : ['energy'] };
+    }
     if (charge.kind !== 'discount' || (++discounts === 1 && !minimumSeen)) return charge;
     return { kind: 'fixed' as const, id: charge.id, amount: charge.amount ?? '1' };
   });
